@@ -1,0 +1,272 @@
+"""File I/O at the edges of the workflow.
+
+Every raster the workflow writes is a Cloud Optimized GeoTIFF (GDAL's COG
+driver) with nodata, a band description and units, written to a temporary name
+in the same directory and renamed into place, so that a failed run never leaves
+a partial file behind.  Vectors go to GeoPackage the same way.
+
+The science modules never call these functions; scripts do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import rasterio
+import rasterio.shutil
+from rasterio.windows import Window
+
+from amurlink.grid import Grid
+
+#: Overview resampling for continuous and categorical rasters (COG convention).
+CONTINUOUS_RESAMPLING = "AVERAGE"
+CATEGORICAL_RESAMPLING = "NEAREST"
+
+
+class InputError(ValueError):
+    """A user-supplied input is unusable; the message names file, field and problem."""
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it into place on success.
+
+    On any exception the temporary file is removed and ``path`` is untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)  # drivers refuse to overwrite some formats; let them create it
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        for leftover in (tmp_path, Path(str(tmp_path) + ".aux.xml")):
+            if leftover.exists():
+                leftover.unlink()
+
+
+def _cog_options(categorical: bool, dtype: str, blocksize: int) -> dict:
+    floating = np.dtype(dtype).kind == "f"
+    return {
+        "BLOCKSIZE": blocksize,
+        "COMPRESS": "DEFLATE",
+        # Floating-point predictor for floats, horizontal differencing for integers.
+        "PREDICTOR": "YES" if not categorical else "NO",
+        "LEVEL": 6,
+        "OVERVIEW_RESAMPLING": CATEGORICAL_RESAMPLING if categorical else CONTINUOUS_RESAMPLING,
+        "STATISTICS": "YES",
+        "BIGTIFF": "IF_SAFER",
+        **({"NUM_THREADS": "ALL_CPUS"} if floating else {}),
+    }
+
+
+class RasterWriter:
+    """Write a raster window by window, finishing as a COG at ``path``.
+
+    Memory stays bounded by the window size: the bands go to a tiled scratch
+    GeoTIFF on disk, which GDAL's COG driver copies (adding overviews and
+    statistics) when the writer closes.
+
+    Examples
+    --------
+    >>> with RasterWriter(path, grid, dtype="float32", nodata=-9999,
+    ...                   descriptions=["suitability"]) as w:
+    ...     for window in grid.windows(512):
+    ...         w.write(block, window)
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        grid: Grid,
+        *,
+        dtype: str,
+        nodata: float | int | None,
+        descriptions: Sequence[str],
+        units: Sequence[str] | str | None = None,
+        categorical: bool = False,
+        colormap: dict[int, tuple[int, int, int, int]] | None = None,
+        metadata: dict[str, str] | None = None,
+        blocksize: int = 256,
+    ):
+        self.path = Path(path)
+        self.grid = grid
+        self.dtype = np.dtype(dtype).name
+        self.nodata = nodata
+        self.descriptions = list(descriptions)
+        if isinstance(units, str) or units is None:
+            units = [units or ""] * len(self.descriptions)
+        self.units = list(units)
+        self.categorical = categorical
+        self.colormap = colormap
+        self.metadata = metadata or {}
+        self.blocksize = blocksize
+        self._scratch: tempfile.TemporaryDirectory | None = None
+        self._ds = None
+
+    def __enter__(self) -> RasterWriter:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._scratch = tempfile.TemporaryDirectory(dir=self.path.parent, prefix=".scratch-")
+        scratch_tif = Path(self._scratch.name) / "scratch.tif"
+        self._ds = rasterio.open(
+            scratch_tif,
+            "w",
+            driver="GTiff",
+            width=self.grid.width,
+            height=self.grid.height,
+            count=len(self.descriptions),
+            dtype=self.dtype,
+            crs=self.grid.crs,
+            transform=self.grid.transform,
+            nodata=self.nodata,
+            tiled=True,
+            blockxsize=self.blocksize,
+            blockysize=self.blocksize,
+            compress="ZSTD",
+            BIGTIFF="IF_SAFER",
+        )
+        for band, (desc, unit) in enumerate(zip(self.descriptions, self.units, strict=True), 1):
+            self._ds.set_band_description(band, desc)
+            if unit:
+                self._ds.set_band_unit(band, unit)
+        if self.colormap:
+            self._ds.write_colormap(1, self.colormap)
+        if self.metadata:
+            self._ds.update_tags(**self.metadata)
+        return self
+
+    def write(self, block: np.ndarray, window: Window | None = None, band: int | None = None):
+        """Write ``block`` (2-D for one band, or bands-first 3-D) at ``window``."""
+        block = np.asarray(block)
+        if band is not None:
+            self._ds.write(block.astype(self.dtype, copy=False), band, window=window)
+        elif block.ndim == 2:
+            self._ds.write(block.astype(self.dtype, copy=False), 1, window=window)
+        else:
+            self._ds.write(block.astype(self.dtype, copy=False), window=window)
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self._ds.close()
+                with atomic_path(self.path) as tmp:
+                    with rasterio.open(self._ds.name) as src:
+                        rasterio.shutil.copy(
+                            src,
+                            tmp,
+                            driver="COG",
+                            **_cog_options(self.categorical, self.dtype, 512),
+                        )
+            else:
+                self._ds.close()
+        finally:
+            self._scratch.cleanup()
+        return False
+
+
+def write_raster(
+    path: str | os.PathLike,
+    data: np.ndarray,
+    grid: Grid,
+    *,
+    nodata: float | int | None,
+    descriptions: Sequence[str] | str,
+    units: Sequence[str] | str | None = None,
+    categorical: bool = False,
+    colormap: dict[int, tuple[int, int, int, int]] | None = None,
+    metadata: dict[str, str] | None = None,
+    dtype: str | None = None,
+) -> Path:
+    """Write an in-memory array (2-D, or bands-first 3-D) as a COG at ``path``.
+
+    Masked arrays are filled with ``nodata``; NaN in float data becomes
+    ``nodata`` too, so that every consumer sees one no-data convention.
+    """
+    if isinstance(descriptions, str):
+        descriptions = [descriptions]
+    arr = np.ma.filled(data, nodata) if np.ma.isMaskedArray(data) else np.asarray(data)
+    if arr.ndim == 2:
+        arr = arr[np.newaxis]
+    dtype = dtype or arr.dtype.name
+    if np.dtype(dtype).kind == "f" and nodata is not None:
+        arr = np.where(np.isnan(arr), nodata, arr)
+    if arr.shape[1:] != grid.shape:
+        raise ValueError(f"{path}: array shape {arr.shape[1:]} does not match grid {grid.shape}")
+    with RasterWriter(
+        path,
+        grid,
+        dtype=dtype,
+        nodata=nodata,
+        descriptions=descriptions,
+        units=units,
+        categorical=categorical,
+        colormap=colormap,
+        metadata=metadata,
+    ) as writer:
+        writer.write(arr)
+    return Path(path)
+
+
+def read_raster(path: str | os.PathLike, band: int | None = 1, masked: bool = True):
+    """Read a raster: return ``(array, grid)``; masked where nodata when ``masked``."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    with rasterio.open(path) as src:
+        if src.crs is None:
+            raise InputError(f"{path}: raster has no CRS; assign one (e.g. gdal_edit.py -a_srs)")
+        grid = Grid.from_dataset(src)
+        arr = src.read(band, masked=masked) if band is not None else src.read(masked=masked)
+    return arr, grid
+
+
+def read_band_names(path: str | os.PathLike) -> list[str]:
+    """Band descriptions of a raster, in band order."""
+    with rasterio.open(path) as src:
+        return [d or f"band{i + 1}" for i, d in enumerate(src.descriptions)]
+
+
+def write_vector(gdf, path: str | os.PathLike, layer: str | None = None) -> Path:
+    """Write a GeoDataFrame as a single-layer GeoPackage, atomically."""
+    with atomic_path(path) as tmp:
+        gdf.to_file(tmp, layer=layer or Path(path).stem, driver="GPKG", engine="pyogrio")
+    return Path(path)
+
+
+def read_vector(path: str | os.PathLike, layer: str | None = None, *, require_crs: bool = True):
+    """Read a vector file with geopandas, failing clearly on a missing file or CRS."""
+    import geopandas as gpd
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    try:
+        gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as err:  # pyogrio raises several error types for unreadable files
+        raise InputError(f"{path}: cannot be read as a vector layer ({err})") from err
+    if require_crs and gdf.crs is None:
+        raise InputError(f"{path}: layer has no CRS; define one (e.g. ogr2ogr -a_srs)")
+    return gdf
+
+
+def write_table(df, path: str | os.PathLike) -> Path:
+    """Write a pandas DataFrame as CSV, atomically."""
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)
+    return Path(path)
+
+
+def write_text(text: str, path: str | os.PathLike) -> Path:
+    """Write text (JSON, GraphML, HTML …), atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+    return Path(path)
+

@@ -1,0 +1,45 @@
+"""Glue between Snakemake rule scripts and the library: logging and clean failures."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable
+
+from amurlink.io import InputError
+
+log = logging.getLogger("amurlink")
+
+
+def run(main: Callable[[object], None], snakemake) -> None:
+    """Run a rule script's ``main(snakemake)`` with logging to the rule's log file.
+
+    A bad input (:class:`amurlink.io.InputError`) ends the job with its message
+    on stderr and in the log, not a traceback; any other error is logged with its
+    traceback and re-raised.  Snakemake then removes the rule's outputs, and the
+    library writes every output atomically, so no partial file is left.
+    """
+    logfile = snakemake.log[0] if len(snakemake.log) else None
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if logfile:
+        handlers.append(logging.FileHandler(logfile, mode="w"))
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s [%(name)s] %(message)s",
+        handlers=handlers,
+        force=True,
+    )
+    logging.captureWarnings(True)
+    start = time.perf_counter()
+    log.info("rule %s, wildcards %s", snakemake.rule, dict(snakemake.wildcards))
+    try:
+        main(snakemake)
+    except InputError as err:
+        log.error("bad input: %s", err)
+        print(f"amurlink: bad input: {err}", file=sys.stderr)
+        sys.exit(1)
+    except Exception:
+        log.exception("rule %s failed", snakemake.rule)
+        raise
+    log.info("done in %.1f s", time.perf_counter() - start)
