@@ -1,8 +1,5 @@
 # Helpers shared by every stage: paths, species, input functions, constraints.
 
-import json
-from pathlib import Path
-
 RESULTS = "results"
 SPECIES = list(config["species"])
 ENV = "../envs/amurlink.yaml"

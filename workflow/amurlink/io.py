@@ -270,3 +270,65 @@ def write_text(text: str, path: str | os.PathLike) -> Path:
         tmp.write_text(text)
     return Path(path)
 
+
+
+def warp_to_grid(path: str | os.PathLike, grid: Grid, *, categorical: bool):
+    """Open a raster as a virtual dataset warped onto ``grid`` (read it window by window).
+
+    Nearest neighbour for classes, bilinear for continuous values; GDAL warps
+    lazily, so memory stays bounded by the windows read.
+    """
+    from rasterio.enums import Resampling
+    from rasterio.vrt import WarpedVRT
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    src = rasterio.open(path)
+    if src.crs is None:
+        src.close()
+        raise InputError(f"{path}: raster has no CRS; assign one (e.g. gdal_edit.py -a_srs)")
+    vrt = WarpedVRT(
+        src,
+        crs=grid.crs,
+        transform=grid.transform,
+        width=grid.width,
+        height=grid.height,
+        resampling=Resampling.nearest if categorical else Resampling.bilinear,
+        src_nodata=src.nodata,
+        nodata=src.nodata if src.nodata is not None else (0 if categorical else -9999),
+    )
+    return contextlib.closing(_VrtWithSource(vrt, src))
+
+
+class _VrtWithSource:
+    """A WarpedVRT that closes its source dataset with it."""
+
+    def __init__(self, vrt, src):
+        self.vrt, self.src = vrt, src
+
+    def __getattr__(self, name):
+        return getattr(self.vrt, name)
+
+    def close(self):
+        self.vrt.close()
+        self.src.close()
+
+
+COUNTRY_TAG_PREFIX = "country_"
+
+
+def country_tags(codes: dict[int, str]) -> dict[str, str]:
+    """Dataset tags that record a country raster's index → ISO code table."""
+    return {f"{COUNTRY_TAG_PREFIX}{i}": iso for i, iso in codes.items()}
+
+
+def read_country_codes(path: str | os.PathLike) -> dict[int, str]:
+    """The index → ISO alpha-3 table of a country raster written by the prepare stage."""
+    with rasterio.open(path) as src:
+        tags = src.tags()
+    return {
+        int(k[len(COUNTRY_TAG_PREFIX) :]): v
+        for k, v in tags.items()
+        if k.startswith(COUNTRY_TAG_PREFIX)
+    }

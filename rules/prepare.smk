@@ -1,0 +1,74 @@
+# Prepare: every input onto the one analysis grid, checked; covariates.
+
+
+rule prepare_vectors:
+    input:
+        roads=user_input("roads"),
+        logging=user_input("logging"),
+        settlements=user_input("settlements"),
+        countries=user_input("countries"),
+    output:
+        roads=prepared("roads.gpkg"),
+        logging=prepared("logging.gpkg"),
+        settlements=prepared("settlements.gpkg"),
+        countries=prepared("countries.gpkg"),
+        country=prepared("country.tif"),
+    log:
+        logs("prepare_vectors"),
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+    params:
+        study_area=config["study_area"],
+        road_classes=config["covariates"]["road_classes"],
+    script:
+        "../workflow/scripts/prepare_vectors.py"
+
+
+rule align_rasters:
+    input:
+        landcover=user_input("landcover"),
+        dem=user_input("dem"),
+        country=prepared("country.tif"),
+    output:
+        landcover=prepared("landcover.tif"),
+        dem=prepared("dem.tif"),
+    log:
+        logs("align_rasters"),
+    benchmark:
+        bench("align_rasters")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+    params:
+        window_size=config["habitat"]["window_size"],
+    script:
+        "../workflow/scripts/align_rasters.py"
+
+
+rule covariates:
+    input:
+        landcover=prepared("landcover.tif"),
+        dem=prepared("dem.tif"),
+        roads=prepared("roads.gpkg"),
+        settlements=prepared("settlements.gpkg"),
+        logging=prepared("logging.gpkg"),
+    output:
+        covariates=prepared("covariates.tif"),
+    log:
+        logs("covariates"),
+    benchmark:
+        bench("covariates")
+    conda:
+        ENV
+    threads: 2
+    resources:
+        mem_mb=4000,
+    params:
+        covariates=config["covariates"],
+    script:
+        "../workflow/scripts/covariates.py"

@@ -1,0 +1,204 @@
+"""Landscape resistance to movement: pure functions on numpy arrays.
+
+Resistance starts from habitat suitability through the negative-exponential
+transform of Keeley et al. (2016), then adds the cost of crossing roads, recent
+cutblocks and built-up land, and makes water and fences barriers.  Resistance is
+dimensionless and at least 1 (the cost of crossing one metre of the best
+habitat); cost-weighted distances are resistance × metres (Linkage Mapper,
+McRae & Kavanagh 2011).  NaN marks impassable or no-data cells.
+
+References
+----------
+Keeley, A. T. H., Beier, P. & Gagnon, J. W. (2016). Estimating landscape
+resistance from habitat suitability: effects of data source and nonlinearities.
+*Landscape Ecology* 31, 2151–2162.
+
+McRae, B. H. & Kavanagh, D. M. (2011). *Linkage Mapper Connectivity Analysis
+Software*. The Nature Conservancy, Seattle WA.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+#: Resistance of the least suitable habitat (h = 0) in Keeley et al.'s transform.
+MAX_HABITAT_RESISTANCE = 100.0
+#: Resistance of the most suitable habitat (h = 1).
+MIN_RESISTANCE = 1.0
+#: ESA WorldCover built-up class.
+BUILTUP_CLASS = 50
+#: ESA WorldCover permanent water class.
+WATER_CLASS = 80
+#: logging_recency value of cells never logged (amurlink.covariates.logging_recency).
+NEVER_LOGGED = 50.0
+
+
+def suitability_to_resistance(h: np.ndarray, c: float = 8.0) -> np.ndarray:
+    """Habitat suitability to resistance by Keeley et al.'s negative exponential.
+
+    .. math:: R = 100 - 99 \\frac{1 - e^{-c h}}{1 - e^{-c}}
+
+    so that ``h = 0`` gives 100 and ``h = 1`` gives 1.  Small ``c`` (0.25) is
+    nearly linear, ``R ≈ 100 − 99 h``; large ``c`` (8–16) makes resistance low
+    already at moderate suitability, the shape Keeley et al. (2016) found to
+    match movement data best.  ``c → 0`` is the linear limit and is handled
+    exactly (``expm1`` keeps the ratio accurate for tiny ``c``).
+
+    Parameters
+    ----------
+    h : numpy.ndarray
+        Suitability in [0, 1]; NaN (no data) stays NaN.  Values a little outside
+        [0, 1] (floating-point round-off of a model's output) are clipped.
+    c : float
+        Shape of the curve, ``c > 0`` (config ``connectivity.shape_c``).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 resistance in [1, 100].
+
+    References
+    ----------
+    Keeley, A. T. H., Beier, P. & Gagnon, J. W. (2016). *Landscape Ecology*
+    31, 2151–2162.
+    """
+    if not c > 0:
+        raise ValueError(f"shape c must be > 0, got {c}")
+    h = np.clip(np.asarray(h, dtype=np.float64), 0.0, 1.0)
+    # (1 - e^{-ch}) / (1 - e^{-c}) with expm1 so that small c does not cancel.
+    ratio = np.expm1(-c * h) / np.expm1(-c)
+    span = MAX_HABITAT_RESISTANCE - MIN_RESISTANCE
+    return (MAX_HABITAT_RESISTANCE - span * ratio).astype(np.float32)
+
+
+def logging_penalty(
+    logging_age: np.ndarray, classes: Sequence[Mapping[str, float]]
+) -> np.ndarray:
+    """Resistance added on logged cells by years since the cut, first matching class.
+
+    Parameters
+    ----------
+    logging_age : numpy.ndarray
+        Years since the last cut (``logging_recency`` covariate); cells at or
+        above :data:`NEVER_LOGGED`, or NaN, were never logged and get 0.
+    classes : sequence of mappings
+        ``[{"max_age": 5, "add": 60}, {"max_age": 15, "add": 25}]``: a cell gets
+        the ``add`` of the first class (in the given order) with
+        ``age <= max_age``; cells matching no class get 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 added resistance.
+    """
+    age = np.asarray(logging_age, dtype=np.float64)
+    penalty = np.zeros(age.shape, np.float32)
+    with np.errstate(invalid="ignore"):
+        unassigned = np.isfinite(age) & (age < NEVER_LOGGED)
+        for cls in classes:
+            hit = unassigned & (age <= float(cls["max_age"]))
+            penalty[hit] = float(cls["add"])
+            unassigned &= ~hit
+    return penalty
+
+
+def apply_penalties(
+    base: np.ndarray,
+    *,
+    road_cells: Mapping[str, np.ndarray] | None = None,
+    road_resistance: Mapping[str, float] | None = None,
+    logging_age: np.ndarray | None = None,
+    logging_resistance: Sequence[Mapping[str, float]] = (),
+    landcover: np.ndarray | None = None,
+    builtup_resistance: float = 0.0,
+    water: str = "barrier",
+    barrier_resistance: float = 5000.0,
+    fence: np.ndarray | None = None,
+    valid: np.ndarray | None = None,
+) -> np.ndarray:
+    """Add human and physical barriers to a habitat-based resistance surface.
+
+    Additive penalties (roads, logging, built-up land) sum: a road through a
+    fresh cutblock costs both.  Water and fences then set the cell to (at
+    least) ``barrier_resistance``, or water to no-data when ``water="nodata"``
+    — a barrier the least-cost path may still cross at high cost (a frozen or
+    narrow river), or a hard barrier.
+
+    Parameters
+    ----------
+    base : numpy.ndarray
+        Habitat resistance (:func:`suitability_to_resistance`); NaN = no data.
+    road_cells : mapping of str to bool array, optional
+        Road group → cells holding a road of that group (``dist_road_<group> == 0``).
+    road_resistance : mapping of str to float, optional
+        Road group → resistance added (config ``connectivity.road_resistance``).
+        A group in ``road_cells`` with no entry here adds nothing.
+    logging_age : numpy.ndarray, optional
+        Years since the last cut; see :func:`logging_penalty`.
+    logging_resistance : sequence of mappings
+        Age classes ``{max_age, add}``; see :func:`logging_penalty`.
+    landcover : numpy.ndarray, optional
+        ESA WorldCover codes; 50 (built-up) gets ``builtup_resistance`` added,
+        80 (water) is a barrier.
+    builtup_resistance : float
+        Resistance added on built-up cells.
+    water : {"barrier", "nodata"}
+        Water cells become ``barrier_resistance`` or NaN (impassable).
+    barrier_resistance : float
+        Resistance of a barrier cell (water, fence): the cell is raised to at
+        least this value.
+    fence : numpy.ndarray, optional
+        Boolean mask of fence cells (rasterised lines; rasterise with
+        ``all_touched=True`` so an 8-neighbour path cannot slip diagonally
+        through a one-cell line).
+    valid : numpy.ndarray, optional
+        Boolean mask of the study area; cells outside become NaN.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 resistance, ≥ 1 everywhere it is finite; NaN where impassable
+        or no data.
+
+    References
+    ----------
+    McRae, B. H. & Kavanagh, D. M. (2011). *Linkage Mapper Connectivity
+    Analysis Software*. The Nature Conservancy (resistance surfaces as habitat
+    resistance plus barrier and infrastructure costs).
+    """
+    if water not in ("barrier", "nodata"):
+        raise ValueError(f"water must be 'barrier' or 'nodata', got {water!r}")
+    out = np.asarray(base, dtype=np.float64).copy()
+    shape = out.shape
+
+    def check(name, arr):
+        if arr is not None and np.shape(arr) != shape:
+            raise ValueError(f"{name} shape {np.shape(arr)} != resistance shape {shape}")
+
+    road_resistance = road_resistance or {}
+    for group, cells in (road_cells or {}).items():
+        check(f"road_cells[{group}]", cells)
+        out[np.asarray(cells, bool)] += float(road_resistance.get(group, 0.0))
+    if logging_age is not None:
+        check("logging_age", logging_age)
+        out += logging_penalty(logging_age, logging_resistance)
+    if landcover is not None:
+        check("landcover", landcover)
+        out[landcover == BUILTUP_CLASS] += float(builtup_resistance)
+        is_water = landcover == WATER_CLASS
+        if water == "nodata":
+            out[is_water] = np.nan
+        else:
+            out[is_water] = np.fmax(out[is_water], barrier_resistance)
+    if fence is not None:
+        check("fence", fence)
+        fence = np.asarray(fence, bool)
+        out[fence] = np.fmax(out[fence], barrier_resistance)
+    if valid is not None:
+        check("valid", valid)
+        out[~np.asarray(valid, bool)] = np.nan
+    # NaN survives np.maximum, so no-data stays no-data.
+    out = np.maximum(out, MIN_RESISTANCE)
+    return out.astype(np.float32)
