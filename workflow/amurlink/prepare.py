@@ -143,23 +143,38 @@ def prepare_countries(
     Accepts Natural Earth's column names (``ISO_A3``/``ADM0_A3``, ``NAME``).
     """
     rename = {}
-    for want, options in {"iso_a3": ["ISO_A3", "ADM0_A3", "iso_a3"], "name": ["NAME", "name"]}.items():
+    for want, options in {
+        "iso_a3": ["ISO_A3", "ADM0_A3", "iso_a3"],
+        "name": ["NAME", "name"],
+    }.items():
         found = next((c for c in options if c in countries.columns), None)
         if found is None:
             raise InputError(f"{path}: missing column {want!r} (or one of {options})")
         rename[found] = want
     countries = countries.rename(columns=rename)[["iso_a3", "name", "geometry"]]
     countries = _to_study_area(countries, grid, path)
-    countries = countries.dissolve(by="iso_a3", as_index=False, sort=True)[["iso_a3", "name", "geometry"]]
+    countries = countries.dissolve(by="iso_a3", as_index=False, sort=True)[
+        ["iso_a3", "name", "geometry"]
+    ]
     if countries.empty:
         raise InputError(f"{path}: no country polygon overlaps the study area")
     lines = []
     geoms = list(countries.geometry)
+    tol = grid.resolution / 10
+    # The clip box's edge is not a border; polygons from one source share vertices,
+    # and snapping absorbs rounding where they do not.
+    frame = shapely.box(*grid.bounds).exterior.buffer(tol)
     for i in range(len(geoms)):
         for j in range(i + 1, len(geoms)):
-            # Polygons from one source share vertices; a small buffer absorbs rounding.
-            shared = geoms[i].boundary.intersection(geoms[j].buffer(grid.resolution / 10))
-            shared = shapely.line_merge(shapely.union_all(shapely.get_parts(shared)))
+            shared = shapely.intersection(shapely.snap(geoms[i], geoms[j], tol), geoms[j])
+            parts = [
+                p
+                for p in shapely.get_parts(shared)
+                if p.geom_type in ("LineString", "MultiLineString")
+            ]
+            if not parts:
+                continue
+            shared = shapely.line_merge(shapely.union_all(parts)).difference(frame)
             if not shared.is_empty and shared.length > 0:
                 lines.append(
                     {

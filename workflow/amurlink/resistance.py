@@ -191,11 +191,11 @@ def apply_penalties(
         if water == "nodata":
             out[is_water] = np.nan
         else:
-            out[is_water] = np.fmax(out[is_water], barrier_resistance)
+            out[is_water] = np.maximum(out[is_water], barrier_resistance)
     if fence is not None:
         check("fence", fence)
         fence = np.asarray(fence, bool)
-        out[fence] = np.fmax(out[fence], barrier_resistance)
+        out[fence] = np.maximum(out[fence], barrier_resistance)
     if valid is not None:
         check("valid", valid)
         out[~np.asarray(valid, bool)] = np.nan

@@ -1,0 +1,129 @@
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from amurlink import prepare
+from amurlink.io import InputError
+
+ROAD_CLASSES = {"major": ["primary", "secondary"], "minor": ["tertiary"], "track": ["track"]}
+
+
+def roads_gdf(highways, proposed=None):
+    lines = [
+        LineString([(600_050, 4_700_050 + 100 * i), (604_950, 4_700_050 + 100 * i)])
+        for i in range(len(highways))
+    ]
+    data = {"highway": highways}
+    if proposed is not None:
+        data["proposed"] = proposed
+    return gpd.GeoDataFrame(data, geometry=lines, crs="EPSG:32652")
+
+
+def test_grid_from_config_prefers_bounds():
+    g = prepare.grid_from_config(
+        {
+            "crs": "EPSG:32652",
+            "resolution": 1000,
+            "bounds": [0, 0, 5000, 3000],
+            "bbox_lonlat": [1, 2, 3, 4],
+        }
+    )
+    assert g.shape == (3, 5)
+
+
+def test_roads_unknown_class_names_file_and_column(small_grid):
+    with pytest.raises(
+        InputError,
+        match=r"roads.gpkg: column 'highway' has unknown road class\(es\) \['motorwayy'\]",
+    ):
+        prepare.prepare_roads(
+            roads_gdf(["primary", "motorwayy"]), small_grid, ROAD_CLASSES, "roads.gpkg"
+        )
+
+
+def test_roads_proposed_keeps_planned_class(small_grid):
+    out = prepare.prepare_roads(
+        roads_gdf(["primary", "proposed"], proposed=[None, "secondary"]),
+        small_grid,
+        ROAD_CLASSES,
+        "r",
+    )
+    assert out.status.tolist() == ["existing", "proposed"]
+    assert out.highway.tolist() == ["primary", "secondary"]
+    assert out.group.tolist() == ["major", "major"]
+    assert out.crs.to_epsg() == 32652
+
+
+def test_roads_reprojected_and_clipped(small_grid):
+    wgs = roads_gdf(["track"]).to_crs("EPSG:4326")
+    long_line = roads_gdf(["track"]).geometry[0]
+    out = prepare.prepare_roads(wgs, small_grid, ROAD_CLASSES, "r")
+    assert out.crs.to_epsg() == 32652
+    assert out.length[0] == pytest.approx(long_line.length, rel=1e-6)
+
+
+def test_layer_without_crs_is_refused(small_grid):
+    no_crs = roads_gdf(["track"]).set_crs(None, allow_override=True)
+    with pytest.raises(InputError, match="r.gpkg: layer has no CRS"):
+        prepare.prepare_roads(no_crs, small_grid, ROAD_CLASSES, "r.gpkg")
+
+
+def test_landcover_codes_checked():
+    prepare.check_landcover_codes(np.array([[10, 40], [0, 80]]), 0, "lc.tif")
+    with pytest.raises(InputError, match=r"lc.tif: land-cover codes \[7\]"):
+        prepare.check_landcover_codes(np.array([[10, 7]]), 0, "lc.tif")
+
+
+def test_countries_and_their_border(small_grid):
+    x0, y0, x1, y1 = small_grid.bounds
+    xm = (x0 + x1) / 2
+    countries = gpd.GeoDataFrame(
+        {"ISO_A3": ["CHN", "RUS"], "NAME": ["China", "Russia"]},
+        geometry=[
+            box(x0 - 1000, y0 - 1000, xm, y1 + 1000),
+            box(xm, y0 - 1000, x1 + 1000, y1 + 1000),
+        ],
+        crs=small_grid.crs,
+    )
+    polys, border = prepare.prepare_countries(countries, small_grid, "c")
+    assert polys.iso_a3.tolist() == ["CHN", "RUS"]
+    assert polys.area.sum() == pytest.approx((x1 - x0) * (y1 - y0))
+    assert len(border) == 1
+    # The study-area frame is no border: the line stops within a cell of it.
+    assert border.length[0] == pytest.approx(y1 - y0, abs=small_grid.resolution / 2)
+
+
+def test_compute_covariates_hand_checks(small_grid):
+    lc = np.full(small_grid.shape, 10, np.uint8)
+    lc[:, :10] = 40
+    dem = np.tile(np.arange(small_grid.width, dtype=float) * 10, (small_grid.height, 1))
+    roads = prepare.prepare_roads(roads_gdf(["primary"]), small_grid, ROAD_CLASSES, "r")
+    x0, y0, x1, y1 = small_grid.bounds
+    towns = gpd.GeoDataFrame(
+        {"name": ["a"], "population": [10]}, geometry=[Point(x0 + 50, y1 - 50)], crs=small_grid.crs
+    )
+    blocks = gpd.GeoDataFrame(
+        {"year": [2010, 2020]},
+        geometry=[box(x1 - 1000, y1 - 1000, x1, y1), box(x1 - 500, y1 - 500, x1, y1)],
+        crs=small_grid.crs,
+    )
+    blocks = prepare.prepare_logging(blocks, small_grid, "l")
+    valid = np.ones(small_grid.shape, bool)
+    valid[-1, -1] = False
+    stack, names = prepare.compute_covariates(
+        lc, dem, roads, towns, blocks, valid, small_grid, road_groups=list(ROAD_CLASSES),
+        forest_radius_m=100, reference_year=2025,
+    )  # fmt: skip
+    b = dict(zip(names, stack, strict=True))
+    assert names[:3] == ["forest_fraction", "elevation", "slope"]
+    assert np.isnan(stack[:, -1, -1]).all()
+    assert b["forest_fraction"][5, 0] == 0 and b["forest_fraction"][5, 30] == 1
+    assert b["slope"][5, 5] == pytest.approx(np.degrees(np.arctan(10 / 100)))
+    # The road runs along the bottom row: distance grows 100 m a row upward.
+    assert b["dist_road_major"][-1, 20] == 0 and b["dist_road_major"][-4, 20] == pytest.approx(300)
+    assert (b["dist_road_minor"][valid] > 0).all(), "no minor roads: everything is far"
+    assert b["dist_settlement"][0, 0] == 0 and b["dist_settlement"][0, 3] == pytest.approx(300)
+    # The latest cut wins where blocks overlap.
+    assert b["logging_recency"][0, -1] == 5 and b["logging_recency"][9, -10] == 15
+    assert b["logging_recency"][20, 5] == 50
