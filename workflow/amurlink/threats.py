@@ -65,7 +65,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from rasterio import features
-from rasterio.windows import Window, from_bounds
 from scipy import ndimage
 
 from amurlink.grid import Grid
@@ -203,21 +202,18 @@ def zonal_stat(
     data = np.ma.filled(np.ma.asarray(values, dtype=np.float64), np.nan)
     if nodata is not None:
         data = np.where(data == nodata, np.nan, data)
-    full = Window(0, 0, grid.width, grid.height)
     out = np.full(len(geoms), np.nan)
     for i, geom in enumerate(geoms):
         if geom is None or geom.is_empty:
             continue
-        try:
-            win = from_bounds(*geom.bounds, transform=grid.transform)
-            win = win.round_offsets("floor").round_lengths("ceil")
-            # pad by one cell so lines on a cell edge still touch their cells
-            win = Window(win.col_off - 1, win.row_off - 1, win.width + 2, win.height + 2)
-            win = win.intersection(full)
-        except Exception:  # WindowError: geometry entirely off the grid
-            continue
-        r0, c0 = int(win.row_off), int(win.col_off)
-        h, w = int(win.height), int(win.width)
+        xmin, ymin, xmax, ymax = geom.bounds
+        # cells spanned by the bounds, padded by one so edges still touch their cells
+        rows, cols = grid.rowcol([xmin, xmax], [ymax, ymin])
+        r0, r1 = max(int(rows.min()) - 1, 0), min(int(rows.max()) + 2, grid.height)
+        c0, c1 = max(int(cols.min()) - 1, 0), min(int(cols.max()) + 2, grid.width)
+        if r1 <= r0 or c1 <= c0:
+            continue  # entirely off the grid
+        h, w = r1 - r0, c1 - c0
         hit = features.geometry_mask(
             [geom],
             out_shape=(h, w),

@@ -1,0 +1,225 @@
+"""The whole workflow, run by snakemake as a subprocess on small configs in temp directories."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+import yaml
+from scipy.stats import spearmanr
+from sklearn.metrics import roc_auc_score
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECIES = ("leopard", "tiger")
+
+
+def snakemake(workdir: Path, *args: str, config: dict | None = None, timeout: int = 1200):
+    """Run snakemake on this repository's Snakefile with ``workdir`` as working directory."""
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir)]
+    if config is not None:
+        cfg = workdir / "override.yaml"
+        cfg.write_text(yaml.safe_dump(config))
+        cmd += ["--configfile", str(cfg)]
+    return subprocess.run(
+        [*cmd, *args], capture_output=True, text=True, timeout=timeout, cwd=workdir
+    )
+
+
+def tiny_config():
+    return yaml.safe_load((ROOT / "config" / "test.yaml").read_text())
+
+
+def test_dry_run_plans_every_stage(tmp_path):
+    res = snakemake(tmp_path, "-n", "--cores", "1", "--quiet", "rules")
+    assert res.returncode == 0, res.stderr
+    for rule in ["demo", "prepare_vectors", "covariates", "fit_model", "corridors", "threats", "geopackage", "map_species"]:  # fmt: skip
+        assert rule in res.stdout, f"{rule} missing from the dry-run plan"
+
+
+def test_lint_is_clean(tmp_path):
+    res = snakemake(tmp_path, "--lint", "--cores", "1")
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+# ----------------------------------------------------------------- full run
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("run")
+    res = snakemake(workdir, "--cores", "2", config=tiny_config())
+    assert res.returncode == 0, res.stderr[-5000:]
+    return workdir
+
+
+def truth_and_prediction(workdir: Path, species: str):
+    with rasterio.open(workdir / f"results/demo/truth/{species}.tif") as src:
+        truth = src.read(1, masked=True)
+    with rasterio.open(workdir / f"results/habitat/{species}/suitability.tif") as src:
+        pred = src.read(1, masked=True)
+    assert truth.shape == pred.shape, "test config: demo and analysis grids coincide"
+    both = ~np.ma.getmaskarray(truth) & ~np.ma.getmaskarray(pred)
+    return np.asarray(truth)[both], np.asarray(pred)[both]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("species", SPECIES)
+def test_suitability_recovers_the_demo_truth(demo_run, species):
+    truth, pred = truth_and_prediction(demo_run, species)
+    rho = spearmanr(truth, pred).statistic
+    present = truth >= 0.5
+    assert 0.01 < present.mean() < 0.9, "thresholded truth has both classes"
+    auc = roc_auc_score(present, pred)
+    print(f"{species}: Spearman {rho:.3f}, AUC {auc:.3f}")
+    assert rho >= 0.6
+    assert auc >= 0.8
+
+
+@pytest.mark.slow
+def test_rasters_share_the_grid_and_ranges(demo_run):
+    with rasterio.open(demo_run / "results/prepare/covariates.tif") as ref:
+        crs, transform, shape = ref.crs, ref.transform, ref.shape
+        assert "forest_fraction" in ref.descriptions
+    assert crs.to_epsg() == 32652
+    for species in SPECIES:
+        for path, lo, hi in [
+            (f"habitat/{species}/suitability.tif", 0, 1),
+            (f"connectivity/{species}/resistance.tif", 1, None),
+            (f"connectivity/{species}/current.tif", 0, None),
+        ]:
+            with rasterio.open(demo_run / "results" / path) as src:
+                assert (src.crs, src.transform, src.shape) == (crs, transform, shape), path
+                assert src.nodata is not None and src.descriptions[0], path
+                data = src.read(1, masked=True)
+                assert data.count() > 0, path
+                assert data.min() >= lo, path
+                if hi is not None:
+                    assert data.max() <= hi, path
+
+
+@pytest.mark.slow
+def test_corridors_links_and_threats_exist(demo_run):
+    for species in SPECIES:
+        cores = gpd.read_file(demo_run / f"results/connectivity/{species}/cores.gpkg")
+        assert len(cores) >= 2, species
+        links = gpd.read_file(demo_run / f"results/connectivity/{species}/links_ranked.gpkg")
+        assert len(links) >= 1 and (links.cwd > 0).all(), species
+        threats = pd.read_csv(demo_run / f"results/threats/{species}/threats.csv")
+        assert len(threats) > 0, species
+        assert set(threats.kind) <= {"road", "logging"}
+        indices = json.loads((demo_run / f"results/connectivity/{species}/indices.json").read_text())
+        assert 0 < indices["PC"] <= 1
+        assert (demo_run / f"results/outputs/maps/{species}.png").stat().st_size > 100_000
+
+
+@pytest.mark.slow
+def test_rerun_has_nothing_to_do(demo_run):
+    res = snakemake(demo_run, "-n", "--cores", "1", config=tiny_config())
+    assert res.returncode == 0
+    assert "Nothing to be done" in res.stdout + res.stderr
+
+
+@pytest.mark.slow
+def test_public_outputs_carry_no_raw_sighting_coordinates(demo_run):
+    sightings = pd.read_csv(demo_run / "results/demo/sightings.csv")
+    gpkg = demo_run / "results/outputs/amurlink.gpkg"
+    import pyogrio
+
+    for layer, _ in pyogrio.list_layers(gpkg):
+        gdf = gpd.read_file(gpkg, layer=layer)
+        text = gdf.drop(columns="geometry", errors="ignore").to_csv()
+        for lon, lat in sightings[["lon", "lat"]].head(50).itertuples(index=False):
+            assert f"{lon:.4f}" not in text and f"{lat:.4f}" not in text, layer
+
+
+# --------------------------------------------------------------- bad inputs
+@pytest.fixture(scope="module")
+def demo_inputs(tmp_path_factory):
+    """Demo inputs at 2 km, generated once, to be broken one at a time."""
+    workdir = tmp_path_factory.mktemp("inputs")
+    cfg = tiny_config() | {"demo": {"enabled": True, "resolution": 2000}}
+    cfg["study_area"] = {**cfg["study_area"], "resolution": 2000}
+    res = snakemake(workdir, "--cores", "1", "demo", config=cfg)
+    assert res.returncode == 0, res.stderr[-3000:]
+    return workdir
+
+
+def broken_run(demo_inputs: Path, tmp_path: Path, target: str, **input_overrides):
+    cfg = tiny_config() | {"demo": {"enabled": False}}
+    cfg["study_area"] = {**cfg["study_area"], "resolution": 2000}
+    base = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["inputs"]
+    cfg["inputs"] = {k: str(demo_inputs / v) for k, v in base.items()} | input_overrides
+    return snakemake(tmp_path, "--cores", "1", target, config=cfg)
+
+
+def assert_clean_failure(res, tmp_path: Path, *fragments: str):
+    assert res.returncode != 0
+    text = res.stdout + res.stderr
+    for fragment in fragments:
+        assert fragment in text, f"{fragment!r} not in output:\n{text[-3000:]}"
+    leftovers = [
+        p for p in (tmp_path / "results").rglob("*")
+        if p.is_file() and "logs" not in p.parts and p.name != "override.yaml"
+        and ".snakemake" not in p.parts and p.suffix not in {".tsv"}
+    ]  # fmt: skip
+    hidden = [p for p in leftovers if p.name.startswith(".")]
+    assert not hidden, f"temporary files left behind: {hidden}"
+    return leftovers
+
+
+@pytest.mark.slow
+def test_missing_file_is_named(demo_inputs, tmp_path):
+    res = broken_run(demo_inputs, tmp_path, "results/prepare/covariates.tif", dem="nowhere/dem.tif")
+    assert_clean_failure(res, tmp_path, "nowhere/dem.tif")
+
+
+@pytest.mark.slow
+def test_layer_without_crs_is_named(demo_inputs, tmp_path):
+    roads = gpd.read_file(demo_inputs / "results/demo/roads.gpkg")
+    bad = tmp_path / "roads_nocrs.geojson"
+    roads.set_crs(None, allow_override=True).to_file(bad)
+    # GeoJSON implies WGS84; a shapefile without .prj truly has no CRS.
+    shp = tmp_path / "roads_nocrs.shp"
+    roads.set_crs(None, allow_override=True).to_file(shp)
+    res = broken_run(demo_inputs, tmp_path, "results/prepare/roads.gpkg", roads=str(shp))
+    left = assert_clean_failure(res, tmp_path, "roads_nocrs.shp: layer has no CRS")
+    assert not any(p.suffix == ".gpkg" for p in left)
+
+
+@pytest.mark.slow
+def test_unknown_landcover_code_is_named(demo_inputs, tmp_path):
+    src_path = demo_inputs / "results/demo/landcover.tif"
+    bad = tmp_path / "landcover_bad.tif"
+    with rasterio.open(src_path) as src:
+        profile, data = src.profile, src.read()
+    data[0, data.shape[1] // 2, data.shape[2] // 2] = 77
+    profile.update(driver="GTiff")
+    with rasterio.open(bad, "w", **profile) as dst:
+        dst.write(data)
+    res = broken_run(demo_inputs, tmp_path, "results/prepare/landcover.tif", landcover=str(bad))
+    left = assert_clean_failure(res, tmp_path, "landcover_bad.tif: land-cover codes [77]")
+    assert not any(p.name == "landcover.tif" for p in left)
+
+
+@pytest.mark.slow
+def test_sightings_outside_study_area_are_refused(demo_inputs, tmp_path):
+    sightings = pd.read_csv(demo_inputs / "results/demo/sightings.csv")
+    sightings["lon"] += 20  # all in Mongolia's longitudes
+    bad = tmp_path / "far_sightings.csv"
+    sightings.to_csv(bad, index=False)
+    res = broken_run(
+        demo_inputs, tmp_path, "results/habitat/leopard/presences.csv", sightings=str(bad)
+    )
+    left = assert_clean_failure(res, tmp_path, "far_sightings.csv", "inside the study area")
+    assert not any(p.name == "presences.csv" for p in left)
+
+
+def test_config_typo_is_named(tmp_path):
+    res = snakemake(tmp_path, "-n", "--cores", "1", config={"habitat": {"backgroud_points": 10}})
+    assert res.returncode != 0
+    assert "backgroud_points" in res.stdout + res.stderr

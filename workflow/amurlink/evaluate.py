@@ -1,0 +1,239 @@
+"""Evaluation of presence-background habitat models.
+
+- AUC of presences against background (the probability that a random presence
+  scores above a random background point);
+- the continuous Boyce index (Hirzel et al. 2006, Ecol Model 199:142);
+- the omission rate at the 10th-percentile training-presence threshold
+  (or.10p; ENMeval, Kass et al. 2021 MEE 12:1602), which is also the cut-off
+  for binary habitat (:func:`presence_threshold`);
+- TSS = sensitivity + specificity − 1 where true absences exist (camera-trap
+  stations with effort and no detection; Allouche et al. 2006, J Appl Ecol 43:1223);
+- cross-validation on spatial blocks (Roberts et al. 2017, Ecography 40:913;
+  Valavi et al. 2019 MEE 10:225) and on random folds beside it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+from sklearn.base import clone
+from sklearn.metrics import roc_auc_score
+
+from amurlink.models import suitability
+
+
+def auc(presence_scores, background_scores) -> float:
+    """AUC of presences versus background (NaN if either is empty)."""
+    p = np.asarray(presence_scores, float)
+    b = np.asarray(background_scores, float)
+    p, b = p[np.isfinite(p)], b[np.isfinite(b)]
+    if len(p) == 0 or len(b) == 0:
+        return math.nan
+    y = np.r_[np.ones(len(p)), np.zeros(len(b))]
+    return float(roc_auc_score(y, np.r_[p, b]))
+
+
+def boyce_index(
+    presence_scores,
+    background_scores,
+    n_bins: int = 101,
+    window_width: float | None = None,
+) -> float:
+    """Continuous Boyce index (Hirzel et al. 2006).
+
+    A window of width ``window_width`` (default a tenth of the range of the
+    background scores, as ecospat.boyce) slides over ``n_bins`` positions; in each
+    the predicted-to-expected ratio is P/E = (share of presences in the window) /
+    (share of background in the window).  The index is the Spearman correlation
+    of P/E with the window centre: +1 when presences become steadily more frequent
+    than expected as suitability rises, ≈ 0 for a random model, negative for a
+    model worse than random.  Windows with no background are skipped, and runs of
+    identical P/E values are collapsed to one (ecospat's ``rm.duplicate``), so
+    that flat stretches of empty windows do not inflate the correlation.
+    """
+    p = np.asarray(presence_scores, float)
+    b = np.asarray(background_scores, float)
+    p, b = p[np.isfinite(p)], b[np.isfinite(b)]
+    if len(p) < 2 or len(b) < 2:
+        return math.nan
+    lo, hi = float(min(b.min(), p.min())), float(max(b.max(), p.max()))
+    if hi <= lo:
+        return math.nan
+    width = (hi - lo) / 10 if window_width is None else window_width
+    starts = np.linspace(lo, hi - width, n_bins)
+    ends = starts + width
+    ps, bs = np.sort(p), np.sort(b)
+    n_p = np.searchsorted(ps, ends, "right") - np.searchsorted(ps, starts, "left")
+    n_b = np.searchsorted(bs, ends, "right") - np.searchsorted(bs, starts, "left")
+    ok = n_b > 0
+    pe = (n_p[ok] / len(p)) / (n_b[ok] / len(b))
+    centre = ((starts + ends) / 2)[ok]
+    keep = np.r_[True, np.diff(pe) != 0]
+    pe, centre = pe[keep], centre[keep]
+    if len(pe) < 3 or np.all(pe == pe[0]):
+        return math.nan
+    return float(spearmanr(pe, centre)[0])
+
+
+def presence_threshold(training_presence_scores, percentile: float = 10.0) -> float:
+    """The training-presence threshold that omits ``percentile`` % of training presences.
+
+    ENMeval's or.10p (Kass et al. 2021): sort the training presences' scores
+    decreasing and take the ``ceil(0.9·n)``-th (``floor`` when n < 10), so that
+    at most 10 % of training presences fall below it.  Used as the binary-habitat
+    cut-off: cells at or above it are called habitat.
+    """
+    s = np.sort(np.asarray(training_presence_scores, float))[::-1]
+    s = s[np.isfinite(s)]
+    if len(s) == 0:
+        return math.nan
+    frac = 1 - percentile / 100
+    k = math.floor(len(s) * frac) if len(s) < 10 else math.ceil(len(s) * frac)
+    return float(s[max(k, 1) - 1])
+
+
+def omission_rate(test_presence_scores, threshold: float) -> float:
+    """Share of test presences scoring below ``threshold``."""
+    s = np.asarray(test_presence_scores, float)
+    s = s[np.isfinite(s)]
+    return float(np.mean(s < threshold)) if len(s) else math.nan
+
+
+def tss(presence_scores, absence_scores, threshold: float) -> dict[str, float]:
+    """True skill statistic at ``threshold``: sensitivity + specificity − 1.
+
+    Allouche, O., Tsoar, A. & Kadmon, R. (2006) J Appl Ecol 43:1223-1232.
+    Needs true absences (e.g. camera-trap stations with effort and no detection).
+    """
+    p = np.asarray(presence_scores, float)
+    a = np.asarray(absence_scores, float)
+    p, a = p[np.isfinite(p)], a[np.isfinite(a)]
+    if len(p) == 0 or len(a) == 0:
+        return {"tss": math.nan, "sensitivity": math.nan, "specificity": math.nan}
+    sens = float(np.mean(p >= threshold))
+    spec = float(np.mean(a < threshold))
+    return {"tss": sens + spec - 1, "sensitivity": sens, "specificity": spec}
+
+
+def spatial_block_folds(
+    x, y, block_size_m: float, n_folds: int, seed: int, origin: tuple[float, float] = (0.0, 0.0)
+) -> np.ndarray:
+    """Fold (0..n_folds−1) of each point by square spatial blocks assigned at random.
+
+    Points fall in square blocks of ``block_size_m`` (anchored at ``origin``); the
+    occupied blocks are shuffled with ``seed`` and dealt to folds in turn, so that
+    folds hold nearly equal numbers of blocks (Roberts et al. 2017; blockCV's
+    random assignment, Valavi et al. 2019).  Presences and background are given
+    the same blocks when passed together.
+    """
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    bx = np.floor((x - origin[0]) / block_size_m).astype(np.int64)
+    by = np.floor((y - origin[1]) / block_size_m).astype(np.int64)
+    blocks, inverse = np.unique(np.column_stack([bx, by]), axis=0, return_inverse=True)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(blocks))
+    block_fold = np.empty(len(blocks), np.int64)
+    block_fold[order] = np.arange(len(blocks)) % n_folds
+    return block_fold[inverse.ravel()]
+
+
+def random_folds(n: int, n_folds: int, seed: int) -> np.ndarray:
+    """Fold of each of ``n`` points, shuffled with ``seed``, folds of equal size ±1."""
+    rng = np.random.default_rng(seed)
+    folds = np.arange(n) % n_folds
+    return rng.permutation(folds)
+
+
+def training_metrics(model, X_presence, X_background) -> dict[str, float]:
+    """AUC, Boyce, threshold and omission of a fitted model on its own training data."""
+    sp = suitability(model, X_presence)
+    sb = suitability(model, X_background)
+    thr = presence_threshold(sp)
+    return {
+        "auc": auc(sp, sb),
+        "boyce": boyce_index(sp, sb),
+        "threshold": thr,
+        "omission_10p": omission_rate(sp, thr),
+    }
+
+
+def cross_validate(
+    model,
+    X,
+    y,
+    folds: np.ndarray,
+    scheme: str,
+    sample_weight=None,
+    min_presences: int = 2,
+    log: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Fit ``clone(model)`` on all folds but one, score it on that one; one row per fold.
+
+    Columns: scheme, fold, n_train_presences, n_test_presences, n_test_background,
+    auc, boyce, omission_10p (at the training fold's 10th-percentile threshold),
+    threshold, note.  A fold with fewer than ``min_presences`` test presences (or
+    training presences) is skipped with a note instead of failing: spatial blocks
+    may leave a fold without presences.
+    """
+    X = np.asarray(X, float)
+    y = np.asarray(y).astype(int)
+    folds = np.asarray(folds)
+    rows = []
+    for fold in np.unique(folds):
+        test = folds == fold
+        train = ~test
+        row = {
+            "scheme": scheme,
+            "fold": int(fold),
+            "n_train_presences": int(y[train].sum()),
+            "n_test_presences": int(y[test].sum()),
+            "n_test_background": int((y[test] == 0).sum()),
+            "auc": math.nan,
+            "boyce": math.nan,
+            "omission_10p": math.nan,
+            "threshold": math.nan,
+            "note": "",
+        }
+        if row["n_test_presences"] < min_presences or row["n_train_presences"] < min_presences:
+            row["note"] = (
+                f"skipped: {row['n_test_presences']} test and {row['n_train_presences']} "
+                f"training presences (need {min_presences})"
+            )
+        elif row["n_test_background"] == 0 or (y[train] == 0).sum() == 0:
+            row["note"] = "skipped: no background in the test or training fold"
+        else:
+            sw = None if sample_weight is None else np.asarray(sample_weight)[train]
+            fitted = clone(model).fit(X[train], y[train], sample_weight=sw)
+            s_train_p = suitability(fitted, X[train & (y == 1)])
+            s_p = suitability(fitted, X[test & (y == 1)])
+            s_b = suitability(fitted, X[test & (y == 0)])
+            thr = presence_threshold(s_train_p)
+            row.update(
+                auc=auc(s_p, s_b),
+                boyce=boyce_index(s_p, s_b),
+                omission_10p=omission_rate(s_p, thr),
+                threshold=thr,
+            )
+        if log is not None:
+            log(f"{scheme} fold {fold}: {row}")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summarise_cv(table: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Mean and standard deviation of each metric per scheme, over the folds that ran."""
+    out: dict[str, dict[str, float]] = {}
+    for scheme, sub in table.groupby("scheme", sort=False):
+        ran = sub[sub["note"] == ""]
+        summary: dict[str, float] = {"folds_run": int(len(ran)), "folds_skipped": int(len(sub) - len(ran))}
+        for metric in ("auc", "boyce", "omission_10p"):
+            vals = ran[metric].dropna()
+            summary[f"{metric}_mean"] = float(vals.mean()) if len(vals) else math.nan
+            summary[f"{metric}_sd"] = float(vals.std(ddof=1)) if len(vals) > 1 else math.nan
+        out[str(scheme)] = summary
+    return out

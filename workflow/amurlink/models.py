@@ -1,0 +1,665 @@
+"""Presence-background habitat models as scikit-learn estimators.
+
+Every model takes ``X`` (cells × covariates) and ``y`` (1 = presence,
+0 = background), ``fit(X, y, sample_weight=None)``, and returns a relative
+suitability in [0, 1] from ``predict_proba(X)[:, 1]`` (and ``predict_suitability``).
+
+- :class:`MaxentModel` -- MaxEnt fitted as maxnet does it, an infinitely weighted
+  logistic regression (Phillips et al. 2017, Ecography 40:887; Phillips et al.
+  2006, Ecol Model 190:231), with cloglog output.
+- :class:`GLMModel` -- ridge-penalised logistic regression on polynomial terms.
+- :class:`DownsampledRFModel` -- random forest with class-balanced down-sampling
+  (Valavi et al. 2021, Ecol Monogr 92:e01486).
+- :class:`BoostingModel` -- histogram gradient boosting with balanced weights.
+- :class:`EnsembleModel` -- weighted mean of members (weights e.g. their CV AUC),
+  with the members' spread as an uncertainty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import optimize
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils.validation import check_is_fitted
+
+FEATURE_CLASSES = "lqpht"
+
+# maxnet's regularisation tables (maxnet.default.regularization, Phillips et al.
+# 2017): (number of presences, multiplier) knots, linearly interpolated and held
+# constant beyond the ends (R's approx(..., rule = 2)).
+_REG_LINEAR = ([0, 10, 30, 100], [1.0, 1.0, 0.2, 0.05])
+_REG_QUADRATIC = ([0, 10, 17, 30, 100], [1.3, 0.8, 0.5, 0.25, 0.05])
+_REG_PRODUCT = ([0, 10, 17, 30, 100], [2.6, 1.6, 0.9, 0.55, 0.05])
+_REG_HINGE = ([0, 1], [0.5, 0.5])
+_REG_THRESHOLD = ([0, 100], [2.0, 1.0])
+_REG_CATEGORICAL = ([0, 10, 17], [0.65, 0.5, 0.25])
+
+#: maxnet's weight of a background point relative to a presence.
+BACKGROUND_WEIGHT = 100.0
+
+
+def default_feature_classes(n_presences: int) -> str:
+    """MaxEnt's automatic feature classes by sample size (maxnet ``default.features``)."""
+    if n_presences < 10:
+        return "l"
+    if n_presences < 15:
+        return "lq"
+    if n_presences < 80:
+        return "lqh"
+    return "lqph"
+
+
+def _as_2d(X) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim == 1:
+        X = X[:, np.newaxis]
+    return X
+
+
+def _resolve_columns(columns, n_features: int, names: Sequence[str] | None) -> list[int]:
+    """Column indices from indices or names (names need ``feature_names``)."""
+    out = []
+    for c in columns or ():
+        if isinstance(c, str):
+            if names is None or c not in names:
+                raise ValueError(f"categorical column {c!r} not among feature_names {names}")
+            out.append(list(names).index(c))
+        else:
+            c = int(c)
+            if not -n_features <= c < n_features:
+                raise ValueError(f"categorical column {c} out of range for {n_features} features")
+            out.append(c % n_features)
+    return sorted(set(out))
+
+
+class MaxentModel(ClassifierMixin, BaseEstimator):
+    """MaxEnt as maxnet fits it: an infinitely weighted L1-penalised logistic regression.
+
+    Phillips, S.J., Anderson, R.P., Dudík, M., Schapire, R.E. & Blair, M.E. (2017)
+    Opening the black box: an open-source release of Maxent. Ecography 40:887-893.
+
+    The MaxEnt (Gibbs) density over the background, ``exp(η(x)) / Σ exp(η)``, is
+    the limit of a logistic regression of presences (weight 1) against background
+    (weight → ∞); maxnet uses weight 100, as here.  The penalised objective is
+
+        Σ_i w_i · logloss_i(η) + n_p · Σ_j λ_j |β_j|,   η = α + f(x)·β,
+
+    with the intercept unpenalised (glmnet's objective with maxnet's final
+    λ = mean(λ_j) · n_p / Σ w and penalty factors λ_j).  It is solved exactly with
+    L-BFGS-B on the split ``β = β⁺ − β⁻, β± ≥ 0``, so unused features are exactly 0.
+
+    Features (maxnet ``maxnet.formula``), computed on covariates scaled to their
+    training range [0, 1]:
+
+    - ``l`` linear ``x``; ``q`` quadratic ``x²``; ``p`` product ``x_i·x_k``;
+    - ``h`` hinge: 49 forward ``clip((x−k)/(max−k), 0, 1)`` and 49 reverse
+      ``clip((x−min)/(k−min), 0, 1)`` hinges at 50 knots spanning the range;
+    - ``t`` threshold: ``x ≥ k`` at 50 interior knots;
+    - categorical columns become one indicator per class seen in training
+      (never used as numbers) whatever the feature classes.
+
+    Regularisation (maxnet ``maxnet.default.regularization``): for feature j,
+    ``λ_j = β · max(0.001·range_j, hmin_j, tmin_j, sd_j · r(class, n_p) / √n_p)``
+    where ``sd_j`` is the feature's standard deviation over presences, ``n_p`` the
+    number of presences and ``r`` interpolates MaxEnt's table:
+
+    ============  ==========================================  ==============
+    class         n_p knots                                   multiplier
+    ============  ==========================================  ==============
+    l (only l)    0, 10, 30, 100                              1, 1, 0.2, 0.05
+    l, q (with q) 0, 10, 17, 30, 100                          1.3, 0.8, 0.5, 0.25, 0.05
+    l, q, p       0, 10, 17, 30, 100 (when products present)  2.6, 1.6, 0.9, 0.55, 0.05
+    hinge         any                                         0.5
+    threshold     0, 100                                      2, 1
+    categorical   0, 10, 17                                   0.65, 0.5, 0.25
+    ============  ==========================================  ==============
+
+    ``hmin_j = max(sd_j, 1/√n_p) · 0.5/√n_p`` for hinges, ``tmin_j = 1`` for a
+    threshold constant over presences.
+
+    Output (maxnet ``predict.maxnet``): the link ``η`` is shifted so that
+    ``Σ_bg exp(η) = 1`` and cloglog = ``1 − exp(−exp(η + H))``, H the entropy of
+    the fitted distribution over the background.  Covariates are clamped to the
+    training range before prediction (``clamp=True``).
+
+    Parameters
+    ----------
+    features : str
+        Feature classes, any of ``"lqpht"``; ``"auto"`` picks by sample size.
+    beta : float
+        Regularisation multiplier (MaxEnt's β, maxnet's ``regmult``).
+    categorical : sequence of int or str
+        Columns that are class codes (e.g. land cover); names need ``feature_names``.
+    feature_names : sequence of str, optional
+        Names of the columns of ``X``.
+    add_presences_to_background : bool
+        Add the presences to the background, as maxnet and MaxEnt do.
+    clamp : bool
+        Clamp covariates to the training range before predicting.
+    n_knots : int
+        Knots for hinge and threshold features.
+    max_iter, tol : optimiser settings.
+    """
+
+    def __init__(
+        self,
+        features: str = "lqh",
+        beta: float = 1.0,
+        categorical: Sequence[int | str] = (),
+        feature_names: Sequence[str] | None = None,
+        add_presences_to_background: bool = True,
+        clamp: bool = True,
+        n_knots: int = 50,
+        max_iter: int = 5000,
+        tol: float = 1e-9,
+    ):
+        self.features = features
+        self.beta = beta
+        self.categorical = categorical
+        self.feature_names = feature_names
+        self.add_presences_to_background = add_presences_to_background
+        self.clamp = clamp
+        self.n_knots = n_knots
+        self.max_iter = max_iter
+        self.tol = tol
+
+    # --------------------------------------------------------------- features
+    def _setup_features(self, X: np.ndarray, n_presences: int) -> None:
+        n_features = X.shape[1]
+        names = list(self.feature_names) if self.feature_names is not None else None
+        if names is not None and len(names) != n_features:
+            raise ValueError(f"feature_names has {len(names)} names for {n_features} columns")
+        self.n_features_in_ = n_features
+        self.names_ = names or [f"x{i}" for i in range(n_features)]
+        self.categorical_idx_ = _resolve_columns(self.categorical, n_features, names)
+        self.continuous_idx_ = [i for i in range(n_features) if i not in self.categorical_idx_]
+        classes = self.features
+        if classes == "auto":
+            classes = default_feature_classes(n_presences)
+        bad = set(classes) - set(FEATURE_CLASSES)
+        if bad or not classes:
+            raise ValueError(f"features must be letters of {FEATURE_CLASSES!r}, got {classes!r}")
+        self.feature_classes_ = classes
+        cont = X[:, self.continuous_idx_]
+        self.xmin_ = np.nanmin(cont, axis=0) if cont.size else np.zeros(0)
+        self.xmax_ = np.nanmax(cont, axis=0) if cont.size else np.zeros(0)
+        self.categories_ = [np.unique(X[:, i][np.isfinite(X[:, i])]) for i in self.categorical_idx_]
+
+    def _design(self, X: np.ndarray) -> tuple[np.ndarray, list[str], list[str]]:
+        """Feature matrix, feature names, and each feature's class letter."""
+        cont = X[:, self.continuous_idx_]
+        span = np.where(self.xmax_ > self.xmin_, self.xmax_ - self.xmin_, 1.0)
+        z = (cont - self.xmin_) / span
+        if self.clamp:
+            z = np.clip(z, 0.0, 1.0)
+        cols: list[np.ndarray] = []
+        names: list[str] = []
+        kinds: list[str] = []
+        cnames = [self.names_[i] for i in self.continuous_idx_]
+        classes = self.feature_classes_
+        if "l" in classes:
+            cols.append(z)
+            names += cnames
+            kinds += ["l"] * z.shape[1]
+        if "q" in classes:
+            cols.append(z**2)
+            names += [f"{n}^2" for n in cnames]
+            kinds += ["q"] * z.shape[1]
+        if "p" in classes:
+            for a in range(z.shape[1]):
+                for b in range(a + 1, z.shape[1]):
+                    cols.append((z[:, a] * z[:, b])[:, None])
+                    names.append(f"{cnames[a]}:{cnames[b]}")
+                    kinds.append("p")
+        if "h" in classes:
+            knots = np.linspace(0.0, 1.0, self.n_knots)
+            for a in range(z.shape[1]):
+                za = z[:, a : a + 1]
+                fwd = np.clip((za - knots[None, :-1]) / (1.0 - knots[None, :-1]), 0.0, 1.0)
+                rev = np.clip(za / knots[None, 1:], 0.0, 1.0)
+                cols += [fwd, rev]
+                names += [f"hinge({cnames[a]}>{k:.3f})" for k in knots[:-1]]
+                names += [f"hinge({cnames[a]}<{k:.3f})" for k in knots[1:]]
+                kinds += ["h"] * (fwd.shape[1] + rev.shape[1])
+        if "t" in classes:
+            knots = np.linspace(0.0, 1.0, self.n_knots + 2)[1:-1]
+            for a in range(z.shape[1]):
+                cols.append((z[:, a : a + 1] >= knots[None, :]).astype(np.float64))
+                names += [f"threshold({cnames[a]}>={k:.3f})" for k in knots]
+                kinds += ["t"] * len(knots)
+        for i, cats in zip(self.categorical_idx_, self.categories_, strict=True):
+            # one indicator per class: categories are labels, never magnitudes
+            cols.append((X[:, i : i + 1] == cats[None, :]).astype(np.float64))
+            names += [f"{self.names_[i]}=={c:g}" for c in cats]
+            kinds += ["c"] * len(cats)
+        F = np.hstack(cols) if cols else np.zeros((X.shape[0], 0))
+        return F, names, kinds
+
+    def _regularization(self, F: np.ndarray, kinds: list[str], presence: np.ndarray) -> np.ndarray:
+        """maxnet's per-feature penalties λ_j (before the β multiplier)."""
+        Fp = F[presence]
+        n_p = Fp.shape[0]
+        if "p" in kinds:
+            lqp_table = _REG_PRODUCT
+        elif "q" in kinds:
+            lqp_table = _REG_QUADRATIC
+        else:
+            lqp_table = _REG_LINEAR
+        tables = {"l": lqp_table, "q": lqp_table, "p": lqp_table, "h": _REG_HINGE,
+                  "t": _REG_THRESHOLD, "c": _REG_CATEGORICAL}
+        mult = np.array([np.interp(n_p, *tables[k]) for k in kinds])
+        sd = Fp.std(axis=0, ddof=1) if n_p > 1 else np.zeros(F.shape[1])
+        is_hinge = np.array([k == "h" for k in kinds])
+        is_thr = np.array([k == "t" for k in kinds])
+        hmin = np.where(is_hinge, np.maximum(sd, 1 / np.sqrt(n_p)) * 0.5 / np.sqrt(n_p), 0.0)
+        constant = (Fp.sum(axis=0) == 0) | (Fp.sum(axis=0) == n_p)
+        tmin = np.where(is_thr & constant, 1.0, 0.0)
+        floor = 0.001 * (F.max(axis=0) - F.min(axis=0))
+        return np.maximum.reduce([floor, hmin, tmin, sd * mult / np.sqrt(n_p)])
+
+    # -------------------------------------------------------------------- fit
+    def fit(self, X, y, sample_weight=None) -> MaxentModel:
+        """Fit to presences (``y == 1``) and background (``y == 0``)."""
+        X = _as_2d(X)
+        y = np.asarray(y).astype(int).ravel()
+        if X.shape[0] != y.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows, y {y.shape[0]}")
+        if not set(np.unique(y)) <= {0, 1} or y.sum() == 0 or (y == 0).sum() == 0:
+            raise ValueError("y must hold presences (1) and background (0), both present")
+        sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+        finite = np.isfinite(X).all(axis=1)
+        X, y, sw = X[finite], y[finite], sw[finite]
+        if self.add_presences_to_background:
+            X = np.vstack([X, X[y == 1]])
+            sw = np.concatenate([sw, sw[y == 1]])
+            y = np.concatenate([y, np.zeros(int(y.sum()), int)])
+        self.classes_ = np.array([0, 1])
+        n_p = int(y.sum())
+        self._setup_features(X, n_p)
+        F, names, kinds = self._design(X)
+        presence = y == 1
+        reg = self._regularization(F, kinds, presence) * self.beta
+        w = np.where(presence, 1.0, BACKGROUND_WEIGHT) * sw
+        alpha, coef = self._solve(F, y.astype(float), w, n_p * reg)
+        self.feature_names_out_ = names
+        self.feature_kinds_ = kinds
+        self.reg_ = reg
+        self.coef_ = coef
+        # maxnet: shift the link so that the raw output exp(link) sums to 1 over the
+        # background, and keep the entropy of that distribution for cloglog.
+        bg = ~presence
+        eta = F[bg] @ coef
+        wb = sw[bg] / sw[bg].sum()
+        top = eta.max()
+        log_norm = np.log(np.sum(wb * np.exp(eta - top))) + top
+        raw = wb * np.exp(eta - log_norm)
+        raw = raw[raw > 0]
+        self.intercept_ = float(-log_norm - np.log(bg.sum()))
+        self.entropy_ = float(-np.sum(raw * np.log(raw)))
+        self.logistic_intercept_ = alpha
+        self.n_presences_ = n_p
+        return self
+
+    def _solve(self, F: np.ndarray, y: np.ndarray, w: np.ndarray, penalty: np.ndarray):
+        """Minimise Σ w·logloss + Σ penalty_j |β_j| (intercept free) by L-BFGS-B."""
+        n, p = F.shape
+        scale = w.sum()
+        wn = w / scale  # the objective divided by Σw: same minimiser, better conditioned
+        pen = penalty / scale
+        ybar = np.sum(wn * y)
+        a0 = np.log(ybar / (1 - ybar))
+
+        def objective(theta):
+            a = theta[0]
+            bp, bm = theta[1 : p + 1], theta[p + 1 :]
+            eta = a + F @ (bp - bm)
+            # log(1 + e^η) − y·η, computed stably
+            loss = np.sum(wn * (np.logaddexp(0.0, eta) - y * eta))
+            r = wn * (optimize_expit(eta) - y)
+            g = F.T @ r
+            grad = np.concatenate([[r.sum()], g + pen, -g + pen])
+            return loss + np.sum(pen * (bp + bm)), grad
+
+        theta0 = np.concatenate([[a0], np.zeros(2 * p)])
+        bounds = [(None, None)] + [(0.0, None)] * (2 * p)
+        res = optimize.minimize(
+            objective,
+            theta0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": self.max_iter, "ftol": self.tol, "gtol": 1e-8, "maxcor": 20},
+        )
+        self.converged_ = bool(res.success)
+        self.n_iter_ = int(res.nit)
+        coef = res.x[1 : p + 1] - res.x[p + 1 :]
+        return float(res.x[0]), coef
+
+    # ---------------------------------------------------------------- predict
+    def decision_function(self, X) -> np.ndarray:
+        """maxnet's link: log of the raw (exponential) output, normalised over background."""
+        check_is_fitted(self, "coef_")
+        X = _as_2d(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} columns, model was fitted on {self.n_features_in_}")
+        F, _, _ = self._design(X)
+        return F @ self.coef_ + self.intercept_
+
+    def predict_suitability(self, X) -> np.ndarray:
+        """cloglog output ``1 − exp(−exp(η + H))`` in [0, 1]; NaN where X is not finite."""
+        X = _as_2d(X)
+        ok = np.isfinite(X).all(axis=1)
+        out = np.full(X.shape[0], np.nan)
+        if ok.any():
+            out[ok] = -np.expm1(-np.exp(self.decision_function(X[ok]) + self.entropy_))
+        return out
+
+    def predict_raw(self, X) -> np.ndarray:
+        """MaxEnt's raw output: the Gibbs density, summing to 1 over the background."""
+        return np.exp(self.decision_function(X))
+
+    def predict_proba(self, X) -> np.ndarray:
+        s = self.predict_suitability(X)
+        return np.column_stack([1 - s, s])
+
+    def predict(self, X) -> np.ndarray:
+        return (self.predict_suitability(X) >= 0.5).astype(int)
+
+    def coefficients(self) -> dict[str, float]:
+        """Non-zero coefficients by feature name."""
+        check_is_fitted(self, "coef_")
+        return {
+            n: float(c) for n, c in zip(self.feature_names_out_, self.coef_, strict=True) if c != 0
+        }
+
+
+def optimize_expit(eta: np.ndarray) -> np.ndarray:
+    """Logistic function, overflow-safe."""
+    from scipy.special import expit
+
+    return expit(eta)
+
+
+def _balanced_weights(y: np.ndarray, sample_weight=None) -> np.ndarray:
+    """Weights giving presences and background equal total weight (Valavi et al. 2021)."""
+    sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+    out = sw.copy()
+    for cls in (0, 1):
+        m = y == cls
+        out[m] = sw[m] * (len(y) / 2) / sw[m].sum()
+    return out
+
+
+class GLMModel(ClassifierMixin, BaseEstimator):
+    """Ridge-penalised logistic regression on standardised polynomial terms.
+
+    The presence-background GLM of the benchmarks in Valavi et al. (2022,
+    Ecol Monogr 92:e01486), with presences and background weighted to equal
+    total weight.  ``degree=2`` gives linear, quadratic and pairwise product
+    terms; categorical columns become indicators.
+
+    Parameters
+    ----------
+    degree : int
+        Polynomial degree.
+    C : float
+        Inverse ridge strength (scikit-learn's ``C``).
+    categorical : sequence of int or str
+        Class-code columns.
+    feature_names : sequence of str, optional
+    """
+
+    def __init__(self, degree: int = 2, C: float = 1.0, categorical=(), feature_names=None):
+        self.degree = degree
+        self.C = C
+        self.categorical = categorical
+        self.feature_names = feature_names
+
+    def _design(self, X: np.ndarray, fit: bool) -> np.ndarray:
+        cont = X[:, self.continuous_idx_]
+        if fit:
+            self.poly_ = PolynomialFeatures(self.degree, include_bias=False).fit(cont)
+            self.scaler_ = StandardScaler().fit(self.poly_.transform(cont))
+        parts = [self.scaler_.transform(self.poly_.transform(cont))]
+        for i, cats in zip(self.categorical_idx_, self.categories_, strict=True):
+            parts.append((X[:, i : i + 1] == cats[None, :]).astype(float))
+        return np.hstack(parts)
+
+    def fit(self, X, y, sample_weight=None) -> GLMModel:
+        X = _as_2d(X)
+        y = np.asarray(y).astype(int).ravel()
+        self.n_features_in_ = X.shape[1]
+        names = list(self.feature_names) if self.feature_names is not None else None
+        self.categorical_idx_ = _resolve_columns(self.categorical, X.shape[1], names)
+        self.continuous_idx_ = [i for i in range(X.shape[1]) if i not in self.categorical_idx_]
+        self.categories_ = [np.unique(X[:, i]) for i in self.categorical_idx_]
+        self.classes_ = np.array([0, 1])
+        F = self._design(X, fit=True)
+        self.lr_ = LogisticRegression(C=self.C, max_iter=2000)
+        self.lr_.fit(F, y, sample_weight=_balanced_weights(y, sample_weight))
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "lr_")
+        return self.lr_.predict_proba(self._design(_as_2d(X), fit=False))
+
+    def predict_suitability(self, X) -> np.ndarray:
+        return self.predict_proba(X)[:, 1]
+
+    def predict(self, X) -> np.ndarray:
+        return (self.predict_suitability(X) >= 0.5).astype(int)
+
+
+class DownsampledRFModel(ClassifierMixin, BaseEstimator):
+    """Random forest where each tree sees all presences and as many background points.
+
+    Down-sampled ("balanced") random forest of Valavi et al. (2021, Ecol Monogr
+    92:e01486), after Chen, Liaw & Breiman (2004); it was among the best
+    presence-background models in their benchmark.
+
+    Parameters
+    ----------
+    n_estimators : int
+    max_features : str or float
+    min_samples_leaf : int
+    random_state : int
+    """
+
+    def __init__(
+        self,
+        n_estimators: int = 500,
+        max_features="sqrt",
+        min_samples_leaf: int = 1,
+        random_state: int | None = 0,
+    ):
+        self.n_estimators = n_estimators
+        self.max_features = max_features
+        self.min_samples_leaf = min_samples_leaf
+        self.random_state = random_state
+
+    def fit(self, X, y, sample_weight=None) -> DownsampledRFModel:
+        X = _as_2d(X)
+        y = np.asarray(y).astype(int).ravel()
+        self.n_features_in_ = X.shape[1]
+        self.classes_ = np.array([0, 1])
+        rng = np.random.default_rng(self.random_state)
+        pres = np.flatnonzero(y == 1)
+        bg = np.flatnonzero(y == 0)
+        self.trees_ = []
+        for _ in range(self.n_estimators):
+            # bootstrap of the presences and an equal-size bootstrap of the background
+            idx = np.concatenate(
+                [rng.choice(pres, len(pres), replace=True), rng.choice(bg, len(pres), replace=True)]
+            )
+            tree = DecisionTreeClassifier(
+                max_features=self.max_features,
+                min_samples_leaf=self.min_samples_leaf,
+                random_state=int(rng.integers(2**31 - 1)),
+            )
+            tree.fit(X[idx], y[idx])
+            self.trees_.append(tree)
+        return self
+
+    def predict_suitability(self, X) -> np.ndarray:
+        check_is_fitted(self, "trees_")
+        X = _as_2d(X)
+        votes = np.zeros(X.shape[0])
+        for tree in self.trees_:
+            proba = tree.predict_proba(X)
+            col = list(tree.classes_).index(1) if 1 in tree.classes_ else None
+            votes += proba[:, col] if col is not None else 0.0
+        return votes / len(self.trees_)
+
+    def predict_proba(self, X) -> np.ndarray:
+        s = self.predict_suitability(X)
+        return np.column_stack([1 - s, s])
+
+    def predict(self, X) -> np.ndarray:
+        return (self.predict_suitability(X) >= 0.5).astype(int)
+
+
+class BoostingModel(ClassifierMixin, BaseEstimator):
+    """Histogram gradient boosting with presences and background weighted equally.
+
+    A boosted-tree model in the spirit of BRT (Elith et al. 2008, J Anim Ecol
+    77:802), with scikit-learn's HistGradientBoostingClassifier.
+    """
+
+    def __init__(
+        self,
+        learning_rate: float = 0.05,
+        max_iter: int = 300,
+        max_leaf_nodes: int = 15,
+        categorical=(),
+        random_state: int | None = 0,
+    ):
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.max_leaf_nodes = max_leaf_nodes
+        self.categorical = categorical
+        self.random_state = random_state
+
+    def fit(self, X, y, sample_weight=None) -> BoostingModel:
+        X = _as_2d(X)
+        y = np.asarray(y).astype(int).ravel()
+        self.n_features_in_ = X.shape[1]
+        self.classes_ = np.array([0, 1])
+        cat = _resolve_columns(self.categorical, X.shape[1], None)
+        mask = np.zeros(X.shape[1], bool)
+        mask[cat] = True
+        self.hgb_ = HistGradientBoostingClassifier(
+            learning_rate=self.learning_rate,
+            max_iter=self.max_iter,
+            max_leaf_nodes=self.max_leaf_nodes,
+            categorical_features=mask if cat else None,
+            random_state=self.random_state,
+        )
+        self.hgb_.fit(X, y, sample_weight=_balanced_weights(y, sample_weight))
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "hgb_")
+        return self.hgb_.predict_proba(_as_2d(X))
+
+    def predict_suitability(self, X) -> np.ndarray:
+        return self.predict_proba(X)[:, 1]
+
+    def predict(self, X) -> np.ndarray:
+        return (self.predict_suitability(X) >= 0.5).astype(int)
+
+
+class EnsembleModel(ClassifierMixin, BaseEstimator):
+    """Weighted mean of member models' suitabilities; their spread measures uncertainty.
+
+    Valavi et al. (2022, Ecol Monogr 92:e01486) found a simple average of
+    MaxEnt, down-sampled RF, BRT and GLM the best performer on average.  Weights
+    are typically each member's cross-validated AUC minus 0.5 (skill above random);
+    members with no skill get weight 0.
+
+    Parameters
+    ----------
+    members : sequence of (name, estimator)
+    weights : sequence of float, optional
+        One per member; equal when omitted.
+    """
+
+    def __init__(self, members: Sequence[tuple[str, BaseEstimator]] = (), weights=None):
+        self.members = members
+        self.weights = weights
+
+    def fit(self, X, y, sample_weight=None) -> EnsembleModel:
+        if not self.members:
+            raise ValueError("EnsembleModel needs at least one member")
+        self.members_ = [(n, clone(m).fit(X, y, sample_weight=sample_weight)) for n, m in self.members]
+        w = np.ones(len(self.members)) if self.weights is None else np.asarray(self.weights, float)
+        w = np.clip(w, 0.0, None)
+        if w.sum() <= 0:
+            w = np.ones(len(self.members))
+        self.weights_ = w / w.sum()
+        self.classes_ = np.array([0, 1])
+        self.n_features_in_ = _as_2d(X).shape[1]
+        return self
+
+    def member_predictions(self, X) -> np.ndarray:
+        """Members' suitabilities, shape (n_members, n_samples)."""
+        check_is_fitted(self, "members_")
+        return np.vstack([_suitability(m, X) for _, m in self.members_])
+
+    def predict_suitability(self, X) -> np.ndarray:
+        return self.weights_ @ self.member_predictions(X)
+
+    def predict_spread(self, X) -> np.ndarray:
+        """Weighted standard deviation of the members' suitabilities."""
+        preds = self.member_predictions(X)
+        mean = self.weights_ @ preds
+        return np.sqrt(self.weights_ @ (preds - mean) ** 2)
+
+    def predict_proba(self, X) -> np.ndarray:
+        s = self.predict_suitability(X)
+        return np.column_stack([1 - s, s])
+
+    def predict(self, X) -> np.ndarray:
+        return (self.predict_suitability(X) >= 0.5).astype(int)
+
+
+def _suitability(model, X) -> np.ndarray:
+    if hasattr(model, "predict_suitability"):
+        return np.asarray(model.predict_suitability(X), float)
+    return np.asarray(model.predict_proba(X), float)[:, 1]
+
+
+def suitability(model, X) -> np.ndarray:
+    """Suitability in [0, 1] of any fitted model (``predict_suitability`` or ``predict_proba``)."""
+    return _suitability(model, X)
+
+
+def make_model(kind: str, *, features: str = "lqh", beta: float = 1.0, categorical=(),
+               feature_names=None, seed: int = 0) -> BaseEstimator:
+    """Build a model by name: ``maxent``, ``glm``, ``rf``, ``brt`` or ``ensemble``."""
+    kind = kind.lower()
+    if kind == "maxent":
+        return MaxentModel(features=features, beta=beta, categorical=categorical,
+                           feature_names=feature_names)
+    if kind == "glm":
+        return GLMModel(categorical=categorical, feature_names=feature_names)
+    if kind == "rf":
+        return DownsampledRFModel(random_state=seed)
+    if kind == "brt":
+        return BoostingModel(categorical=categorical, random_state=seed)
+    if kind == "ensemble":
+        return EnsembleModel(
+            members=[
+                ("maxent", make_model("maxent", features=features, beta=beta,
+                                      categorical=categorical, feature_names=feature_names)),
+                ("glm", make_model("glm", categorical=categorical, feature_names=feature_names)),
+                ("rf", make_model("rf", seed=seed)),
+                ("brt", make_model("brt", categorical=categorical, seed=seed)),
+            ]
+        )
+    raise ValueError(f"unknown model kind {kind!r}; use maxent, glm, rf, brt or ensemble")
