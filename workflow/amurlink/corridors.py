@@ -308,7 +308,8 @@ def least_cost_corridors(
 
     # Float round-off of stored CWDs can leave tiny negatives along the LCP.
     mosaic = np.maximum(mosaic, 0.0)
-    corridors = np.where(mosaic <= corridor_width, mosaic, np.nan).astype(np.float32)
+    inside = np.isfinite(mosaic) & (mosaic <= corridor_width)
+    corridors = np.where(inside, mosaic, np.nan).astype(np.float32)
     links = pd.DataFrame(
         {
             "from_core": [a for a, _ in selected],
@@ -328,6 +329,11 @@ def least_cost_corridors(
         candidates=candidates,
         lcd=lcd,
     )
+
+
+def _iso(value) -> bool:
+    """A country code is present (not empty, None or NaN)."""
+    return isinstance(value, str) and bool(value)
 
 
 def link_table(
@@ -400,9 +406,13 @@ def link_table(
     if country_column in cores_by_id.columns:
         ca = cores_by_id[country_column].reindex(out["from_core"]).to_numpy()
         cb = cores_by_id[country_column].reindex(out["to_core"]).to_numpy()
-        crosses |= np.array([bool(a) and bool(b) and a != b for a, b in zip(ca, cb, strict=True)])
+        crosses |= np.array(
+            [_iso(a) and _iso(b) and a != b for a, b in zip(ca, cb, strict=True)], dtype=bool
+        )
     if border is not None and len(border) and len(out):
-        border_geom = shapely.union_all(np.asarray(border.geometry if hasattr(border, "geometry") else border))
+        border_geom = shapely.union_all(
+            np.asarray(border.geometry if hasattr(border, "geometry") else border)
+        )
         crosses |= shapely.intersects(out.geometry.to_numpy(), border_geom)
     out["crosses_border"] = crosses
     return out[[*LINK_COLUMNS, "geometry"]]

@@ -237,3 +237,68 @@ def summarise_cv(table: pd.DataFrame) -> dict[str, dict[str, float]]:
             summary[f"{metric}_sd"] = float(vals.std(ddof=1)) if len(vals) > 1 else math.nan
         out[str(scheme)] = summary
     return out
+
+
+def assess(
+    model,
+    X,
+    y,
+    x_coord,
+    y_coord,
+    *,
+    block_size_m: float,
+    n_folds: int,
+    seed: int,
+    sample_weight=None,
+    X_stations=None,
+    detected=None,
+    log: Callable[[str], None] | None = None,
+) -> tuple[object, dict, pd.DataFrame]:
+    """Cross-validate (spatial blocks and random folds), then fit on all data and score.
+
+    Returns
+    -------
+    fitted : the model fitted on all presences and background
+    metrics : dict
+        ``threshold`` (10th-percentile training presence, the binary-habitat
+        cut-off), ``training`` (AUC, Boyce, omission on the training data),
+        ``cv`` (mean and sd per scheme), ``tss`` at camera-trap stations (if any)
+        and counts.
+    folds : DataFrame
+        One row per scheme and fold (see :func:`cross_validate`).
+    """
+    X = np.asarray(X, float)
+    y = np.asarray(y).astype(int)
+    spatial = spatial_block_folds(x_coord, y_coord, block_size_m, n_folds, seed)
+    rand = random_folds(len(y), n_folds, seed)
+    table = pd.concat(
+        [
+            cross_validate(model, X, y, spatial, "spatial_block", sample_weight, log=log),
+            cross_validate(model, X, y, rand, "random", sample_weight, log=log),
+        ],
+        ignore_index=True,
+    )
+    fitted = clone(model).fit(X, y, sample_weight=sample_weight)
+    train = training_metrics(fitted, X[y == 1], X[y == 0])
+    metrics: dict = {
+        "threshold": train["threshold"],
+        "threshold_rule": "10th percentile of training presences' suitability (or.10p)",
+        "n_presences": int(y.sum()),
+        "n_background": int((y == 0).sum()),
+        "training": train,
+        "cv": summarise_cv(table),
+        "cv_settings": {"n_folds": n_folds, "block_size_m": block_size_m, "seed": seed},
+    }
+    if X_stations is not None and len(X_stations):
+        s = suitability(fitted, np.asarray(X_stations, float))
+        det = np.asarray(detected, bool)
+        metrics["tss"] = {
+            **tss(s[det], s[~det], train["threshold"]),
+            "n_detected": int(det.sum()),
+            "n_absent": int((~det).sum()),
+            "auc_stations": auc(s[det], s[~det]),
+            "note": "camera-trap stations: detection vs effort without detection",
+        }
+    else:
+        metrics["tss"] = None
+    return fitted, metrics, table

@@ -241,6 +241,14 @@ def write_vector(gdf, path: str | os.PathLike, layer: str | None = None) -> Path
     return Path(path)
 
 
+def write_layers(layers: dict, path: str | os.PathLike) -> Path:
+    """Write several GeoDataFrames as the layers of one GeoPackage, atomically."""
+    with atomic_path(path) as tmp:
+        for n, (name, gdf) in enumerate(layers.items()):
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", mode="a" if n else "w")
+    return Path(path)
+
+
 def read_vector(path: str | os.PathLike, layer: str | None = None, *, require_crs: bool = True):
     """Read a vector file with geopandas, failing clearly on a missing file or CRS."""
     import geopandas as gpd

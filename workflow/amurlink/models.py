@@ -339,6 +339,10 @@ class MaxentModel(ClassifierMixin, BaseEstimator):
         self.converged_ = bool(res.success)
         self.n_iter_ = int(res.nit)
         coef = res.x[1 : p + 1] - res.x[p + 1 :]
+        # L-BFGS-B stops a hair short of exact zeros; a coefficient that moves the
+        # link by less than 1e-6 anywhere in the training data is zero.
+        span = np.abs(F).max(axis=0) if n else np.ones(p)
+        coef[np.abs(coef) * span < 1e-6] = 0.0
         return float(res.x[0]), coef
 
     # ---------------------------------------------------------------- predict

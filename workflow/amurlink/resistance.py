@@ -73,9 +73,7 @@ def suitability_to_resistance(h: np.ndarray, c: float = 8.0) -> np.ndarray:
     return (MAX_HABITAT_RESISTANCE - span * ratio).astype(np.float32)
 
 
-def logging_penalty(
-    logging_age: np.ndarray, classes: Sequence[Mapping[str, float]]
-) -> np.ndarray:
+def logging_penalty(logging_age: np.ndarray, classes: Sequence[Mapping[str, float]]) -> np.ndarray:
     """Resistance added on logged cells by years since the cut, first matching class.
 
     Parameters

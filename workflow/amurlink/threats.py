@@ -64,6 +64,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from affine import Affine
 from rasterio import features
 from scipy import ndimage
 
@@ -217,7 +218,7 @@ def zonal_stat(
         hit = features.geometry_mask(
             [geom],
             out_shape=(h, w),
-            transform=grid.transform * grid.transform.translation(c0, r0),
+            transform=grid.transform @ Affine.translation(c0, r0),
             all_touched=True,
             invert=True,
         )
@@ -229,6 +230,15 @@ def zonal_stat(
 
 
 # ------------------------------------------------------------------ threats
+def require_columns(gdf: pd.DataFrame, columns, path: str) -> None:
+    """Raise :class:`~amurlink.io.InputError` naming ``path`` and the missing columns."""
+    from amurlink.io import InputError
+
+    missing = [c for c in columns if c not in gdf.columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {missing}; found {list(gdf.columns)}")
+
+
 def _config(config: Mapping | None) -> dict:
     cfg = {**DEFAULT_CONFIG, **dict(config or {})}
     cfg["road_weight"] = dict(cfg.get("road_weight") or DEFAULT_CONFIG["road_weight"])
@@ -243,9 +253,7 @@ def _road_pieces(roads: gpd.GeoDataFrame, zone) -> gpd.GeoDataFrame:
     geoms = roads.geometry.values
     touches = shapely.intersects(geoms, zone)
     cand = roads[touches]
-    inside = shapely.line_merge(
-        shapely.intersection(cand.geometry.values, zone), directed=False
-    )
+    inside = shapely.line_merge(shapely.intersection(cand.geometry.values, zone), directed=False)
     source_id = cand["road_id"] if "road_id" in cand else pd.Series(cand.index, index=cand.index)
     pieces = gpd.GeoDataFrame(
         {
@@ -284,9 +292,7 @@ def _logging_pieces(logging_blocks: gpd.GeoDataFrame, zone) -> gpd.GeoDataFrame:
         else g
         for g in inside
     ]
-    source_id = (
-        cand["block_id"] if "block_id" in cand else pd.Series(cand.index, index=cand.index)
-    )
+    source_id = cand["block_id"] if "block_id" in cand else pd.Series(cand.index, index=cand.index)
     pieces = gpd.GeoDataFrame(
         {
             "source_id": source_id.to_numpy(),
@@ -369,7 +375,9 @@ def road_severity(highway, status, road_weight: Mapping[str, float]) -> np.ndarr
     return np.where(status == "proposed", sev * weights.get("proposed", 1.0), sev)
 
 
-def logging_severity(year, reference_year: int, halflife_years: float) -> tuple[np.ndarray, np.ndarray]:
+def logging_severity(
+    year, reference_year: int, halflife_years: float
+) -> tuple[np.ndarray, np.ndarray]:
     """``0.5 ** (age / halflife)`` and the age in years (never negative)."""
     age = np.maximum(reference_year - np.asarray(year, dtype=float), 0.0)
     return 0.5 ** (age / float(halflife_years)), age
@@ -535,7 +543,8 @@ def flag_threats(
     baseline = threats["kind"].isin(BASELINE_KINDS).to_numpy()
     threats["_order"] = np.where(baseline, 0, 1)
     threats["_key"] = [
-        f"{k}:{s}:{i:06d}" for i, (k, s) in enumerate(zip(threats["kind"], threats["source_id"], strict=True))
+        f"{k}:{s}:{i:06d}"
+        for i, (k, s) in enumerate(zip(threats["kind"], threats["source_id"], strict=True))
     ]
     threats = threats.sort_values(["_order", "score", "_key"], ascending=[True, False, True])
     threats["threat_id"] = np.arange(1, len(threats) + 1)

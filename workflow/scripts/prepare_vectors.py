@@ -37,9 +37,7 @@ def main(snakemake):
         len(countries), len(border), len(roads), int((roads.status == "proposed").sum()),
         len(blocks), len(towns),
     )  # fmt: skip
-    with io.atomic_path(out.countries) as tmp:
-        countries.to_file(tmp, layer="countries", driver="GPKG")
-        border.to_file(tmp, layer="border", driver="GPKG", mode="a")
+    io.write_layers({"countries": countries, "border": border}, out.countries)
     io.write_vector(roads, out.roads, layer="roads")
     io.write_vector(blocks, out.logging, layer="logging")
     io.write_vector(towns, out.settlements, layer="settlements")

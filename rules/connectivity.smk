@@ -1,0 +1,113 @@
+# Connectivity: resistance, cores, least-cost corridors (Linkage Mapper), circuit
+# theory (rule circuit, added by the lead) and the graph indices (Conefor).
+
+
+rule resistance:
+    input:
+        suitability=habitat("suitability.tif"),
+        covariates=prepared("covariates.tif"),
+        landcover=prepared("landcover.tif"),
+    output:
+        resistance=connectivity("resistance.tif"),
+    log:
+        logs("resistance/{species}"),
+    benchmark:
+        bench("resistance/{species}")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        connectivity=config["connectivity"],
+        road_groups=list(config["covariates"]["road_classes"]),
+    script:
+        "../workflow/scripts/resistance.py"
+
+
+rule cores:
+    input:
+        habitat=habitat("habitat.tif"),
+        suitability=habitat("suitability.tif"),
+        country=prepared("country.tif"),
+    output:
+        cores=connectivity("cores.tif"),
+        polygons=connectivity("cores.gpkg"),
+    log:
+        logs("cores/{species}"),
+    benchmark:
+        bench("cores/{species}")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        species=species_params,
+    script:
+        "../workflow/scripts/cores.py"
+
+
+rule corridors:
+    input:
+        resistance=connectivity("resistance.tif"),
+        cores=connectivity("cores.tif"),
+        polygons=connectivity("cores.gpkg"),
+        countries=prepared("countries.gpkg"),
+    output:
+        corridors=connectivity("corridors.tif"),
+        links=connectivity("links.gpkg"),
+        table=connectivity("links.csv"),
+    log:
+        logs("corridors/{species}"),
+    benchmark:
+        bench("corridors/{species}")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        connectivity=config["connectivity"],
+    script:
+        "../workflow/scripts/corridors.py"
+
+
+# ---------------------------------------------------------------------------
+# CIRCUIT RULE GOES HERE (added by the lead): rule `circuit`, inputs
+# connectivity("resistance.tif"), connectivity("cores.tif"), connectivity("links.csv");
+# outputs connectivity("current.tif") and connectivity("effective_resistance.csv")
+# with columns core_a, core_b, effective_resistance (-1 = disconnected) and
+# optionally current. The graph rule below joins that table onto the links.
+# ---------------------------------------------------------------------------
+
+
+rule graph:
+    input:
+        cores=connectivity("cores.gpkg"),
+        links=connectivity("links.gpkg"),
+        effective_resistance=connectivity("effective_resistance.csv"),
+        landscape=connectivity("resistance.tif"),
+    output:
+        graphml=connectivity("graph.graphml"),
+        indices=connectivity("indices.json"),
+        nodes=connectivity("node_importance.csv"),
+        link_importance=connectivity("link_importance.csv"),
+        links_ranked=connectivity("links_ranked.gpkg"),
+    log:
+        logs("graph/{species}"),
+    benchmark:
+        bench("graph/{species}")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    params:
+        species=species_params,
+    script:
+        "../workflow/scripts/graph.py"

@@ -1,0 +1,102 @@
+# Habitat stage: sightings -> presences, background, MaxEnt fit and evaluation, suitability map.
+
+
+rule presences:
+    input:
+        sightings=user_input("sightings"),
+        stations=camera_stations(),
+        covariates=prepared("covariates.tif"),
+    output:
+        presences=habitat("presences.csv"),
+        audit=habitat("sightings_audit.csv"),
+        stations=habitat("stations.csv"),
+    log:
+        logs("presences/{species}"),
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        species=species_params,
+        sightings=config["sightings"],
+        habitat=config["habitat"],
+        seed=config["seed"],
+    script:
+        "../workflow/scripts/presences.py"
+
+
+rule background:
+    input:
+        sightings=user_input("sightings"),
+        stations=camera_stations(),
+        covariates=prepared("covariates.tif"),
+    output:
+        background=habitat("background.csv"),
+    log:
+        logs("background/{species}"),
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        sightings=config["sightings"],
+        habitat=config["habitat"],
+        seed=config["seed"],
+    script:
+        "../workflow/scripts/background.py"
+
+
+rule fit_model:
+    input:
+        presences=habitat("presences.csv"),
+        background=habitat("background.csv"),
+        stations=habitat("stations.csv"),
+        covariates=prepared("covariates.tif"),
+    output:
+        model=habitat("model.pkl"),
+        metrics=habitat("metrics.json"),
+        metrics_csv=habitat("metrics.csv"),
+    log:
+        logs("fit_model/{species}"),
+    benchmark:
+        bench("fit_model/{species}")
+    conda:
+        ENV
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        species=species_params,
+        habitat=config["habitat"],
+        seed=config["seed"],
+    script:
+        "../workflow/scripts/fit_model.py"
+
+
+rule predict_suitability:
+    input:
+        model=habitat("model.pkl"),
+        metrics=habitat("metrics.json"),
+        covariates=prepared("covariates.tif"),
+    output:
+        suitability=habitat("suitability.tif"),
+        habitat=habitat("habitat.tif"),
+    log:
+        logs("predict_suitability/{species}"),
+    benchmark:
+        bench("predict_suitability/{species}")
+    conda:
+        ENV
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        habitat=config["habitat"],
+    script:
+        "../workflow/scripts/predict_suitability.py"

@@ -1,0 +1,68 @@
+# Outputs: one GeoPackage of the results and a print map per species.
+# Nothing here reads sighting coordinates (presences.csv stays internal).
+
+DEMO_CREDITS = (
+    "Natural Earth (public domain); synthetic demo data (amurlink demo generator)"
+)
+DATA_CREDITS = (
+    "Natural Earth (public domain); roads © OpenStreetMap contributors (ODbL); "
+    "ESA WorldCover (CC BY 4.0); see config/README.md for the other inputs"
+)
+
+
+def map_credits():
+    return DEMO_CREDITS if config["demo"]["enabled"] else DATA_CREDITS
+
+
+rule geopackage:
+    input:
+        cores=expand(connectivity("cores.gpkg"), species=SPECIES),
+        links=expand(connectivity("links_ranked.gpkg"), species=SPECIES),
+        corridors=expand(connectivity("corridors.tif"), species=SPECIES),
+        threats=expand(threats("threats.gpkg"), species=SPECIES),
+        countries=prepared("countries.gpkg"),
+    output:
+        gpkg=outputs("amurlink.gpkg"),
+    log:
+        logs("geopackage"),
+    benchmark:
+        bench("geopackage")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        species=SPECIES,
+    script:
+        "../workflow/scripts/geopackage.py"
+
+
+rule map_species:
+    input:
+        suitability=habitat("suitability.tif"),
+        cores=connectivity("cores.gpkg"),
+        links=connectivity("links_ranked.gpkg"),
+        corridors=connectivity("corridors.tif"),
+        roads=prepared("roads.gpkg"),
+        threats=threats("threats.gpkg"),
+        countries=prepared("countries.gpkg"),
+    output:
+        png=outputs("maps/{species}.png"),
+    log:
+        logs("map_species/{species}"),
+    benchmark:
+        bench("map_species/{species}")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        species=species_params,
+        top_n=config["threats"]["top_n"],
+        credits=map_credits(),
+    script:
+        "../workflow/scripts/map_species.py"

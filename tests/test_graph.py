@@ -1,0 +1,188 @@
+"""Graph indices against hand-computed values (Conefor's IIC, PC, EC, dPC fractions)."""
+
+import math
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from amurlink import graph as cg
+
+
+def make_graph(areas, edges):
+    nodes = pd.DataFrame({"core_id": list(areas), "area_km2": list(areas.values())})
+    links = pd.DataFrame(
+        [{"from_core": a, "to_core": b, "cwd": d, **extra} for a, b, d, extra in edges]
+    )
+    return cg.build_graph(nodes, links)
+
+
+def test_decay_constant_half_at_dispersal():
+    k = cg.decay_constant(40_000)
+    assert math.exp(-k * 40_000) == pytest.approx(0.5)
+    assert k == pytest.approx(math.log(2) / 40_000)
+
+
+def test_two_nodes_pc_iic_ec():
+    # a = (1, 2) km2, one link of cwd 2000 with d50 = 1000: p = 0.5^2 = 0.25.
+    g = make_graph({1: 1.0, 2: 2.0}, [(1, 2, 2000.0, {})])
+    ind = cg.connectivity_indices(g, landscape_area=10.0, dispersal_cost=1000.0)
+    # PCnum = 1*1 + 2*2 + 2 * (1*2*0.25) = 5 + 1 = 6; PC = 6 / 10^2.
+    assert ind["PC_num"] == pytest.approx(6.0)
+    assert ind["PC"] == pytest.approx(0.06)
+    assert ind["EC"] == pytest.approx(math.sqrt(6))
+    assert ind["EC_fraction"] == pytest.approx(math.sqrt(6) / 3)
+    # IICnum = 1 + 4 + 2 * 1*2 / (1 + 1) = 7; IIC = 0.07.
+    assert ind["IIC_num"] == pytest.approx(7.0)
+    assert ind["IIC"] == pytest.approx(0.07)
+    assert (ind["n_nodes"], ind["n_links"], ind["n_components"]) == (2, 1, 1)
+
+
+def test_two_nodes_importance():
+    g = make_graph({1: 1.0, 2: 2.0}, [(1, 2, 2000.0, {})])
+    nodes = cg.node_importance(g, 1000.0).set_index("node")
+    # Without node 1: PCnum' = 4; dPC = 100 (6 - 4) / 6 = 33.3
+    #   intra = 100 * 1 / 6 = 16.7; flux = 100 * 2 * 1 * 2 * 0.25 / 6 = 16.7; connector 0.
+    # Without node 2: PCnum' = 1; dPC = 100 * 5 / 6 = 83.3; intra = 100 * 4 / 6; flux 16.7.
+    np.testing.assert_allclose(nodes["dPC"], [100 * 2 / 6, 100 * 5 / 6])
+    np.testing.assert_allclose(nodes["dPCintra"], [100 / 6, 400 / 6])
+    np.testing.assert_allclose(nodes["dPCflux"], [100 / 6, 100 / 6])
+    np.testing.assert_allclose(nodes["dPCconnector"], [0, 0], atol=1e-12)
+    # IIC: IICnum = 7; without 1: 4 -> 300/7; without 2: 1 -> 600/7.
+    np.testing.assert_allclose(nodes["dIIC"], [300 / 7, 600 / 7])
+    links = cg.link_importance(g, 1000.0)
+    # Without the link: PCnum' = IICnum' = 5 -> dPC = 100/6, dIIC = 200/7.
+    assert links["dPC"].tolist() == pytest.approx([100 / 6])
+    assert links["dIIC"].tolist() == pytest.approx([200 / 7])
+
+
+def path3():
+    # 1 - 2 - 3, unit areas, each link cwd = d50: p = 0.5, p*_13 = 0.5 * 0.5 = 0.25.
+    return make_graph({1: 1.0, 2: 1.0, 3: 1.0}, [(1, 2, 500.0, {}), (2, 3, 500.0, {})])
+
+
+def test_path_of_three_stepping_stone():
+    g = path3()
+    ind = cg.connectivity_indices(g, 3.0, 500.0)
+    # PCnum = 3 + 2 (0.5 + 0.5 + 0.25) = 5.5
+    assert ind["PC_num"] == pytest.approx(5.5)
+    # IICnum = 3 + 2 (1/2 + 1/2 + 1/3) = 5.6667
+    assert ind["IIC_num"] == pytest.approx(3 + 2 * (1 / 2 + 1 / 2 + 1 / 3))
+    nodes = cg.node_importance(g, 500.0).set_index("node")
+    # Node 2: without it 1 and 3 are isolated, PCnum' = 2: dPC = 100 * 3.5 / 5.5
+    #   intra = 1, flux = 2 (0.5 + 0.5) = 2, connector = 2 * 0.25 = 0.5 (the 1-3 flow it carries).
+    assert nodes.loc[2, "dPC"] == pytest.approx(100 * 3.5 / 5.5)
+    assert nodes.loc[2, "dPCintra"] == pytest.approx(100 * 1 / 5.5)
+    assert nodes.loc[2, "dPCflux"] == pytest.approx(100 * 2 / 5.5)
+    assert nodes.loc[2, "dPCconnector"] == pytest.approx(100 * 0.5 / 5.5)
+    # Node 1: PCnum' = 2 + 2 * 0.5 = 3: dPC = 100 * 2.5 / 5.5; flux = 2 (0.5 + 0.25) = 1.5.
+    assert nodes.loc[1, "dPC"] == pytest.approx(100 * 2.5 / 5.5)
+    assert nodes.loc[1, "dPCflux"] == pytest.approx(100 * 1.5 / 5.5)
+    assert nodes.loc[1, "dPCconnector"] == pytest.approx(0, abs=1e-12)
+    # IIC node 2: without it IICnum' = 2; connector = 2 * 1/3.
+    assert nodes.loc[2, "dIIC"] == pytest.approx(100 * (ind["IIC_num"] - 2) / ind["IIC_num"])
+    assert nodes.loc[2, "dIICconnector"] == pytest.approx(100 * (2 / 3) / ind["IIC_num"])
+    links = cg.link_importance(g, 500.0).set_index(["u", "v"])
+    # Without link 1-2: PCnum' = 3 + 2 * 0.5 = 4; IICnum' = 3 + 2 * 1/2 = 4.
+    assert links.loc[(1, 2), "dPC"] == pytest.approx(100 * 1.5 / 5.5)
+    assert links.loc[(1, 2), "dIIC"] == pytest.approx(100 * (ind["IIC_num"] - 4) / ind["IIC_num"])
+
+
+def test_fractions_add_up_on_random_graph():
+    rng = np.random.default_rng(7)
+    n = 9
+    areas = dict(zip(range(1, n + 1), rng.uniform(1, 50, n), strict=True))
+    edges = [
+        (i, j, float(rng.uniform(1e3, 5e4)), {})
+        for i in range(1, n + 1)
+        for j in range(i + 1, n + 1)
+        if rng.random() < 0.35
+    ]
+    g = make_graph(areas, edges)
+    nodes = cg.node_importance(g, 20_000.0)
+    for name in ("dPC", "dIIC"):
+        parts = nodes[f"{name}intra"] + nodes[f"{name}flux"] + nodes[f"{name}connector"]
+        np.testing.assert_allclose(parts, nodes[name], rtol=1e-9, atol=1e-9)
+        assert (nodes[f"{name}connector"] >= -1e-9).all()
+
+
+def test_pc_uses_max_product_path_iic_counts_links():
+    # Triangle: 1-2 and 2-3 cheap (cwd = d50), 1-3 direct but very costly.
+    g = make_graph(
+        {1: 1.0, 2: 1.0, 3: 1.0},
+        [(1, 2, 1000.0, {}), (2, 3, 1000.0, {}), (1, 3, 100_000.0, {})],
+    )
+    order, p = cg.max_product_probability(g, 1000.0)
+    assert order == [1, 2, 3]
+    # p*_13 = p_12 * p_23 = 0.25, not exp(-k 100000) = 2^-100.
+    assert p[0, 2] == pytest.approx(0.25)
+    assert np.diag(p).tolist() == [1, 1, 1]
+    # IIC counts links, not costs: 1-3 is one link away, nl = 1.
+    ind = cg.connectivity_indices(g, 3.0, 1000.0)
+    assert ind["IIC_num"] == pytest.approx(3 + 2 * 3 * 0.5)
+    # Removing the costly link changes IIC (nl_13 becomes 2) but barely PC.
+    links = cg.link_importance(g, 1000.0).set_index(["u", "v"])
+    assert links.loc[(1, 3), "dPC"] == pytest.approx(0, abs=1e-12)
+    # Hand: IICnum' = 3 + 2 (1/2 + 1/2 + 1/3) = 5.667; dIIC = 100 (6 - 5.667) / 6 = 5.56.
+    assert links.loc[(1, 3), "dIIC"] == pytest.approx(100 * (6 - (3 + 2 * (1 + 1 / 3))) / 6)
+
+
+def test_disconnected_components_contribute_nothing_across():
+    g = make_graph({1: 1.0, 2: 1.0, 3: 2.0}, [(1, 2, 1000.0, {})])
+    ind = cg.connectivity_indices(g, 4.0, 1000.0)
+    # PCnum = 1 + 1 + 4 + 2 * 0.5 = 7; IICnum = 6 + 2 * 1/2 = 7.
+    assert ind["PC_num"] == pytest.approx(7.0)
+    assert ind["IIC_num"] == pytest.approx(7.0)
+    assert ind["n_components"] == 2
+    nodes = cg.node_importance(g, 1000.0).set_index("node")
+    # Node 3 alone: only intra-patch connectivity, 4 / 7.
+    assert nodes.loc[3, "dPC"] == pytest.approx(400 / 7)
+    assert nodes.loc[3, "dPCflux"] == pytest.approx(0)
+
+
+def test_centrality_and_conductance_choice():
+    g = path3()
+    nodes, edges = cg.centrality(g)
+    nodes = nodes.set_index("node")
+    # The middle node carries every 1-3 path and all 1-3 current; the ends carry none.
+    assert nodes["betweenness"].tolist() == pytest.approx([0, 1, 0])
+    assert nodes["current_flow_betweenness"].tolist() == pytest.approx([0, 1, 0], abs=1e-12)
+    assert nodes["degree"].tolist() == [1, 2, 1]
+    assert len(edges) == 2
+    assert cg.conductance_attribute(g) == "cwd"
+    nx.set_edge_attributes(g, 2.0, "effective_resistance")
+    assert cg.conductance_attribute(g) == "effective_resistance"
+    g.edges[1, 2]["effective_resistance"] = float("nan")
+    assert cg.conductance_attribute(g) == "cwd"
+    # A two-node component gets 0 current-flow betweenness rather than an error.
+    nodes2, _ = cg.centrality(make_graph({1: 1.0, 2: 1.0}, [(1, 2, 1.0, {})]))
+    assert nodes2["current_flow_betweenness"].tolist() == [0, 0]
+
+
+def test_cross_border_flag_and_graphml_roundtrip(tmp_path):
+    g = make_graph(
+        {1: 1.0, 2: 1.0, 3: 1.0},
+        [
+            (1, 2, 1000.0, {"crosses_border": True, "effective_resistance": np.nan}),
+            (2, 3, 1000.0, {"crosses_border": False, "effective_resistance": 3.5}),
+        ],
+    )
+    assert cg.cross_border_links(g) == [(1, 2)]
+    # NaN attributes are left out, numpy scalars become Python scalars.
+    assert "effective_resistance" not in g.edges[1, 2]
+    assert g.edges[2, 3]["effective_resistance"] == 3.5
+    nodes = cg.node_importance(g, 1000.0)
+    cg.set_attributes(g, nodes, cg.link_importance(g, 1000.0))
+    path = tmp_path / "g.graphml"
+    path.write_text(cg.to_graphml(g))
+    back = nx.read_graphml(path)
+    assert back.edges["1", "2"]["crosses_border"] is True
+    assert back.nodes["2"]["dPC"] == pytest.approx(nodes.set_index("node").loc[2, "dPC"])
+
+
+def test_build_graph_rejects_unknown_node():
+    nodes = pd.DataFrame({"core_id": [1], "area_km2": [1.0]})
+    links = pd.DataFrame({"from_core": [1], "to_core": [2], "cwd": [1.0]})
+    with pytest.raises(ValueError, match="node 2"):
+        cg.build_graph(nodes, links)

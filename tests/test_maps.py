@@ -1,0 +1,191 @@
+"""Outputs: the species map (page size, legend, scale bar, north arrow) and the GeoPackage layers."""
+
+import geopandas as gpd
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+from PIL import Image
+from shapely.geometry import LineString, box
+
+from amurlink import io, maps
+from amurlink import threats as thr
+from amurlink.grid import Grid
+
+CRS = "EPSG:32652"
+
+
+@pytest.mark.parametrize(
+    ("width_m", "expected"),
+    [
+        (130_000, 20_000),  # a quarter is 32.5 km -> 20 km
+        (100_000, 20_000),  # 25 km -> 20 km
+        (80_000, 20_000),  # exactly 20 km fits
+        (79_000, 10_000),
+        (4_000, 1_000),
+        (2_500, 500),
+        (1_000_000, 200_000),
+    ],
+)
+def test_nice_scale_length(width_m, expected):
+    assert maps.nice_scale_length(width_m) == expected
+
+
+def test_nice_scale_length_rejects_bad_width():
+    with pytest.raises(ValueError):
+        maps.nice_scale_length(0)
+
+
+def test_scale_label():
+    assert maps.scale_label(20_000) == "20 km"
+    assert maps.scale_label(500) == "500 m"
+    assert maps.scale_label(2_500) == "2.5 km"
+
+
+def test_scale_bar_length_in_data_units():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 4))
+    ax = fig.add_subplot()
+    ax.set_xlim(600_000, 730_000)
+    ax.set_ylim(4_700_000, 4_860_000)
+    blocks = maps.draw_scale_bar(ax, segments=4)
+    assert len(blocks) == 4
+    assert sum(b.get_width() for b in blocks) == pytest.approx(20_000)
+    assert blocks[0].get_x() == pytest.approx(600_000 + 0.05 * 130_000)
+    assert blocks[-1].get_x() + blocks[-1].get_width() == pytest.approx(
+        600_000 + 0.05 * 130_000 + 20_000
+    )
+
+
+def test_north_arrow_angle_follows_meridian_convergence():
+    # UTM 52N has its central meridian at 129 E: no convergence there, about
+    # (lon - 129) * sin(lat) degrees east of it (true north turned anticlockwise).
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
+    assert maps.north_arrow_angle(CRS, *tr.transform(129.0, 43.0)) == pytest.approx(0, abs=0.01)
+    expected = 2.0 * np.sin(np.radians(43.0))
+    assert maps.north_arrow_angle(CRS, *tr.transform(131.0, 43.0)) == pytest.approx(
+        expected, abs=0.05
+    )
+
+
+@pytest.fixture
+def map_inputs():
+    grid = Grid.from_bounds(CRS, (600_000, 4_700_000, 640_000, 4_750_000), 500)  # 80 x 100
+    x, y = grid.xy()
+    suit = np.clip(np.add.outer((y - y.min()) / np.ptp(y), (x - x.min()) / np.ptp(x)) / 2, 0, 1)
+    suit = np.ma.masked_array(suit, mask=np.zeros(grid.shape, bool))
+    suit.mask[:5, :5] = True
+    cores = gpd.GeoDataFrame(
+        {"core_id": [1, 2]},
+        geometry=[
+            box(603_000, 4_740_000, 612_000, 4_747_000),
+            box(628_000, 4_703_000, 637_000, 4_712_000),
+        ],
+        crs=CRS,
+    )
+    links = gpd.GeoDataFrame(
+        {"link_id": [1], "dPC": [30.0], "crosses_border": [True]},
+        geometry=[LineString([(612_000, 4_740_000), (628_000, 4_712_000)])],
+        crs=CRS,
+    )
+    corridors = np.zeros(grid.shape, bool)
+    corridors[20:70, 20:60] = True
+    roads = gpd.GeoDataFrame(
+        {
+            "road_id": [1, 2, 3],
+            "highway": ["primary", "tertiary", "track"],
+            "status": ["existing", "existing", "proposed"],
+        },
+        geometry=[
+            LineString([(600_000, 4_725_000), (640_000, 4_725_000)]),
+            LineString([(620_000, 4_700_000), (620_000, 4_750_000)]),
+            LineString([(605_000, 4_705_000), (615_000, 4_715_000)]),
+        ],
+        crs=CRS,
+    )
+    countries = gpd.GeoDataFrame(
+        {"iso_a3": ["RUS", "CHN"], "name": ["Russia", "China"]},
+        geometry=[
+            box(620_000, 4_690_000, 650_000, 4_760_000),
+            box(590_000, 4_690_000, 620_000, 4_760_000),
+        ],
+        crs=CRS,
+    )
+    corridor_polys = thr.corridor_polygons(np.where(corridors, 1.0, -9999.0), grid)
+    threats = thr.flag_threats(roads, None, corridor_polys, links, countries)
+    return grid, suit, cores, links, corridors, roads, threats, countries
+
+
+def test_species_map_renders_a4_png_with_legend_and_scale_bar(map_inputs, tmp_path):
+    grid, suit, cores, links, corridors, roads, threats, countries = map_inputs
+    fig = maps.species_map(
+        suit, grid, cores, links, corridors, roads, threats, countries,
+        title="Test species", credits="synthetic test data", date="2026-01-02",
+    )  # fmt: skip
+    # legend with the expected entries
+    legend = fig.legends[0]
+    labels = [t.get_text() for t in legend.get_texts()]
+    for expected in ("Least-cost corridor", "Core habitat area", "Least-cost path, cross-border",
+                     "Road, major", "Road, proposed", "International border",
+                     "Top threat (rank): road"):  # fmt: skip
+        assert expected in labels
+    # scale bar: 40 km wide axis -> 10 km bar
+    ax = fig.axes[0]
+    bar = [p for p in ax.patches if p.get_gid() == "scalebar"]
+    assert sum(p.get_width() for p in bar) == pytest.approx(10_000)
+    texts = [t.get_text() for t in ax.texts]
+    assert "10 km" in texts and "N" in texts
+    assert "RUSSIA" in texts and "CHINA" in texts
+    # both ranked road threats marked by rank
+    assert {"1", "2"} <= set(texts)
+    all_text = " ".join(t.get_text() for t in fig.texts)
+    assert "synthetic test data" in all_text and "2026-01-02" in all_text
+    # axes in km
+    assert ax.xaxis.get_major_formatter()(620_000, 0) == "620"
+
+    path = tmp_path / "map.png"
+    with io.atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=maps.DPI, format="png")
+    img = mpimg.imread(path)
+    # the study area is taller than wide: A4 portrait at 300 dpi
+    assert img.shape[:2] == (round(11.69 * 300), round(8.27 * 300))
+    with Image.open(path) as im:
+        assert im.info["dpi"] == pytest.approx((300, 300), abs=0.1)
+    assert not list(tmp_path.glob(".map*"))  # no temporary file left
+
+
+def test_species_map_landscape_for_wide_area(map_inputs):
+    _, _, cores, links, _, roads, threats, countries = map_inputs
+    grid = Grid.from_bounds(CRS, (590_000, 4_700_000, 650_000, 4_730_000), 500)
+    suit = np.full(grid.shape, 0.5)
+    fig = maps.species_map(
+        suit, grid, cores, links, None, roads, threats, countries, title="t", credits="c"
+    )
+    assert tuple(fig.get_size_inches()) == pytest.approx((11.69, 8.27))
+
+
+def test_package_layers_names_and_no_sightings(map_inputs):
+    grid, _, cores, links, corridors, _, threats, countries = map_inputs
+    border = gpd.GeoDataFrame(
+        {"countries": ["CHN-RUS"]},
+        geometry=[LineString([(620_000, 4_690_000), (620_000, 4_760_000)])],
+        crs=CRS,
+    )
+    polys = thr.corridor_polygons(np.where(corridors, 1.0, -9999.0), grid)
+    per_species = {
+        "leopard": {"cores": cores, "links": links, "corridors": polys, "threats": threats}
+    }
+    layers = maps.package_layers(per_species, countries.to_crs("EPSG:4326"), border)
+    assert list(layers) == [
+        "leopard_cores",
+        "leopard_links",
+        "leopard_corridors",
+        "leopard_threats",
+        "countries",
+        "border",
+    ]
+    assert all(g.crs == CRS for g in layers.values())  # reprojected to one CRS
+    with pytest.raises(ValueError, match="sighting"):
+        maps.package_layers({"leopard": {"presences": cores}}, countries, border)

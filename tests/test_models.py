@@ -1,0 +1,159 @@
+"""MaxEnt (maxnet formulation) and the other presence-background models."""
+
+import pickle
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+from sklearn.base import clone
+
+from amurlink.models import (
+    BoostingModel,
+    DownsampledRFModel,
+    EnsembleModel,
+    GLMModel,
+    MaxentModel,
+    default_feature_classes,
+)
+
+
+def virtual_species(seed=1, n_cells=20000, n_presences=300, n_background=5000):
+    """Leroy et al. 2016 style: suitability a known logistic function of 3 covariates."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0, 1, (n_cells, 3))
+    eta = -2 + 4 * X[:, 0] - 16 * (X[:, 1] - 0.5) ** 2  # x2 is noise
+    truth = 1 / (1 + np.exp(-eta))
+    pres = rng.choice(n_cells, n_presences, p=truth / truth.sum())
+    bg = rng.choice(n_cells, n_background, replace=False)
+    Xf = np.vstack([X[pres], X[bg]])
+    y = np.r_[np.ones(n_presences, int), np.zeros(n_background, int)]
+    return X, truth, Xf, y
+
+
+@pytest.mark.parametrize("features", ["lq", "lqh"])
+def test_maxent_recovers_known_truth(features):
+    X, truth, Xf, y = virtual_species()
+    model = MaxentModel(features=features).fit(Xf, y)
+    pred = model.predict_suitability(X)
+    assert model.converged_
+    assert spearmanr(pred, truth)[0] > 0.9
+    assert 0 <= pred.min() and pred.max() <= 1
+
+
+def test_maxent_linear_only_misses_the_hump():
+    # a model that cannot express the quadratic truth must do worse: the test can fail
+    X, truth, Xf, y = virtual_species()
+    lin = MaxentModel(features="l").fit(Xf, y).predict_suitability(X)
+    quad = MaxentModel(features="lq").fit(Xf, y).predict_suitability(X)
+    assert spearmanr(lin, truth)[0] < spearmanr(quad, truth)[0] - 0.2
+
+
+def test_maxent_raw_output_sums_to_one_over_background():
+    _, _, Xf, y = virtual_species(n_background=2000)
+    model = MaxentModel(features="lq", add_presences_to_background=False).fit(Xf, y)
+    raw = model.predict_raw(Xf[y == 0])
+    assert raw.sum() == pytest.approx(1.0, rel=1e-9)
+    # entropy of the raw distribution is at most log(n) (uniform)
+    assert 0 < model.entropy_ <= np.log(2000) + 1e-9
+
+
+def test_maxent_uninformative_covariate_gives_flat_cloglog():
+    # presences drawn like the background: all coefficients shrink to 0 and cloglog = 1 - 1/e
+    rng = np.random.default_rng(3)
+    Xf = rng.uniform(0, 1, (3000, 2))
+    y = np.r_[np.ones(100, int), np.zeros(2900, int)]
+    model = MaxentModel(features="lq", beta=3.0).fit(Xf, y)
+    assert np.count_nonzero(model.coef_) == 0
+    assert np.allclose(model.predict_suitability(Xf[:10]), 1 - np.exp(-1))
+
+
+def test_maxent_beta_increases_sparsity():
+    _, _, Xf, y = virtual_species(n_background=2000)
+    loose = MaxentModel(features="lqh", beta=0.5).fit(Xf, y)
+    tight = MaxentModel(features="lqh", beta=4.0).fit(Xf, y)
+    assert np.count_nonzero(tight.coef_) < np.count_nonzero(loose.coef_)
+
+
+def test_maxnet_regularisation_table():
+    # linear-only features with 30 presences: multiplier 0.2, lambda_j = beta*0.2*sd_j/sqrt(30)
+    rng = np.random.default_rng(0)
+    Xf = rng.uniform(0, 1, (530, 1))
+    y = np.r_[np.ones(30, int), np.zeros(500, int)]
+    model = MaxentModel(features="l", beta=2.0, add_presences_to_background=False).fit(Xf, y)
+    z = (Xf[:30, 0] - Xf[:, 0].min()) / (Xf[:, 0].max() - Xf[:, 0].min())
+    expected = 2.0 * max(0.001, z.std(ddof=1) * 0.2 / np.sqrt(30))
+    assert model.reg_[0] == pytest.approx(expected)
+
+
+def test_default_feature_classes():
+    assert [default_feature_classes(n) for n in (5, 12, 50, 200)] == ["l", "lq", "lqh", "lqph"]
+
+
+def test_categorical_one_hot_and_ordering():
+    # land cover codes 10 (forest) and 40 (cropland): presences favour 10; the
+    # codes must not be used as magnitudes
+    rng = np.random.default_rng(5)
+    n = 6000
+    cover = rng.choice([10.0, 40.0], n)
+    elev = rng.uniform(0, 1, n)
+    truth = np.where(cover == 10, 0.6, 0.1) * (0.5 + 0.5 * elev)
+    pres = rng.choice(n, 300, p=truth / truth.sum())
+    bg = rng.choice(n, 3000, replace=False)
+    X = np.column_stack([elev, cover])
+    Xf = np.vstack([X[pres], X[bg]])
+    y = np.r_[np.ones(300, int), np.zeros(3000, int)]
+    model = MaxentModel(features="lq", categorical=["cover"], feature_names=["elev", "cover"])
+    model.fit(Xf, y)
+    assert "cover==10" in model.feature_names_out_ and "cover==40" in model.feature_names_out_
+    assert not any(n.startswith("cover^2") or n == "cover" for n in model.feature_names_out_)
+    F, _, kinds = model._design(np.array([[0.5, 10.0], [0.5, 40.0], [0.5, 20.0]]))
+    onehot = F[:, [k == "c" for k in kinds]]
+    assert onehot.tolist() == [[1, 0], [0, 1], [0, 0]]
+    s = model.predict_suitability(np.array([[0.5, 10.0], [0.5, 40.0]]))
+    assert s[0] > s[1]
+
+
+def test_maxent_sample_weight_matters():
+    _, _, Xf, y = virtual_species(n_background=2000)
+    w = np.ones(len(y))
+    a = MaxentModel(features="lq").fit(Xf, y, sample_weight=w).coef_
+    w[y == 0] = np.where(Xf[y == 0, 0] > 0.5, 5.0, 1.0)
+    b = MaxentModel(features="lq").fit(Xf, y, sample_weight=w).coef_
+    assert not np.allclose(a, b)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        MaxentModel(features="lqh", beta=1.5),
+        GLMModel(),
+        DownsampledRFModel(n_estimators=20, random_state=0),
+        BoostingModel(max_iter=30),
+        EnsembleModel(members=[("maxent", MaxentModel(features="lq")), ("glm", GLMModel())],
+                      weights=[0.3, 0.1]),
+    ],
+)
+def test_clone_pickle_and_skill(model):
+    X, truth, Xf, y = virtual_species(n_background=2000)
+    c = clone(model)
+    assert c.get_params().keys() == model.get_params().keys()
+    fitted = c.fit(Xf, y)
+    again = pickle.loads(pickle.dumps(fitted))
+    p1 = fitted.predict_proba(X[:500])[:, 1]
+    assert np.allclose(p1, again.predict_proba(X[:500])[:, 1])
+    assert np.all((p1 >= 0) & (p1 <= 1))
+    assert spearmanr(fitted.predict_proba(X)[:, 1], truth)[0] > 0.6
+
+
+def test_ensemble_spread_is_zero_for_identical_members():
+    X, _, Xf, y = virtual_species(n_background=1000)
+    ens = EnsembleModel(members=[("a", GLMModel()), ("b", GLMModel())]).fit(Xf, y)
+    assert np.allclose(ens.predict_spread(X[:100]), 0)
+    assert np.allclose(ens.predict_suitability(X[:100]), GLMModel().fit(Xf, y).predict_proba(X[:100])[:, 1])
+
+
+def test_maxent_rejects_bad_input():
+    with pytest.raises(ValueError, match="presences"):
+        MaxentModel().fit(np.zeros((5, 2)), np.zeros(5))
+    with pytest.raises(ValueError, match="features"):
+        MaxentModel(features="lqz").fit(np.random.rand(20, 2), np.r_[np.ones(5), np.zeros(15)])

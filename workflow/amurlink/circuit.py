@@ -1,0 +1,959 @@
+"""Circuit theory on raster landscapes, numerically compatible with Circuitscape.
+
+Cells are nodes of an electrical network and neighbouring cells are joined by
+resistors (McRae et al. 2008, *Ecology* 89:2712).  The conventions follow
+Circuitscape.jl (Anantharaman et al. 2020, *JuliaCon Proceedings*) so that a
+Circuitscape run can be reproduced:
+
+* a cell is a node when its resistance (or conductance) is finite and > 0;
+  no-data, NaN, ±inf, zero and negative cells are not nodes;
+* 4 or 8 neighbours; the conductance of an edge is ``1 / ((r_i + r_j) / 2)``
+  (average resistance) or ``(c_i + c_j) / 2`` (average conductance), and
+  diagonal edges are divided by √2; the cell size is not used;
+* all cells of a focal region are shorted into one node; parallel edges
+  between merged nodes add, edges inside a region vanish;
+* the node current of a cell is Circuitscape's: the larger of the total
+  inflow and the total outflow through the node's branches and finite
+  ground (``get_node_currents`` in Circuitscape.jl ``src/out.jl``), with a
+  branch current zeroed when it is below 1e-8 of the largest branch current.
+  Injected source current is not counted; by Kirchhoff's current law, for
+  non-negative sources this equals ``(Σ|I_branch| + |I_source| + |I_ground|) / 2``.
+  Every cell of a shorted region shows its region node's current.
+
+Linear systems are solved per connected component, grounded at one node, with
+either a sparse LU factorisation (SuperLU) or conjugate gradients
+preconditioned by smoothed-aggregation algebraic multigrid (pyamg), relative
+tolerance 1e-6 as in Circuitscape.jl.  The factorisation or the AMG hierarchy
+is built once per component and reused for every right-hand side.
+
+Pairwise effective resistances need only k − 1 solves for k focal nodes in a
+component: ground focal node g and solve ``L_g x_a = e_a`` for every other a.
+Unit current injected at a and withdrawn at b gives, by superposition,
+``v = x_a − x_b`` (up to a constant), so ``R_ab = X_aa + X_bb − 2 X_ab``
+(``X`` the grounded Green's function restricted to the focal nodes; x_g = 0).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import cg, splu
+
+log = logging.getLogger(__name__)
+
+Solver = Literal["auto", "direct", "cg+amg"]
+Average = Literal["resistance", "conductance"]
+
+#: Components with fewer nodes than this use the direct solver when ``solver='auto'``.
+DIRECT_MAX_NODES = 200_000
+#: Relative residual tolerance of conjugate gradients (Circuitscape.jl uses 1e-6).
+CG_RTOL = 1e-6
+#: A solution is rejected when its relative residual exceeds this.
+RESIDUAL_LIMIT = 10 * CG_RTOL
+#: Branch currents below this fraction of the largest are zeroed (Circuitscape.jl).
+BRANCH_CURRENT_CUTOFF = 1e-8
+#: Effective resistance of a disconnected pair (Circuitscape convention).
+DISCONNECTED = -1.0
+
+
+class SolverError(RuntimeError):
+    """A linear solve did not reach the required residual."""
+
+
+# --------------------------------------------------------------------------- graph
+@dataclass
+class CircuitGraph:
+    """A raster as a resistor network.
+
+    Attributes
+    ----------
+    shape : tuple of int
+        Raster shape (rows, cols).
+    node_of_cell : numpy.ndarray
+        int64 array of ``shape``: node index of each cell, −1 where the cell is no node.
+    laplacian : scipy.sparse.csr_matrix
+        Weighted graph Laplacian ``D − A`` (n_nodes × n_nodes).
+    edges : numpy.ndarray
+        (m, 2) int64, node pairs ``i < j`` of every edge (parallel edges merged).
+    conductances : numpy.ndarray
+        (m,) float64 conductance of each edge.
+    component : numpy.ndarray
+        (n_nodes,) connected-component label of each node.
+    """
+
+    shape: tuple[int, int]
+    node_of_cell: np.ndarray
+    laplacian: sp.csr_matrix
+    edges: np.ndarray
+    conductances: np.ndarray
+    component: np.ndarray
+
+    @property
+    def n_nodes(self) -> int:
+        return self.laplacian.shape[0]
+
+    @property
+    def n_components(self) -> int:
+        return int(self.component.max()) + 1 if self.component.size else 0
+
+    def to_raster(self, node_values: np.ndarray, fill: float = np.nan) -> np.ndarray:
+        """Spread per-node values over the cells (``fill`` where a cell is no node)."""
+        out = np.full(self.shape, fill, dtype=np.float64)
+        is_node = self.node_of_cell >= 0
+        out[is_node] = np.asarray(node_values, dtype=np.float64)[self.node_of_cell[is_node]]
+        return out
+
+
+@dataclass
+class _CellEdges:
+    """Cell-level edges before focal regions are merged (reused across pairs)."""
+
+    shape: tuple[int, int]
+    valid: np.ndarray  # bool (rows, cols)
+    cell_a: np.ndarray  # flat cell indices
+    cell_b: np.ndarray
+    conductance: np.ndarray
+
+
+def _cell_conductance(values: np.ndarray, is_conductance: bool) -> tuple[np.ndarray, np.ndarray]:
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 2:
+        raise ValueError(f"expected a 2-D raster, got shape {values.shape}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        valid = np.isfinite(values) & (values > 0)
+        conductance = np.where(valid, values if is_conductance else 1.0 / values, 0.0)
+    return valid, conductance
+
+
+def _cell_edges(
+    values: np.ndarray, neighbours: int, avg: Average, is_conductance: bool
+) -> _CellEdges:
+    if neighbours not in (4, 8):
+        raise ValueError(f"neighbours must be 4 or 8, got {neighbours}")
+    if avg not in ("resistance", "conductance"):
+        raise ValueError(f"avg must be 'resistance' or 'conductance', got {avg!r}")
+    valid, cond = _cell_conductance(values, is_conductance)
+    rows, cols = valid.shape
+    flat = np.arange(rows * cols, dtype=np.int64).reshape(rows, cols)
+    offsets = [(0, 1, 1.0), (1, 0, 1.0)]
+    if neighbours == 8:
+        offsets += [(1, 1, math.sqrt(2.0)), (1, -1, math.sqrt(2.0))]
+    parts_a, parts_b, parts_g = [], [], []
+    for dr, dc, divisor in offsets:
+        sa = (slice(0, rows - dr), slice(max(0, -dc), cols - max(0, dc)))
+        sb = (slice(dr, rows), slice(max(0, dc), cols - max(0, -dc)))
+        both = valid[sa] & valid[sb]
+        ca, cb = cond[sa][both], cond[sb][both]
+        if avg == "resistance":
+            g = 1.0 / ((1.0 / ca + 1.0 / cb) / 2.0)
+        else:
+            g = (ca + cb) / 2.0
+        parts_a.append(flat[sa][both])
+        parts_b.append(flat[sb][both])
+        parts_g.append(g / divisor)
+    return _CellEdges(
+        (rows, cols),
+        valid,
+        np.concatenate(parts_a),
+        np.concatenate(parts_b),
+        np.concatenate(parts_g),
+    )
+
+
+def _assemble(cells: _CellEdges, regions: np.ndarray | None) -> CircuitGraph:
+    """Number the nodes (merging each region into one node) and build the Laplacian."""
+    rows, cols = cells.shape
+    key = np.arange(rows * cols, dtype=np.int64).reshape(rows, cols)
+    if regions is not None:
+        regions = np.asarray(regions)
+        in_region = (regions > 0) & cells.valid
+        # Negative keys cannot collide with flat cell indices.
+        key = np.where(in_region, -regions.astype(np.int64), key)
+    node_of_cell = np.full((rows, cols), -1, dtype=np.int64)
+    _, node_ids = np.unique(key[cells.valid], return_inverse=True)
+    node_of_cell[cells.valid] = node_ids.ravel()
+    n = int(node_ids.max()) + 1 if node_ids.size else 0
+    flat_nodes = node_of_cell.ravel()
+    ni, nj = flat_nodes[cells.cell_a], flat_nodes[cells.cell_b]
+    keep = ni != nj  # edges inside a shorted region disappear
+    lo = np.minimum(ni[keep], nj[keep])
+    hi = np.maximum(ni[keep], nj[keep])
+    upper = sp.coo_matrix((cells.conductance[keep], (lo, hi)), shape=(n, n)).tocsr()
+    upper.sum_duplicates()  # parallel edges between merged nodes add
+    coo = upper.tocoo()
+    edges = np.column_stack([coo.row, coo.col]).astype(np.int64)
+    adjacency = upper + upper.T
+    degree = np.asarray(adjacency.sum(axis=1)).ravel()
+    laplacian = (sp.diags(degree) - adjacency).tocsr()
+    _, component = connected_components(adjacency, directed=False)
+    return CircuitGraph((rows, cols), node_of_cell, laplacian, edges, coo.data.copy(), component)
+
+
+def build_graph(
+    resistance: np.ndarray,
+    neighbours: int = 8,
+    avg: Average = "resistance",
+    *,
+    is_conductance: bool = False,
+    regions: np.ndarray | None = None,
+) -> CircuitGraph:
+    """Build the resistor network of a raster (Circuitscape conventions).
+
+    Parameters
+    ----------
+    resistance : numpy.ndarray
+        2-D cell resistances (or conductances when ``is_conductance``).  Cells
+        that are NaN, ±inf, zero or negative are not nodes.
+    neighbours : {4, 8}
+        Connection scheme; diagonal conductances are divided by √2.
+    avg : {'resistance', 'conductance'}
+        Edge conductance ``1/((r_i + r_j)/2)`` or ``(c_i + c_j)/2``.
+    is_conductance : bool
+        ``resistance`` holds conductances (Circuitscape's
+        ``habitat_map_is_resistances = False``).
+    regions : numpy.ndarray, optional
+        Integer raster of focal-region IDs (0 or less = none); the valid cells
+        of each region are shorted into one node.
+
+    Returns
+    -------
+    CircuitGraph
+
+    References
+    ----------
+    McRae, B. H., Dickson, B. G., Keitt, T. H. & Shah, V. B. (2008). Using circuit
+    theory to model connectivity in ecology, evolution, and conservation.
+    *Ecology* 89:2712–2724.
+    """
+    cells = _cell_edges(resistance, neighbours, avg, is_conductance)
+    if regions is not None and np.shape(regions) != cells.shape:
+        raise ValueError(f"regions shape {np.shape(regions)} != raster shape {cells.shape}")
+    return _assemble(cells, regions)
+
+
+# -------------------------------------------------------------------------- solver
+class LinearSolver:
+    """Solve ``A x = b`` for many right-hand sides with one factorisation or AMG hierarchy.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse matrix
+        Symmetric positive definite (a grounded Laplacian).
+    method : {'auto', 'direct', 'cg+amg'}
+        'direct' factorises with SuperLU (``splu``, MMD on AᵀA+A ordering);
+        'cg+amg' runs conjugate gradients (rtol 1e-6) preconditioned by a
+        smoothed-aggregation AMG hierarchy (pyamg); 'auto' picks 'direct'
+        below :data:`DIRECT_MAX_NODES` unknowns.
+
+    Notes
+    -----
+    Every solution is checked: a relative residual ``‖A x − b‖ / ‖b‖`` above
+    :data:`RESIDUAL_LIMIT` raises :class:`SolverError`.
+    """
+
+    def __init__(self, matrix: sp.spmatrix, method: Solver = "auto"):
+        if method not in ("auto", "direct", "cg+amg"):
+            raise ValueError(f"solver must be 'auto', 'direct' or 'cg+amg', got {method!r}")
+        self.matrix = sp.csr_matrix(matrix, dtype=np.float64)
+        n = self.matrix.shape[0]
+        if method == "auto":
+            method = "direct" if n < DIRECT_MAX_NODES else "cg+amg"
+        self.method = method
+        start = time.perf_counter()
+        if method == "direct":
+            self._lu = splu(self.matrix.tocsc(), permc_spec="MMD_AT_PLUS_A")
+        else:
+            import pyamg
+
+            self._ml = pyamg.smoothed_aggregation_solver(self.matrix)
+            self._precond = self._ml.aspreconditioner(cycle="V")
+        log.debug("%s set-up for %d unknowns: %.2f s", method, n, time.perf_counter() - start)
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        """Solve for one right-hand side (1-D) or several (columns of a 2-D array)."""
+        rhs = np.asarray(rhs, dtype=np.float64)
+        if rhs.ndim == 2:
+            if self.method == "direct":
+                x = self._lu.solve(np.asfortranarray(rhs))
+                for k in range(rhs.shape[1]):
+                    self._check(x[:, k], rhs[:, k])
+                return x
+            return np.column_stack([self.solve(rhs[:, k]) for k in range(rhs.shape[1])])
+        if self.matrix.shape[0] == 0:
+            return np.zeros(0)
+        if self.method == "direct":
+            x = self._lu.solve(rhs)
+        else:
+            x, info = cg(self.matrix, rhs, rtol=CG_RTOL, atol=0.0, maxiter=10_000, M=self._precond)
+            if info > 0:
+                log.warning("CG stopped after %d iterations without converging", info)
+        self._check(x, rhs)
+        return x
+
+    def _check(self, x: np.ndarray, rhs: np.ndarray) -> None:
+        norm_b = np.linalg.norm(rhs)
+        if norm_b == 0:
+            return
+        residual = np.linalg.norm(self.matrix @ x - rhs) / norm_b
+        if not residual <= RESIDUAL_LIMIT:
+            raise SolverError(
+                f"{self.method} solve: relative residual {residual:.3g} > {RESIDUAL_LIMIT:g}"
+            )
+
+
+def _choose(method: Solver, n: int) -> Solver:
+    return ("direct" if n < DIRECT_MAX_NODES else "cg+amg") if method == "auto" else method
+
+
+class _Progress:
+    """Log 'done i of n' with the time left, at most every ``every`` seconds."""
+
+    def __init__(self, what: str, total: int, every: float = 10.0):
+        self.what, self.total, self.every = what, total, every
+        self.done = 0
+        self.start = self.last = time.perf_counter()
+
+    def step(self, n: int = 1) -> None:
+        self.done += n
+        now = time.perf_counter()
+        if now - self.last >= self.every or self.done == self.total:
+            self.last = now
+            elapsed = now - self.start
+            left = elapsed / self.done * (self.total - self.done) if self.done else float("nan")
+            log.info(
+                "%s: %d of %d done, %.1f s elapsed, about %.1f s left",
+                self.what,
+                self.done,
+                self.total,
+                elapsed,
+                left,
+            )
+
+
+# ------------------------------------------------------------------- node currents
+def node_currents(
+    edges: np.ndarray,
+    conductances: np.ndarray,
+    voltages: np.ndarray,
+    finite_grounds: np.ndarray | None = None,
+) -> np.ndarray:
+    """Circuitscape's node current: the larger of total inflow and total outflow.
+
+    Parameters
+    ----------
+    edges : numpy.ndarray
+        (m, 2) node pairs ``i < j``.
+    conductances : numpy.ndarray
+        (m,) edge conductances.
+    voltages : numpy.ndarray
+        (n,) node voltages.
+    finite_grounds : numpy.ndarray, optional
+        (n,) conductance to ground of each node (0 = none); the current into or
+        out of ground counts as inflow or outflow.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,) node currents.
+
+    Notes
+    -----
+    Follows ``get_node_currents`` of Circuitscape.jl (``src/out.jl``): branch
+    currents in each direction are zeroed below 1e-8 of that direction's
+    largest value; sources are not counted, so for a node obeying Kirchhoff's
+    law with a non-negative source this is ``(Σ|I_e| + |I_source| + |I_ground|)/2``.
+    """
+    n = voltages.shape[0]
+    i, j = edges[:, 0], edges[:, 1]
+    forward = np.abs(conductances) * (voltages[i] - voltages[j])  # current i → j
+    # Circuitscape's 'pos' pass sums flow into each node, its 'neg' pass flow out
+    # of it; each pass zeroes small branch currents relative to its own maximum.
+    b_pos = _cut_small(forward)
+    inflow = np.bincount(j, np.maximum(b_pos, 0.0), n) + np.bincount(i, np.maximum(-b_pos, 0.0), n)
+    b_neg = _cut_small(-forward)
+    outflow = np.bincount(j, np.maximum(b_neg, 0.0), n) + np.bincount(i, np.maximum(-b_neg, 0.0), n)
+    if finite_grounds is not None:
+        ground_current = finite_grounds * voltages  # > 0: into ground
+        inflow += np.maximum(-ground_current, 0.0)
+        outflow += np.maximum(ground_current, 0.0)
+    return np.maximum(inflow, outflow)
+
+
+def _cut_small(branch: np.ndarray) -> np.ndarray:
+    """Zero branch currents below 1e-8 of the largest (Circuitscape.jl)."""
+    if branch.size == 0:
+        return branch
+    top = branch.max()
+    if top > 0:
+        return np.where(np.abs(branch / top) < BRANCH_CURRENT_CUTOFF, 0.0, branch)
+    return branch
+
+
+# -------------------------------------------------------------- Green's functions
+def _component_nodes(graph: CircuitGraph, label: int) -> np.ndarray:
+    return np.flatnonzero(graph.component == label)
+
+
+def _grounded_green(
+    laplacian: sp.csr_matrix,
+    nodes: np.ndarray,
+    focal_local: Sequence[int],
+    method: Solver,
+    progress: _Progress | None = None,
+) -> np.ndarray:
+    """Voltages for unit current at each focal node, the first focal node grounded.
+
+    Returns an (len(nodes), k) array ``X``: column a is the voltage with 1 A
+    injected at focal node a and withdrawn at the ground (column 0 is zero).
+    """
+    sub = laplacian[nodes][:, nodes]
+    ground = focal_local[0]
+    keep = np.ones(len(nodes), dtype=bool)
+    keep[ground] = False
+    position = np.cumsum(keep) - 1  # index of a kept node in the grounded system
+    solver = LinearSolver(sub[keep][:, keep], _choose(method, int(keep.sum())))
+    x = np.zeros((len(nodes), len(focal_local)))
+    for col, node in enumerate(focal_local[1:], start=1):
+        rhs = np.zeros(int(keep.sum()))
+        rhs[position[node]] = 1.0
+        x[keep, col] = solver.solve(rhs)
+        if progress:
+            progress.step()
+    return x
+
+
+# ------------------------------------------------------------------------ results
+@dataclass
+class PairwiseResult:
+    """Pairwise effective resistances and current maps.
+
+    ``resistance_matrix[a, b]`` is the effective resistance between
+    ``ids[a]`` and ``ids[b]`` (−1 when they are not connected, 0 on the
+    diagonal).  Maps are rasters with NaN where a cell is no node.
+    ``voltmaps`` and ``curmaps`` hold per-pair maps keyed by ``(id_a, id_b)``
+    (``id_a < id_b``) when asked for; voltages are 0 at ``id_a`` and the
+    effective resistance at ``id_b`` (Circuitscape's normalisation).
+    """
+
+    ids: np.ndarray
+    resistance_matrix: np.ndarray
+    cum_current: np.ndarray | None = None
+    max_current: np.ndarray | None = None
+    voltmaps: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    curmaps: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+
+    def pairs(self) -> Iterable[tuple[int, int, float]]:
+        """``(id_a, id_b, effective_resistance)`` for every pair ``a < b``."""
+        for a, b in itertools.combinations(range(len(self.ids)), 2):
+            yield int(self.ids[a]), int(self.ids[b]), float(self.resistance_matrix[a, b])
+
+
+@dataclass
+class FocalResult:
+    """One-to-all or all-to-one results, per focal ID.
+
+    ``resistances[k]`` is, for one-to-all, the voltage at ``ids[k]`` per ampere
+    injected there with every other focal node grounded (−1 when the component
+    holds no other focal node); for all-to-one it is 0, as in Circuitscape.
+    """
+
+    ids: np.ndarray
+    resistances: np.ndarray
+    cum_current: np.ndarray | None = None
+    max_current: np.ndarray | None = None
+    voltmaps: dict[int, np.ndarray] = field(default_factory=dict)
+    curmaps: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class AdvancedResult:
+    """Advanced-mode voltage and node-current maps (NaN where a cell is no node)."""
+
+    voltage: np.ndarray
+    current: np.ndarray
+
+
+# ------------------------------------------------------------------------- helpers
+def focal_points(shape: tuple[int, int], points: Mapping[int, tuple[int, int]]) -> np.ndarray:
+    """Rasterise focal points ``{id: (row, col)}`` into an ID raster (0 = none)."""
+    out = np.zeros(shape, dtype=np.int64)
+    for focal_id, (row, col) in points.items():
+        if focal_id <= 0:
+            raise ValueError(f"focal IDs must be positive, got {focal_id}")
+        out[row, col] = focal_id
+    return out
+
+
+def _focal_ids(focal: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    focal = np.asarray(focal)
+    if focal.shape != shape:
+        raise ValueError(f"focal raster shape {focal.shape} != resistance shape {shape}")
+    if focal.dtype.kind == "f":
+        focal = np.where(np.isfinite(focal), focal, 0)
+        if np.any(focal != np.round(focal)):
+            raise ValueError("focal IDs must be whole numbers")
+    focal = np.where(focal > 0, focal, 0).astype(np.int64)
+    return np.unique(focal[focal > 0]), focal
+
+
+def _focal_nodes(graph: CircuitGraph, focal: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Node of each focal ID (−1 when none of its cells is a node)."""
+    nodes = np.full(len(ids), -1, dtype=np.int64)
+    is_node = graph.node_of_cell >= 0
+    for k, focal_id in enumerate(ids):
+        found = graph.node_of_cell[(focal == focal_id) & is_node]
+        if found.size:
+            nodes[k] = found[0]
+    return nodes
+
+
+def _accumulate(cum: np.ndarray, peak: np.ndarray | None, cmap: np.ndarray) -> None:
+    np.add(cum, cmap, out=cum, where=~np.isnan(cmap))
+    if peak is not None:
+        np.fmax(peak, cmap, out=peak)
+
+
+# ------------------------------------------------------------------------ pairwise
+def pairwise(
+    resistance: np.ndarray,
+    focal: np.ndarray,
+    *,
+    neighbours: int = 8,
+    avg: Average = "resistance",
+    is_conductance: bool = False,
+    solver: Solver = "auto",
+    shorting: Literal["pair", "all"] = "pair",
+    currents: bool = True,
+    max_current: bool = False,
+    pair_maps: bool = False,
+) -> PairwiseResult:
+    """Pairwise effective resistances and cumulative current (Circuitscape pairwise mode).
+
+    Parameters
+    ----------
+    resistance : numpy.ndarray
+        Cell resistances (conductances when ``is_conductance``); see :func:`build_graph`.
+    focal : numpy.ndarray
+        Integer raster of focal IDs (0 = none).  An ID on several cells is a
+        focal region.  Use :func:`focal_points` for point coordinates.
+    neighbours, avg, is_conductance
+        Graph construction, as in :func:`build_graph`.
+    solver : {'auto', 'direct', 'cg+amg'}
+        See :class:`LinearSolver`.
+    shorting : {'pair', 'all'}
+        How focal regions are shorted.  'pair' is Circuitscape's: for the pair
+        (a, b) only regions a and b are shorted, the others are ordinary cells;
+        one graph and one solve per pair.  'all' shorts every region at once and
+        needs only k − 1 solves per component (other regions then act as
+        perfect conductors).  Identical when every ID is a single cell.
+    currents : bool
+        Compute the cumulative current map (sum of node currents over pairs).
+    max_current : bool
+        Also the maximum current over pairs.
+    pair_maps : bool
+        Keep every pair's voltage and current map (memory: two rasters per pair).
+
+    Returns
+    -------
+    PairwiseResult
+
+    References
+    ----------
+    McRae et al. (2008) *Ecology* 89:2712; Circuitscape.jl (Anantharaman et al.
+    2020, *Proceedings of the JuliaCon Conferences* 1:58).
+    """
+    cells = _cell_edges(resistance, neighbours, avg, is_conductance)
+    ids, focal = _focal_ids(focal, cells.shape)
+    counts = np.array([np.count_nonzero(focal == i) for i in ids], dtype=np.int64)
+    if shorting not in ("pair", "all"):
+        raise ValueError(f"shorting must be 'pair' or 'all', got {shorting!r}")
+    k = len(ids)
+    result = PairwiseResult(ids, np.full((k, k), DISCONNECTED))
+    np.fill_diagonal(result.resistance_matrix, 0.0)
+    want_maps = currents or max_current or pair_maps
+    if want_maps:
+        result.cum_current = np.where(cells.valid, 0.0, np.nan)
+        if max_current:
+            result.max_current = np.where(cells.valid, 0.0, np.nan)
+    if k < 2:
+        return result
+    if shorting == "pair" and np.any(counts > 1):
+        _pairwise_per_pair(cells, focal, ids, solver, result, want_maps, pair_maps)
+    else:
+        _pairwise_shared(cells, focal, ids, solver, result, want_maps, pair_maps)
+    return result
+
+
+def _record_pair(
+    result: PairwiseResult,
+    graph: CircuitGraph,
+    key: tuple[int, int],
+    voltages: np.ndarray,
+    pair_maps: bool,
+) -> None:
+    cmap = graph.to_raster(node_currents(graph.edges, graph.conductances, voltages))
+    cmap[(graph.node_of_cell < 0) & ~np.isnan(result.cum_current)] = 0.0
+    _accumulate(result.cum_current, result.max_current, cmap)
+    if pair_maps:
+        result.curmaps[key] = cmap
+        result.voltmaps[key] = graph.to_raster(voltages)
+
+
+def _pairwise_shared(cells, focal, ids, solver, result, want_maps, pair_maps) -> None:
+    """All regions shorted at once: k − 1 solves per component."""
+    graph = _assemble(cells, focal)
+    nodes = _focal_nodes(graph, focal, ids)
+    labels = np.where(nodes >= 0, graph.component[np.maximum(nodes, 0)], -1)
+    groups = [np.flatnonzero(labels == lab) for lab in np.unique(labels[labels >= 0])]
+    groups = [g for g in groups if len(g) > 1]
+    total_solves = sum(len(g) - 1 for g in groups)
+    total_pairs = sum(len(g) * (len(g) - 1) // 2 for g in groups)
+    log.info(
+        "pairwise: %d nodes, %d focal nodes, %d components with focal pairs, %d solves",
+        graph.n_nodes,
+        len(ids),
+        len(groups),
+        total_solves,
+    )
+    progress = _Progress("pairwise solves", total_solves)
+    pair_progress = _Progress("pairwise current maps", total_pairs) if want_maps else None
+    for members in groups:
+        comp_nodes = _component_nodes(graph, labels[members[0]])
+        local = np.searchsorted(comp_nodes, nodes[members])
+        x = _grounded_green(graph.laplacian, comp_nodes, list(local), solver, progress)
+        green = x[local, :]  # green[p, q]: voltage at focal p for 1 A at focal q
+        diag = np.diag(green)
+        r = diag[:, None] + diag[None, :] - green - green.T
+        for p, q in itertools.combinations(range(len(members)), 2):
+            a, b = members[p], members[q]
+            result.resistance_matrix[a, b] = result.resistance_matrix[b, a] = r[p, q]
+        if not want_maps:
+            continue
+        for p, q in itertools.combinations(range(len(members)), 2):
+            a, b = members[p], members[q]
+            # Circuitscape injects +1 A at the higher ID, −1 A at the lower and
+            # sets the lower's voltage to 0.
+            v_local = x[:, q] - x[:, p]
+            v_local -= v_local[local[p]]
+            voltages = np.zeros(graph.n_nodes)
+            voltages[comp_nodes] = v_local
+            _record_pair(result, graph, (int(ids[a]), int(ids[b])), voltages, pair_maps)
+            pair_progress.step()
+
+
+def _pairwise_per_pair(cells, focal, ids, solver, result, want_maps, pair_maps) -> None:
+    """Circuitscape's focal-region path: only the pair's two regions shorted."""
+    pairs = list(itertools.combinations(range(len(ids)), 2))
+    progress = _Progress("pairwise pairs", len(pairs))
+    log.info("pairwise with focal regions: %d pairs, one graph and solve each", len(pairs))
+    for a, b in pairs:
+        two = np.where((focal == ids[a]) | (focal == ids[b]), focal, 0)
+        graph = _assemble(cells, two)
+        na, nb = _focal_nodes(graph, two, ids[[a, b]])
+        if na >= 0 and nb >= 0 and graph.component[na] == graph.component[nb]:
+            comp_nodes = _component_nodes(graph, graph.component[na])
+            local = list(np.searchsorted(comp_nodes, [na, nb]))
+            x = _grounded_green(graph.laplacian, comp_nodes, local, solver)
+            v_local = x[:, 1]  # 1 A into b, out of a, a at 0 V
+            r = v_local[local[1]]
+            result.resistance_matrix[a, b] = result.resistance_matrix[b, a] = r
+            if want_maps:
+                voltages = np.zeros(graph.n_nodes)
+                voltages[comp_nodes] = v_local
+                _record_pair(result, graph, (int(ids[a]), int(ids[b])), voltages, pair_maps)
+        progress.step()
+
+
+# ------------------------------------------------------------ one-to-all, all-to-one
+def _focal_mode(
+    mode: Literal["one-to-all", "all-to-one"],
+    resistance: np.ndarray,
+    focal: np.ndarray,
+    *,
+    neighbours: int,
+    avg: Average,
+    is_conductance: bool,
+    solver: Solver,
+    currents: bool,
+    max_current: bool,
+    focal_maps: bool,
+) -> FocalResult:
+    cells = _cell_edges(resistance, neighbours, avg, is_conductance)
+    ids, focal = _focal_ids(focal, cells.shape)
+    graph = _assemble(cells, focal)  # Circuitscape shorts every region in these modes
+    nodes = _focal_nodes(graph, focal, ids)
+    # all-to-one: Circuitscape injects 1 A per focal *cell* (its source map is the
+    # point raster), so a region injects as many amperes as it has node cells.
+    is_node = graph.node_of_cell >= 0
+    strength = np.array([np.count_nonzero((focal == i) & is_node) for i in ids], dtype=float)
+    k = len(ids)
+    result = FocalResult(ids, np.full(k, DISCONNECTED if mode == "one-to-all" else 0.0))
+    if currents or max_current or focal_maps:
+        result.cum_current = np.where(cells.valid, 0.0, np.nan)
+        if max_current:
+            result.max_current = np.where(cells.valid, 0.0, np.nan)
+    labels = np.where(nodes >= 0, graph.component[np.maximum(nodes, 0)], -1)
+    progress = _Progress(mode, k)
+    greens: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for target in range(k):
+        members = np.flatnonzero((labels == labels[target]) & (labels >= 0))
+        if labels[target] < 0 or len(members) < 2:
+            progress.step()
+            continue
+        lab = int(labels[target])
+        if lab not in greens:
+            comp_nodes = _component_nodes(graph, lab)
+            local = np.searchsorted(comp_nodes, nodes[members])
+            greens[lab] = (
+                comp_nodes,
+                local,
+                _grounded_green(graph.laplacian, comp_nodes, list(local), solver),
+            )
+        comp_nodes, local, x = greens[lab]
+        t = int(np.flatnonzero(members == target)[0])
+        others = [p for p in range(len(members)) if p != t]
+        if mode == "one-to-all":
+            v_local = _one_to_all_voltages(x, local, t, others)
+            result.resistances[target] = v_local[local[t]]
+        else:
+            # Sources at every other focal node, target grounded; column 0 of x
+            # is the ground of x, whose injection has no effect there.
+            w = x[:, others] @ strength[members[others]] - strength[members[others]].sum() * x[:, t]
+            v_local = w - w[local[t]]
+        if currents or max_current or focal_maps:
+            voltages = np.zeros(graph.n_nodes)
+            voltages[comp_nodes] = v_local
+            cmap = graph.to_raster(node_currents(graph.edges, graph.conductances, voltages))
+            _accumulate(result.cum_current, result.max_current, cmap)
+            if focal_maps:
+                result.curmaps[int(ids[target])] = cmap
+                result.voltmaps[int(ids[target])] = graph.to_raster(voltages)
+        progress.step()
+    return result
+
+
+def _one_to_all_voltages(x: np.ndarray, local: np.ndarray, t: int, others: list[int]) -> np.ndarray:
+    """1 A into focal ``t``, every other focal node held at 0 V.
+
+    With ``x`` grounded at focal 0, the unknown currents ``q`` leaving through
+    the other focal nodes make their voltages equal: the focal block ``X_SS``
+    of the Green's function gives them by a small dense solve.
+    """
+    green = x[local, :]
+    if t != 0:
+        # Focal 0 is ground already; the rest S must also sit at 0 V.
+        rest = [p for p in others if p != 0]
+        v = x[:, t].copy()
+        if rest:
+            q = np.linalg.solve(green[np.ix_(rest, rest)], -green[rest, t])
+            v += x[:, rest] @ q
+        return v
+    # Source at the ground of x: relative to it the others share one voltage −V
+    # and draw 1 A in total.  X_SS q = −V·1, 1ᵀq = −1  ⇒  V = 1 / (1ᵀ X_SS⁻¹ 1).
+    s = np.linalg.solve(green[np.ix_(others, others)], np.ones(len(others)))
+    volt = 1.0 / s.sum()
+    return x[:, others] @ (-volt * s) + volt
+
+
+def one_to_all(
+    resistance: np.ndarray,
+    focal: np.ndarray,
+    *,
+    neighbours: int = 8,
+    avg: Average = "resistance",
+    is_conductance: bool = False,
+    solver: Solver = "auto",
+    currents: bool = True,
+    max_current: bool = False,
+    focal_maps: bool = False,
+) -> FocalResult:
+    """Circuitscape one-to-all mode: 1 A into each focal node, all others grounded.
+
+    Every focal region is shorted.  ``resistances[k]`` is the voltage at the
+    source per ampere (−1 when no other focal node shares its component).  One
+    Green's-function solve per focal node and a k×k dense solve per target
+    replace Circuitscape's refactorisation for each target; the answers agree
+    to solver tolerance.  See :func:`pairwise` for the other parameters.
+    """
+    return _focal_mode(
+        "one-to-all",
+        resistance,
+        focal,
+        neighbours=neighbours,
+        avg=avg,
+        is_conductance=is_conductance,
+        solver=solver,
+        currents=currents,
+        max_current=max_current,
+        focal_maps=focal_maps,
+    )
+
+
+def all_to_one(
+    resistance: np.ndarray,
+    focal: np.ndarray,
+    *,
+    neighbours: int = 8,
+    avg: Average = "resistance",
+    is_conductance: bool = False,
+    solver: Solver = "auto",
+    currents: bool = True,
+    max_current: bool = False,
+    focal_maps: bool = False,
+) -> FocalResult:
+    """Circuitscape all-to-one mode: each focal node in turn grounded, the others sources.
+
+    As in Circuitscape.jl, each focal *cell* injects 1 A (a region of n node
+    cells injects n A).  ``resistances`` are 0.  See :func:`pairwise` for the
+    parameters.
+    """
+    return _focal_mode(
+        "all-to-one",
+        resistance,
+        focal,
+        neighbours=neighbours,
+        avg=avg,
+        is_conductance=is_conductance,
+        solver=solver,
+        currents=currents,
+        max_current=max_current,
+        focal_maps=focal_maps,
+    )
+
+
+# ------------------------------------------------------------------------ advanced
+def advanced(
+    resistance: np.ndarray,
+    source: np.ndarray,
+    ground: np.ndarray,
+    *,
+    ground_is_resistance: bool = False,
+    policy: Literal["keepall", "rmvsrc", "rmvgnd", "rmvall"] = "keepall",
+    neighbours: int = 8,
+    avg: Average = "resistance",
+    is_conductance: bool = False,
+    regions: np.ndarray | None = None,
+    solver: Solver = "auto",
+) -> AdvancedResult:
+    """Circuitscape advanced mode: current sources and grounds given as rasters.
+
+    Parameters
+    ----------
+    resistance : numpy.ndarray
+        Cell resistances (conductances when ``is_conductance``).
+    source : numpy.ndarray
+        Current (A) injected at each cell; NaN or 0 = none.  Sources in one
+        shorted region add.
+    ground : numpy.ndarray
+        Conductance to ground of each cell (resistance when
+        ``ground_is_resistance``; a ground resistance of 0 ties the cell
+        directly to ground, 0 V).  NaN = no ground.
+    policy : {'keepall', 'rmvsrc', 'rmvgnd', 'rmvall'}
+        Cells with both a source and a ground: keep both, remove the source,
+        remove the ground, or remove both (Circuitscape's ``remove_src_or_gnd``).
+        A source on a direct (infinite) ground always loses the ground.
+    regions : numpy.ndarray, optional
+        Short-circuit regions (Circuitscape's polygon file).
+
+    Returns
+    -------
+    AdvancedResult
+        Voltage and node-current maps; components without both a source and a
+        ground are left at 0.
+
+    References
+    ----------
+    McRae et al. (2008) *Ecology* 89:2712; Circuitscape.jl ``src/raster/advanced.jl``.
+    """
+    graph = build_graph(resistance, neighbours, avg, is_conductance=is_conductance, regions=regions)
+    n = graph.n_nodes
+    is_node = graph.node_of_cell >= 0
+    src_cells = np.nan_to_num(np.asarray(source, dtype=np.float64), nan=0.0)
+    gnd_cells = np.asarray(ground, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        if ground_is_resistance:
+            gnd_cells = np.where(np.isnan(gnd_cells), 0.0, 1.0 / gnd_cells)
+        gnd_cells = np.where(np.isnan(gnd_cells) | (gnd_cells < 0), 0.0, gnd_cells)
+    sources = np.bincount(graph.node_of_cell[is_node], src_cells[is_node], n)
+    grounds = np.bincount(graph.node_of_cell[is_node], gnd_cells[is_node], n)
+    finite = np.where(np.isinf(grounds), 0.0, grounds)
+    conflict = (sources != 0) & (grounds != 0)
+    if policy in ("rmvsrc", "rmvall"):
+        sources[conflict] = 0.0
+    if policy in ("rmvgnd", "rmvall"):
+        grounds[conflict] = 0.0
+    elif policy not in ("keepall", "rmvsrc"):
+        raise ValueError(f"policy must be keepall, rmvsrc, rmvgnd or rmvall, got {policy!r}")
+    grounds[np.isinf(grounds) & (sources > 0)] = 0.0
+    finite = np.where(np.isinf(grounds), 0.0, grounds)
+    voltages = np.zeros(n)
+    for label in range(graph.n_components):
+        comp = _component_nodes(graph, label)
+        if sources[comp].sum() == 0 or grounds[comp].sum() == 0:
+            continue
+        fixed = np.isinf(grounds[comp])
+        free = comp[~fixed]
+        matrix = graph.laplacian[free][:, free] + sp.diags(finite[free])
+        voltages[free] = LinearSolver(matrix, _choose(solver, free.size)).solve(sources[free])
+    current = node_currents(graph.edges, graph.conductances, voltages, finite)
+    return AdvancedResult(graph.to_raster(voltages), graph.to_raster(current))
+
+
+# ------------------------------------------------------------------ network level
+def network_resistances(
+    n_nodes: int,
+    edges: np.ndarray,
+    conductances: np.ndarray,
+    focal_nodes: Sequence[int],
+    solver: Solver = "auto",
+) -> np.ndarray:
+    """Effective-resistance matrix between ``focal_nodes`` of a resistor network.
+
+    Parameters
+    ----------
+    n_nodes : int
+        Number of nodes (0 … n_nodes − 1).
+    edges : numpy.ndarray
+        (m, 2) node pairs; parallel edges add.
+    conductances : numpy.ndarray
+        (m,) positive conductances (siemens).
+    focal_nodes : sequence of int
+        Nodes between which to compute resistances.
+
+    Returns
+    -------
+    numpy.ndarray
+        Symmetric matrix, 0 on the diagonal, −1 for disconnected pairs.
+    """
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    g = np.asarray(conductances, dtype=np.float64)
+    adjacency = sp.coo_matrix((g, (edges[:, 0], edges[:, 1])), shape=(n_nodes, n_nodes)).tocsr()
+    adjacency = adjacency + adjacency.T
+    laplacian = (sp.diags(np.asarray(adjacency.sum(axis=1)).ravel()) - adjacency).tocsr()
+    _, component = connected_components(adjacency, directed=False)
+    focal_nodes = np.asarray(focal_nodes, dtype=np.int64)
+    k = len(focal_nodes)
+    out = np.full((k, k), DISCONNECTED)
+    np.fill_diagonal(out, 0.0)
+    for label in np.unique(component[focal_nodes]):
+        members = np.flatnonzero(component[focal_nodes] == label)
+        if len(members) < 2:
+            continue
+        comp_nodes = np.flatnonzero(component == label)
+        local = np.searchsorted(comp_nodes, focal_nodes[members])
+        x = _grounded_green(laplacian, comp_nodes, list(local), solver)
+        green = x[local, :]
+        diag = np.diag(green)
+        r = diag[:, None] + diag[None, :] - green - green.T
+        for p, q in itertools.combinations(range(len(members)), 2):
+            out[members[p], members[q]] = out[members[q], members[p]] = r[p, q]
+    return out

@@ -1,0 +1,495 @@
+"""Sightings: reading, cleaning and spatial thinning of presence records.
+
+Cleaning follows the usual steps for occurrence data before species
+distribution modelling (Aiello-Lammens et al. 2015, Ecography 38:541, spThin;
+Boria et al. 2014, Ecol Model 275:73): keep the species (names mapped through
+synonyms and subspecies), a date range and a maximum coordinate uncertainty;
+keep records inside the study area; keep one record per grid cell; then thin
+so that no two presences are closer than ``thin_km``.  Each step is counted in
+an audit table.
+
+Sighting coordinates are sensitive (poaching): the cleaned table stays internal.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+
+from amurlink.grid import Grid
+from amurlink.io import InputError
+
+SOURCES = ("camera_trap", "tracks", "scat", "report")
+SIGHTING_COLUMNS = ("species", "date", "source", "uncertainty_m")
+STATION_COLUMNS = ("station", "trap_nights", "start", "end")
+_INFRASPECIFIC = re.compile(r"\b(ssp|subsp|var|f)\.?\s+")
+
+
+def _line_numbers(mask) -> str:
+    """File line numbers of table rows (header is line 1), abbreviated."""
+    lines = (np.flatnonzero(np.asarray(mask)) + 2).tolist()
+    shown = ", ".join(map(str, lines[:10]))
+    return shown + (f" … ({len(lines)} rows)" if len(lines) > 10 else "")
+
+
+def _read_csv(path: str | os.PathLike) -> pd.DataFrame:
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except Exception as err:  # pandas raises several parser errors
+        raise InputError(f"{path}: cannot be read as CSV ({err})") from err
+
+
+def _coordinates(df: pd.DataFrame, path, crs: str | None) -> tuple[pd.DataFrame, str]:
+    """Parse lon/lat (WGS84) or x/y (``crs``) into float columns x, y."""
+    cols = set(df.columns)
+    if {"lon", "lat"} <= cols and crs is None:
+        xcol, ycol, src_crs = "lon", "lat", "EPSG:4326"
+    elif {"x", "y"} <= cols:
+        if crs is None:
+            raise InputError(f"{path}: columns x, y need the `crs` argument (or give lon, lat)")
+        xcol, ycol, src_crs = "x", "y", crs
+    elif {"lon", "lat"} <= cols:
+        xcol, ycol, src_crs = "lon", "lat", crs
+    else:
+        missing = "lon" if "lon" not in cols else "lat"
+        raise InputError(f"{path}: missing column '{missing}' (need lon, lat in WGS84, or x, y)")
+    out = df.copy()
+    for col in (xcol, ycol):
+        vals = pd.to_numeric(out[col], errors="coerce")
+        bad = vals.isna() | ~np.isfinite(vals)
+        if bad.any():
+            raise InputError(
+                f"{path}: column '{col}' is empty or not a number at line(s) {_line_numbers(bad)}"
+            )
+        out[col] = vals.astype(float)
+    if src_crs == "EPSG:4326":
+        bad = (out[xcol].abs() > 180) | (out[ycol].abs() > 90)
+        if bad.any():
+            raise InputError(
+                f"{path}: columns 'lon'/'lat' out of range (lon ±180, lat ±90) at line(s) "
+                f"{_line_numbers(bad)}"
+            )
+    out["x"], out["y"] = out[xcol].to_numpy(), out[ycol].to_numpy()
+    return out, src_crs
+
+
+def _dates(values: pd.Series, path, column: str, required: bool) -> pd.Series:
+    dates = pd.to_datetime(values, errors="coerce", format="ISO8601")
+    bad = dates.isna() & values.notna()
+    if bad.any():
+        raise InputError(
+            f"{path}: column '{column}' has unparseable dates (use ISO YYYY-MM-DD) at line(s) "
+            f"{_line_numbers(bad)}"
+        )
+    if required and dates.isna().any():
+        raise InputError(f"{path}: column '{column}' is empty at line(s) {_line_numbers(dates.isna())}")
+    return dates
+
+
+def read_sightings(path: str | os.PathLike, crs: str | None = None) -> pd.DataFrame:
+    """Read a sightings CSV and validate it.
+
+    Required columns: ``species``, ``date`` (ISO), ``source`` (one of
+    camera_trap, tracks, scat, report), ``uncertainty_m`` (may be empty =
+    unknown), and either ``lon``/``lat`` in WGS84 or ``x``/``y`` in ``crs``.
+    Optional: ``station`` (camera-trap station id).
+
+    Returns
+    -------
+    DataFrame
+        species, x, y, date (datetime64, NaT if empty), source, uncertainty_m
+        (float, NaN if unknown), station, line (file line number); ``attrs``
+        hold ``crs`` of x/y and ``path``.
+
+    Raises
+    ------
+    InputError
+        Naming the file and the column: missing columns, unparseable
+        coordinates, dates or uncertainties (with line numbers), unknown sources.
+    """
+    df = _read_csv(path)
+    df.columns = [c.strip().lower() for c in df.columns]
+    for col in SIGHTING_COLUMNS:
+        if col not in df.columns:
+            raise InputError(f"{path}: missing column '{col}' (columns: {', '.join(df.columns)})")
+    df, src_crs = _coordinates(df, path, crs)
+    if df["species"].isna().any():
+        raise InputError(f"{path}: column 'species' is empty at line(s) {_line_numbers(df['species'].isna())}")
+    df["date"] = _dates(df["date"], path, "date", required=False)
+    unc = pd.to_numeric(df["uncertainty_m"], errors="coerce")
+    bad = (unc.isna() & df["uncertainty_m"].notna()) | (unc < 0)
+    if bad.any():
+        raise InputError(
+            f"{path}: column 'uncertainty_m' is not a non-negative number at line(s) {_line_numbers(bad)}"
+        )
+    df["uncertainty_m"] = unc.astype(float)
+    df["source"] = df["source"].fillna("").str.strip().str.lower()
+    bad = ~df["source"].isin(SOURCES)
+    if bad.any():
+        raise InputError(
+            f"{path}: column 'source' must be one of {', '.join(SOURCES)}; line(s) {_line_numbers(bad)}"
+        )
+    if "station" not in df.columns:
+        df["station"] = pd.NA
+    df["line"] = np.arange(len(df)) + 2
+    out = df[["species", "x", "y", "date", "source", "uncertainty_m", "station", "line"]].copy()
+    out.attrs.update(crs=src_crs, path=str(path))
+    return out
+
+
+def read_stations(path: str | os.PathLike, crs: str | None = None) -> pd.DataFrame:
+    """Read a camera-trap station table: station, lon, lat (or x, y), trap_nights, start, end.
+
+    Returns station, x, y, trap_nights (float ≥ 0), start, end (datetime64);
+    ``attrs`` hold ``crs`` and ``path``.
+    """
+    df = _read_csv(path)
+    df.columns = [c.strip().lower() for c in df.columns]
+    for col in STATION_COLUMNS:
+        if col not in df.columns:
+            raise InputError(f"{path}: missing column '{col}' (columns: {', '.join(df.columns)})")
+    df, src_crs = _coordinates(df, path, crs)
+    nights = pd.to_numeric(df["trap_nights"], errors="coerce")
+    bad = nights.isna() | (nights < 0)
+    if bad.any():
+        raise InputError(
+            f"{path}: column 'trap_nights' is not a non-negative number at line(s) {_line_numbers(bad)}"
+        )
+    df["trap_nights"] = nights.astype(float)
+    df["start"] = _dates(df["start"], path, "start", required=False)
+    df["end"] = _dates(df["end"], path, "end", required=False)
+    if df["station"].isna().any() or df["station"].duplicated().any():
+        raise InputError(f"{path}: column 'station' must hold unique, non-empty ids")
+    out = df[["station", "x", "y", "trap_nights", "start", "end"]].copy()
+    out.attrs.update(crs=src_crs, path=str(path))
+    return out
+
+
+# ----------------------------------------------------------------- names
+def normalise_name(name: str) -> str:
+    """Lower case, single spaces, no infraspecific rank markers (ssp., subsp., var.)."""
+    s = re.sub(r"[_\s]+", " ", str(name).strip().lower())
+    return _INFRASPECIFIC.sub("", s).strip()
+
+
+def match_species(names: pd.Series, species_name: str, synonyms: Sequence[str] = ()) -> np.ndarray:
+    """Which names denote the species: the configured name, a synonym, or a subspecies of either.
+
+    Matching is case-insensitive.  A trinomial record matches a binomial target
+    (``Panthera tigris altaica`` matches ``Panthera tigris``), but a different
+    subspecies does not match a trinomial target (``Panthera pardus japonensis``
+    does not match ``Panthera pardus orientalis``).
+    """
+    targets = {normalise_name(n) for n in [species_name, *synonyms]}
+    norm = names.fillna("").map(normalise_name)
+
+    def matches(n: str) -> bool:
+        if n in targets:
+            return True
+        return any(n.startswith(t + " ") and len(t.split()) == 2 for t in targets)
+
+    return norm.map(matches).to_numpy(bool)
+
+
+# ---------------------------------------------------------------- thinning
+def thin(x, y, min_distance: float, seed: int, reps: int = 10) -> np.ndarray:
+    """Indices kept by spThin's randomised thinning; no two kept points closer than ``min_distance``.
+
+    Aiello-Lammens et al. (2015) Ecography 38:541.  Repeatedly remove, at random,
+    one of the points with the most neighbours within ``min_distance`` until no
+    point has any; run ``reps`` times (seeded) and keep the largest set (first
+    found on ties).  Pairs at exactly ``min_distance`` count as too close.
+    """
+    pts = np.column_stack([np.asarray(x, float), np.asarray(y, float)])
+    n = len(pts)
+    if n < 2 or min_distance <= 0:
+        return np.arange(n)
+    pairs = cKDTree(pts).query_pairs(min_distance, output_type="ndarray")
+    if len(pairs) == 0:
+        return np.arange(n)
+    neighbours: list[set[int]] = [set() for _ in range(n)]
+    for a, b in pairs:
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    rng = np.random.default_rng(seed)
+    best: np.ndarray | None = None
+    for _ in range(max(reps, 1)):
+        nb = [set(s) for s in neighbours]
+        degree = np.array([len(s) for s in nb])
+        alive = np.ones(n, bool)
+        while degree.max() > 0:
+            candidates = np.flatnonzero(degree == degree.max())
+            drop = int(rng.choice(candidates))
+            alive[drop] = False
+            for other in nb[drop]:
+                nb[other].discard(drop)
+                degree[other] -= 1
+            nb[drop].clear()
+            degree[drop] = 0
+        kept = np.flatnonzero(alive)
+        if best is None or len(kept) > len(best):
+            best = kept
+    return best
+
+
+# ---------------------------------------------------------------- cleaning
+def _to_grid_crs(df: pd.DataFrame, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    src = df.attrs.get("crs", grid.crs)
+    if src == grid.crs:
+        return df["x"].to_numpy(float), df["y"].to_numpy(float)
+    tr = Transformer.from_crs(src, grid.crs, always_xy=True)
+    return tr.transform(df["x"].to_numpy(float), df["y"].to_numpy(float))
+
+
+def locate(df: pd.DataFrame, grid: Grid, valid_mask: np.ndarray | None = None) -> pd.DataFrame:
+    """Project x, y to the grid CRS, add row, col and ``inside`` (on the grid and valid)."""
+    out = df.copy()
+    x, y = _to_grid_crs(df, grid)
+    out["x"], out["y"] = x, y
+    row, col = grid.rowcol(x, y)
+    inside = grid.contains(x, y)
+    if valid_mask is not None and inside.any():
+        inside[inside] = np.asarray(valid_mask, bool)[row[inside], col[inside]]
+    out["row"], out["col"], out["inside"] = row, col, inside
+    out.attrs = {**df.attrs, "crs": grid.crs}
+    return out
+
+
+def clean_sightings(
+    df: pd.DataFrame,
+    species_name: str,
+    synonyms: Sequence[str],
+    grid: Grid,
+    valid_mask: np.ndarray | None,
+    max_uncertainty_m: float | None = None,
+    date_min: str | None = None,
+    date_max: str | None = None,
+    thin_km: float = 0.0,
+    seed: int = 0,
+    keep_unknown_uncertainty: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Clean one species' sightings for modelling.
+
+    Steps, each counted in the audit (step, kept, dropped, reason):
+
+    1. ``species``: names matching ``species_name``/``synonyms``/subspecies (case-insensitive);
+    2. ``date``: within [date_min, date_max]; records without a date are dropped when
+       a bound is set;
+    3. ``uncertainty``: ``uncertainty_m ≤ max_uncertainty_m``; unknown uncertainty
+       is kept (and counted) unless ``keep_unknown_uncertainty`` is False;
+    4. ``study_area``: on the grid and in a valid cell (``valid_mask``: every
+       covariate has data);
+    5. ``one_per_cell``: one record per cell, the most precise, then the latest;
+    6. ``thinning``: spThin to ``thin_km`` (:func:`thin`, seeded).
+
+    Parameters
+    ----------
+    df : DataFrame
+        From :func:`read_sightings` (``attrs['crs']`` is the CRS of x, y).
+    grid : Grid
+        The analysis grid; output x, y are in its CRS.
+    valid_mask : bool array of grid.shape, optional
+
+    Returns
+    -------
+    presences : DataFrame
+        x, y, row, col, source, date (ISO string), uncertainty_m, station.
+    audit : DataFrame
+        step, kept, dropped, reason.
+
+    Raises
+    ------
+    InputError
+        If no record names the species, or every record of it lies outside the study area.
+    """
+    path = df.attrs.get("path", "sightings")
+    audit: list[dict] = [
+        {"step": "read", "kept": len(df), "dropped": 0, "reason": f"{len(df)} records in {path}"}
+    ]
+
+    def record(step: str, before: int, after: pd.DataFrame, reason: str) -> None:
+        audit.append({"step": step, "kept": len(after), "dropped": before - len(after), "reason": reason})
+
+    is_species = match_species(df["species"], species_name, synonyms)
+    cur = df[is_species].copy()
+    others = sorted(set(df.loc[~is_species, "species"].dropna().astype(str)))
+    record("species", len(df), cur, f"other species: {', '.join(others) or 'none'}")
+    if cur.empty:
+        raise InputError(
+            f"{path}: no sightings of {species_name} (or synonyms {list(synonyms)}) in column "
+            f"'species'; names found: {', '.join(others[:20]) or 'none'}"
+        )
+
+    n = len(cur)
+    if date_min is not None or date_max is not None:
+        ok = cur["date"].notna()
+        if date_min is not None:
+            ok &= cur["date"] >= pd.Timestamp(date_min)
+        if date_max is not None:
+            ok &= cur["date"] <= pd.Timestamp(date_max)
+        no_date = int(cur["date"].isna().sum())
+        cur = cur[ok]
+        record("date", n, cur, f"outside {date_min or '…'} to {date_max or '…'} ({no_date} without date)")
+    else:
+        record("date", n, cur, "no date range set")
+
+    n = len(cur)
+    unknown = cur["uncertainty_m"].isna()
+    if max_uncertainty_m is not None:
+        ok = cur["uncertainty_m"] <= max_uncertainty_m
+        if keep_unknown_uncertainty:
+            ok |= unknown
+        cur = cur[ok]
+        record(
+            "uncertainty",
+            n,
+            cur,
+            f"uncertainty_m > {max_uncertainty_m:g}; {int(unknown.sum())} with unknown uncertainty "
+            f"{'kept' if keep_unknown_uncertainty else 'dropped'}",
+        )
+    else:
+        record("uncertainty", n, cur, "no maximum set")
+
+    n = len(cur)
+    located = locate(cur, grid, valid_mask)
+    cur = located[located["inside"]]
+    record("study_area", n, cur, "outside the grid or in a no-data cell")
+    if cur.empty and n > 0:
+        raise InputError(
+            f"{path}: no sightings of {species_name} inside the study area: all {n} records that "
+            f"passed the filters lie outside the grid bounds {tuple(round(b) for b in grid.bounds)} "
+            f"({grid.crs}) or on no-data cells; check the coordinates (lon/lat order, CRS) and "
+            f"study_area in the config"
+        )
+    if cur.empty:
+        raise InputError(f"{path}: no sightings of {species_name} left after the date and uncertainty filters")
+
+    n = len(cur)
+    order = cur.assign(_unc=cur["uncertainty_m"].fillna(np.inf), _d=cur["date"]).sort_values(
+        ["row", "col", "_unc", "_d", "line"], ascending=[True, True, True, False, True], kind="stable"
+    )
+    cur = order.drop_duplicates(["row", "col"], keep="first").drop(columns=["_unc", "_d"])
+    cur = cur.sort_values("line", kind="stable")
+    record("one_per_cell", n, cur, "another record in the same cell")
+
+    n = len(cur)
+    if thin_km and thin_km > 0:
+        keep = thin(cur["x"].to_numpy(), cur["y"].to_numpy(), thin_km * 1000.0, seed)
+        cur = cur.iloc[np.sort(keep)]
+        record("thinning", n, cur, f"closer than {thin_km:g} km to a kept record (spThin, seed {seed})")
+    else:
+        record("thinning", n, cur, "no thinning")
+
+    out = pd.DataFrame(
+        {
+            "x": cur["x"].to_numpy(float),
+            "y": cur["y"].to_numpy(float),
+            "row": cur["row"].to_numpy(np.int64),
+            "col": cur["col"].to_numpy(np.int64),
+            "source": cur["source"].to_numpy(),
+            "date": cur["date"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "uncertainty_m": cur["uncertainty_m"].to_numpy(float),
+            "station": cur["station"].to_numpy(),
+        }
+    )
+    return out, pd.DataFrame(audit, columns=["step", "kept", "dropped", "reason"])
+
+
+def station_detections(
+    stations: pd.DataFrame,
+    sightings: pd.DataFrame,
+    species_name: str,
+    synonyms: Sequence[str],
+    grid: Grid,
+    valid_mask: np.ndarray | None = None,
+    match_distance_m: float | None = None,
+) -> pd.DataFrame:
+    """Presence/absence of the species at camera-trap stations.
+
+    A station with effort (trap_nights > 0) detected the species when a
+    ``camera_trap`` sighting of it names the station (column ``station``) or,
+    for sightings without a station id, lies within ``match_distance_m`` (default
+    one cell) of it, within the station's start–end dates when both are known.
+    Stations with effort and no detection are absences: the true absences
+    needed for TSS.
+
+    Returns
+    -------
+    DataFrame
+        station, x, y, row, col, trap_nights, detections, detected (bool); only
+        stations inside the study area with trap_nights > 0.
+    """
+    if match_distance_m is None:
+        match_distance_m = grid.resolution
+    st = locate(stations, grid, valid_mask)
+    st = st[st["inside"] & (st["trap_nights"] > 0)].reset_index(drop=True)
+    cols = ["station", "x", "y", "row", "col", "trap_nights", "detections", "detected"]
+    if st.empty:
+        return pd.DataFrame(columns=cols)
+    sp = sightings[match_species(sightings["species"], species_name, synonyms)]
+    sp = sp[sp["source"] == "camera_trap"]
+    sp = locate(sp, grid, None) if len(sp) else sp.assign(row=[], col=[], inside=[])
+    counts = np.zeros(len(st), np.int64)
+    by_id = {str(s): i for i, s in enumerate(st["station"])}
+    tree = cKDTree(st[["x", "y"]].to_numpy()) if len(st) else None
+    for rec in sp.itertuples(index=False):
+        sid = rec.station
+        if sid is not None and not (isinstance(sid, float) and math.isnan(sid)) and not pd.isna(sid):
+            idx = by_id.get(str(sid))
+        else:
+            d, j = tree.query([rec.x, rec.y])
+            idx = int(j) if d <= match_distance_m else None
+        if idx is None:
+            continue
+        start, end = st.at[idx, "start"], st.at[idx, "end"]
+        if pd.notna(rec.date) and pd.notna(start) and pd.notna(end) and not (start <= rec.date <= end):
+            continue
+        counts[idx] += 1
+    st["detections"] = counts
+    st["detected"] = counts > 0
+    return st[cols]
+
+
+def target_group_points(
+    sightings: pd.DataFrame,
+    grid: Grid,
+    valid_mask: np.ndarray | None = None,
+    max_uncertainty_m: float | None = None,
+    date_min: str | None = None,
+    date_max: str | None = None,
+    stations: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Locations of the target group: sightings of all species (and effort stations).
+
+    Phillips et al. (2009) Ecol Appl 19:181.  The same date and uncertainty
+    filters as for the focal species apply, so the target group shares its
+    survey period; camera-trap stations with effort are added because they are
+    survey effort whether or not they detected anything.
+
+    Returns x, y (grid CRS), row, col, kind ('sighting' | 'station'), inside the study area.
+    """
+    keep = np.ones(len(sightings), bool)
+    if date_min is not None:
+        keep &= (sightings["date"] >= pd.Timestamp(date_min)).to_numpy(bool)
+    if date_max is not None:
+        keep &= (sightings["date"] <= pd.Timestamp(date_max)).to_numpy(bool)
+    if max_uncertainty_m is not None:
+        unc = sightings["uncertainty_m"]
+        keep &= ((unc <= max_uncertainty_m) | unc.isna()).to_numpy(bool)
+    parts = [locate(sightings[keep], grid, valid_mask).assign(kind="sighting")]
+    if stations is not None and len(stations):
+        st = stations[stations["trap_nights"] > 0]
+        parts.append(locate(st, grid, valid_mask).assign(kind="station"))
+    pts = pd.concat([p[["x", "y", "row", "col", "kind", "inside"]] for p in parts], ignore_index=True)
+    return pts[pts["inside"]].drop(columns="inside").reset_index(drop=True)

@@ -1,0 +1,60 @@
+"""Background points for one species: uniform or target-group (Phillips et al. 2009)."""
+
+import numpy as np
+import rasterio
+
+from amurlink import background, io, predict, sightings, smk
+from amurlink.grid import Grid
+
+
+def covariate_reader(ds):
+    """Window reader over an open covariate stack: float64 bands-first, NaN where no data."""
+
+    def read(window):
+        return ds.read(window=window, masked=True).astype(np.float64).filled(np.nan)
+
+    return read
+
+
+def main(snakemake):
+    hab = snakemake.params.habitat
+    cfg = snakemake.params.sightings
+    with rasterio.open(snakemake.input.covariates) as ds:
+        grid = Grid.from_dataset(ds)
+        valid = predict.valid_mask(covariate_reader(ds), grid.windows(hab["window_size"]), grid.shape)
+    target_x = target_y = None
+    if hab["bias"] == "target_group":
+        records = sightings.read_sightings(snakemake.input.sightings)
+        stations = (
+            sightings.read_stations(snakemake.input.stations[0]) if snakemake.input.stations else None
+        )
+        group = sightings.target_group_points(
+            records,
+            grid,
+            valid,
+            max_uncertainty_m=cfg.get("max_uncertainty_m"),
+            date_min=cfg.get("date_min"),
+            date_max=cfg.get("date_max"),
+            stations=stations,
+        )
+        if group.empty:
+            raise io.InputError(
+                f"{snakemake.input.sightings}: no sightings of any species inside the study area "
+                "for the target-group background; set habitat.bias: none"
+            )
+        smk.log.info("target group: %s", group["kind"].value_counts().to_dict())
+        target_x, target_y = group["x"].to_numpy(), group["y"].to_numpy()
+    points = background.sample_background(
+        grid,
+        valid,
+        n_points=hab["background_points"],
+        seed=snakemake.params.seed,
+        bias=hab["bias"],
+        target_x=target_x,
+        target_y=target_y,
+    )
+    smk.log.info("%d background points (%s) from %d valid cells", len(points), hab["bias"], valid.sum())
+    io.write_table(points, snakemake.output.background)
+
+
+smk.run(main, snakemake)  # noqa: F821

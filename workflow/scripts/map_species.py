@@ -1,0 +1,44 @@
+"""Print map (A4, 300 dpi PNG) of one species' habitat, corridors and threats."""
+
+import datetime as dt
+import logging
+
+from amurlink import io, maps, smk
+from amurlink.threats import corridor_mask
+
+log = logging.getLogger(__name__)
+
+
+def main(snakemake):
+    inp, out, params = snakemake.input, snakemake.output, snakemake.params
+    suitability, grid = io.read_raster(inp.suitability)
+    corridor_cost, corridor_grid = io.read_raster(inp.corridors)
+    if corridor_grid != grid:
+        raise io.InputError(f"{inp.corridors}: grid differs from {inp.suitability}'s")
+    layers = {
+        "cores": io.read_vector(inp.cores),
+        "links": io.read_vector(inp.links),
+        "roads": io.read_vector(inp.roads),
+        "threats": io.read_vector(inp.threats),
+        "countries": io.read_vector(inp.countries, layer="countries"),
+        "border": io.read_vector(inp.countries, layer="border"),
+    }
+    layers = {k: v.to_crs(grid.crs) if v.crs != grid.crs else v for k, v in layers.items()}
+    species = params.species
+    fig = maps.species_map(
+        suitability, grid, layers["cores"], layers["links"], corridor_mask(corridor_cost),
+        layers["roads"], layers["threats"], layers["countries"],
+        title=f"{species['key'].capitalize()} ({species['name']}): habitat, corridors and threats",
+        credits=params.credits,
+        border=layers["border"],
+        top_n=params.top_n,
+        date=dt.date.today(),
+        subtitle=f"Habitat suitability (MaxEnt), least-cost corridors and the top "
+        f"{params.top_n} ranked road and logging threats inside them",
+    )  # fmt: skip
+    with io.atomic_path(out.png) as tmp:
+        fig.savefig(tmp, dpi=maps.DPI, format="png")
+    log.info("map %s written", out.png)
+
+
+smk.run(main, snakemake)  # noqa: F821

@@ -1,0 +1,58 @@
+"""Clean one species' sightings into model presences, with an audit and station presence/absence."""
+
+import numpy as np
+import pandas as pd
+import rasterio
+
+from amurlink import io, predict, sightings, smk
+from amurlink.grid import Grid
+
+
+def covariate_reader(ds):
+    """Window reader over an open covariate stack: float64 bands-first, NaN where no data."""
+
+    def read(window):
+        return ds.read(window=window, masked=True).astype(np.float64).filled(np.nan)
+
+    return read
+
+
+def main(snakemake):
+    sp = snakemake.params.species
+    cfg = snakemake.params.sightings
+    window_size = snakemake.params.habitat["window_size"]
+    with rasterio.open(snakemake.input.covariates) as ds:
+        grid = Grid.from_dataset(ds)
+        valid = predict.valid_mask(covariate_reader(ds), grid.windows(window_size), grid.shape)
+    records = sightings.read_sightings(snakemake.input.sightings)
+    presences, audit = sightings.clean_sightings(
+        records,
+        species_name=sp["name"],
+        synonyms=sp.get("synonyms", []),
+        grid=grid,
+        valid_mask=valid,
+        max_uncertainty_m=cfg.get("max_uncertainty_m"),
+        date_min=cfg.get("date_min"),
+        date_max=cfg.get("date_max"),
+        thin_km=sp.get("thin_km", 0),
+        seed=snakemake.params.seed,
+    )
+    smk.log.info("%s: %d presences after cleaning\n%s", sp["key"], len(presences), audit.to_string())
+    io.write_table(presences, snakemake.output.presences)
+    io.write_table(audit, snakemake.output.audit)
+
+    columns = ["station", "x", "y", "row", "col", "trap_nights", "detections", "detected"]
+    if snakemake.input.stations:
+        stations = sightings.read_stations(snakemake.input.stations[0])
+        pa = sightings.station_detections(
+            stations, records, sp["name"], sp.get("synonyms", []), grid, valid
+        )
+        smk.log.info(
+            "%d stations with effort: %d detected %s", len(pa), int(pa["detected"].sum()), sp["key"]
+        )
+    else:
+        pa = pd.DataFrame(columns=columns)
+    io.write_table(pa, snakemake.output.stations)
+
+
+smk.run(main, snakemake)  # noqa: F821
