@@ -1,5 +1,5 @@
 # Connectivity: resistance, cores, least-cost corridors (Linkage Mapper), circuit
-# theory (rule circuit, added by the lead) and the graph indices (Conefor).
+# theory (Circuitscape) and the graph indices (Conefor).
 
 
 rule resistance:
@@ -77,12 +77,28 @@ rule corridors:
 
 
 # ---------------------------------------------------------------------------
-# CIRCUIT RULE GOES HERE (added by the lead): rule `circuit`, inputs
-# connectivity("resistance.tif"), connectivity("cores.tif"), connectivity("links.csv");
-# outputs connectivity("current.tif") and connectivity("effective_resistance.csv")
-# with columns core_a, core_b, effective_resistance (-1 = disconnected) and
-# optionally current. The graph rule below joins that table onto the links.
-# ---------------------------------------------------------------------------
+rule circuit:
+    input:
+        resistance=connectivity("resistance.tif"),
+        cores=connectivity("cores.tif"),
+    output:
+        current=connectivity("current.tif"),
+        effective_resistance=connectivity("effective_resistance.csv"),
+    log:
+        logs("circuit/{species}"),
+    benchmark:
+        bench("circuit/{species}")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    params:
+        neighbours=config["connectivity"]["neighbours"],
+        solver="auto",
+    script:
+        "../workflow/scripts/circuit.py"
 
 
 rule graph:

@@ -20,7 +20,11 @@ from amurlink.covariates import WORLDCOVER_CLASSES
 CONFIG = {
     "seed": 7,
     "demo": {"enabled": True, "resolution": 2000},
-    "study_area": {"crs": "EPSG:32652", "resolution": 2000, "bbox_lonlat": [130.3, 42.4, 131.9, 43.9]},
+    "study_area": {
+        "crs": "EPSG:32652",
+        "resolution": 2000,
+        "bbox_lonlat": [130.3, 42.4, 131.9, 43.9],
+    },
     "inputs": {
         "landcover": "demo/landcover.tif",
         "dem": "demo/dem.tif",
@@ -32,7 +36,10 @@ CONFIG = {
         "camera_stations": "demo/camera_stations.csv",
     },
     "species": {
-        "leopard": {"name": "Panthera pardus orientalis", "synonyms": ["Panthera pardus", "Amur leopard"]},
+        "leopard": {
+            "name": "Panthera pardus orientalis",
+            "synonyms": ["Panthera pardus", "Amur leopard"],
+        },
         "tiger": {"name": "Panthera tigris altaica", "synonyms": ["Amur tiger"]},
     },
 }
@@ -93,7 +100,10 @@ def test_landcover_is_worldcover_with_forest_on_uplands(written):
 def test_more_farmland_in_china_than_in_russia(written):
     landscape, _, _ = written
     code = {iso: k for k, iso in landscape.country_codes.items()}
-    share = {iso: (landscape.landcover[landscape.country == code[iso]] == 40).mean() for iso in ("CHN", "RUS")}
+    share = {
+        iso: (landscape.landcover[landscape.country == code[iso]] == 40).mean()
+        for iso in ("CHN", "RUS")
+    }
     assert share["CHN"] > 2 * share["RUS"]
 
 
@@ -136,7 +146,9 @@ def test_sightings_table(written):
     s = pd.read_csv(config["inputs"]["sightings"])
     assert {"species", "lon", "lat", "date", "source", "uncertainty_m", "station"} <= set(s.columns)
     names = {n for spec in config["species"].values() for n in [spec["name"], *spec["synonyms"]]}
-    assert set(s["species"]) <= names
+    assert set(s["species"]) <= names | set(demo.TARGET_GROUP_SPECIES)
+    # The surveys record the target group (prey) too, for target-group background.
+    assert set(demo.TARGET_GROUP_SPECIES) <= set(s["species"])
     assert {"Panthera pardus orientalis", "Panthera tigris altaica"} <= set(s["species"])
     assert set(s["source"]) <= {"camera_trap", "tracks", "scat", "report"}
     lon0, lat0, lon1, lat1 = config["study_area"]["bbox_lonlat"]
@@ -178,7 +190,8 @@ def test_truth_depends_only_on_what_the_files_show(written):
         demo.covariate_settings(config),
     )
     land = landscape.country > 0
-    for key, niche in demo.NICHES.items():
+    for key in landscape.suitability:
+        niche = demo.NICHES[key]
         again = demo.virtual_suitability(covs, niche, land)
         np.testing.assert_allclose(again, landscape.suitability[key], atol=1e-4)
 

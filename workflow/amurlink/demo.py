@@ -31,13 +31,12 @@ Horn, B.K.P. (1981) Hill shading and the reflectance map. Proc. IEEE 69:14-47.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib.resources
 import logging
 import math
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,7 +70,6 @@ SEED_OFFSETS = {
     "landcover_noise": 13,
     "settlements": 14,
     "roads": 15,
-    "landcover": 16,
     "tracks": 17,
     "logging": 18,
     "proposed": 19,
@@ -135,7 +133,13 @@ EXITS = {"exit Ussuriysk": (131.89, 43.88), "exit Tumen": (130.30, 42.95)}
 # Rivers (control points lon, lat, from source to mouth).  The Tumen is taken
 # from the North Korean border itself.
 RIVERS: dict[str, list[tuple[float, float]]] = {
-    "Hunchun": [(130.80, 43.62), (130.66, 43.36), (130.55, 43.10), (130.37, 42.85), (130.30, 42.80)],
+    "Hunchun": [
+        (130.80, 43.62),
+        (130.66, 43.36),
+        (130.55, 43.10),
+        (130.37, 42.85),
+        (130.30, 42.80),
+    ],
     "Mijiang": [(130.30, 43.12), (130.52, 43.08)],
     "Tsukanovka": [(130.95, 42.98), (130.85, 42.80), (130.79, 42.70)],
     "Ryazanovka": [(131.20, 42.98), (131.13, 42.80), (131.12, 42.68)],
@@ -164,12 +168,25 @@ NICHES: dict[str, dict[str, tuple[str, float, float]]] = {
     # Broader: tolerates more open forest, a wider range of elevations, nearer roads.
     "tiger": {
         "forest_fraction": ("logistic", 0.55, 0.08),
-        "elevation": ("gaussian", 420.0, 380.0),
-        "dist_road_major": ("logistic", 2000.0, 1200.0),
+        "elevation": ("gaussian", 420.0, 300.0),
+        "dist_road_major": ("logistic", 2500.0, 2000.0),
         "dist_road_minor": ("decline", 0.4, 800.0),
-        "dist_settlement": ("logistic", 2500.0, 1200.0),
+        "dist_settlement": ("logistic", 3000.0, 2000.0),
         "logging_recency": ("decline", 0.3, 6.0),
     },
+    # The target group: common prey recorded by the same surveys (Phillips et al. 2009).
+    # Broad niches: everywhere with some cover, so their records mostly carry the
+    # observers' bias, which is what a target-group background must estimate.
+    "prey": {
+        "forest_fraction": ("logistic", 0.2, 0.2),
+        "dist_settlement": ("logistic", 800.0, 600.0),
+    },
+}
+#: Other species in the survey records, with (opportunistic records, detections per trap-night).
+TARGET_GROUP_SPECIES = {
+    "Sus scrofa": (420, 0.01),
+    "Cervus nippon": (380, 0.01),
+    "Capreolus pycargus": (380, 0.01),
 }
 #: virtualspecies' convert_to_PA logistic (alpha < 0, beta = inflection) per species.
 PRESENCE_LOGISTIC = {"leopard": (-0.07, 0.6), "tiger": (-0.07, 0.5)}
@@ -308,9 +325,7 @@ def fractal_field(
     x, y = lattice.xy()
     total = np.zeros((lattice.ny, lattice.nx), np.float64)
     for scale in scales_m:
-        octave = _Lattice.covering(
-            (x[0], y[-1], x[-1], y[0]), scale / 2, margin=2 * scale
-        )
+        octave = _Lattice.covering((x[0], y[-1], x[-1], y[0]), scale / 2, margin=2 * scale)
         noise = ndimage.gaussian_filter(rng.standard_normal((octave.ny, octave.nx)), 1.0)
         noise /= noise.std() or 1.0
         total += scale**hurst * _resample(noise, octave, x, y)
@@ -319,7 +334,9 @@ def fractal_field(
 
 def _project(geoms_lonlat, crs: str):
     tr = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    return shapely.transform(np.asarray(geoms_lonlat), lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+    return shapely.transform(
+        np.asarray(geoms_lonlat), lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1]))
+    )
 
 
 def _to_lonlat(x, y, crs: str) -> tuple[np.ndarray, np.ndarray]:
@@ -335,11 +352,17 @@ def _from_lonlat(lon, lat, crs: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _rasterize(geoms, values, grid: Grid, dtype="uint8", all_touched=False) -> np.ndarray:
-    shapes = [(g, v) for g, v in zip(geoms, values, strict=True) if g is not None and not g.is_empty]
+    shapes = [
+        (g, v) for g, v in zip(geoms, values, strict=True) if g is not None and not g.is_empty
+    ]
     if not shapes:
         return np.zeros(grid.shape, dtype)
     return features.rasterize(
-        shapes, out_shape=grid.shape, transform=grid.transform, fill=0, dtype=dtype,
+        shapes,
+        out_shape=grid.shape,
+        transform=grid.transform,
+        fill=0,
+        dtype=dtype,
         all_touched=all_touched,
     )
 
@@ -358,16 +381,22 @@ def rasterize_points(x, y, grid: Grid) -> np.ndarray:
     return mask
 
 
-def _meander(line: shapely.LineString, amplitude: float, wavelength: float, rng) -> shapely.LineString:
+def _meander(
+    line: shapely.LineString, amplitude: float, wavelength: float, rng
+) -> shapely.LineString:
     """Densify ``line`` and offset it sideways by smooth noise (a meandering river or road)."""
     step = wavelength / 8
     n = max(int(line.length / step), 2)
-    pts = shapely.get_coordinates(shapely.line_interpolate_point(line, np.linspace(0, 1, n + 1), normalized=True))
+    pts = shapely.get_coordinates(
+        shapely.line_interpolate_point(line, np.linspace(0, 1, n + 1), normalized=True)
+    )
     offset = ndimage.gaussian_filter1d(rng.standard_normal(n + 1), 2.0, mode="nearest")
     offset *= amplitude / (offset.std() or 1.0)
     offset[[0, -1]] = 0.0  # keep the ends in place
     d = np.gradient(pts, axis=0)
-    normal = np.column_stack([-d[:, 1], d[:, 0]]) / np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)[:, None]
+    normal = (
+        np.column_stack([-d[:, 1], d[:, 0]]) / np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)[:, None]
+    )
     return shapely.LineString(pts + normal * offset[:, None])
 
 
@@ -407,7 +436,9 @@ def country_layers(grid: Grid) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
             if shared.is_empty or shared.length == 0:
                 continue
             a, b = ne["iso_a3"][i], ne["iso_a3"][j]
-            rows.append({"iso_a3_left": a, "iso_a3_right": b, "countries": f"{a}-{b}", "geometry": shared})
+            rows.append(
+                {"iso_a3_left": a, "iso_a3_right": b, "countries": f"{a}-{b}", "geometry": shared}
+            )
     border = gpd.GeoDataFrame(rows, geometry="geometry", crs=grid.crs)
     return countries, border
 
@@ -576,7 +607,9 @@ def make_tracks(
 ) -> gpd.GeoDataFrame:
     """Forest tracks: jittered lines from points on roads up into forested uplands."""
     vertices = shapely.get_coordinates(
-        shapely.segmentize(roads.geometry[roads["highway"].isin(["secondary", "tertiary"])].to_numpy(), 500)
+        shapely.segmentize(
+            roads.geometry[roads["highway"].isin(["secondary", "tertiary"])].to_numpy(), 500
+        )
     )
     rows, cols = grid.rowcol(vertices[:, 0], vertices[:, 1])
     inside = grid.contains(vertices[:, 0], vertices[:, 1])
@@ -602,7 +635,9 @@ def make_tracks(
         line = _meander(shapely.LineString([(x0, y0), (x1, y1)]), 250, 3000, rng)
         lines.append(line)
     return gpd.GeoDataFrame(
-        {"highway": ["track"] * len(lines), "name": [None] * len(lines)}, geometry=lines, crs=grid.crs
+        {"highway": ["track"] * len(lines), "name": [None] * len(lines)},
+        geometry=lines,
+        crs=grid.crs,
     )
 
 
@@ -648,7 +683,13 @@ def make_cutblocks(
 
 
 def make_proposed_road(
-    settlements: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, grid: Grid, forest_frac, country, codes, rng
+    settlements: gpd.GeoDataFrame,
+    roads: gpd.GeoDataFrame,
+    grid: Grid,
+    forest_frac,
+    country,
+    codes,
+    rng,
 ) -> gpd.GeoDataFrame:
     """The scenario road: a proposed secondary road across the most forested gap.
 
@@ -678,11 +719,17 @@ def make_proposed_road(
             if score > best_score:
                 best, best_score = (na, pa, nb, pb), score
     if best is None:
-        return gpd.GeoDataFrame({"highway": [], "name": [], "proposed": []}, geometry=[], crs=grid.crs)
+        return gpd.GeoDataFrame(
+            {"highway": [], "name": [], "proposed": []}, geometry=[], crs=grid.crs
+        )
     na, pa, nb, pb = best
     line = _meander(shapely.LineString([(pa.x, pa.y), (pb.x, pb.y)]), 400, 5000, rng)
     return gpd.GeoDataFrame(
-        {"highway": ["proposed"], "name": [f"Proposed road {na} – {nb}"], "proposed": ["secondary"]},
+        {
+            "highway": ["proposed"],
+            "name": [f"Proposed road {na} – {nb}"],
+            "proposed": ["secondary"],
+        },
         geometry=[line],
         crs=grid.crs,
     )
@@ -701,7 +748,6 @@ def make_landcover(
     noise: np.ndarray,
     noise2: np.ndarray,
     settlements: gpd.GeoDataFrame,
-    rng,
 ) -> np.ndarray:
     """ESA WorldCover codes: forest on the uplands, farms and towns in the valleys, sea.
 
@@ -712,20 +758,18 @@ def make_landcover(
     population.
     """
     land = country > 0
-    iso = np.zeros(country.shape, "U3")
-    for k, v in codes.items():
-        iso[country == k] = v
+    code = {iso: k for k, iso in codes.items()}
     lc = np.full(grid.shape, 80, np.uint8)
     lowness = -elev / 120 - slope / 3 - d_river / 2500 - d_road / 3000 + 0.9 * noise
     crop_share = {"CHN": 0.30, "PRK": 0.45, "RUS": 0.09}
     crop = np.zeros(grid.shape, bool)
     for country_iso, share in crop_share.items():
-        m = land & (iso == country_iso)
+        m = country == code.get(country_iso, -1)
         if m.any():
             cut = np.quantile(lowness[m], 1 - share)
             crop |= m & (lowness > cut)
     upland = elev / 130 + slope / 6 + 0.8 * noise2 - d_road / 20000
-    forest = land & ~crop & (upland > np.where(iso == "RUS", 1.0, 1.4))
+    forest = land & ~crop & (upland > np.where(country == code.get("RUS", -1), 1.0, 1.4))
     open_land = land & ~crop & ~forest
     lc[forest] = 10
     lc[open_land] = np.where(noise2[open_land] > 0.3, 20, 30)
@@ -780,7 +824,9 @@ def truth_covariates(
     res = grid.resolution
     out: dict[str, np.ndarray] = {}
     out["forest_fraction"] = cv.class_fraction(
-        landcover, settings["forest_classes"], settings["forest_radius_m"] / res,
+        landcover,
+        settings["forest_classes"],
+        settings["forest_radius_m"] / res,
         valid=landcover != 0,
     ).astype(np.float32)
     out["elevation"] = dem.astype(np.float32)
@@ -788,13 +834,17 @@ def truth_covariates(
     existing = roads[roads["highway"] != "proposed"]
     for group, classes in settings["road_classes"].items():
         lines = existing.geometry[existing["highway"].isin(classes)].to_numpy()
-        out[f"dist_road_{group}"] = cv.distance_to(rasterize_lines(lines, grid), res).astype(np.float32)
+        out[f"dist_road_{group}"] = cv.distance_to(rasterize_lines(lines, grid), res).astype(
+            np.float32
+        )
     xy = shapely.get_coordinates(settlements.geometry.to_numpy())
     out["dist_settlement"] = cv.distance_to(rasterize_points(xy[:, 0], xy[:, 1], grid), res).astype(
         np.float32
     )
     ordered = cutblocks.sort_values("year", kind="stable")
-    last_year = _rasterize(ordered.geometry.to_numpy(), ordered["year"].to_numpy(), grid, dtype="uint16")
+    last_year = _rasterize(
+        ordered.geometry.to_numpy(), ordered["year"].to_numpy(), grid, dtype="uint16"
+    )
     out["logging_recency"] = cv.logging_recency(last_year, int(settings["reference_year"])).astype(
         np.float32
     )
@@ -816,7 +866,9 @@ def virtual_suitability(covs: dict[str, np.ndarray], niche: dict, land: np.ndarr
 
 def presence_probability(suitability: np.ndarray, alpha: float, beta: float) -> np.ndarray:
     """virtualspecies' logistic conversion: P = 1 / (1 + exp((s - beta) / alpha)), alpha < 0."""
-    return (1.0 / (1.0 + np.exp((suitability.astype(np.float64) - beta) / alpha))).astype(np.float32)
+    return (1.0 / (1.0 + np.exp((suitability.astype(np.float64) - beta) / alpha))).astype(
+        np.float32
+    )
 
 
 def make_camera_stations(grid: Grid, landcover, country, codes, d_settle, rng) -> pd.DataFrame:
@@ -834,12 +886,23 @@ def make_camera_stations(grid: Grid, landcover, country, codes, d_settle, rng) -
         px = px.ravel() + rng.uniform(-0.3, 0.3, px.size) * spacing
         py = py.ravel() + rng.uniform(-0.3, 0.3, py.size) * spacing
         lon, lat = _to_lonlat(px, py, grid.crs)
-        inside = grid.contains(px, py) & (lon > box[0]) & (lon < box[2]) & (lat > box[1]) & (lat < box[3])
+        inside = (
+            grid.contains(px, py)
+            & (lon > box[0])
+            & (lon < box[2])
+            & (lat > box[1])
+            & (lat < box[3])
+        )
         r, c = grid.rowcol(px, py)
         r = np.clip(r, 0, grid.height - 1)
         c = np.clip(c, 0, grid.width - 1)
         code = {v: k for k, v in codes.items()}.get(iso, -1)
-        keep = inside & (country[r, c] == code) & np.isin(landcover[r, c], [10, 20, 30]) & (d_settle[r, c] > 1000)
+        keep = (
+            inside
+            & (country[r, c] == code)
+            & np.isin(landcover[r, c], [10, 20, 30])
+            & (d_settle[r, c] > 1000)
+        )
         prefix = "RU" if iso == "RUS" else "CN"
         for n, k in enumerate(np.flatnonzero(keep), 1):
             start = pd.Timestamp("2014-01-01") + pd.Timedelta(days=int(rng.integers(0, 3100)))
@@ -882,7 +945,7 @@ def make_sightings(
     on purpose (synonyms, imprecise, too old, outside the study area) so the
     workflow's filters have work.
     """
-    n_opp = OPPORTUNISTIC_RECORDS.get(key, 300)
+    n_opp = spec.get("records", OPPORTUNISTIC_RECORDS.get(key, 300))
     weights = (bias * prob).ravel().astype(np.float64)
     weights /= weights.sum()
     cells = rng.choice(weights.size, size=n_opp, p=weights)
@@ -894,7 +957,8 @@ def make_sightings(
     lon, lat = _to_lonlat(cx, cy, grid.crs)
     source = rng.choice(["tracks", "scat", "report"], size=n_opp, p=[0.45, 0.25, 0.30])
     unc = np.where(
-        source == "report", rng.uniform(200, 1500, n_opp),
+        source == "report",
+        rng.uniform(200, 1500, n_opp),
         np.where(source == "tracks", rng.uniform(30, 300, n_opp), rng.uniform(10, 100, n_opp)),
     )
     opp = pd.DataFrame(
@@ -908,7 +972,7 @@ def make_sightings(
         }
     )
     # Camera traps.
-    rate = DETECTION_RATE.get(key, 0.008)
+    rate = spec.get("detection_rate", DETECTION_RATE.get(key, 0.008))
     sx, sy = _from_lonlat(stations["lon"], stations["lat"], grid.crs)
     sr, sc = grid.rowcol(sx, sy)
     p_station = prob[np.clip(sr, 0, grid.height - 1), np.clip(sc, 0, grid.width - 1)]
@@ -920,8 +984,14 @@ def make_sightings(
         st = stations.iloc[i]
         for d in _random_dates(rng, int(n), st["start"], st["end"]):
             cam_rows.append(
-                {"lon": st["lon"], "lat": st["lat"], "date": d, "source": "camera_trap",
-                 "uncertainty_m": float(rng.integers(5, 30)), "station": st["station"]}
+                {
+                    "lon": st["lon"],
+                    "lat": st["lat"],
+                    "date": d,
+                    "source": "camera_trap",
+                    "uncertainty_m": float(rng.integers(5, 30)),
+                    "station": st["station"],
+                }
             )
     cams = pd.DataFrame(cam_rows, columns=opp.columns)
     df = pd.concat([opp, cams], ignore_index=True)
@@ -942,8 +1012,12 @@ def make_sightings(
     lon0, lat0, lon1, lat1 = bbox_lonlat
     side = rng.integers(0, 4, len(k))
     shift = rng.uniform(0.05, 0.4, len(k))
-    df.loc[k, "lon"] = np.where(side == 0, lon0 - shift, np.where(side == 1, lon1 + shift, df.loc[k, "lon"]))
-    df.loc[k, "lat"] = np.where(side == 2, lat0 - shift, np.where(side == 3, lat1 + shift, df.loc[k, "lat"]))
+    df.loc[k, "lon"] = np.where(
+        side == 0, lon0 - shift, np.where(side == 1, lon1 + shift, df.loc[k, "lon"])
+    )
+    df.loc[k, "lat"] = np.where(
+        side == 2, lat0 - shift, np.where(side == 3, lat1 + shift, df.loc[k, "lat"])
+    )
     df["lon"] = df["lon"].astype(float).round(6)
     df["lat"] = df["lat"].astype(float).round(6)
     return df
@@ -998,21 +1072,28 @@ def generate_demo(config: dict) -> DemoLandscape:
     cn_ru_lines = [g for geom in cn_ru for g in shapely.get_parts(geom)]
     ter = terrain(lattice, crs, t_land, rivers, cn_ru_lines, _rng(seed, "terrain"))
     x, y = grid.xy()
-    dem = np.where(land, np.clip(_resample(ter["elevation"], lattice, x, y), 1.0, None), 0.0).astype(
-        np.float32
-    )
+    dem = np.where(
+        land, np.clip(_resample(ter["elevation"], lattice, x, y), 1.0, None), 0.0
+    ).astype(np.float32)
     log.info("terrain %.1f s", time.perf_counter() - t0)
 
     # Settlements and main roads, routed on a coarse grid along valleys.
     t_slope = cv.slope_degrees(ter["elevation"], TERRAIN_RESOLUTION)
     settlements = make_settlements(
-        tgrid, ter["elevation"], t_slope, ter["d_sea"], ter["d_river"], t_country, codes,
+        tgrid,
+        ter["elevation"],
+        t_slope,
+        ter["d_sea"],
+        ter["d_river"],
+        t_country,
+        codes,
         _rng(seed, "settlements"),
     )
     factor = int(round(ROUTING_RESOLUTION / TERRAIN_RESOLUTION))
     rgrid = tgrid.coarsen(factor)
     pad = lambda a, v: np.pad(  # noqa: E731
-        a, ((0, rgrid.height * factor - a.shape[0]), (0, rgrid.width * factor - a.shape[1])),
+        a,
+        ((0, rgrid.height * factor - a.shape[0]), (0, rgrid.width * factor - a.shape[1])),
         constant_values=v,
     )
     block = lambda a, v: pad(a, v).reshape(rgrid.height, factor, rgrid.width, factor)  # noqa: E731
@@ -1033,8 +1114,17 @@ def generate_demo(config: dict) -> DemoLandscape:
     t_road = cv.distance_to(rasterize_lines(roads.geometry.to_numpy(), tgrid), TERRAIN_RESOLUTION)
     d_road = np.maximum(_resample(t_road, lattice, x, y), 0)
     landcover = make_landcover(
-        grid, dem, slope, country, codes, d_sea, d_river, d_road, noise, noise2, settlements,
-        _rng(seed, "landcover"),
+        grid,
+        dem,
+        slope,
+        country,
+        codes,
+        d_sea,
+        d_river,
+        d_road,
+        noise,
+        noise2,
+        settlements,
     )
     del noise, d_sea, d_river, d_road
     log.info("landcover %.1f s", time.perf_counter() - t0)
@@ -1042,7 +1132,13 @@ def generate_demo(config: dict) -> DemoLandscape:
     # Tracks and logging in the forest; recent cuts show as shrubland.
     area_km2 = float(land.sum()) * grid.cell_area / 1e6
     tracks = make_tracks(
-        roads, grid, landcover == 10, dem, country, max(4, int(area_km2 / 250)), _rng(seed, "tracks")
+        roads,
+        grid,
+        landcover == 10,
+        dem,
+        country,
+        max(4, int(area_km2 / 250)),
+        _rng(seed, "tracks"),
     )
     cutblocks = make_cutblocks(tracks, grid, landcover == 10, country, codes, _rng(seed, "logging"))
     recent = cutblocks[cutblocks["year"] >= 2018]
@@ -1074,13 +1170,29 @@ def generate_demo(config: dict) -> DemoLandscape:
         niche = NICHES.get(key, NICHES["tiger"])
         suit[key] = virtual_suitability(covs, niche, land)
         alpha, beta = PRESENCE_LOGISTIC.get(key, PRESENCE_LOGISTIC["tiger"])
-        prob[key] = np.where(land, presence_probability(suit[key], alpha, beta), 0).astype(np.float32)
+        prob[key] = np.where(land, presence_probability(suit[key], alpha, beta), 0).astype(
+            np.float32
+        )
         sightings.append(
             make_sightings(
-                key, spec, prob[key], bias, grid, stations, bbox,
+                key,
+                spec,
+                prob[key],
+                bias,
+                grid,
+                stations,
+                bbox,
                 _rng(seed, "sightings", _species_offset(key)),
             )
         )
+    prey_suitability = virtual_suitability(covs, NICHES["prey"], land)
+    prey_prob = np.where(land, presence_probability(prey_suitability, -0.07, 0.3), 0).astype(
+        np.float32
+    )
+    for i, (name, (records, rate)) in enumerate(TARGET_GROUP_SPECIES.items()):
+        spec = {"name": name, "records": records, "detection_rate": rate}
+        rng = _rng(seed, "sightings", 100_000 + i)
+        sightings.append(make_sightings(name, spec, prey_prob, bias, grid, stations, bbox, rng))
     log.info("virtual species %.1f s", time.perf_counter() - t0)
     return DemoLandscape(
         grid=grid,
@@ -1101,20 +1213,9 @@ def generate_demo(config: dict) -> DemoLandscape:
     )
 
 
-@contextlib.contextmanager
-def _fixed_gpkg_date() -> Iterator[None]:
-    """Pin the timestamp GDAL writes into GeoPackages, so equal inputs give equal bytes."""
-    import pyogrio
-
-    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00Z"})
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
-
-
-def write_demo(demo: DemoLandscape, config: dict, truth_dir: str | Path = "results/demo/truth") -> list[Path]:
+def write_demo(
+    demo: DemoLandscape, config: dict, truth_dir: str | Path = "results/demo/truth"
+) -> list[Path]:
     """Write the demo region where ``config['inputs']`` points, and the truth into ``truth_dir``."""
     from amurlink import io
 
@@ -1122,25 +1223,33 @@ def write_demo(demo: DemoLandscape, config: dict, truth_dir: str | Path = "resul
     grid = demo.grid
     written = [
         io.write_raster(
-            inputs["landcover"], demo.landcover, grid, nodata=0, descriptions="landcover",
-            categorical=True, dtype="uint8",
+            inputs["landcover"],
+            demo.landcover,
+            grid,
+            nodata=0,
+            descriptions="landcover",
+            categorical=True,
+            dtype="uint8",
             colormap={k: v for k, v in cv.WORLDCOVER_COLOURS.items() if k <= 255},
             metadata={"source": "amurlink demo (synthetic)", "classes": "ESA WorldCover"},
         ),
         io.write_raster(
-            inputs["dem"], demo.dem, grid, nodata=-9999, descriptions="elevation", units="m",
-            dtype="float32", metadata={"source": "amurlink demo (synthetic)"},
+            inputs["dem"],
+            demo.dem,
+            grid,
+            nodata=-9999,
+            descriptions="elevation",
+            units="m",
+            dtype="float32",
+            metadata={"source": "amurlink demo (synthetic)"},
         ),
     ]
-    with _fixed_gpkg_date():
-        written.append(io.write_vector(demo.roads, inputs["roads"], layer="roads"))
-        written.append(io.write_vector(demo.logging, inputs["logging"], layer="logging"))
-        written.append(io.write_vector(demo.settlements, inputs["settlements"], layer="settlements"))
-        # Two layers in one file: write both to the temporary file, then rename.
-        with io.atomic_path(inputs["countries"]) as tmp:
-            demo.countries.to_file(tmp, layer="countries", driver="GPKG", engine="pyogrio")
-            demo.border.to_file(tmp, layer="border", driver="GPKG", engine="pyogrio", append=True)
-        written.append(Path(inputs["countries"]))
+    written.append(io.write_vector(demo.roads, inputs["roads"], layer="roads"))
+    written.append(io.write_vector(demo.logging, inputs["logging"], layer="logging"))
+    written.append(io.write_vector(demo.settlements, inputs["settlements"], layer="settlements"))
+    written.append(
+        io.write_layers({"countries": demo.countries, "border": demo.border}, inputs["countries"])
+    )
     written.append(io.write_table(demo.sightings, inputs["sightings"]))
     if inputs.get("camera_stations"):
         written.append(io.write_table(demo.camera_stations, inputs["camera_stations"]))
@@ -1149,16 +1258,23 @@ def write_demo(demo: DemoLandscape, config: dict, truth_dir: str | Path = "resul
     for key in demo.suitability:
         written.append(
             io.write_raster(
-                truth_dir / f"{key}.tif", np.where(nodata_land, -9999, demo.suitability[key]), grid,
-                nodata=-9999, descriptions="suitability", dtype="float32",
+                truth_dir / f"{key}.tif",
+                np.where(nodata_land, -9999, demo.suitability[key]),
+                grid,
+                nodata=-9999,
+                descriptions="suitability",
+                dtype="float32",
                 metadata={"note": "true virtual-species suitability; never read by the workflow"},
             )
         )
         written.append(
             io.write_raster(
                 truth_dir / f"{key}_presence_probability.tif",
-                np.where(nodata_land, -9999, demo.presence_probability[key]), grid,
-                nodata=-9999, descriptions="presence_probability", dtype="float32",
+                np.where(nodata_land, -9999, demo.presence_probability[key]),
+                grid,
+                nodata=-9999,
+                descriptions="presence_probability",
+                dtype="float32",
             )
         )
     return written
@@ -1181,7 +1297,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Command line: ``amurlink-demo --config config/config.yaml``."""
     parser = argparse.ArgumentParser(prog="amurlink-demo", description=__doc__.split("\n")[0])
     parser.add_argument("--config", default="config/config.yaml", help="workflow config YAML")
-    parser.add_argument("--truth-dir", default="results/demo/truth", help="where the truth rasters go")
+    parser.add_argument(
+        "--truth-dir", default="results/demo/truth", help="where the truth rasters go"
+    )
     parser.add_argument("--seed", type=int, default=None, help="override the config's seed")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

@@ -236,14 +236,25 @@ def read_band_names(path: str | os.PathLike) -> list[str]:
 
 def write_vector(gdf, path: str | os.PathLike, layer: str | None = None) -> Path:
     """Write a GeoDataFrame as a single-layer GeoPackage, atomically."""
-    with atomic_path(path) as tmp:
-        gdf.to_file(tmp, layer=layer or Path(path).stem, driver="GPKG", engine="pyogrio")
-    return Path(path)
+    return write_layers({layer or Path(path).stem: gdf}, path)
+
+
+@contextlib.contextmanager
+def fixed_gpkg_date() -> Iterator[None]:
+    """Pin the timestamp GDAL writes into GeoPackages, so equal inputs give equal bytes."""
+    import pyogrio
+
+    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00Z"})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
 
 
 def write_layers(layers: dict, path: str | os.PathLike) -> Path:
     """Write several GeoDataFrames as the layers of one GeoPackage, atomically."""
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, fixed_gpkg_date():
         for n, (name, gdf) in enumerate(layers.items()):
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", mode="a" if n else "w")
     return Path(path)
@@ -277,7 +288,6 @@ def write_text(text: str, path: str | os.PathLike) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
     return Path(path)
-
 
 
 def warp_to_grid(path: str | os.PathLike, grid: Grid, *, categorical: bool):
