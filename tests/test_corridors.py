@@ -428,3 +428,26 @@ def test_connectivity_scripts_without_cores(tmp_path, small_grid):
     assert corridors.mask.all()
     indices = json.loads((out / "indices.json").read_text())
     assert indices["n_nodes"] == 0 and indices["PC"] == 0 and indices["EC_fraction"] is None
+
+
+def test_links_through_a_third_core_counted_and_optionally_dropped():
+    # Cores 1 and 3 are full-height columns; core 2 a single cell between them on a
+    # resistance-1 channel (row 10) through resistance-5 ground.  1's and 3's zones
+    # still touch in the top and bottom rows (far from 2), so 1-3 is a candidate,
+    # and its least-cost path runs along the channel through core 2.
+    resistance = np.full((21, 13), 5.0)
+    resistance[10, :] = 1.0
+    cores = np.zeros((21, 13), np.int32)
+    cores[:, 0] = 1
+    cores[10, 6] = 2
+    cores[:, 12] = 3
+    result = least_cost_corridors(resistance, cores, 1.0)
+    pairs = list(zip(result.links.from_core, result.links.to_core, strict=True))
+    assert pairs == [(1, 2), (1, 3), (2, 3)]
+    assert result.links.cores_crossed.tolist() == [0, 1, 0]
+    assert result.links.cwd.tolist() == pytest.approx([6.0, 12.0, 6.0])
+    dropped = least_cost_corridors(resistance, cores, 1.0, drop_through_cores=True)
+    assert list(zip(dropped.links.from_core, dropped.links.to_core, strict=True)) == [
+        (1, 2),
+        (2, 3),
+    ]

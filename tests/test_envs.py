@@ -58,4 +58,6 @@ def test_conda_pins_match_the_tested_versions():
     for name in pyproject_deps():
         pinned = as_tuple(conda[CONDA_NAME.get(name, name)])
         installed = as_tuple(version(name))
-        assert installed[: len(pinned)] == pinned, f"{name}: installed {installed}, env pins {pinned}"
+        assert installed[: len(pinned)] == pinned, (
+            f"{name}: installed {installed}, env pins {pinned}"
+        )

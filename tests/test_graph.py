@@ -1,5 +1,6 @@
 """Graph indices against hand-computed values (Conefor's IIC, PC, EC, dPC fractions)."""
 
+import itertools
 import math
 
 import networkx as nx
@@ -186,3 +187,29 @@ def test_build_graph_rejects_unknown_node():
     links = pd.DataFrame({"from_core": [1], "to_core": [2], "cwd": [1.0]})
     with pytest.raises(ValueError, match="node 2"):
         cg.build_graph(nodes, links)
+
+
+def test_max_product_matches_brute_force_over_simple_paths():
+    # p*_ij by enumerating every simple path and taking the largest product of p.
+    rng = np.random.default_rng(3)
+    areas = {i: 1.0 for i in range(1, 7)}
+    edges = [
+        (i, j, float(rng.uniform(100, 3000)), {})
+        for i in range(1, 7)
+        for j in range(i + 1, 7)
+        if rng.random() < 0.5
+    ]
+    g = make_graph(areas, edges)
+    d50 = 1000.0
+    order, p = cg.max_product_probability(g, d50)
+    k = math.log(2) / d50
+    for a in order:
+        for b in order:
+            if a == b:
+                continue
+            products = [
+                math.prod(math.exp(-k * g.edges[u, v]["cwd"]) for u, v in itertools.pairwise(path))
+                for path in nx.all_simple_paths(g, a, b)
+            ]
+            expected = max(products, default=0.0)
+            assert p[order.index(a), order.index(b)] == pytest.approx(expected, rel=1e-9, abs=0)

@@ -36,7 +36,9 @@ def test_windows_tile_the_grid_exactly(small_grid):
 
 
 def test_write_raster_is_valid_cog_with_metadata(tmp_path, small_grid):
-    data = np.arange(small_grid.width * small_grid.height, dtype="float32").reshape(small_grid.shape)
+    data = np.arange(small_grid.width * small_grid.height, dtype="float32").reshape(
+        small_grid.shape
+    )
     data[0, 0] = np.nan
     path = io.write_raster(
         tmp_path / "a.tif", data, small_grid, nodata=-9999, descriptions="thing", units="m"
@@ -84,7 +86,9 @@ def test_warp_to_grid_reprojects_window_by_window(tmp_path, small_grid):
     from amurlink.grid import transform_bounds
 
     lon0, lat0, lon1, lat1 = transform_bounds(small_grid.crs, "EPSG:4326", small_grid.bounds)
-    src_grid = Grid.from_bounds("EPSG:4326", (lon0 - 0.01, lat0 - 0.01, lon1 + 0.01, lat1 + 0.01), 0.0005)
+    src_grid = Grid.from_bounds(
+        "EPSG:4326", (lon0 - 0.01, lat0 - 0.01, lon1 + 0.01, lat1 + 0.01), 0.0005
+    )
     lat = src_grid.xy()[1]
     data = np.repeat(lat[:, None], src_grid.width, axis=1).astype("float32")
     src = io.write_raster(tmp_path / "src.tif", data, src_grid, nodata=-9999, descriptions="lat")

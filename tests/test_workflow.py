@@ -112,7 +112,9 @@ def test_corridors_links_and_threats_exist(demo_run):
         threats = pd.read_csv(demo_run / f"results/threats/{species}/threats.csv")
         assert len(threats) > 0, species
         assert set(threats.kind) <= {"road", "logging"}
-        indices = json.loads((demo_run / f"results/connectivity/{species}/indices.json").read_text())
+        indices = json.loads(
+            (demo_run / f"results/connectivity/{species}/indices.json").read_text()
+        )
         assert 0 < indices["PC"] <= 1
         assert (demo_run / f"results/outputs/maps/{species}.png").stat().st_size > 100_000
 

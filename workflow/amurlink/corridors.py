@@ -53,6 +53,7 @@ LINK_COLUMNS = [
     "cwd_to_euclid",
     "cwd_to_path",
     "crosses_border",
+    "cores_crossed",
 ]
 
 
@@ -208,6 +209,7 @@ def least_cost_corridors(
     neighbours: int = 8,
     scratch_dir: str | Path | None = None,
     cwd_dtype=np.float32,
+    drop_through_cores: bool = False,
 ) -> CorridorResult:
     """Link cores by least-cost paths and map their normalised corridors.
 
@@ -239,6 +241,10 @@ def least_cost_corridors(
     cwd_dtype : numpy dtype
         Precision of the stored CWDs (float32 halves memory; NLCC is then
         exact to about 1e-7 of the CWD).
+    drop_through_cores : bool
+        Drop links whose least-cost path crosses a third core (Linkage Mapper's
+        "drop corridors that intersect core areas": the link is then the sum of
+        two shorter ones).  Either way ``links.cores_crossed`` counts them.
 
     Returns
     -------
@@ -290,15 +296,25 @@ def least_cost_corridors(
                 k = int(np.argmin(flat_cwd[cells]))
                 d = float(flat_cwd[cells[k]])
                 lcd[i, j] = lcd[j, i] = d
-                if d <= max_link_cwd:
+                if np.isfinite(d) and d <= max_link_cwd:
                     end = np.unravel_index(cells[k], shape)
-                    paths[(i, j)] = np.asarray(mcp.traceback(tuple(int(e) for e in end)))
+                    # Every reachable pair's path is kept (int32) until the allocation
+                    # is complete and the candidates are known.
+                    trace = mcp.traceback(tuple(int(e) for e in end))
+                    paths[(i, j)] = np.asarray(trace, dtype=np.int32)
             store.put(i, cwd)
             del cwd, mcp, flat_cwd
             log.info("core %d/%d: CWD solved", i, n)
 
         candidates = zone_adjacency(allocation)
-        selected = sorted(p for p in candidates if lcd[p] <= max_link_cwd)
+        crossed = {
+            p: np.setdiff1d(cores[path[:, 0], path[:, 1]], [0, *p]).size
+            for p, path in paths.items()
+        }
+        selected = sorted(
+            p for p in candidates if p in paths and not (drop_through_cores and crossed[p])
+        )
+        paths = {p: paths[p] for p in selected}
         mosaic = np.full(shape, np.inf)
         for a, b in selected:
             nlcc = store.get(a).astype(np.float64) + store.get(b) - lcd[a, b]
@@ -316,6 +332,7 @@ def least_cost_corridors(
             "to_core": [b for _, b in selected],
             "cwd": [float(lcd[a, b]) for a, b in selected],
             "lcp_length_m": [path_length(paths[p], resolution) for p in selected],
+            "cores_crossed": [crossed[p] for p in selected],
             "path": [paths[p] for p in selected],
         }
     )
@@ -370,7 +387,8 @@ def link_table(
         ``cwd`` (LCD, cost units), ``lcp_length_km``, ``cwd_to_euclid`` and
         ``cwd_to_path`` (CWD over metres: the mean resistance a straight line,
         or the path, would have to cross), ``crosses_border`` (the path crosses
-        the border, or the cores' majority countries differ).
+        the border, or the cores' majority countries differ), ``cores_crossed``
+        (other cores the path passes through).
     """
     import geopandas as gpd
     import shapely
@@ -415,4 +433,5 @@ def link_table(
         )
         crosses |= shapely.intersects(out.geometry.to_numpy(), border_geom)
     out["crosses_border"] = crosses
+    out["cores_crossed"] = links["cores_crossed"].to_numpy(np.int64)
     return out[[*LINK_COLUMNS, "geometry"]]

@@ -135,5 +135,7 @@ class Grid:
 
 def transform_bounds(src_crs, dst_crs, bounds, densify: int = 21):
     """Bounds of a box after reprojection, densifying the edges so curvature is covered."""
-    tr = Transformer.from_crs(CRS.from_user_input(src_crs), CRS.from_user_input(dst_crs), always_xy=True)
+    tr = Transformer.from_crs(
+        CRS.from_user_input(src_crs), CRS.from_user_input(dst_crs), always_xy=True
+    )
     return tr.transform_bounds(*bounds, densify_pts=densify)

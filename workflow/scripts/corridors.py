@@ -28,6 +28,7 @@ def main(snakemake):
         max_link_cwd=cfg["max_link_cwd_km"] * 1000,
         corridor_width=cfg["corridor_width_km"] * 1000,
         neighbours=cfg["neighbours"],
+        drop_through_cores=cfg.get("drop_through_cores", False),
         # CWD rasters go to disk beside the outputs, so memory holds two at a time.
         scratch_dir=Path(snakemake.output.corridors).parent,
     )
