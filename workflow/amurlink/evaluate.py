@@ -230,7 +230,10 @@ def summarise_cv(table: pd.DataFrame) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for scheme, sub in table.groupby("scheme", sort=False):
         ran = sub[sub["note"] == ""]
-        summary: dict[str, float] = {"folds_run": int(len(ran)), "folds_skipped": int(len(sub) - len(ran))}
+        summary: dict[str, float] = {
+            "folds_run": int(len(ran)),
+            "folds_skipped": int(len(sub) - len(ran)),
+        }
         for metric in ("auc", "boyce", "omission_10p"):
             vals = ran[metric].dropna()
             summary[f"{metric}_mean"] = float(vals.mean()) if len(vals) else math.nan

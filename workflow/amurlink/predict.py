@@ -38,13 +38,17 @@ def predict_windows(
         yield window, predict_block(model, read_window(window))
 
 
-def valid_windows(read_window: ReadWindow, windows: Iterable[Window]) -> Iterator[tuple[Window, np.ndarray]]:
+def valid_windows(
+    read_window: ReadWindow, windows: Iterable[Window]
+) -> Iterator[tuple[Window, np.ndarray]]:
     """Yield ``(window, mask)``: True where every band of the block is finite."""
     for window in windows:
         yield window, np.isfinite(np.asarray(read_window(window), float)).all(axis=0)
 
 
-def valid_mask(read_window: ReadWindow, windows: Iterable[Window], shape: tuple[int, int]) -> np.ndarray:
+def valid_mask(
+    read_window: ReadWindow, windows: Iterable[Window], shape: tuple[int, int]
+) -> np.ndarray:
     """Boolean mask of grid ``shape``: cells where every covariate has data."""
     mask = np.zeros(shape, bool)
     for window, block in valid_windows(read_window, windows):

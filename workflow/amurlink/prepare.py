@@ -196,6 +196,7 @@ def prepare_settlements(
     if "name" not in points.columns:
         points["name"] = ""
     points = _to_study_area(points, grid, path)
+    points = points.drop(columns="iso_a3", errors="ignore")
     joined = gpd.sjoin(points, countries[["iso_a3", "geometry"]], how="left", predicate="within")
     points["iso_a3"] = joined.groupby(level=0)["iso_a3"].first().reindex(points.index)
     return points[["name", "population", "iso_a3", "geometry"]]

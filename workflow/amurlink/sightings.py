@@ -93,7 +93,9 @@ def _dates(values: pd.Series, path, column: str, required: bool) -> pd.Series:
             f"{_line_numbers(bad)}"
         )
     if required and dates.isna().any():
-        raise InputError(f"{path}: column '{column}' is empty at line(s) {_line_numbers(dates.isna())}")
+        raise InputError(
+            f"{path}: column '{column}' is empty at line(s) {_line_numbers(dates.isna())}"
+        )
     return dates
 
 
@@ -125,7 +127,9 @@ def read_sightings(path: str | os.PathLike, crs: str | None = None) -> pd.DataFr
             raise InputError(f"{path}: missing column '{col}' (columns: {', '.join(df.columns)})")
     df, src_crs = _coordinates(df, path, crs)
     if df["species"].isna().any():
-        raise InputError(f"{path}: column 'species' is empty at line(s) {_line_numbers(df['species'].isna())}")
+        raise InputError(
+            f"{path}: column 'species' is empty at line(s) {_line_numbers(df['species'].isna())}"
+        )
     df["date"] = _dates(df["date"], path, "date", required=False)
     unc = pd.to_numeric(df["uncertainty_m"], errors="coerce")
     bad = (unc.isna() & df["uncertainty_m"].notna()) | (unc < 0)
@@ -319,7 +323,9 @@ def clean_sightings(
     ]
 
     def record(step: str, before: int, after: pd.DataFrame, reason: str) -> None:
-        audit.append({"step": step, "kept": len(after), "dropped": before - len(after), "reason": reason})
+        audit.append(
+            {"step": step, "kept": len(after), "dropped": before - len(after), "reason": reason}
+        )
 
     is_species = match_species(df["species"], species_name, synonyms)
     cur = df[is_species].copy()
@@ -340,7 +346,12 @@ def clean_sightings(
             ok &= cur["date"] <= pd.Timestamp(date_max)
         no_date = int(cur["date"].isna().sum())
         cur = cur[ok]
-        record("date", n, cur, f"outside {date_min or '…'} to {date_max or '…'} ({no_date} without date)")
+        record(
+            "date",
+            n,
+            cur,
+            f"outside {date_min or '…'} to {date_max or '…'} ({no_date} without date)",
+        )
     else:
         record("date", n, cur, "no date range set")
 
@@ -373,11 +384,15 @@ def clean_sightings(
             f"study_area in the config"
         )
     if cur.empty:
-        raise InputError(f"{path}: no sightings of {species_name} left after the date and uncertainty filters")
+        raise InputError(
+            f"{path}: no sightings of {species_name} left after the date and uncertainty filters"
+        )
 
     n = len(cur)
     order = cur.assign(_unc=cur["uncertainty_m"].fillna(np.inf), _d=cur["date"]).sort_values(
-        ["row", "col", "_unc", "_d", "line"], ascending=[True, True, True, False, True], kind="stable"
+        ["row", "col", "_unc", "_d", "line"],
+        ascending=[True, True, True, False, True],
+        kind="stable",
     )
     cur = order.drop_duplicates(["row", "col"], keep="first").drop(columns=["_unc", "_d"])
     cur = cur.sort_values("line", kind="stable")
@@ -387,7 +402,9 @@ def clean_sightings(
     if thin_km and thin_km > 0:
         keep = thin(cur["x"].to_numpy(), cur["y"].to_numpy(), thin_km * 1000.0, seed)
         cur = cur.iloc[np.sort(keep)]
-        record("thinning", n, cur, f"closer than {thin_km:g} km to a kept record (spThin, seed {seed})")
+        record(
+            "thinning", n, cur, f"closer than {thin_km:g} km to a kept record (spThin, seed {seed})"
+        )
     else:
         record("thinning", n, cur, "no thinning")
 
@@ -445,7 +462,11 @@ def station_detections(
     tree = cKDTree(st[["x", "y"]].to_numpy()) if len(st) else None
     for rec in sp.itertuples(index=False):
         sid = rec.station
-        if sid is not None and not (isinstance(sid, float) and math.isnan(sid)) and not pd.isna(sid):
+        if (
+            sid is not None
+            and not (isinstance(sid, float) and math.isnan(sid))
+            and not pd.isna(sid)
+        ):
             idx = by_id.get(str(sid))
         else:
             d, j = tree.query([rec.x, rec.y])
@@ -453,7 +474,12 @@ def station_detections(
         if idx is None:
             continue
         start, end = st.at[idx, "start"], st.at[idx, "end"]
-        if pd.notna(rec.date) and pd.notna(start) and pd.notna(end) and not (start <= rec.date <= end):
+        if (
+            pd.notna(rec.date)
+            and pd.notna(start)
+            and pd.notna(end)
+            and not (start <= rec.date <= end)
+        ):
             continue
         counts[idx] += 1
     st["detections"] = counts
@@ -491,5 +517,7 @@ def target_group_points(
     if stations is not None and len(stations):
         st = stations[stations["trap_nights"] > 0]
         parts.append(locate(st, grid, valid_mask).assign(kind="station"))
-    pts = pd.concat([p[["x", "y", "row", "col", "kind", "inside"]] for p in parts], ignore_index=True)
+    pts = pd.concat(
+        [p[["x", "y", "row", "col", "kind", "inside"]] for p in parts], ignore_index=True
+    )
     return pts[pts["inside"]].drop(columns="inside").reset_index(drop=True)

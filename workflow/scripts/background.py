@@ -21,12 +21,16 @@ def main(snakemake):
     cfg = snakemake.params.sightings
     with rasterio.open(snakemake.input.covariates) as ds:
         grid = Grid.from_dataset(ds)
-        valid = predict.valid_mask(covariate_reader(ds), grid.windows(hab["window_size"]), grid.shape)
+        valid = predict.valid_mask(
+            covariate_reader(ds), grid.windows(hab["window_size"]), grid.shape
+        )
     target_x = target_y = None
     if hab["bias"] == "target_group":
         records = sightings.read_sightings(snakemake.input.sightings)
         stations = (
-            sightings.read_stations(snakemake.input.stations[0]) if snakemake.input.stations else None
+            sightings.read_stations(snakemake.input.stations[0])
+            if snakemake.input.stations
+            else None
         )
         group = sightings.target_group_points(
             records,
@@ -53,7 +57,9 @@ def main(snakemake):
         target_x=target_x,
         target_y=target_y,
     )
-    smk.log.info("%d background points (%s) from %d valid cells", len(points), hab["bias"], valid.sum())
+    smk.log.info(
+        "%d background points (%s) from %d valid cells", len(points), hab["bias"], valid.sum()
+    )
     io.write_table(points, snakemake.output.background)
 
 

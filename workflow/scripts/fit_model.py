@@ -87,7 +87,10 @@ def main(snakemake):
             "converged": fitted.converged_,
             "coefficients": fitted.coefficients(),
         }
-    smk.log.info("metrics: %s", json.dumps({k: metrics[k] for k in ("threshold", "training", "cv", "tss")}, default=str))
+    smk.log.info(
+        "metrics: %s",
+        json.dumps({k: metrics[k] for k in ("threshold", "training", "cv", "tss")}, default=str),
+    )
     with io.atomic_path(snakemake.output.model) as tmp:
         tmp.write_bytes(pickle.dumps(fitted))
     io.write_text(json.dumps(metrics, indent=2, default=_jsonable), snakemake.output.metrics)

@@ -53,14 +53,19 @@ def main(snakemake):
                 nodata=255,
                 descriptions=["habitat"],
                 categorical=True,
-                metadata={"species": species, "threshold": f"{threshold:.6g}",
-                          "rule": metrics.get("threshold_rule", "")},
+                metadata={
+                    "species": species,
+                    "threshold": f"{threshold:.6g}",
+                    "rule": metrics.get("threshold_rule", ""),
+                },
             ) as hab_out,
         ):
             for window, block in predict.predict_windows(model, covariate_reader(ds), windows):
                 suit_out.write(np.where(np.isfinite(block), block, -9999).astype("float32"), window)
                 hab_out.write(predict.binary_habitat(block, threshold), window)
-    smk.log.info("suitability and habitat (threshold %.4f) over %d windows", threshold, len(windows))
+    smk.log.info(
+        "suitability and habitat (threshold %.4f) over %d windows", threshold, len(windows)
+    )
 
 
 smk.run(main, snakemake)  # noqa: F821

@@ -37,7 +37,9 @@ def main(snakemake):
         thin_km=sp.get("thin_km", 0),
         seed=snakemake.params.seed,
     )
-    smk.log.info("%s: %d presences after cleaning\n%s", sp["key"], len(presences), audit.to_string())
+    smk.log.info(
+        "%s: %d presences after cleaning\n%s", sp["key"], len(presences), audit.to_string()
+    )
     io.write_table(presences, snakemake.output.presences)
     io.write_table(audit, snakemake.output.audit)
 

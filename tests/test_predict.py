@@ -1,0 +1,64 @@
+"""Window-by-window prediction equals whole-array prediction."""
+
+import numpy as np
+from affine import Affine
+
+from amurlink.grid import Grid
+from amurlink.models import MaxentModel
+from amurlink.predict import binary_habitat, predict_block, predict_windows, valid_mask, values_at
+
+GRID = Grid("EPSG:32652", Affine(250, 0, 0, 0, -250, 0), 173, 131)  # odd sizes: ragged windows
+
+
+def stack():
+    rng = np.random.default_rng(0)
+    arr = rng.uniform(0, 1, (3, *GRID.shape))
+    arr[1, :5, :7] = np.nan  # no data in one band
+    return arr
+
+
+def reader(arr, calls=None):
+    def read(window):
+        if calls is not None:
+            calls.append(window)
+        r, c = int(window.row_off), int(window.col_off)
+        return arr[:, r : r + int(window.height), c : c + int(window.width)].copy()
+
+    return read
+
+
+def fitted_model(arr):
+    X = arr.reshape(3, -1).T
+    X = X[np.isfinite(X).all(axis=1)][:3000]
+    y = (np.random.default_rng(1).random(len(X)) < 0.05 + 0.3 * X[:, 0]).astype(int)
+    return MaxentModel(features="lqh").fit(X, y)
+
+
+def test_predict_windows_equals_whole_array():
+    arr = stack()
+    model = fitted_model(arr)
+    whole = predict_block(model, arr)
+    out = np.full(GRID.shape, -1.0)
+    calls = []
+    for window, block in predict_windows(model, reader(arr, calls), GRID.windows(64)):
+        r, c = int(window.row_off), int(window.col_off)
+        assert block.shape == (int(window.height), int(window.width))
+        out[r : r + block.shape[0], c : c + block.shape[1]] = block
+    assert len(calls) == 9  # 3 x 3 windows, each read once
+    assert np.array_equal(np.isnan(out), np.isnan(whole))
+    assert np.allclose(out, whole, equal_nan=True)
+    assert np.isnan(whole[:5, :7]).all() and np.isfinite(whole[5:, 7:]).all()
+
+
+def test_valid_mask_and_values_at():
+    arr = stack()
+    m = valid_mask(reader(arr), GRID.windows(50), GRID.shape)
+    assert np.array_equal(m, np.isfinite(arr).all(axis=0))
+    rows, cols = np.array([0, 100, 130, 64]), np.array([0, 3, 172, 64])
+    vals = values_at(reader(arr), GRID.windows(50), rows, cols, 3)
+    assert np.allclose(vals, arr[:, rows, cols].T, equal_nan=True)
+
+
+def test_binary_habitat():
+    block = np.array([[0.1, 0.5], [np.nan, 0.9]])
+    assert binary_habitat(block, 0.5).tolist() == [[0, 1], [255, 1]]
