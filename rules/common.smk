@@ -65,3 +65,19 @@ def final_outputs():
         outputs("maps/{species}.png"),
     ]
     return expand(per_species, species=SPECIES) + [outputs("amurlink.gpkg")]
+
+
+DEMO_CREDITS = (
+    "Natural Earth (public domain); synthetic demo data (amurlink demo generator)"
+)
+DATA_CREDITS = (
+    "Natural Earth (public domain); roads (c) OpenStreetMap contributors (ODbL); "
+    "ESA WorldCover (CC BY 4.0); see config/README.md for the other inputs"
+)
+
+
+def map_credits():
+    """Data credits printed on maps: the config's, or the demo's or real data's default."""
+    if config["outputs"]["credits"]:
+        return config["outputs"]["credits"]
+    return DEMO_CREDITS if config["demo"]["enabled"] else DATA_CREDITS

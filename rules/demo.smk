@@ -24,6 +24,5 @@ if config["demo"]["enabled"]:
             runtime=30,
         params:
             config=config,
-            truth_dir=f"{RESULTS}/demo/truth",
         script:
             "../workflow/scripts/demo.py"

@@ -1,18 +1,6 @@
 # Outputs: one GeoPackage of the results and a print map per species.
 # Nothing here reads sighting coordinates (presences.csv stays internal).
 
-DEMO_CREDITS = (
-    "Natural Earth (public domain); synthetic demo data (amurlink demo generator)"
-)
-DATA_CREDITS = (
-    "Natural Earth (public domain); roads © OpenStreetMap contributors (ODbL); "
-    "ESA WorldCover (CC BY 4.0); see config/README.md for the other inputs"
-)
-
-
-def map_credits():
-    return DEMO_CREDITS if config["demo"]["enabled"] else DATA_CREDITS
-
 
 rule geopackage:
     input:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,13 @@ SPECIES = ("leopard", "tiger")
 
 
 def snakemake(workdir: Path, *args: str, config: dict | None = None, timeout: int = 1200):
-    """Run snakemake on this repository's Snakefile with ``workdir`` as working directory."""
+    """Run snakemake on this repository's Snakefile with ``workdir`` as working directory.
+
+    The default config is copied into ``workdir`` (snakemake reads ``configfile:``
+    relative to the working directory) and ``config`` is layered over it.
+    """
+    (workdir / "config").mkdir(exist_ok=True)
+    shutil.copy(ROOT / "config" / "config.yaml", workdir / "config" / "config.yaml")
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir)]
     if config is not None:
         cfg = workdir / "override.yaml"
