@@ -96,7 +96,8 @@ rule circuit:
         runtime=60,
     params:
         neighbours=config["connectivity"]["neighbours"],
-        solver="auto",
+        solver=config["connectivity"]["circuit_solver"],
+        shorting=config["connectivity"]["circuit_shorting"],
     script:
         "../workflow/scripts/circuit.py"
 

@@ -118,7 +118,10 @@ def test_corridors_links_and_threats_exist(demo_run):
         assert len(links) >= 1 and (links.cwd > 0).all(), species
         threats = pd.read_csv(demo_run / f"results/threats/{species}/threats.csv")
         assert len(threats) > 0, species
-        assert set(threats.kind) <= {"road", "logging"}
+        assert set(threats.kind) <= {"road", "logging", "proposed_road"}
+        baseline = threats[threats.kind != "proposed_road"]
+        assert len(baseline) > 0 and baseline["rank"].notna().all(), species
+        assert threats.loc[threats.kind == "proposed_road", "rank"].isna().all()
         indices = json.loads(
             (demo_run / f"results/connectivity/{species}/indices.json").read_text()
         )

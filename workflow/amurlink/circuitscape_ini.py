@@ -7,14 +7,17 @@ without Julia::
 
     python -m amurlink.circuitscape_ini job.ini
 
-Supported keys (others are ignored with a warning when set to a non-default):
+Supported keys, with Circuitscape.jl's defaults (``connect_using_avg_resistances``
+defaults to False, i.e. average conductance; ``solver`` to cg+amg).  Jobs that set
+use_mask, use_included_pairs, use_variable_source_strengths, use_reclass_table,
+log_transform_maps or set_focal_node_currents_to_zero are refused:
 
 ``[Circuitscape mode]`` scenario, data_type (raster only);
 ``[Habitat raster or graph]`` habitat_file, habitat_map_is_resistances;
 ``[Options for pairwise and one-to-all and all-to-one modes]`` point_file (raster of
 focal IDs; an ID on several cells is a focal region);
 ``[Options for advanced mode]`` source_file, ground_file,
-ground_file_is_resistances, remove_src_or_gnd;
+ground_file_is_resistances, remove_src_or_gnd, use_unit_currents, use_direct_grounds;
 ``[Short circuit regions (aka polygons)]`` use_polygons, polygon_file (advanced mode);
 ``[Connection scheme for raster habitat data]`` connect_four_neighbors_only,
 connect_using_avg_resistances;
@@ -286,7 +289,15 @@ def run_job(path: str | os.PathLike) -> list[Path]:
         raise InputError(
             f"{job.path}: scenario = {scenario!r}; use pairwise, one-to-all, all-to-one or advanced"
         )
-    for key in ("use_mask", "use_included_pairs", "use_variable_source_strengths"):
+    unsupported = (
+        "use_mask",
+        "use_included_pairs",
+        "use_variable_source_strengths",
+        "use_reclass_table",
+        "log_transform_maps",
+        "set_focal_node_currents_to_zero",
+    )
+    for key in unsupported:
         if job.flag(key):
             raise InputError(f"{job.path}: {key} = True is not supported")
     if job.flag("use_polygons") and scenario != "advanced":
@@ -294,7 +305,8 @@ def run_job(path: str | os.PathLike) -> list[Path]:
     habitat, header, is_resistance = _load_habitat(job)
     common = {
         "neighbours": 4 if job.flag("connect_four_neighbors_only") else 8,
-        "avg": "resistance" if job.flag("connect_using_avg_resistances", True) else "conductance",
+        # Circuitscape's default is False: average conductance.
+        "avg": "resistance" if job.flag("connect_using_avg_resistances") else "conductance",
         "is_conductance": not is_resistance,
         "solver": _solver(job),
     }
@@ -316,6 +328,13 @@ def run_job(path: str | os.PathLike) -> list[Path]:
     if scenario == "advanced":
         source = _load_aligned(job, "source_file", header)
         ground = _load_aligned(job, "ground_file", header)
+        if job.flag("use_unit_currents"):
+            source = np.where(np.nan_to_num(source) != 0, 1.0, 0.0)
+        ground_is_resistance = job.flag("ground_file_is_resistances", True)
+        if job.flag("use_direct_grounds"):
+            # Every ground cell tied directly to ground (resistance 0).
+            ground = np.where(np.nan_to_num(ground) != 0, 0.0, np.nan)
+            ground_is_resistance = True
         regions = None
         if job.flag("use_polygons"):
             regions = np.nan_to_num(_load_aligned(job, "polygon_file", header)).astype(np.int64)
@@ -326,7 +345,7 @@ def run_job(path: str | os.PathLike) -> list[Path]:
             habitat,
             source,
             ground,
-            ground_is_resistance=job.flag("ground_file_is_resistances", True),
+            ground_is_resistance=ground_is_resistance,
             policy=policy,  # type: ignore[arg-type]
             regions=regions,
             **common,
