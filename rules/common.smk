@@ -2,11 +2,13 @@
 
 RESULTS = "results"
 SPECIES = list(config["species"])
+SCENARIOS = ["baseline", *config["scenarios"]]
 ENV = "../envs/amurlink.yaml"
 
 
 wildcard_constraints:
     species="|".join(SPECIES),
+    scenario="|".join(SCENARIOS),
 
 
 def logs(name):
@@ -26,8 +28,13 @@ def habitat(name):
     return f"{RESULTS}/habitat/{{species}}/{name}"
 
 
-def connectivity(name):
-    return f"{RESULTS}/connectivity/{{species}}/{name}"
+def connectivity(name, scenario="{scenario}"):
+    """A connectivity product of a scenario (``baseline`` is the landscape as it is)."""
+    return f"{RESULTS}/connectivity/{scenario}/{{species}}/{name}"
+
+
+def baseline(name):
+    return connectivity(name, scenario="baseline")
 
 
 def threats(name):
@@ -43,9 +50,25 @@ def user_input(key):
     return config["inputs"][key]
 
 
-def camera_stations():
-    path = config["inputs"].get("camera_stations")
+def optional_input(key):
+    """A configured optional input as a list: empty when the config leaves it out."""
+    path = config["inputs"].get(key)
     return [path] if path else []
+
+
+def camera_stations():
+    return optional_input("camera_stations")
+
+
+def scenario_changes(wildcards):
+    if wildcards.scenario == "baseline":
+        return []
+    return config["scenarios"][wildcards.scenario]["changes"]
+
+
+def scenario_files(wildcards):
+    """Files a scenario's changes read, in the order of the changes."""
+    return [c["file"] for c in scenario_changes(wildcards) if c.get("file")]
 
 
 def species_params(wildcards):
@@ -57,14 +80,19 @@ def final_outputs():
         habitat("suitability.tif"),
         habitat("habitat.tif"),
         habitat("metrics.json"),
-        connectivity("resistance.tif"),
-        connectivity("corridors.tif"),
-        connectivity("current.tif"),
-        connectivity("graph.graphml"),
+        baseline("resistance.tif"),
+        baseline("corridors.tif"),
+        baseline("current.tif"),
+        baseline("graph.graphml"),
         threats("threats.gpkg"),
         outputs("maps/{species}.png"),
     ]
-    return expand(per_species, species=SPECIES) + [outputs("amurlink.gpkg")]
+    per_scenario = expand(
+        connectivity("indices.json"), scenario=SCENARIOS, species="{species}"
+    )
+    return expand(per_species + per_scenario, species=SPECIES) + [
+        outputs("amurlink.gpkg")
+    ]
 
 
 DEMO_CREDITS = (

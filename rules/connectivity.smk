@@ -5,14 +5,14 @@
 rule resistance:
     input:
         suitability=habitat("suitability.tif"),
-        covariates=prepared("covariates.tif"),
+        pressures=prepared("pressures/{scenario}.tif"),
         landcover=prepared("landcover.tif"),
     output:
         resistance=connectivity("resistance.tif"),
     log:
-        logs("resistance/{species}"),
+        logs("resistance/{scenario}/{species}"),
     benchmark:
-        bench("resistance/{species}")
+        bench("resistance/{scenario}/{species}")
     conda:
         ENV
     threads: 1
@@ -31,13 +31,15 @@ rule cores:
         habitat=habitat("habitat.tif"),
         suitability=habitat("suitability.tif"),
         country=prepared("country.tif"),
+        pressures=prepared("pressures/{scenario}.tif"),
+        baseline_pressures=prepared("pressures/baseline.tif"),
     output:
         cores=connectivity("cores.tif"),
         polygons=connectivity("cores.gpkg"),
     log:
-        logs("cores/{species}"),
+        logs("cores/{scenario}/{species}"),
     benchmark:
-        bench("cores/{species}")
+        bench("cores/{scenario}/{species}")
     conda:
         ENV
     threads: 1
@@ -61,9 +63,9 @@ rule corridors:
         links=connectivity("links.gpkg"),
         table=connectivity("links.csv"),
     log:
-        logs("corridors/{species}"),
+        logs("corridors/{scenario}/{species}"),
     benchmark:
-        bench("corridors/{species}")
+        bench("corridors/{scenario}/{species}")
     conda:
         ENV
     threads: 1
@@ -85,9 +87,9 @@ rule circuit:
         current=connectivity("current.tif"),
         effective_resistance=connectivity("effective_resistance.csv"),
     log:
-        logs("circuit/{species}"),
+        logs("circuit/{scenario}/{species}"),
     benchmark:
-        bench("circuit/{species}")
+        bench("circuit/{scenario}/{species}")
     conda:
         ENV
     threads: 1
@@ -115,9 +117,9 @@ rule graph:
         link_importance=connectivity("link_importance.csv"),
         links_ranked=connectivity("links_ranked.gpkg"),
     log:
-        logs("graph/{species}"),
+        logs("graph/{scenario}/{species}"),
     benchmark:
-        bench("graph/{species}")
+        bench("graph/{scenario}/{species}")
     conda:
         ENV
     threads: 1

@@ -4,9 +4,9 @@
 
 rule geopackage:
     input:
-        cores=expand(connectivity("cores.gpkg"), species=SPECIES),
-        links=expand(connectivity("links_ranked.gpkg"), species=SPECIES),
-        corridors=expand(connectivity("corridors.tif"), species=SPECIES),
+        cores=expand(baseline("cores.gpkg"), species=SPECIES),
+        links=expand(baseline("links_ranked.gpkg"), species=SPECIES),
+        corridors=expand(baseline("corridors.tif"), species=SPECIES),
         threats=expand(threats("threats.gpkg"), species=SPECIES),
         countries=prepared("countries.gpkg"),
     output:
@@ -30,9 +30,9 @@ rule geopackage:
 rule map_species:
     input:
         suitability=habitat("suitability.tif"),
-        cores=connectivity("cores.gpkg"),
-        links=connectivity("links_ranked.gpkg"),
-        corridors=connectivity("corridors.tif"),
+        cores=baseline("cores.gpkg"),
+        links=baseline("links_ranked.gpkg"),
+        corridors=baseline("corridors.tif"),
         roads=prepared("roads.gpkg"),
         threats=threats("threats.gpkg"),
         countries=prepared("countries.gpkg"),

@@ -72,3 +72,27 @@ rule covariates:
         covariates=config["covariates"],
     script:
         "../workflow/scripts/covariates.py"
+
+
+rule pressures:
+    input:
+        roads=prepared("roads.gpkg"),
+        logging=prepared("logging.gpkg"),
+        country=prepared("country.tif"),
+        fences=optional_input("fences"),
+        scenario_files=scenario_files,
+    output:
+        pressures=prepared("pressures/{scenario}.tif"),
+    log:
+        logs("pressures/{scenario}"),
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+    params:
+        changes=scenario_changes,
+        road_classes=config["covariates"]["road_classes"],
+        reference_year=config["covariates"]["reference_year"],
+    script:
+        "../workflow/scripts/pressures.py"

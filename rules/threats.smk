@@ -3,9 +3,9 @@
 
 rule threats:
     input:
-        corridors=connectivity("corridors.tif"),
-        links=connectivity("links_ranked.gpkg"),
-        current=connectivity("current.tif"),
+        corridors=baseline("corridors.tif"),
+        links=baseline("links_ranked.gpkg"),
+        current=baseline("current.tif"),
         roads=prepared("roads.gpkg"),
         logging=prepared("logging.gpkg"),
         countries=prepared("countries.gpkg"),

@@ -243,22 +243,18 @@ def _pipeline(tmp_path, grid, min_core_km2, checks=None):
     landcover = np.full(grid.shape, 10, np.uint8)
     landcover[20, 20:30] = 80  # a pond
     bands = {
-        "forest_fraction": np.ones(grid.shape),
-        "elevation": np.zeros(grid.shape),
-        "slope": np.zeros(grid.shape),
-        "dist_road_major": np.full(grid.shape, 1000.0),
-        "dist_road_minor": np.full(grid.shape, 1000.0),
-        "dist_road_track": np.full(grid.shape, 1000.0),
-        "dist_settlement": np.full(grid.shape, 5000.0),
-        "logging_recency": np.full(grid.shape, 50.0),
-        "logging_density": np.zeros(grid.shape),
+        "road_major": np.zeros(grid.shape),
+        "road_minor": np.zeros(grid.shape),
+        "road_track": np.zeros(grid.shape),
+        "logging_age": np.full(grid.shape, 50.0),
+        "fence": np.zeros(grid.shape),
     }
-    bands["dist_road_major"][:, 24] = 0  # a north-south highway on the border
-    paths = {k: tmp_path / k for k in ("suit.tif", "hab.tif", "cov.tif", "lc.tif", "country.tif")}
+    bands["road_major"][:, 24] = 1  # a north-south highway on the border
+    paths = {k: tmp_path / k for k in ("suit.tif", "hab.tif", "pressures.tif", "lc.tif", "country.tif")}
     io.write_raster(paths["suit.tif"], suit, grid, nodata=-9999, descriptions="suitability")
     io.write_raster(paths["hab.tif"], habitat, grid, nodata=255, descriptions="habitat")
     io.write_raster(
-        paths["cov.tif"],
+        paths["pressures.tif"],
         np.stack(list(bands.values())).astype(np.float32),
         grid,
         nodata=-9999,
@@ -303,7 +299,7 @@ def _pipeline(tmp_path, grid, min_core_km2, checks=None):
         tmp_path,
         {
             "suitability": paths["suit.tif"],
-            "covariates": paths["cov.tif"],
+            "pressures": paths["pressures.tif"],
             "landcover": paths["lc.tif"],
         },
         {"resistance": out / "resistance.tif"},
@@ -318,6 +314,8 @@ def _pipeline(tmp_path, grid, min_core_km2, checks=None):
             "habitat": paths["hab.tif"],
             "suitability": paths["suit.tif"],
             "country": paths["country.tif"],
+            "pressures": paths["pressures.tif"],
+            "baseline_pressures": paths["pressures.tif"],
         },
         {"cores": out / "cores.tif", "polygons": out / "cores.gpkg"},
         {"species": species},

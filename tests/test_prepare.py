@@ -127,3 +127,95 @@ def test_compute_covariates_hand_checks(small_grid):
     # The latest cut wins where blocks overlap.
     assert b["logging_recency"][0, -1] == 5 and b["logging_recency"][9, -10] == 15
     assert b["logging_recency"][20, 5] == 50
+
+
+def prepared_roads(small_grid):
+    return prepare.prepare_roads(
+        roads_gdf(["primary", "proposed"], proposed=[None, "secondary"]),
+        small_grid,
+        ROAD_CLASSES,
+        "r",
+    )
+
+
+def empty_logging(small_grid):
+    return gpd.GeoDataFrame({"year": [], "area_ha": []}, geometry=[], crs=small_grid.crs)
+
+
+def test_scenario_builds_the_proposed_road_into_pressures(small_grid):
+    roads = prepared_roads(small_grid)
+    base, names = prepare.pressure_layers(
+        roads,
+        empty_logging(small_grid),
+        small_grid,
+        road_groups=list(ROAD_CLASSES),
+        reference_year=2025,
+    )
+    s_roads, s_log, mitigated = prepare.apply_scenario(
+        roads, empty_logging(small_grid), [{"kind": "build_proposed"}], {}, small_grid,
+        ROAD_CLASSES, 2025, "p",
+    )  # fmt: skip
+    scen, _ = prepare.pressure_layers(
+        s_roads, s_log, small_grid, road_groups=list(ROAD_CLASSES), reference_year=2025
+    )
+    major = names.index("road_major")
+    # Row 39 is the primary road (bottom), row 38 the proposed one above it.
+    assert base[major, -1].all() and not base[major, -2].any()
+    assert scen[major, -2].all()
+    assert (scen[names.index("logging_age")] == 50).all()
+
+
+def test_scenario_crossing_lifts_road_penalty(small_grid):
+    roads = prepared_roads(small_grid)
+    x = small_grid.bounds[0] + 2500
+    crossing = gpd.GeoDataFrame(geometry=[Point(x, 4_700_050)], crs=small_grid.crs)
+    _, _, mitigated = prepare.apply_scenario(
+        roads, empty_logging(small_grid), [{"kind": "crossing", "file": "x.gpkg", "radius_m": 150}],
+        {0: crossing}, small_grid, ROAD_CLASSES, 2025,
+    )  # fmt: skip
+    stack, names = prepare.pressure_layers(
+        roads, empty_logging(small_grid), small_grid, road_groups=list(ROAD_CLASSES),
+        reference_year=2025, mitigated=mitigated,
+    )  # fmt: skip
+    row = stack[names.index("road_major"), -1]
+    assert row[0] == 1 and row[25] == 0 and row[-1] == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "layer", "message"),
+    [
+        (
+            {"kind": "new_road", "file": "n.gpkg", "highway": "highwayy"},
+            None,
+            "unknown road class 'highwayy'",
+        ),
+        (
+            {"kind": "new_road", "file": "n.gpkg", "highway": "track"},
+            "nocrs",
+            "n.gpkg: .*layer has no CRS",
+        ),
+        (
+            {"kind": "new_road", "file": "n.gpkg", "highway": "track"},
+            "far",
+            "n.gpkg: .*no feature lies inside the study area",
+        ),
+        (
+            {"kind": "upgrade_road", "name": "nowhere", "highway": "primary"},
+            None,
+            "no existing road named 'nowhere'",
+        ),
+    ],
+)
+def test_bad_scenarios_are_named(small_grid, change, layer, message):
+    line = LineString([(600_100, 4_701_000), (604_000, 4_701_000)])
+    layers = {
+        "nocrs": gpd.GeoDataFrame(geometry=[line]),
+        "far": gpd.GeoDataFrame(geometry=[line], crs=small_grid.crs)
+        .translate(1e6, 0)
+        .set_crs(small_grid.crs, allow_override=True),
+    }
+    with pytest.raises(InputError, match=message):
+        prepare.apply_scenario(
+            prepared_roads(small_grid), empty_logging(small_grid), [change],
+            {0: layers[layer]} if layer else {}, small_grid, ROAD_CLASSES, 2025,
+        )  # fmt: skip

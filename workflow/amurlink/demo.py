@@ -44,6 +44,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.ops
 from pyproj import Transformer
 from rasterio import features
 from scipy import ndimage, sparse
@@ -683,54 +684,63 @@ def make_cutblocks(
 
 
 def make_proposed_road(
-    settlements: gpd.GeoDataFrame,
-    roads: gpd.GeoDataFrame,
+    border: gpd.GeoDataFrame,
+    countries: gpd.GeoDataFrame,
     grid: Grid,
-    forest_frac,
-    country,
-    codes,
+    forest_frac: np.ndarray,
     rng,
+    length_m: float = 120_000.0,
+    offset_m: float = 2_000.0,
 ) -> gpd.GeoDataFrame:
-    """The scenario road: a proposed secondary road across the most forested gap.
+    """The scenario road: a proposed secondary road along the China side of the border.
 
-    Among pairs of Russian or Chinese settlements 10–40 km apart and not already
-    joined by a road, the one whose straight line runs through the most forest
-    (mean forest fraction times length in forest) gets a new road.
+    Border roads are what cross-border corridors are most exposed to: such a
+    road runs parallel to the China–Russia border, ``offset_m`` inside China,
+    over the ``length_m`` stretch with the most forest (most of the border in
+    the demo region), so that corridors between the two countries' forests
+    must cross it.
     """
-    linked = set(roads["name"])
-    best, best_score = None, -np.inf
-    t = np.linspace(0, 1, 80)
-    pts = list(zip(settlements["name"], settlements.geometry, settlements["iso_a3"], strict=True))
-    for i, (na, pa, ia) in enumerate(pts):
-        for nb, pb, ib in pts[i + 1 :]:
-            if ia != ib or ia not in ("RUS", "CHN"):
-                continue
-            d = pa.distance(pb)
-            if not 10e3 <= d <= 40e3 or f"{na} – {nb}" in linked or f"{nb} – {na}" in linked:
-                continue
-            x = pa.x + t * (pb.x - pa.x)
-            y = pa.y + t * (pb.y - pa.y)
-            r, c = grid.rowcol(x, y)
-            r = np.clip(r, 0, grid.height - 1)
-            c = np.clip(c, 0, grid.width - 1)
-            if np.any(country[r, c] == 0):
-                continue
-            score = float(np.mean(forest_frac[r, c] ** 2)) * d
-            if score > best_score:
-                best, best_score = (na, pa, nb, pb), score
-    if best is None:
-        return gpd.GeoDataFrame(
-            {"highway": [], "name": [], "proposed": []}, geometry=[], crs=grid.crs
-        )
-    na, pa, nb, pb = best
-    line = _meander(shapely.LineString([(pa.x, pa.y), (pb.x, pb.y)]), 400, 5000, rng)
+    empty = gpd.GeoDataFrame({"highway": [], "name": [], "proposed": []}, geometry=[], crs=grid.crs)
+    pick = border["countries"].isin(["CHN-RUS", "RUS-CHN"])
+    china = countries.loc[countries["iso_a3"] == "CHN", "geometry"]
+    if not pick.any() or china.empty:
+        return empty
+    lines = [
+        g
+        for g in shapely.get_parts(shapely.line_merge(border.loc[pick].union_all()))
+        if g.length > 0
+    ]
+    line = max(lines, key=lambda g: g.length)
+    china = china.union_all()
+    side = None
+    for distance in (offset_m, -offset_m):
+        candidate = line.offset_curve(distance)
+        if china.contains(candidate.interpolate(0.5, normalized=True)):
+            side = candidate
+            break
+    if side is None or side.length < length_m / 2:
+        return empty
+    length = min(length_m, side.length)
+    best, best_score = 0.0, -np.inf
+    for start in np.arange(0.0, side.length - length + 1.0, 2_000.0):
+        pts = [side.interpolate(d) for d in np.linspace(start, start + length, 60)]
+        r, c = grid.rowcol([p.x for p in pts], [p.y for p in pts])
+        ok = (r >= 0) & (r < grid.height) & (c >= 0) & (c < grid.width)
+        score = float(np.mean(forest_frac[r[ok], c[ok]])) if ok.any() else -1.0
+        if score > best_score:
+            best, best_score = float(start), score
+    road = shapely.ops.substring(side, best, best + length)
+    road = _meander(shapely.LineString(road.coords), 150, 3000, rng).intersection(china)
+    parts = [g for g in shapely.get_parts(road) if g.geom_type == "LineString" and g.length > 0]
+    if not parts:
+        return empty
     return gpd.GeoDataFrame(
         {
-            "highway": ["proposed"],
-            "name": [f"Proposed road {na} – {nb}"],
-            "proposed": ["secondary"],
+            "highway": ["proposed"] * len(parts),
+            "name": ["Proposed border road"] * len(parts),
+            "proposed": ["secondary"] * len(parts),
         },
-        geometry=[line],
+        geometry=parts,
         crs=grid.crs,
     )
 
@@ -1146,9 +1156,7 @@ def generate_demo(config: dict) -> DemoLandscape:
     landcover[recent_mask & (landcover == 10)] = 20
     roads = pd.concat([roads, tracks], ignore_index=True)
     ff_for_proposal = cv.class_fraction(landcover, [10], 2000 / res)
-    proposed = make_proposed_road(
-        settlements, roads, grid, ff_for_proposal, country, codes, _rng(seed, "proposed")
-    )
+    proposed = make_proposed_road(border, countries, grid, ff_for_proposal, _rng(seed, "proposed"))
     del ff_for_proposal
     roads["proposed"] = None
     roads = gpd.GeoDataFrame(pd.concat([roads, proposed], ignore_index=True), crs=crs)

@@ -217,6 +217,16 @@ def rasterize_index(gdf: gpd.GeoDataFrame, grid: Grid, all_touched: bool = False
     )
 
 
+def last_cut_year(logging: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:
+    """Year of the latest cut in each cell, 0 where never cut."""
+    if logging.empty:
+        return np.zeros(grid.shape, np.int64)
+    # Rasterize in ascending year order so that later cuts overwrite earlier ones.
+    ordered = logging.sort_values("year", kind="stable")
+    idx = rasterize_index(ordered, grid)
+    return np.where(idx > 0, ordered["year"].to_numpy()[np.maximum(idx - 1, 0)], 0)
+
+
 def compute_covariates(
     landcover: np.ndarray,
     dem: np.ndarray,
@@ -253,13 +263,171 @@ def compute_covariates(
         bands[f"dist_road_{group}"][:] = cov.distance_to(on_road, res)
     town = rasterize_index(settlements, grid, all_touched=True) > 0
     bands["dist_settlement"][:] = cov.distance_to(town, res)
-    # Latest cut wins: rasterize in ascending year order, later burns overwrite.
-    ordered = logging.sort_values("year", kind="stable")
-    idx = rasterize_index(ordered, grid)
-    last_year = np.where(idx > 0, ordered["year"].to_numpy()[np.maximum(idx - 1, 0)], 0)
+    last_year = last_cut_year(logging, grid)
     bands["logging_recency"][:] = cov.logging_recency(last_year, reference_year, NEVER_LOGGED_YEARS)
     bands["logging_density"][:] = np.clip(
-        cov.focal_mean((idx > 0).astype(float), valid, logging_radius_m / res), 0, 1
+        cov.focal_mean((last_year > 0).astype(float), valid, logging_radius_m / res), 0, 1
     )
     out[:, ~valid] = np.nan
+    return out, names
+
+
+# ------------------------------------------------------------------ scenarios
+SCENARIO_KINDS = (
+    "build_proposed",
+    "new_road",
+    "upgrade_road",
+    "logging_concession",
+    "crossing",
+    "remove_fence",
+)
+
+
+def _scenario_layer(layer: gpd.GeoDataFrame | None, grid: Grid, where: str) -> gpd.GeoDataFrame:
+    if layer is None:
+        raise InputError(f"{where}: this change needs a 'file'")
+    if layer.crs is None:
+        raise InputError(f"{where}: layer has no CRS; define one (e.g. ogr2ogr -a_srs)")
+    inside = _to_study_area(layer, grid, where)
+    if inside.empty:
+        raise InputError(
+            f"{where}: no feature lies inside the study area {grid.bounds} ({grid.crs})"
+        )
+    return inside
+
+
+def apply_scenario(
+    roads: gpd.GeoDataFrame,
+    logging: gpd.GeoDataFrame,
+    changes: Sequence[Mapping],
+    layers: Mapping[int, gpd.GeoDataFrame],
+    grid: Grid,
+    road_classes: Mapping[str, Sequence[str]],
+    reference_year: int,
+    scenario: str = "scenario",
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Apply a scenario's changes to the prepared roads and cutblocks.
+
+    Parameters
+    ----------
+    roads, logging : GeoDataFrame
+        Prepared layers (:func:`prepare_roads`, :func:`prepare_logging`).
+    changes : sequence of mappings
+        The scenario's ``changes`` from the config; each has a ``kind``:
+        ``build_proposed`` (roads with ``status='proposed'`` become existing;
+        optional ``name`` selects one), ``new_road`` (lines from ``file``, class
+        ``highway``), ``upgrade_road`` (existing roads named ``name`` get class
+        ``highway``), ``logging_concession`` (polygons from ``file`` cut in
+        ``year``, default the reference year), ``crossing`` and ``remove_fence``
+        (points, lines or polygons from ``file``, buffered by ``radius_m``,
+        where road and fence penalties are lifted).
+    layers : mapping of int to GeoDataFrame
+        The file read for change ``i`` (index into ``changes``).
+
+    Returns
+    -------
+    roads, logging, mitigated : GeoDataFrame
+        The scenario's road network (existing roads only), its cutblocks, and
+        the polygons where penalties are lifted.
+    """
+    group_of = {cls: g for g, classes in road_classes.items() for cls in classes}
+    roads, logging = roads.copy(), logging.copy()
+    mitigated = []
+    for i, change in enumerate(changes):
+        kind = change.get("kind")
+        where = f"scenario {scenario!r}, change {i + 1} ({kind})"
+        if kind not in SCENARIO_KINDS:
+            raise InputError(f"{where}: unknown kind; expected one of {list(SCENARIO_KINDS)}")
+        if "file" in change:
+            where = f"{change['file']}: {where}"
+        highway = change.get("highway")
+        if kind in ("new_road", "upgrade_road"):
+            if highway not in group_of:
+                raise InputError(
+                    f"{where}: unknown road class {highway!r}; known: {sorted(group_of)}"
+                )
+        if kind == "build_proposed":
+            pick = roads["status"] == "proposed"
+            if change.get("name"):
+                pick &= roads["name"] == change["name"]
+            if not pick.any():
+                raise InputError(
+                    f"{where}: no proposed road{' named ' + repr(change.get('name')) if change.get('name') else ''} in the roads layer"
+                )
+            roads.loc[pick, "status"] = "existing"
+        elif kind == "new_road":
+            new = _scenario_layer(layers.get(i), grid, where)
+            new = new[new.geom_type.isin(["LineString", "MultiLineString"])].explode(
+                index_parts=False
+            )
+            new = gpd.GeoDataFrame(
+                {
+                    "highway": highway,
+                    "group": group_of[highway],
+                    "status": "existing",
+                    "name": change.get("name", f"{scenario} road"),
+                },
+                geometry=new.geometry.to_numpy(),
+                crs=grid.crs,
+            )
+            roads = pd.concat([roads, new], ignore_index=True)
+        elif kind == "upgrade_road":
+            pick = (roads["name"] == change.get("name")) & (roads["status"] == "existing")
+            if not pick.any():
+                raise InputError(f"{where}: no existing road named {change.get('name')!r}")
+            roads.loc[pick, ["highway", "group"]] = [highway, group_of[highway]]
+        elif kind == "logging_concession":
+            new = _scenario_layer(layers.get(i), grid, where)
+            new = new[new.geom_type.isin(["Polygon", "MultiPolygon"])]
+            new = gpd.GeoDataFrame(
+                {"year": int(change.get("year", reference_year)), "area_ha": new.area / 1e4},
+                geometry=new.geometry.to_numpy(),
+                crs=grid.crs,
+            )
+            logging = pd.concat([logging, new], ignore_index=True)
+        else:  # crossing, remove_fence
+            new = _scenario_layer(layers.get(i), grid, where)
+            radius = float(change.get("radius_m", grid.resolution))
+            mitigated.extend(new.geometry.buffer(radius))
+    roads = gpd.GeoDataFrame(roads, crs=grid.crs)
+    roads["road_id"] = np.arange(1, len(roads) + 1)
+    logging = gpd.GeoDataFrame(logging, crs=grid.crs)
+    logging["block_id"] = np.arange(1, len(logging) + 1)
+    mitigated_gdf = gpd.GeoDataFrame(geometry=mitigated, crs=grid.crs)
+    return roads, logging, mitigated_gdf
+
+
+def pressure_layers(
+    roads: gpd.GeoDataFrame,
+    logging: gpd.GeoDataFrame,
+    grid: Grid,
+    *,
+    road_groups: Sequence[str],
+    reference_year: int,
+    fences: gpd.GeoDataFrame | None = None,
+    mitigated: gpd.GeoDataFrame | None = None,
+) -> tuple[np.ndarray, list[str]]:
+    """Rasters of what raises movement resistance: road cells by group, logging age, fences.
+
+    Road and fence cells are burnt with ``all_touched`` so a line is never
+    broken by diagonal gaps; inside ``mitigated`` polygons (wildlife crossings,
+    removed fences) road and fence cells are cleared.
+
+    Returns a float32 stack and band names ``road_<group>`` (0/1),
+    ``logging_age`` (years since the last cut, 50 = never), ``fence`` (0/1).
+    """
+    names = [*(f"road_{g}" for g in road_groups), "logging_age", "fence"]
+    out = np.zeros((len(names), *grid.shape), np.float32)
+    existing = roads[roads["status"] == "existing"]
+    for k, group in enumerate(road_groups):
+        out[k] = rasterize_index(existing[existing["group"] == group], grid, all_touched=True) > 0
+    out[len(road_groups)] = cov.logging_recency(
+        last_cut_year(logging, grid), reference_year, NEVER_LOGGED_YEARS
+    )
+    if fences is not None and not fences.empty:
+        out[-1] = rasterize_index(fences, grid, all_touched=True) > 0
+    if mitigated is not None and not mitigated.empty:
+        lifted = rasterize_index(mitigated, grid, all_touched=True) > 0
+        out[: len(road_groups), lifted] = 0
+        out[-1, lifted] = 0
     return out, names

@@ -17,9 +17,10 @@ def main(snakemake):
     _, grid = io.read_raster(inp.country, masked=False)
     country = io.read_raster(inp.country, masked=False)[0]
     window_size = params.window_size
-    with io.warp_to_grid(inp.landcover, grid, categorical=True) as lc_src, io.warp_to_grid(
-        inp.dem, grid, categorical=False
-    ) as dem_src:
+    with (
+        io.warp_to_grid(inp.landcover, grid, categorical=True) as lc_src,
+        io.warp_to_grid(inp.dem, grid, categorical=False) as dem_src,
+    ):
         # Check every window's codes before writing anything.
         for window in grid.windows(window_size):
             check_landcover_codes(lc_src.read(1, window=window), lc_src.nodata, inp.landcover)

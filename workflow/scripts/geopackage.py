@@ -30,4 +30,5 @@ def main(snakemake):
     for name, gdf in layers.items():
         log.info("layer %s: %d features", name, len(gdf))
 
+
 smk.run(main, snakemake)  # noqa: F821

@@ -26,7 +26,13 @@ def read_countries(path):
 def main(snakemake):
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
     grid = grid_from_config(params.study_area)
-    log.info("analysis grid %s: %d x %d cells of %g m", grid.crs, grid.width, grid.height, grid.resolution)
+    log.info(
+        "analysis grid %s: %d x %d cells of %g m",
+        grid.crs,
+        grid.width,
+        grid.height,
+        grid.resolution,
+    )
     # Read and check everything before writing anything.
     countries, border = prepare_countries(read_countries(inp.countries), grid, inp.countries)
     roads = prepare_roads(io.read_vector(inp.roads), grid, params.road_classes, inp.roads)

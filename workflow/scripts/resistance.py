@@ -6,44 +6,28 @@ from amurlink import io, smk
 from amurlink.resistance import apply_penalties, suitability_to_resistance
 
 
-def band(covariates, names, path, name):
-    """A covariate band by name, as float64 with NaN for no data."""
+def band(stack, names, path, name):
+    """A band by name, as float64 with NaN for no data."""
     if name not in names:
         raise io.InputError(f"{path}: no band named {name!r} (bands: {', '.join(names)})")
-    return np.ma.filled(covariates[names.index(name)].astype(np.float64), np.nan)
+    return np.ma.filled(stack[names.index(name)].astype(np.float64), np.nan)
 
 
 def main(snakemake):
-    cfg = snakemake.params.connectivity
-    suitability, grid = io.read_raster(snakemake.input.suitability)
-    covariates, cov_grid = io.read_raster(snakemake.input.covariates, band=None)
-    landcover, lc_grid = io.read_raster(snakemake.input.landcover)
-    for path, other in (
-        (snakemake.input.covariates, cov_grid),
-        (snakemake.input.landcover, lc_grid),
-    ):
+    inp, cfg = snakemake.input, snakemake.params.connectivity
+    suitability, grid = io.read_raster(inp.suitability)
+    pressures, p_grid = io.read_raster(inp.pressures, band=None)
+    landcover, lc_grid = io.read_raster(inp.landcover)
+    for path, other in ((inp.pressures, p_grid), (inp.landcover, lc_grid)):
         if other != grid:
-            raise io.InputError(f"{path}: grid differs from {snakemake.input.suitability}")
-    names = io.read_band_names(snakemake.input.covariates)
-
+            raise io.InputError(f"{path}: grid differs from {inp.suitability}")
+    names = io.read_band_names(inp.pressures)
     road_cells = {
-        group: band(covariates, names, snakemake.input.covariates, f"dist_road_{group}") == 0
+        group: band(pressures, names, inp.pressures, f"road_{group}") > 0
         for group in snakemake.params.road_groups
     }
-    logging_age = band(covariates, names, snakemake.input.covariates, "logging_recency")
-    fence = None
-    if snakemake.input.get("fences"):
-        from rasterio import features
-
-        lines = io.read_vector(snakemake.input.fences).to_crs(grid.crs)
-        # all_touched: a one-cell line without diagonal gaps, so 8-neighbour moves cannot slip through.
-        fence = features.rasterize(
-            ((g, 1) for g in lines.geometry if g is not None),
-            out_shape=grid.shape,
-            transform=grid.transform,
-            all_touched=True,
-            dtype="uint8",
-        ).astype(bool)
+    logging_age = band(pressures, names, inp.pressures, "logging_age")
+    fence = band(pressures, names, inp.pressures, "fence") > 0
 
     h = np.ma.filled(suitability.astype(np.float64), np.nan)
     resistance = apply_penalties(
