@@ -11,6 +11,16 @@ wildcard_constraints:
     scenario="|".join(SCENARIOS),
 
 
+# Quick jobs (plots, packaging) run on the submit host, not as cluster jobs
+# (rules/outputs.smk adds the QGIS styles and project).
+localrules:
+    all,
+    map_species,
+    map_scenario,
+    brief,
+    geopackage,
+
+
 def logs(name):
     """Log file of a rule (with its wildcards in the name)."""
     return f"{RESULTS}/logs/{name}.log"
@@ -80,18 +90,45 @@ def final_outputs():
         habitat("suitability.tif"),
         habitat("habitat.tif"),
         habitat("metrics.json"),
+        habitat("uncertainty.tif"),
+        habitat("mess.tif"),
+        habitat("clamping.tif"),
+        habitat("response_curves.png"),
+        habitat("importance.png"),
         baseline("resistance.tif"),
         baseline("corridors.tif"),
         baseline("current.tif"),
         baseline("graph.graphml"),
+        baseline("network.gpkg"),
+        baseline("pinchpoints.tif"),
+        baseline("barriers.tif"),
         threats("threats.gpkg"),
         outputs("maps/{species}.png"),
     ]
+    if config["connectivity"]["omniscape"]["enabled"]:
+        per_species += [
+            baseline("omniscape_current.tif"),
+            baseline("flow_potential.tif"),
+            baseline("normalised_current.tif"),
+        ]
     per_scenario = expand(
         connectivity("indices.json"), scenario=SCENARIOS, species="{species}"
     )
-    return expand(per_species + per_scenario, species=SPECIES) + [
-        outputs("amurlink.gpkg")
+    # scenarios compared with the baseline: comparison, link table, map
+    compared = expand(
+        [
+            f"{RESULTS}/scenarios/{{scenario}}/{{species}}/comparison.json",
+            f"{RESULTS}/scenarios/{{scenario}}/{{species}}/links.csv",
+            outputs("maps/scenario_{scenario}_{species}.png"),
+        ],
+        scenario=SCENARIOS[1:],
+        species="{species}",
+    )
+    return expand(per_species + per_scenario + compared, species=SPECIES) + [
+        outputs("amurlink.gpkg"),
+        outputs("brief.html"),
+        outputs("amurlink.qgz"),
+        outputs("amurlink_public.qgz"),
     ]
 
 
@@ -109,3 +146,62 @@ def map_credits():
     if config["outputs"]["credits"]:
         return config["outputs"]["credits"]
     return DEMO_CREDITS if config["demo"]["enabled"] else DATA_CREDITS
+
+
+def styled_rasters():
+    """Every raster a planner opens: the final rasters, prepared layers, scenario rasters.
+
+    Each gets a .qml beside it and a place in the QGIS project (amurlink.qgis_project
+    groups them by their place in the results tree).
+    """
+    final = [f for f in final_outputs() if f.endswith(".tif")]
+    prepared_rasters = [
+        prepared(name)
+        for name in ("landcover.tif", "dem.tif", "country.tif", "covariates.tif")
+    ]
+    scenario_rasters = expand(
+        connectivity("{name}.tif"),
+        scenario=SCENARIOS[1:],
+        species=SPECIES,
+        name=["corridors", "current", "resistance"],
+    )
+    pressures = expand(prepared("pressures/{scenario}.tif"), scenario=SCENARIOS)
+    return list(dict.fromkeys(final + scenario_rasters + prepared_rasters + pressures))
+
+
+# Tiles (issue 6): the tile lists follow from the config's grid, known before any job runs.
+def _analysis_grid():
+    from amurlink.prepare import grid_from_config
+
+    return grid_from_config(config["study_area"])
+
+
+def covariate_tile_size():
+    """Covariate tile edge; the whole grid when the distances are global (no cap)."""
+    if config["covariates"]["max_distance_m"] is None:
+        return max(_analysis_grid().shape)
+    return config["scale"]["covariate_tile_cells"]
+
+
+def covariate_tiles():
+    from amurlink.tiles import tile_names
+
+    return tile_names(_analysis_grid().shape, covariate_tile_size())
+
+
+def omniscape_factor():
+    """Fine cells per coarse cell of the grid Omniscape runs on."""
+    from amurlink.tiles import coarsen_factor
+
+    coarse = (
+        config["connectivity"]["omniscape"]["resolution_m"]
+        or config["connectivity"]["resolution_m"]
+    )
+    return coarsen_factor(config["study_area"]["resolution"], coarse)
+
+
+def omniscape_tiles():
+    from amurlink.tiles import tile_names
+
+    grid = _analysis_grid().coarsen(omniscape_factor())
+    return tile_names(grid.shape, config["scale"]["tile_size_cells"])

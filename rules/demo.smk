@@ -3,11 +3,28 @@
 # to results/demo/truth/, read only by the tests.
 
 
+# The input files the demo writes (other `inputs` keys are settings or optional layers).
+DEMO_INPUTS = [
+    "landcover",
+    "dem",
+    "roads",
+    "logging",
+    "settlements",
+    "countries",
+    "sightings",
+    "camera_stations",
+]
+
+
 if config["demo"]["enabled"]:
 
     rule demo:
         output:
-            **{key: path for key, path in config["inputs"].items() if path},
+            **{
+                key: config["inputs"][key]
+                for key in DEMO_INPUTS
+                if config["inputs"].get(key)
+            },
             truth=expand(f"{RESULTS}/demo/truth/{{sp}}.tif", sp=SPECIES),
             presence_probability=expand(
                 f"{RESULTS}/demo/truth/{{sp}}_presence_probability.tif", sp=SPECIES

@@ -1,4 +1,5 @@
-# Habitat stage: sightings -> presences, background, MaxEnt fit and evaluation, suitability map.
+# Habitat stage: sightings -> presences, background, tuned ensemble (MaxEnt, GLM, RF, BRT) with
+# spatial CV, suitability / uncertainty / clamping / MESS maps, response curves and importance.
 
 
 rule presences:
@@ -21,6 +22,7 @@ rule presences:
     params:
         species=species_params,
         sightings=config["sightings"],
+        sightings_format=config["inputs"]["sightings_format"],
         habitat=config["habitat"],
         seed=config["seed"],
     script:
@@ -44,6 +46,7 @@ rule background:
         runtime=10,
     params:
         sightings=config["sightings"],
+        sightings_format=config["inputs"]["sightings_format"],
         habitat=config["habitat"],
         seed=config["seed"],
     script:
@@ -60,6 +63,8 @@ rule fit_model:
         model=habitat("model.pkl"),
         metrics=habitat("metrics.json"),
         metrics_csv=habitat("metrics.csv"),
+        cv_folds=habitat("cv_folds.csv"),
+        tuning=habitat("tuning.csv"),
     log:
         logs("fit_model/{species}"),
     benchmark:
@@ -85,6 +90,9 @@ rule predict_suitability:
         covariates=prepared("covariates.tif"),
     output:
         suitability=habitat("suitability.tif"),
+        uncertainty=habitat("uncertainty.tif"),
+        clamping=habitat("clamping.tif"),
+        mess=habitat("mess.tif"),
         habitat=habitat("habitat.tif"),
     log:
         logs("predict_suitability/{species}"),
@@ -100,3 +108,27 @@ rule predict_suitability:
         habitat=config["habitat"],
     script:
         "../workflow/scripts/predict_suitability.py"
+
+
+rule interpret_model:
+    input:
+        model=habitat("model.pkl"),
+    output:
+        curves=habitat("response_curves.csv"),
+        curves_png=habitat("response_curves.png"),
+        importance=habitat("importance.csv"),
+        importance_png=habitat("importance.png"),
+    log:
+        logs("interpret_model/{species}"),
+    benchmark:
+        bench("interpret_model/{species}")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=20,
+    params:
+        seed=config["seed"],
+    script:
+        "../workflow/scripts/interpret_model.py"

@@ -1,5 +1,13 @@
-# Outputs: one GeoPackage of the results and a print map per species.
-# Nothing here reads sighting coordinates (presences.csv stays internal).
+# Outputs: one GeoPackage of the results, print maps per species and scenario,
+# scenario comparisons and the policy brief.
+# Sightings reach public outputs only as counts per generalised grid cell (geopackage).
+
+# Scenarios compared with the baseline (a regex matching nothing when there are none).
+NON_BASELINE = "|".join(SCENARIOS[1:]) or "(?!x)x"
+
+
+# Per-scenario products: results/scenarios/{scenario}/{species}/...
+SCENARIO_OUT = f"{RESULTS}/scenarios/{{scenario}}/{{species}}/"
 
 
 rule geopackage:
@@ -8,6 +16,8 @@ rule geopackage:
         links=expand(baseline("links_ranked.gpkg"), species=SPECIES),
         corridors=expand(baseline("corridors.tif"), species=SPECIES),
         threats=expand(threats("threats.gpkg"), species=SPECIES),
+        # internal: only counts per generalised grid cell are written
+        presences=expand(habitat("presences.csv"), species=SPECIES),
         countries=prepared("countries.gpkg"),
     output:
         gpkg=outputs("amurlink.gpkg"),
@@ -23,6 +33,7 @@ rule geopackage:
         runtime=10,
     params:
         species=SPECIES,
+        generalise_km=config["sightings"]["generalise_km"],
     script:
         "../workflow/scripts/geopackage.py"
 
@@ -37,7 +48,14 @@ rule map_species:
         threats=threats("threats.gpkg"),
         countries=prepared("countries.gpkg"),
     output:
-        png=outputs("maps/{species}.png"),
+        png=report(
+            outputs("maps/{species}.png"),
+            caption="../workflow/report/map_species.rst",
+            category="Maps",
+            subcategory="Species",
+            labels={"species": "{species}", "map": "habitat, corridors, threats"},
+        ),
+        pdf=outputs("maps/{species}.pdf"),
     log:
         logs("map_species/{species}"),
     benchmark:
@@ -52,5 +70,180 @@ rule map_species:
         species=species_params,
         top_n=config["threats"]["top_n"],
         credits=map_credits(),
+        date=config["outputs"]["date"],
     script:
         "../workflow/scripts/map_species.py"
+
+
+rule compare_scenario:
+    input:
+        baseline_cores=baseline("cores.tif"),
+        scenario_cores=connectivity("cores.tif"),
+        baseline_links=baseline("link_importance.csv"),
+        scenario_links=connectivity("link_importance.csv"),
+        baseline_indices=baseline("indices.json"),
+        scenario_indices=connectivity("indices.json"),
+    output:
+        json=report(
+            f"{SCENARIO_OUT}comparison.json",
+            caption="../workflow/report/comparison.rst",
+            category="Scenarios",
+            subcategory="{scenario}",
+            labels={"species": "{species}", "table": "comparison (JSON)"},
+        ),
+        links=report(
+            f"{SCENARIO_OUT}links.csv",
+            caption="../workflow/report/scenario_links.rst",
+            category="Scenarios",
+            subcategory="{scenario}",
+            labels={"species": "{species}", "table": "links"},
+        ),
+        new_links=f"{SCENARIO_OUT}new_links.csv",
+    log:
+        logs("compare_scenario/{scenario}/{species}"),
+    wildcard_constraints:
+        scenario=NON_BASELINE,
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        description=lambda wc: config["scenarios"][wc.scenario].get("description", ""),
+    script:
+        "../workflow/scripts/compare_scenario.py"
+
+
+rule map_scenario:
+    input:
+        comparison=f"{SCENARIO_OUT}comparison.json",
+        link_status=f"{SCENARIO_OUT}links.csv",
+        new_links=f"{SCENARIO_OUT}new_links.csv",
+        baseline_corridors=baseline("corridors.tif"),
+        scenario_corridors=connectivity("corridors.tif"),
+        baseline_links=baseline("links_ranked.gpkg"),
+        scenario_links=connectivity("links_ranked.gpkg"),
+        scenario_cores=connectivity("cores.gpkg"),
+        baseline_pressures=prepared("pressures/baseline.tif"),
+        scenario_pressures=prepared("pressures/{scenario}.tif"),
+        roads=prepared("roads.gpkg"),
+        countries=prepared("countries.gpkg"),
+    output:
+        png=report(
+            outputs("maps/scenario_{scenario}_{species}.png"),
+            caption="../workflow/report/map_scenario.rst",
+            category="Scenarios",
+            subcategory="{scenario}",
+            labels={"species": "{species}", "map": "baseline vs scenario"},
+        ),
+        pdf=outputs("maps/scenario_{scenario}_{species}.pdf"),
+    log:
+        logs("map_scenario/{scenario}/{species}"),
+    wildcard_constraints:
+        scenario=NON_BASELINE,
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        species=species_params,
+        description=lambda wc: config["scenarios"][wc.scenario].get("description", ""),
+        credits=map_credits(),
+        date=config["outputs"]["date"],
+    script:
+        "../workflow/scripts/map_scenario.py"
+
+
+rule brief:
+    input:
+        countries=prepared("countries.gpkg"),
+        country=prepared("country.tif"),
+        habitat=expand(habitat("habitat.tif"), species=SPECIES),
+        cores=expand(baseline("cores.gpkg"), species=SPECIES),
+        indices=expand(baseline("indices.json"), species=SPECIES),
+        links=expand(baseline("link_importance.csv"), species=SPECIES),
+        threats=expand(threats("threats.csv"), species=SPECIES),
+        cross_border=expand(threats("cross_border_links.csv"), species=SPECIES),
+        comparisons=expand(
+            f"{SCENARIO_OUT}comparison.json",
+            scenario=SCENARIOS[1:],
+            species=SPECIES,
+        ),
+        maps=expand(outputs("maps/{species}.png"), species=SPECIES),
+    output:
+        html=report(
+            outputs("brief.html"),
+            caption="../workflow/report/brief.rst",
+            category="Brief",
+        ),
+        pdf=outputs("brief.pdf"),
+        tables=directory(outputs("brief_tables")),
+    log:
+        logs("brief"),
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        species={k: config["species"][k]["name"] for k in SPECIES},
+        scenarios=SCENARIOS[1:],
+        scenario_descriptions={
+            k: v.get("description", "") for k, v in config["scenarios"].items()
+        },
+        top_n=config["threats"]["top_n"],
+        credits=map_credits(),
+        date=config["outputs"]["date"],
+    script:
+        "../workflow/scripts/brief.py"
+
+
+# ------------------------------------------------- QGIS: styles beside rasters, projects
+
+
+localrules:
+    raster_styles,
+    qgis_project,
+
+
+rule raster_styles:
+    input:
+        rasters=styled_rasters(),
+    output:
+        qml=[raster.removesuffix(".tif") + ".qml" for raster in styled_rasters()],
+    log:
+        logs("raster_styles"),
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../workflow/scripts/raster_styles.py"
+
+
+rule qgis_project:
+    input:
+        gpkg=outputs("amurlink.gpkg"),
+        rasters=styled_rasters(),
+        styles=rules.raster_styles.output.qml,
+    output:
+        qgz=outputs("amurlink.qgz"),
+        public_qgz=outputs("amurlink_public.qgz"),
+    log:
+        logs("qgis_project"),
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        title="amurlink: Amur leopard and tiger habitat, corridors and threats",
+    script:
+        "../workflow/scripts/qgis_project.py"

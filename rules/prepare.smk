@@ -1,4 +1,4 @@
-# Prepare: every input onto the one analysis grid, checked; covariates.
+# Prepare: every input onto the one analysis grid, checked; covariates (per tile).
 
 
 rule prepare_vectors:
@@ -50,13 +50,38 @@ rule align_rasters:
         "../workflow/scripts/align_rasters.py"
 
 
-rule covariates:
+rule covariates_tile:
     input:
         landcover=prepared("landcover.tif"),
         dem=prepared("dem.tif"),
         roads=prepared("roads.gpkg"),
         settlements=prepared("settlements.gpkg"),
         logging=prepared("logging.gpkg"),
+    output:
+        tile=temp(prepared("covariate_tiles/{tile}.tif")),
+    log:
+        logs("covariates_tile/{tile}"),
+    benchmark:
+        bench("covariates_tile/{tile}")
+    wildcard_constraints:
+        tile=r"r\d+c\d+",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        covariates=config["covariates"],
+        tile_size=covariate_tile_size(),
+    script:
+        "../workflow/scripts/covariates_tile.py"
+
+
+rule covariates:
+    input:
+        landcover=prepared("landcover.tif"),
+        tiles=expand(prepared("covariate_tiles/{tile}.tif"), tile=covariate_tiles()),
     output:
         covariates=prepared("covariates.tif"),
     log:
@@ -65,11 +90,10 @@ rule covariates:
         bench("covariates")
     conda:
         ENV
-    threads: 2
+    threads: 1
     resources:
-        mem_mb=4000,
-    params:
-        covariates=config["covariates"],
+        mem_mb=2000,
+        runtime=30,
     script:
         "../workflow/scripts/covariates.py"
 

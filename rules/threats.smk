@@ -1,4 +1,5 @@
-# Threats: roads and logging cutblocks inside each species' corridors, scored and ranked.
+# Threats: roads and logging cutblocks inside each species' corridors and pinch
+# points, scored and ranked; cross-border links and their threats on their own.
 
 
 rule threats:
@@ -6,13 +7,35 @@ rule threats:
         corridors=baseline("corridors.tif"),
         links=baseline("links_ranked.gpkg"),
         current=baseline("current.tif"),
+        pinchpoints=baseline("pinchpoints.tif"),
+        barriers=baseline("barriers.tif"),
         roads=prepared("roads.gpkg"),
         logging=prepared("logging.gpkg"),
         countries=prepared("countries.gpkg"),
     output:
         gpkg=threats("threats.gpkg"),
-        csv=threats("threats.csv"),
-        summary=threats("summary.csv"),
+        csv=report(
+            threats("threats.csv"),
+            caption="../workflow/report/threats.rst",
+            category="Threats",
+            subcategory="{species}",
+            labels={"species": "{species}", "table": "threat records"},
+        ),
+        summary=report(
+            threats("summary.csv"),
+            caption="../workflow/report/threats_summary.rst",
+            category="Threats",
+            subcategory="{species}",
+            labels={"species": "{species}", "table": "summary by country"},
+        ),
+        cross_border_links=report(
+            threats("cross_border_links.csv"),
+            caption="../workflow/report/cross_border.rst",
+            category="Threats",
+            subcategory="{species}",
+            labels={"species": "{species}", "table": "cross-border links"},
+        ),
+        cross_border_threats=threats("cross_border_threats.csv"),
     log:
         logs("threats/{species}"),
     benchmark:

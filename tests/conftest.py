@@ -9,3 +9,17 @@ from amurlink.grid import Grid
 def small_grid():
     """A 40 x 50 grid of 100 m cells in UTM 52N."""
     return Grid.from_bounds("EPSG:32652", (600_000, 4_700_000, 605_000, 4_704_000), 100)
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory):
+    """One uninterrupted local run of the tiny pipeline (config/test.yaml), per session.
+
+    The reference that the SLURM and resume tests compare against.
+    """
+    from workflow_run import run_pipeline, tail
+
+    workdir = tmp_path_factory.mktemp("pipeline_run")
+    res = run_pipeline(workdir, "--cores", "2")
+    assert res.returncode == 0, tail(workdir / "run.log")
+    return workdir

@@ -250,7 +250,9 @@ def _pipeline(tmp_path, grid, min_core_km2, checks=None):
         "fence": np.zeros(grid.shape),
     }
     bands["road_major"][:, 24] = 1  # a north-south highway on the border
-    paths = {k: tmp_path / k for k in ("suit.tif", "hab.tif", "pressures.tif", "lc.tif", "country.tif")}
+    paths = {
+        k: tmp_path / k for k in ("suit.tif", "hab.tif", "pressures.tif", "lc.tif", "country.tif")
+    }
     io.write_raster(paths["suit.tif"], suit, grid, nodata=-9999, descriptions="suitability")
     io.write_raster(paths["hab.tif"], habitat, grid, nodata=255, descriptions="habitat")
     io.write_raster(
@@ -292,6 +294,10 @@ def _pipeline(tmp_path, grid, min_core_km2, checks=None):
         "neighbours": 8,
         "max_link_cwd_km": 200,
         "corridor_width_km": 5,
+        "barrier_radii_m": [100, 200],
+        "restored_resistance": 1,
+        "circuit_solver": "auto",
+        "circuit_shorting": "pair",
     }
     species = {"key": "leopard", "min_core_km2": min_core_km2, "dispersal_km": 40}
     _run_script(
@@ -340,6 +346,27 @@ def _pipeline(tmp_path, grid, min_core_km2, checks=None):
     )
     checks.get("corridors", lambda out: None)(out)
 
+    restoration_inputs = {
+        "resistance": out / "resistance.tif",
+        "cores": out / "cores.tif",
+        "links": out / "links.csv",
+    }
+    _run_script(
+        "pinchpoints",
+        tmp_path,
+        {**restoration_inputs, "corridors": out / "corridors.tif"},
+        {"pinchpoints": out / "pinchpoints.tif", "table": out / "pinchpoints.csv"},
+        {"connectivity": conn},
+    )
+    _run_script(
+        "barriers",
+        tmp_path,
+        restoration_inputs,
+        {"barriers": out / "barriers.tif", "table": out / "barriers.csv"},
+        {"connectivity": conn},
+    )
+    checks.get("restoration", lambda out: None)(out)
+
     pd.DataFrame({"core_a": [2], "core_b": [1], "effective_resistance": [12.5]}).to_csv(
         out / "er.csv", index=False
     )
@@ -351,6 +378,7 @@ def _pipeline(tmp_path, grid, min_core_km2, checks=None):
             "links": out / "links.gpkg",
             "effective_resistance": out / "er.csv",
             "landscape": out / "resistance.tif",
+            "pinchpoints": out / "pinchpoints.csv",
         },
         {
             "graphml": out / "graph.graphml",
@@ -358,6 +386,7 @@ def _pipeline(tmp_path, grid, min_core_km2, checks=None):
             "nodes": out / "node_importance.csv",
             "link_importance": out / "link_importance.csv",
             "links_ranked": out / "links_ranked.gpkg",
+            "network": out / "network.gpkg",
         },
         {"species": species},
     )
@@ -407,6 +436,18 @@ def test_connectivity_scripts_end_to_end(tmp_path, small_grid):
     ranked = io.read_vector(out / "links_ranked.gpkg")
     assert ranked["effective_resistance"].tolist() == [12.5]
     assert ranked["dPC"][0] > 0 and ranked["rank_dPC"][0] == 1
+    # The highway (resistance 400 + habitat) between the cores is the barrier to restore.
+    barriers, _ = io.read_raster(out / "barriers.tif")
+    assert int(np.unravel_index(np.argmax(barriers.filled(0)), barriers.shape)[1]) in (23, 24, 25)
+    pinch, _ = io.read_raster(out / "pinchpoints.tif")
+    assert float(pinch.max()) == pytest.approx(1.0, rel=1e-6)  # the cores carry the link's 1 A
+    network = {
+        layer: io.read_vector(out / "network.gpkg", layer=layer) for layer in ("cores", "links")
+    }
+    assert network["cores"]["core_id"].tolist() == [1, 2]
+    assert {"dPC", "dPCflux", "betweenness", "country"} <= set(network["cores"].columns)
+    assert network["links"]["corridor_resistance"][0] > 0
+    assert bool(network["links"]["crosses_border"][0])
     nodes = pd.read_csv(out / "node_importance.csv")
     np.testing.assert_allclose(
         nodes["dPCintra"] + nodes["dPCflux"] + nodes["dPCconnector"], nodes["dPC"]

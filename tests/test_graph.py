@@ -213,3 +213,33 @@ def test_max_product_matches_brute_force_over_simple_paths():
             ]
             expected = max(products, default=0.0)
             assert p[order.index(a), order.index(b)] == pytest.approx(expected, rel=1e-9, abs=0)
+
+
+def test_four_nodes_pc_ec_and_fractions_by_hand():
+    # Conefor-style arithmetic on a 4-node ring, d50 = 1000 so p = 0.5 per 1000:
+    #   1-2 cwd 1000 (p 0.5), 2-3 1000 (0.5), 3-4 2000 (0.25), 1-4 3000 (0.125).
+    # Best-product paths: p*12 = .5, p*23 = .5, p*13 = .25 (via 2), p*34 = .25,
+    #   p*14 = max(.125, 1-2-3-4 = .0625) = .125, p*24 = max(2-3-4 .125, 2-1-4 .0625) = .125.
+    # Areas 1, 2, 3, 4: sum a^2 = 30; pairs a_i a_j p*: 1 + .75 + .5 + 3 + 1 + 3 = 9.25.
+    # PCnum = 30 + 2 * 9.25 = 48.5; A_L = 20: PC = 48.5 / 400; EC = sqrt(48.5).
+    g = make_graph(
+        {1: 1.0, 2: 2.0, 3: 3.0, 4: 4.0},
+        [(1, 2, 1000.0, {}), (2, 3, 1000.0, {}), (3, 4, 2000.0, {}), (1, 4, 3000.0, {})],
+    )
+    ind = cg.connectivity_indices(g, landscape_area=20.0, dispersal_cost=1000.0)
+    assert ind["PC_num"] == pytest.approx(48.5)
+    assert ind["PC"] == pytest.approx(0.12125)
+    assert ind["EC"] == pytest.approx(math.sqrt(48.5))
+    nodes = cg.node_importance(g, 1000.0).set_index("node")
+    # Without node 2: a^2 = 26; p*13 = 1-4-3 = .03125, p*14 = .125, p*34 = .25:
+    #   2 (3 * .03125 + 4 * .125 + 12 * .25) = 7.1875 -> PCnum' = 33.1875.
+    # dPC = 100 * 15.3125 / 48.5; intra = 100 * 4 / 48.5; flux = 100 * 2 * (1 + 3 + 1) / 48.5;
+    # connector = 100 * (8.5 - 7.1875) / 48.5 (pairs 1-3, 1-4, 3-4 lose their path via 2).
+    assert nodes.loc[2, "dPC"] == pytest.approx(100 * 15.3125 / 48.5)
+    assert nodes.loc[2, "dPCintra"] == pytest.approx(100 * 4 / 48.5)
+    assert nodes.loc[2, "dPCflux"] == pytest.approx(100 * 10 / 48.5)
+    assert nodes.loc[2, "dPCconnector"] == pytest.approx(100 * 1.3125 / 48.5)
+    links = cg.link_importance(g, 1000.0).set_index(["u", "v"])
+    # Without link 1-2: p*12 = 1-4-3-2 = .015625, p*13 = 1-4-3 = .03125, the rest unchanged:
+    #   2 (2 * .015625 + 3 * .03125 + .5 + 3 + 1 + 3) = 15.25 -> PCnum' = 45.25.
+    assert links.loc[(1, 2), "dPC"] == pytest.approx(100 * 3.25 / 48.5)

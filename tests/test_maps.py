@@ -189,3 +189,82 @@ def test_package_layers_names_and_no_sightings(map_inputs):
     assert all(g.crs == CRS for g in layers.values())  # reprojected to one CRS
     with pytest.raises(ValueError, match="sighting"):
         maps.package_layers({"leopard": {"presences": cores}}, countries, border)
+
+
+def test_generalise_points_counts_per_aligned_cell():
+    x = np.array([600_100.0, 609_900.0, 610_100.0, np.nan])
+    y = np.array([4_700_100.0, 4_709_000.0, 4_700_500.0, 1.0])
+    cells = maps.generalise_points(x, y, 10_000, CRS)
+    assert cells["n_sightings"].tolist() == [2, 1]
+    assert cells.geometry.iloc[0].bounds == (600_000, 4_700_000, 610_000, 4_710_000)
+    assert set(cells.geom_type) == {"Polygon"} and (cells["cell_km"] == 10).all()
+
+
+def test_package_layers_takes_generalised_sightings_only_as_cells(map_inputs):
+    _, _, cores, links, _, _, threats, countries = map_inputs
+    cells = maps.generalise_points(np.array([605_000.0]), np.array([4_705_000.0]), 10_000, CRS)
+    layers = maps.package_layers({"leopard": {"cores": cores}}, countries, None,
+                                 sightings_grids={"leopard": cells})  # fmt: skip
+    assert "leopard_sightings_grid_10km" in layers
+    points = gpd.GeoDataFrame({"cell_km": [10.0]}, geometry=gpd.points_from_xy([1], [2]), crs=CRS)
+    with pytest.raises(ValueError, match="only cell polygons"):
+        maps.package_layers({}, countries, None, sightings_grids={"leopard": points})
+
+
+def test_map_date_fixed_by_config_or_source_date_epoch(monkeypatch):
+    assert maps.map_date("2026-01-31") == "2026-01-31"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00Z
+    assert maps.map_date(None) == "2026-01-01"
+
+
+def test_species_map_has_locator(map_inputs):
+    grid, suit, cores, links, corridors, roads, threats, countries = map_inputs
+    fig = maps.species_map(
+        suit, grid, cores, links, corridors, roads, threats, countries, title="t",
+        credits="c", date="2026-01-02", locator=maps.locator_countries(),
+    )  # fmt: skip
+    locator = [a for a in fig.axes if a.get_gid() == "locator"]
+    assert len(locator) == 1 and "Location" in locator[0].get_title()
+    # the study area's outline is drawn in lon/lat inside the inset
+    (outline,) = locator[0].lines
+    assert 130 < min(outline.get_xdata()) < max(outline.get_xdata()) < 132.2
+
+
+def test_save_figure_writes_a_reproducible_pdf(tmp_path):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 2))
+    fig.text(0.5, 0.5, "2026-01-02")
+    png, pdf = tmp_path / "m.png", tmp_path / "m.pdf"
+    maps.save_figure(fig, png, pdf)
+    first = pdf.read_bytes()
+    assert first.startswith(b"%PDF") and b"CreationDate" not in first
+    with Image.open(png) as im:
+        assert im.info["dpi"] == pytest.approx((300, 300), abs=0.1)
+    maps.save_figure(fig, None, pdf)
+    assert pdf.read_bytes() == first  # no timestamp: same inputs, same file
+
+
+def test_scenario_map_marks_lost_links_and_deltas(map_inputs):
+    import pandas as pd
+
+    grid, _, cores, links, corridors, roads, _, countries = map_inputs
+    scen = corridors.copy()
+    scen[20:70, 40:60] = False
+    footprint = np.zeros(grid.shape, bool)
+    footprint[45, :] = True
+    status = pd.DataFrame({"link_id": [1], "status": ["lost"]})
+    links = links.assign(link_id=[1])
+    summary = {"PC_baseline": 0.05, "PC_scenario": 0.031, "delta_PC_pct": -38.0,
+               "EC_baseline": 100.0, "EC_scenario": 80.0, "delta_EC_pct": -20.0,
+               "links_lost": [1], "links_weakened": []}  # fmt: skip
+    fig = maps.scenario_map(
+        grid, corridors, scen, footprint, None, links, status, None, cores, roads, countries,
+        title="t", credits="c", summary=summary, date="2026-01-02",
+    )  # fmt: skip
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Link lost" in labels and "Corridor lost in the scenario" in labels
+    assert "Scenario: new road / cutblock" in labels
+    box = [t for t in fig.axes[0].texts if t.get_gid() == "scenario_summary"][0].get_text()
+    assert "PC: 0.0500 → 0.0310 (-38.0 %)" in box and "Links lost: 1" in box
+    assert "L1" in [t.get_text() for t in fig.axes[0].texts]

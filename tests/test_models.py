@@ -179,3 +179,14 @@ def test_maxent_fit_is_bit_for_bit_reproducible():
     b = MaxentModel(features="lqh").fit(Xf, y)
     assert np.array_equal(a.coef_, b.coef_)
     assert np.array_equal(a.predict_suitability(X[:1000]), b.predict_suitability(X[:1000]))
+
+
+def test_rf_out_of_bag_presence_scores_are_below_in_bag():
+    _, _, Xf, y = virtual_species(n_presences=200, n_background=2000)
+    rf = DownsampledRFModel(n_estimators=60, random_state=0).fit(Xf, y)
+    oob = rf.training_presence_scores()
+    in_bag = rf.predict_suitability(Xf[y == 1])
+    assert oob.shape == in_bag.shape and np.isfinite(oob).all()
+    # a forest memorises its training presences; out of bag it cannot
+    assert np.median(oob) < np.median(in_bag) - 0.1
+    assert rf.in_bag_.mean() == pytest.approx(1 - np.exp(-1), abs=0.02)

@@ -221,3 +221,44 @@ def test_missing_column_is_input_error(scene):
     _, _, roads, *_ = scene
     with pytest.raises(io.InputError, match="roads.gpkg.*highway"):
         thr.require_columns(roads.drop(columns="highway"), ["highway"], "roads.gpkg")
+
+
+def test_pinchpoint_and_barrier_attributes_nan_safe():
+    grid = Grid.from_bounds("EPSG:32652", (0, 0, 10_000, 10_000), 1000)
+    corridor = np.full(grid.shape, -9999.0)
+    corridor[:, 4:6] = 1.0  # a vertical corridor, columns 4-5
+    corridors = thr.corridor_polygons(corridor, grid)
+    pinch = np.full(grid.shape, np.nan)
+    pinch[5, 8] = 3.0  # a pinch point outside the corridor
+    barrier = np.full(grid.shape, np.nan)
+    barrier[2, 4] = 7.0
+    roads = gpd.GeoDataFrame(
+        {"road_id": [1, 2], "highway": ["primary", "track"]},
+        geometry=[LineString([(0, 2_500), (10_000, 2_500)]),  # crosses corridor row 7
+                  LineString([(8_500, 4_000), (8_500, 6_000)])],  # only in the pinch point
+        crs=grid.crs,
+    )  # fmt: skip
+    out = thr.flag_threats(roads, None, corridors, None, None, grid=grid,
+                           pinchpoints=pinch, barrier_score=barrier)  # fmt: skip
+    by_source = out.set_index("source_id")
+    assert set(by_source.index) == {1, 2}  # the track counts: it lies in a pinch point
+    assert by_source.loc[2, "pinchpoint_current"] == pytest.approx(3.0)
+    assert np.isnan(by_source.loc[1, "pinchpoint_current"])
+    assert np.isnan(by_source.loc[1, "barrier_score"])  # barrier cell is on row 2, road on 7
+    assert by_source.loc[1, "length_m"] == pytest.approx(2_000)
+
+
+def test_cross_border_report_lists_links_and_their_threats():
+    links = pd.DataFrame({"link_id": [1, 2, 3], "from_core": [1, 1, 2], "to_core": [2, 3, 3],
+                          "crosses_border": [True, False, True], "dPC": [5.0, 9.0, 20.0]})  # fmt: skip
+    threats = pd.DataFrame({"threat_id": [1, 2, 3, 4], "kind": ["road", "logging", "road", "proposed_road"],
+                            "country": ["CHN", "RUS", "RUS", "CHN"], "link_ids": ["1", "1,2", "2", "1"],
+                            "score": [1.0, 3.0, 9.0, 50.0]})  # fmt: skip
+    table, on_cross = thr.cross_border_report(threats, links)
+    assert table["link_id"].tolist() == [3, 1]  # by dPC, link 3 listed though unthreatened
+    row = table.set_index("link_id").loc[1]
+    assert row["n_threats"] == 2 and row["threats_by_country"] == "CHN:1;RUS:1"
+    assert row["top_threat_id"] == 2 and row["score_sum"] == pytest.approx(4.0)
+    assert on_cross["threat_id"].tolist() == [1, 2, 4]
+    assert row["n_proposed_road"] == 1  # counted apart, not the top threat
+    assert table.set_index("link_id").loc[3, "n_threats"] == 0

@@ -1236,6 +1236,7 @@ def write_demo(
             grid,
             nodata=0,
             descriptions="landcover",
+            units="class",
             categorical=True,
             dtype="uint8",
             colormap={k: v for k, v in cv.WORLDCOVER_COLOURS.items() if k <= 255},
@@ -1271,6 +1272,7 @@ def write_demo(
                 grid,
                 nodata=-9999,
                 descriptions="suitability",
+                units="probability 0-1",
                 dtype="float32",
                 metadata={"note": "true virtual-species suitability; never read by the workflow"},
             )
@@ -1282,6 +1284,7 @@ def write_demo(
                 grid,
                 nodata=-9999,
                 descriptions="presence_probability",
+                units="probability 0-1",
                 dtype="float32",
             )
         )

@@ -149,11 +149,27 @@ def random_folds(n: int, n_folds: int, seed: int) -> np.ndarray:
     return rng.permutation(folds)
 
 
+def training_presence_scores(model, X_presence) -> np.ndarray:
+    """Scores of the training presences for or.10p: out of bag for a random forest.
+
+    A forest scores its own training presences near 1 (Breiman 2001), so an
+    in-bag 10th-percentile threshold would omit most unseen presences.
+    """
+    if hasattr(model, "training_presence_scores"):
+        oob = model.training_presence_scores()
+        if len(oob) == len(X_presence) and np.isfinite(oob).all():
+            return oob
+    return suitability(model, X_presence)
+
+
 def training_metrics(model, X_presence, X_background) -> dict[str, float]:
-    """AUC, Boyce, threshold and omission of a fitted model on its own training data."""
+    """AUC, Boyce, threshold and omission of a fitted model on its own training data.
+
+    The threshold uses out-of-bag presence scores where the model has them.
+    """
     sp = suitability(model, X_presence)
     sb = suitability(model, X_background)
-    thr = presence_threshold(sp)
+    thr = presence_threshold(training_presence_scores(model, X_presence))
     return {
         "auc": auc(sp, sb),
         "boyce": boyce_index(sp, sb),
@@ -209,7 +225,7 @@ def cross_validate(
         else:
             sw = None if sample_weight is None else np.asarray(sample_weight)[train]
             fitted = clone(model).fit(X[train], y[train], sample_weight=sw)
-            s_train_p = suitability(fitted, X[train & (y == 1)])
+            s_train_p = training_presence_scores(fitted, X[train & (y == 1)])
             s_p = suitability(fitted, X[test & (y == 1)])
             s_b = suitability(fitted, X[test & (y == 0)])
             thr = presence_threshold(s_train_p)

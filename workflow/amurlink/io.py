@@ -23,9 +23,10 @@ from rasterio.windows import Window
 
 from amurlink.grid import Grid
 
-#: Overview resampling for continuous and categorical rasters (COG convention).
+#: Overview resampling for continuous and categorical rasters (COG convention): the
+#: mode keeps overviews of class rasters to classes that occur, the commonest one.
 CONTINUOUS_RESAMPLING = "AVERAGE"
-CATEGORICAL_RESAMPLING = "NEAREST"
+CATEGORICAL_RESAMPLING = "MODE"
 
 
 class InputError(ValueError):
@@ -252,11 +253,21 @@ def fixed_gpkg_date() -> Iterator[None]:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
 
 
-def write_layers(layers: dict, path: str | os.PathLike) -> Path:
-    """Write several GeoDataFrames as the layers of one GeoPackage, atomically."""
+def write_layers(
+    layers: dict, path: str | os.PathLike, styles: dict[str, str] | None = None
+) -> Path:
+    """Write several GeoDataFrames as the layers of one GeoPackage, atomically.
+
+    ``styles`` (layer → QGIS QML) go into the package's ``layer_styles`` table as
+    each layer's default style (:func:`amurlink.styles.add_layer_styles`).
+    """
     with atomic_path(path) as tmp, fixed_gpkg_date():
         for n, (name, gdf) in enumerate(layers.items()):
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", mode="a" if n else "w")
+        if styles:
+            from amurlink.styles import add_layer_styles
+
+            add_layer_styles(tmp, styles)
     return Path(path)
 
 

@@ -1,11 +1,21 @@
-"""Outputs: the print map of each species and the layers of the results GeoPackage.
+"""Outputs: print maps (species, scenario), generalised sightings, the results GeoPackage layers.
 
-The map is drawn with matplotlib on the Agg backend (no display needed) on an
+Maps are drawn with matplotlib on the Agg backend (no display needed) on an
 A4 page, portrait or landscape to suit the study area's shape, in the analysis
-CRS with axes in kilometres.  The scale bar is drawn here rather than taken
+CRS with axes in kilometres, and saved as PNG (300 dpi) and PDF
+(:func:`save_figure`).  Each has a legend, a scale bar and north arrow (in the
+lower corner with least land, so they cover no data), country borders and names
+(placed clear of that corner and of the cores), a locator inset (the shipped
+Natural Earth clip, 130–132.2° E, 42.1–44.2° N, with the map area in red),
+title, date and data credits.  The scale bar is drawn here rather than taken
 from a plotting add-on, so its length is exact in map units and testable.
 
-Sighting coordinates are never drawn or packaged: nothing here accepts them.
+The printed date is config ``outputs.date``, else ``SOURCE_DATE_EPOCH``, else
+today (:func:`map_date`); PDFs carry no creation time, so fixed inputs and a
+fixed date give identical files.
+
+Sightings are never drawn or packaged as points: only counts per grid cell
+(:func:`generalise_points`).
 """
 
 from __future__ import annotations
@@ -265,6 +275,78 @@ def _road_groups(roads: gpd.GeoDataFrame) -> pd.Series:
     return roads["highway"].astype(str).map(ROAD_GROUP_OF_CLASS).fillna("minor")
 
 
+def scale_bar_corner(bounds, countries: gpd.GeoDataFrame | None) -> str:
+    """``'left'`` or ``'right'``: the lower corner with less land, where the scale bar goes."""
+    if countries is None or countries.empty:
+        return "left"
+    xmin, ymin, xmax, ymax = bounds
+    w, h = xmax - xmin, ymax - ymin
+    land = shapely.union_all(countries.geometry.values)
+    left = land.intersection(shapely.box(xmin, ymin, xmin + 0.42 * w, ymin + 0.12 * h)).area
+    right = land.intersection(shapely.box(xmax - 0.42 * w, ymin, xmax, ymin + 0.12 * h)).area
+    return "right" if right < left else "left"
+
+
+def _draw_countries(ax, countries, border, bounds, handles, avoid=None) -> None:
+    """Border lines and country names.
+
+    A name goes at the point of the country (inside the map) farthest from the
+    map corners where the scale bar and north arrow sit and from ``avoid``
+    (e.g. cores), so labels do not cover them.
+    """
+    if countries is None or countries.empty:
+        return
+    xmin, ymin, xmax, ymax = bounds
+    if border is not None and not border.empty:
+        border_lines = _lines_xy(border.geometry)
+    else:
+        border_lines = _lines_xy(countries.geometry.boundary)
+    style = {"color": BORDER_COLOUR, "lw": 1.4, "ls": (0, (6, 2, 1, 2))}
+    ax.add_collection(LineCollection(border_lines, colors=style["color"], linewidths=style["lw"],
+                                     linestyles=style["ls"], zorder=6))  # fmt: skip
+    handles.append(Line2D([], [], **style, label="International border"))
+    halo = [pe.withStroke(linewidth=3, foreground="white")]
+    w, h = xmax - xmin, ymax - ymin
+    # keep-out boxes: scale bar (lower left), north arrow (upper right), summary box (upper left)
+    bar_x0 = xmin if scale_bar_corner(bounds, countries) == "left" else xmax - 0.45 * w
+    keep_out = [
+        shapely.box(bar_x0, ymin, bar_x0 + 0.45 * w, ymin + 0.16 * h),  # scale bar, north arrow
+        shapely.box(xmin, ymax - 0.12 * h, xmin + 0.4 * w, ymax),
+    ]
+    if avoid is not None and not avoid.empty:
+        keep_out.append(shapely.union_all(avoid.geometry.values).buffer(0.02 * w))
+    blocked = shapely.union_all(keep_out)
+    for _, row in countries.iterrows():
+        clipped = row.geometry.intersection(shapely.box(*bounds))
+        if clipped.is_empty or clipped.area < 0.02 * w * h:
+            continue
+        # the label's anchor: the pole of inaccessibility of what is left free
+        name = str(row.get("name", row.get("iso_a3", ""))).upper()
+        pt, size = None, 11
+        for size in (11, 8):
+            # a centred label must fit inside the frame: keep its half-width from the edges
+            half = 0.5 * 0.72 * size / 72 * len(name) / _axes_width_in(ax) * w
+            frame = shapely.box(xmin + half, ymin + 0.03 * h, xmax - half, ymax - 0.03 * h)
+            for inset in (0.06, 0.02):
+                free = clipped.buffer(-inset * w).difference(blocked).intersection(frame)
+                if not free.is_empty and free.area > 0:
+                    break
+            if not free.is_empty and free.area > 0:
+                parts = sorted(shapely.get_parts(free), key=lambda g: -g.area)
+                pt = shapely.maximum_inscribed_circle(parts[0]).coords[0]
+                break
+        if pt is None:
+            continue  # no room clear of the map furniture: the locator names it
+        ax.text(pt[0], pt[1], name, ha="center", va="center", fontsize=size,
+                fontweight="bold", color="#444444", alpha=0.8, zorder=7,
+                path_effects=halo)  # fmt: skip
+
+
+def _axes_width_in(ax) -> float:
+    fig = ax.get_figure()
+    return ax.get_position().width * fig.get_size_inches()[0]
+
+
 def _page_size(grid_bounds: tuple[float, float, float, float]) -> tuple[float, float, bool]:
     xmin, ymin, xmax, ymax = grid_bounds
     portrait = (ymax - ymin) >= 0.85 * (xmax - xmin)
@@ -288,6 +370,8 @@ def species_map(
     top_n: int = 10,
     date: dt.date | str | None = None,
     subtitle: str | None = None,
+    locator: gpd.GeoDataFrame | None = None,
+    sightings_grid: gpd.GeoDataFrame | None = None,
 ) -> Figure:
     """Draw the print map of one species on an A4 page.
 
@@ -321,6 +405,11 @@ def species_map(
         Date printed on the map (default today).
     subtitle : str, optional
         Second title line.
+    locator : GeoDataFrame, optional
+        Countries (any CRS) for the locator inset (:func:`draw_locator`).
+    sightings_grid : GeoDataFrame, optional
+        Sightings generalised to grid cells (:func:`generalise_points`),
+        outlined with their counts; never raw points.
 
     Returns
     -------
@@ -330,14 +419,9 @@ def species_map(
     bounds = grid.bounds
     width_in, height_in, portrait = _page_size(bounds)
     fig = Figure(figsize=(width_in, height_in), dpi=DPI)
-    if portrait:
-        ax = fig.add_axes((0.09, 0.205, 0.86, 0.715))
-        cax = fig.add_axes((0.09, 0.13, 0.34, 0.011))
-        legend_anchor, legend_loc, legend_cols = (0.47, 0.175), "upper left", 2
-    else:
-        ax = fig.add_axes((0.06, 0.10, 0.63, 0.79))
-        cax = fig.add_axes((0.74, 0.84, 0.22, 0.014))
-        legend_anchor, legend_loc, legend_cols = (0.735, 0.78), "upper left", 1
+    layout = _layout(portrait)
+    ax = fig.add_axes(layout["map"])
+    cax = fig.add_axes(layout["colorbar"])
     xmin, ymin, xmax, ymax = bounds
     extent = (xmin, xmax, ymin, ymax)
     handles: list = []
@@ -412,49 +496,7 @@ def species_map(
                 Line2D([], [], color="#3c3c3c", lw=1.1, ls=(0, (3, 2)), label="Road, proposed")
             )
 
-    if countries is not None and not countries.empty:
-        if border is not None and not border.empty:
-            border_lines = _lines_xy(border.geometry)
-        else:
-            border_lines = _lines_xy(countries.geometry.boundary)
-        ax.add_collection(
-            LineCollection(
-                border_lines,
-                colors=BORDER_COLOUR,
-                linewidths=1.4,
-                linestyles=(0, (6, 2, 1, 2)),
-                zorder=6,
-            )
-        )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                color=BORDER_COLOUR,
-                lw=1.4,
-                ls=(0, (6, 2, 1, 2)),
-                label="International border",
-            )
-        )
-        halo = [pe.withStroke(linewidth=3, foreground="white")]
-        for _, row in countries.iterrows():
-            clipped = row.geometry.intersection(shapely.box(*bounds))
-            if clipped.is_empty or clipped.area < 0.02 * (xmax - xmin) * (ymax - ymin):
-                continue
-            pt = clipped.point_on_surface()
-            ax.text(
-                pt.x,
-                pt.y,
-                str(row.get("name", row.get("iso_a3", ""))).upper(),
-                ha="center",
-                va="center",
-                fontsize=11,
-                fontweight="bold",
-                color="#444444",
-                alpha=0.8,
-                zorder=7,
-                path_effects=halo,
-            )
+    _draw_countries(ax, countries, border, bounds, handles, avoid=cores)
 
     if cores is not None and not cores.empty:
         ax.add_collection(
@@ -523,6 +565,61 @@ def species_map(
                     )
                 )  # fmt: skip
 
+    if sightings_grid is not None and not sightings_grid.empty:
+        draw_sightings_grid(ax, sightings_grid, handles)
+    _finish_map(
+        fig, ax, grid, handles, layout, title=title, subtitle=subtitle, credits=credits,
+        date=date, locator=locator, portrait=portrait, countries=countries,
+        note="Sightings shown only as counts per grid cell (sensitive)."
+        if sightings_grid is not None and not sightings_grid.empty
+        else "Sightings are not shown (sensitive).",
+    )  # fmt: skip
+    return fig
+
+
+def _layout(portrait: bool) -> dict:
+    """Figure-fraction rectangles of the page parts (map, colour bar, legend, locator)."""
+    if portrait:
+        return {
+            "map": (0.09, 0.245, 0.86, 0.675),
+            "colorbar": (0.31, 0.2, 0.3, 0.011),
+            "legend": ((0.30, 0.175), "upper left", 2),
+            "locator": (0.04, 0.05, 0.2, 0.135),
+            "credits_x": 0.03,
+        }
+    return {
+        "map": (0.05, 0.10, 0.63, 0.79),
+        "colorbar": (0.73, 0.84, 0.22, 0.014),
+        "legend": ((0.725, 0.78), "upper left", 1),
+        "locator": (0.80, 0.10, 0.17, 0.24),
+        "credits_x": 0.05,
+    }
+
+
+def map_date(date: dt.date | str | None = None) -> str:
+    """Date printed on maps and the brief, ISO format.
+
+    ``date`` (config ``outputs.date``) when given; else the environment's
+    ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention) when set; else
+    today.  A fixed date makes the maps reproducible byte for byte.
+    """
+    import os
+
+    if date:
+        return date.isoformat() if isinstance(date, dt.date) else str(date)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
+    return dt.date.today().isoformat()
+
+
+def _finish_map(
+    fig, ax, grid: Grid, handles: list, layout: dict, *, title: str, subtitle: str | None,
+    credits: str, date, locator: gpd.GeoDataFrame | None, portrait: bool, note: str,
+    countries: gpd.GeoDataFrame | None = None,
+) -> None:  # fmt: skip
+    """Axes in km, scale bar, north arrow, legend, locator, title and credits."""
+    xmin, ymin, xmax, ymax = grid.bounds
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
     ax.set_aspect("equal", adjustable="box")
@@ -534,14 +631,23 @@ def species_map(
     ax.set_xlabel(f"Easting (km) — {crs_name}", fontsize=8)
     ax.set_ylabel("Northing (km)", fontsize=8)
 
-    draw_scale_bar(ax)
-    draw_north_arrow(ax, north_arrow_angle(grid.crs, (xmin + xmax) / 2, (ymin + ymax) / 2))
+    corner = scale_bar_corner(grid.bounds, countries)
+    bar_length = nice_scale_length(xmax - xmin)
+    bar_x = 0.05 if corner == "left" else 0.95 - bar_length / (xmax - xmin) - 0.05
+    draw_scale_bar(ax, bar_length, loc=(bar_x, 0.04))
+    # the north arrow sits beside the scale bar, in the corner with least land,
+    # so it never covers cores, paths or threat markers
+    arrow_x = min(bar_x + bar_length / (xmax - xmin) + 0.06, 0.96)
+    draw_north_arrow(
+        ax, north_arrow_angle(grid.crs, (xmin + xmax) / 2, (ymin + ymax) / 2), loc=(arrow_x, 0.075)
+    )
 
+    anchor, loc, ncols = layout["legend"]
     legend = fig.legend(
         handles=handles,
-        loc=legend_loc,
-        bbox_to_anchor=legend_anchor,
-        ncols=legend_cols,
+        loc=loc,
+        bbox_to_anchor=anchor,
+        ncols=ncols,
         fontsize=7.5,
         frameon=False,
         title="Legend",
@@ -549,26 +655,133 @@ def species_map(
         alignment="left",
     )
     legend.set_gid("legend")
+    if locator is not None and not locator.empty:
+        draw_locator(fig, layout["locator"], locator, grid)
 
-    date = date or dt.date.today()
-    date_text = date.isoformat() if isinstance(date, dt.date) else str(date)
+    date_text = map_date(date)
     # long titles shrink so they stay inside the page
     title_size = min(15.0, 15.0 * 60 / max(len(title), 1)) if portrait else 15.0
     fig.text(0.5, 0.965, title, ha="center", va="center", fontsize=title_size, fontweight="bold")
     if subtitle:
         fig.text(0.5, 0.94, subtitle, ha="center", va="center", fontsize=9, color="#333333")
     fig.text(
-        0.03 if portrait else 0.06,
+        layout["credits_x"],
         0.02,
-        f"Data: {credits}\nMap: amurlink, {date_text}. CRS {grid.crs}. "
-        "Sightings are not shown (sensitive).",
+        f"Data: {credits}\nMap: amurlink, {date_text}. CRS {grid.crs}. {note}",
         ha="left",
         va="bottom",
         fontsize=6.5,
         color="#333333",
         linespacing=1.4,
     )
-    return fig
+
+
+# ------------------------------------------------------------ locator
+def draw_locator(fig, rect, countries: gpd.GeoDataFrame, grid: Grid):
+    """A locator inset: the countries around the study area (WGS84) and the study area box.
+
+    The inset's extent is that of ``countries`` (for the shipped Natural Earth
+    clip 130–132.2° E, 42.1–44.2° N, printed on the inset), so the study area
+    reads against the Russia–China–North Korea borders and the coast.
+    """
+    ll = countries.to_crs("EPSG:4326") if countries.crs is not None else countries
+    ax = fig.add_axes(rect)
+    ax.set_gid("locator")
+    ax.set_facecolor("#cfe3f3")  # sea
+    palette = {"RUS": "#f2efe6", "CHN": "#efe3cf", "PRK": "#e4ecd8"}
+    for _, row in ll.iterrows():
+        for ring in _lines_xy([row.geometry]):
+            ax.fill(ring[:, 0], ring[:, 1], facecolor=palette.get(row.get("iso_a3"), "#eeeeee"),
+                    edgecolor="#555555", linewidth=0.4)  # fmt: skip
+    x0, y0, x1, y1 = ll.total_bounds
+    halo = [pe.withStroke(linewidth=1.8, foreground="white")]
+    for _, row in ll.iterrows():
+        pt = row.geometry.representative_point()
+        ax.text(pt.x, pt.y, str(row.get("iso_a3", "")), fontsize=5.5, ha="center",
+                va="center", color="#333333", path_effects=halo)  # fmt: skip
+    study = shapely.box(*grid.bounds)
+    study_ll = gpd.GeoSeries([study], crs=grid.crs).to_crs("EPSG:4326").iloc[0]
+    sx, sy = np.asarray(study_ll.exterior.coords).T
+    ax.plot(sx, sy, color="#d7191c", lw=1.2)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect(1 / np.cos(np.radians((y0 + y1) / 2)))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(
+        f"Location: {x0:.1f}–{x1:.1f}° E, {y0:.1f}–{y1:.1f}° N\n(red: map area)",
+        fontsize=6, pad=2,
+    )  # fmt: skip
+    return ax
+
+
+# ------------------------------------------------------------ sightings
+def generalise_points(x: np.ndarray, y: np.ndarray, cell_m: float, crs: str) -> gpd.GeoDataFrame:
+    """Count points per square grid cell: polygons of the cells holding any.
+
+    Sightings of poached species are published only generalised to a grid
+    (GBIF's practice for sensitive species; Chapman 2020, *Current Best
+    Practices for Generalizing Sensitive Species Occurrence Data*, GBIF).  Cells
+    are aligned to multiples of ``cell_m`` in ``crs``, so the grid does not
+    depend on the points.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``cell_km``, ``n_sightings``, cell polygon (4 corners), in ``crs``.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    cols = np.floor(x[ok] / cell_m).astype(np.int64)
+    rows = np.floor(y[ok] / cell_m).astype(np.int64)
+    if cols.size == 0:
+        return gpd.GeoDataFrame({"cell_km": [], "n_sightings": []}, geometry=[], crs=crs)
+    cells, counts = np.unique(np.stack([cols, rows], 1), axis=0, return_counts=True)
+    geoms = [
+        shapely.box(c * cell_m, r * cell_m, (c + 1) * cell_m, (r + 1) * cell_m) for c, r in cells
+    ]
+    return gpd.GeoDataFrame(
+        {"cell_km": float(cell_m) / 1000, "n_sightings": counts.astype(np.int64)},
+        geometry=geoms,
+        crs=crs,
+    )
+
+
+def draw_sightings_grid(ax, cells: gpd.GeoDataFrame, handles: list) -> None:
+    """Outline generalised sighting cells with their counts."""
+    ax.add_collection(
+        LineCollection(_lines_xy(cells.geometry), colors="#6a3d9a", linewidths=0.6,
+                       linestyles=(0, (2, 1.5)), zorder=5)
+    )  # fmt: skip
+    halo = [pe.withStroke(linewidth=1.5, foreground="white")]
+    for geom, n in zip(cells.geometry, cells["n_sightings"], strict=True):
+        c = geom.centroid
+        ax.text(c.x, c.y, str(int(n)), fontsize=5, color="#6a3d9a", ha="center",
+                va="center", zorder=5, path_effects=halo)  # fmt: skip
+    km = float(cells["cell_km"].iloc[0])
+    handles.append(
+        Patch(facecolor="none", edgecolor="#6a3d9a", ls="--", lw=0.6,
+              label=f"Sightings per {km:g} km cell")
+    )  # fmt: skip
+
+
+# ------------------------------------------------------------ saving
+def save_figure(fig, png_path, pdf_path=None) -> None:
+    """Save a map as PNG (300 dpi) and PDF, atomically, with fixed metadata.
+
+    Matplotlib stamps PDFs with the creation time; it is removed so the same
+    inputs give the same file.
+    """
+    from amurlink.io import atomic_path
+
+    if png_path is not None:
+        with atomic_path(png_path) as tmp:
+            fig.savefig(tmp, dpi=DPI, format="png", metadata={"Software": "amurlink (matplotlib)"})
+    if pdf_path is not None:
+        with atomic_path(pdf_path) as tmp:
+            fig.savefig(tmp, format="pdf",
+                        metadata={"Creator": "amurlink (matplotlib)", "CreationDate": None})  # fmt: skip
 
 
 # ------------------------------------------------------------ geopackage
@@ -577,6 +790,8 @@ def package_layers(
     countries: gpd.GeoDataFrame,
     border: gpd.GeoDataFrame | None,
     crs: str | None = None,
+    sightings_grids: Mapping[str, gpd.GeoDataFrame] | None = None,
+    extra: Mapping[str, gpd.GeoDataFrame] | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Layers of the results GeoPackage, named ``<species>_<layer>``, plus countries and border.
 
@@ -588,6 +803,11 @@ def package_layers(
         Country polygons and border lines.
     crs : str, optional
         Reproject every layer to this CRS (default: the first layer's).
+    sightings_grids : mapping, optional
+        ``{species: generalise_points(...)}``: the only form in which
+        sightings are published (layer ``<species>_sightings_grid_<km>km``).
+    extra : mapping, optional
+        Further layers by name (e.g. scenario comparisons).
 
     Returns
     -------
@@ -603,12 +823,20 @@ def package_layers(
     for species, parts in per_species.items():
         for name, gdf in parts.items():
             layers[f"{species}_{name}"] = gdf
+    layers.update(extra or {})
     layers["countries"] = countries
     if border is not None:
         layers["border"] = border
     for name in layers:
         if any(word in name.lower() for word in SENSITIVE_LAYER_WORDS):
             raise ValueError(f"layer {name!r} looks like sighting data; it must not be published")
+    # generalised sightings (grid-cell polygons with counts) are the one public form
+    for species, cells in (sightings_grids or {}).items():
+        bad = set(cells.geom_type) - {"Polygon"}
+        if bad:
+            raise ValueError(f"generalised sightings of {species} hold {bad}; only cell polygons")
+        km = float(cells["cell_km"].iloc[0]) if len(cells) else 0
+        layers[f"{species}_sightings_grid_{km:g}km"] = cells
     target = crs or next((g.crs for g in layers.values() if g.crs is not None), None)
     out = {}
     for name, gdf in layers.items():
@@ -616,3 +844,170 @@ def package_layers(
             gdf = gdf.to_crs(target)
         out[name] = gdf
     return out
+
+
+# ------------------------------------------------------------ scenario map
+#: Colours of baseline links by their status in a scenario.
+LINK_STATUS_STYLE = {
+    "unchanged": ("#0b3c8c", "-", "Link unchanged"),
+    "improved": ("#1a9641", "-", "Link improved"),
+    "weakened": ("#fdae61", "-", "Link weakened"),
+    "lost": ("#d7191c", (0, (2.5, 1.5)), "Link lost"),
+}
+
+
+def scenario_map(
+    grid: Grid,
+    baseline_corridors: np.ndarray,
+    scenario_corridors: np.ndarray,
+    footprint: np.ndarray,
+    relief: np.ndarray | None,
+    baseline_links: gpd.GeoDataFrame,
+    link_status: pd.DataFrame,
+    new_links: gpd.GeoDataFrame | None,
+    scenario_cores: gpd.GeoDataFrame | None,
+    roads: gpd.GeoDataFrame | None,
+    countries: gpd.GeoDataFrame | None,
+    title: str,
+    credits: str,
+    *,
+    summary: Mapping | None = None,
+    border: gpd.GeoDataFrame | None = None,
+    date: dt.date | str | None = None,
+    subtitle: str | None = None,
+    locator: gpd.GeoDataFrame | None = None,
+) -> Figure:
+    """Baseline and scenario corridors on one A4 page, with the scenario's changes.
+
+    Parameters
+    ----------
+    grid : Grid
+        The analysis grid.
+    baseline_corridors, scenario_corridors : ndarray of bool
+        Corridor cells of each.
+    footprint : ndarray of bool
+        Cells the scenario newly takes (new roads, cutblocks;
+        :func:`amurlink.cores.scenario_footprint`), drawn black.
+    relief : ndarray of bool, optional
+        Cells where the scenario lifts a pressure (crossings, fence removal), green.
+    baseline_links : GeoDataFrame
+        Baseline least-cost paths (``link_id``).
+    link_status : DataFrame
+        :func:`amurlink.scenarios.compare_links` table (``link_id``, ``status``):
+        each path is coloured by its status (lost dashed red, weakened orange).
+    new_links : GeoDataFrame, optional
+        Scenario paths with no baseline counterpart (purple).
+    scenario_cores : GeoDataFrame, optional
+        The scenario's cores, outlined.
+    summary : mapping, optional
+        The comparison's figures; ΔPC and ΔEC are printed in a box.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    bounds = grid.bounds
+    width_in, height_in, portrait = _page_size(bounds)
+    fig = Figure(figsize=(width_in, height_in), dpi=DPI)
+    layout = _layout(portrait)
+    ax = fig.add_axes(layout["map"])
+    xmin, ymin, xmax, ymax = bounds
+    extent = (xmin, xmax, ymin, ymax)
+    handles: list = []
+    if countries is not None and not countries.empty:
+        for geom in countries.geometry:
+            for ring in _lines_xy([geom]):
+                ax.fill(ring[:, 0], ring[:, 1], facecolor="#ececec", edgecolor="none", zorder=0)
+    base = np.asarray(baseline_corridors, bool)
+    scen = np.asarray(scenario_corridors, bool)
+    classes = np.zeros(grid.shape, np.uint8)
+    classes[base & scen] = 1
+    classes[base & ~scen] = 2
+    classes[~base & scen] = 3
+    for value, colour, alpha, label in (
+        (1, "#b3a2d3", 0.8, "Corridor, baseline and scenario"),
+        (2, "#f4a582", 0.9, "Corridor lost in the scenario"),
+        (3, "#92c5de", 0.9, "Corridor new in the scenario"),
+    ):
+        sel = classes == value
+        if sel.any():
+            ax.imshow(np.ma.masked_where(~sel, np.ones(grid.shape)), extent=extent,
+                      origin="upper", cmap=matplotlib.colors.ListedColormap([colour]),
+                      alpha=alpha, interpolation="nearest", zorder=1)  # fmt: skip
+            handles.append(Patch(facecolor=colour, alpha=alpha, label=label))
+    if roads is not None and not roads.empty:
+        status = (
+            roads["status"].astype(str)
+            if "status" in roads
+            else pd.Series("existing", index=roads.index)
+        )
+        sel = status != "proposed"
+        ax.add_collection(LineCollection(_lines_xy(roads.geometry[sel]), colors="#9a9a9a",
+                                         linewidths=0.4, zorder=2))  # fmt: skip
+        handles.append(Line2D([], [], color="#9a9a9a", lw=0.4, label="Road, existing"))
+    for mask, colour, label in ((footprint, "#000000", "Scenario: new road / cutblock"),
+                                (relief, "#1a9641", "Scenario: pressure lifted")):  # fmt: skip
+        if mask is not None and np.any(mask):
+            ax.imshow(np.ma.masked_where(~np.asarray(mask, bool), np.ones(grid.shape)),
+                      extent=extent, origin="upper",
+                      cmap=matplotlib.colors.ListedColormap([colour]),
+                      interpolation="nearest", zorder=6)  # fmt: skip
+            handles.append(Patch(facecolor=colour, label=label))
+    _draw_countries(ax, countries, border, bounds, handles)
+    if scenario_cores is not None and not scenario_cores.empty:
+        ax.add_collection(LineCollection(_lines_xy(scenario_cores.geometry), colors="black",
+                                         linewidths=0.9, zorder=8))  # fmt: skip
+        handles.append(Patch(facecolor="none", edgecolor="black", label="Core area (scenario)"))
+    if baseline_links is not None and not baseline_links.empty:
+        status_of = dict(zip(link_status["link_id"], link_status["status"], strict=True))
+        st = baseline_links["link_id"].map(status_of).fillna("unchanged")
+        for status, (colour, ls, label) in LINK_STATUS_STYLE.items():
+            sel = st == status
+            if sel.any():
+                lw = 3.0 if status in ("lost", "weakened") else 1.4
+                ax.add_collection(LineCollection(_lines_xy(baseline_links.geometry[sel]),
+                                                 colors=colour, linewidths=lw, linestyles=ls,
+                                                 zorder=10 if status != "unchanged" else 9))  # fmt: skip
+                handles.append(Line2D([], [], color=colour, lw=lw, ls=ls, label=label))
+                if status in ("lost", "weakened"):
+                    halo = [pe.withStroke(linewidth=2, foreground="white")]
+                    for lid, geom in zip(
+                        baseline_links["link_id"][sel], baseline_links.geometry[sel], strict=True
+                    ):
+                        p = geom.interpolate(0.5, normalized=True)
+                        ax.text(p.x, p.y, f"L{lid}", fontsize=8, color=colour, fontweight="bold",
+                                zorder=11, path_effects=halo)  # fmt: skip
+    if new_links is not None and not new_links.empty:
+        ax.add_collection(LineCollection(_lines_xy(new_links.geometry), colors="#762a83",
+                                         linewidths=1.2, zorder=9))  # fmt: skip
+        handles.append(Line2D([], [], color="#762a83", lw=1.2, label="Link new in the scenario"))
+    if summary:
+        lines = []
+        for key, unit in (("PC", ""), ("EC", " km²")):
+            b, s_, d = (summary.get(f"{key}_baseline"), summary.get(f"{key}_scenario"),
+                        summary.get(f"delta_{key}_pct"))  # fmt: skip
+            if b is not None and s_ is not None:
+                pct = f" ({d:+.1f} %)" if d is not None else ""
+                fmt = "#.3g" if key == "PC" else ",.0f"
+                lines.append(f"{key}: {b:{fmt}} → {s_:{fmt}}{unit}{pct}")
+        lost = summary.get("links_lost") or []
+        weak = summary.get("links_weakened") or []
+        lines.append(f"Links lost: {len(lost)}; weakened: {len(weak)}")
+        ax.text(0.02, 0.98, "\n".join(lines), transform=ax.transAxes, ha="left", va="top",
+                fontsize=8, zorder=25, gid="scenario_summary",
+                bbox={"facecolor": "white", "alpha": 1.0, "edgecolor": "#666666"})  # fmt: skip
+    _finish_map(
+        fig, ax, grid, handles, layout, title=title, subtitle=subtitle, credits=credits,
+        date=date, locator=locator, portrait=portrait, countries=countries,
+        note="Sightings are not shown (sensitive).",
+    )  # fmt: skip
+    return fig
+
+
+def locator_countries() -> gpd.GeoDataFrame:
+    """The shipped Natural Earth clip (WGS84; 130–132.2° E, 42.1–44.2° N) for locator insets."""
+    import importlib.resources
+
+    resource = importlib.resources.files("amurlink") / "data" / "naturalearth_amur.gpkg"
+    with importlib.resources.as_file(resource) as path:
+        return gpd.read_file(path, layer="countries")

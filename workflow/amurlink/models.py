@@ -17,6 +17,7 @@ suitability in [0, 1] from ``predict_proba(X)[:, 1]`` (and ``predict_suitability
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -462,7 +463,8 @@ class GLMModel(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array([0, 1])
         F = self._design(X, fit=True)
         self.lr_ = LogisticRegression(C=self.C, max_iter=2000)
-        self.lr_.fit(F, y, sample_weight=_balanced_weights(y, sample_weight))
+        with threadpool_limits(1):  # BLAS threads only contend on these small problems
+            self.lr_.fit(F, y, sample_weight=_balanced_weights(y, sample_weight))
         return self
 
     def predict_proba(self, X) -> np.ndarray:
@@ -512,11 +514,13 @@ class DownsampledRFModel(ClassifierMixin, BaseEstimator):
         pres = np.flatnonzero(y == 1)
         bg = np.flatnonzero(y == 0)
         self.trees_ = []
-        for _ in range(self.n_estimators):
+        self.presence_X_ = X[pres]
+        self.in_bag_ = np.zeros((self.n_estimators, len(pres)), bool)
+        for t in range(self.n_estimators):
             # bootstrap of the presences and an equal-size bootstrap of the background
-            idx = np.concatenate(
-                [rng.choice(pres, len(pres), replace=True), rng.choice(bg, len(pres), replace=True)]
-            )
+            boot = rng.choice(len(pres), len(pres), replace=True)
+            self.in_bag_[t, boot] = True
+            idx = np.concatenate([pres[boot], rng.choice(bg, len(pres), replace=True)])
             tree = DecisionTreeClassifier(
                 max_features=self.max_features,
                 min_samples_leaf=self.min_samples_leaf,
@@ -525,6 +529,24 @@ class DownsampledRFModel(ClassifierMixin, BaseEstimator):
             tree.fit(X[idx], y[idx])
             self.trees_.append(tree)
         return self
+
+    def training_presence_scores(self) -> np.ndarray:
+        """Out-of-bag suitability of the training presences (Breiman 2001).
+
+        Each presence is scored only by the trees whose bootstrap left it out: a
+        forest scores its own training points near 1, so thresholds taken from
+        in-bag scores (or.10p) would be far too high.
+        """
+        check_is_fitted(self, "trees_")
+        votes = np.zeros(len(self.presence_X_))
+        counts = (~self.in_bag_).sum(axis=0)
+        for tree, in_bag in zip(self.trees_, self.in_bag_, strict=True):
+            out = ~in_bag
+            if out.any() and 1 in tree.classes_:
+                col = list(tree.classes_).index(1)
+                votes[out] += tree.predict_proba(self.presence_X_[out])[:, col]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(counts > 0, votes / counts, np.nan)
 
     def predict_suitability(self, X) -> np.ndarray:
         check_is_fitted(self, "trees_")
@@ -548,7 +570,8 @@ class BoostingModel(ClassifierMixin, BaseEstimator):
     """Histogram gradient boosting with presences and background weighted equally.
 
     A boosted-tree model in the spirit of BRT (Elith et al. 2008, J Anim Ecol
-    77:802), with scikit-learn's HistGradientBoostingClassifier.
+    77:802), with scikit-learn's HistGradientBoostingClassifier.  ``max_depth``
+    plays BRT's tree complexity (interaction depth) and is tuned like it.
     """
 
     def __init__(
@@ -556,12 +579,14 @@ class BoostingModel(ClassifierMixin, BaseEstimator):
         learning_rate: float = 0.05,
         max_iter: int = 300,
         max_leaf_nodes: int = 15,
+        max_depth: int | None = None,
         categorical=(),
         random_state: int | None = 0,
     ):
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.max_leaf_nodes = max_leaf_nodes
+        self.max_depth = max_depth
         self.categorical = categorical
         self.random_state = random_state
 
@@ -577,6 +602,7 @@ class BoostingModel(ClassifierMixin, BaseEstimator):
             learning_rate=self.learning_rate,
             max_iter=self.max_iter,
             max_leaf_nodes=self.max_leaf_nodes,
+            max_depth=self.max_depth,
             categorical_features=mask if cat else None,
             random_state=self.random_state,
         )
@@ -601,40 +627,86 @@ class EnsembleModel(ClassifierMixin, BaseEstimator):
     """Weighted mean of member models' suitabilities; their spread measures uncertainty.
 
     Valavi et al. (2022, Ecol Monogr 92:e01486) found a simple average of
-    MaxEnt, down-sampled RF, BRT and GLM the best performer on average.  Weights
-    are typically each member's cross-validated AUC minus 0.5 (skill above random);
-    members with no skill get weight 0.
+    MaxEnt, down-sampled RF, BRT and GLM the best performer on average; biomod2's
+    ``BIOMOD_EnsembleModeling`` weights members by their evaluation score.  Weights
+    here are typically each member's spatially cross-validated AUC minus 0.5
+    (skill above random); members with no skill get weight 0.
+
+    Covariates are clamped to the training range before the members see them
+    (as MaxEnt's ``clamp``); :meth:`predict_clamping` reports how much that
+    changed the prediction (MaxEnt's clamping map).
 
     Parameters
     ----------
     members : sequence of (name, estimator)
     weights : sequence of float, optional
         One per member; equal when omitted.
+    categorical : sequence of int
+        Class-code columns, never clamped.
+    clamp : bool
+        Clamp continuous covariates to the training range before predicting.
+    prefit : bool
+        Members are already fitted: ``fit`` only records weights and ranges.
     """
 
-    def __init__(self, members: Sequence[tuple[str, BaseEstimator]] = (), weights=None):
+    def __init__(
+        self,
+        members: Sequence[tuple[str, BaseEstimator]] = (),
+        weights=None,
+        categorical: Sequence[int] = (),
+        clamp: bool = True,
+        prefit: bool = False,
+    ):
         self.members = members
         self.weights = weights
+        self.categorical = categorical
+        self.clamp = clamp
+        self.prefit = prefit
 
     def fit(self, X, y, sample_weight=None) -> EnsembleModel:
         if not self.members:
             raise ValueError("EnsembleModel needs at least one member")
-        self.members_ = [
-            (n, clone(m).fit(X, y, sample_weight=sample_weight)) for n, m in self.members
-        ]
+        X = _as_2d(X)
+        if self.prefit:
+            self.members_ = list(self.members)
+        else:
+            self.members_ = [
+                (n, clone(m).fit(X, y, sample_weight=sample_weight)) for n, m in self.members
+            ]
         w = np.ones(len(self.members)) if self.weights is None else np.asarray(self.weights, float)
         w = np.clip(w, 0.0, None)
         if w.sum() <= 0:
             w = np.ones(len(self.members))
         self.weights_ = w / w.sum()
         self.classes_ = np.array([0, 1])
-        self.n_features_in_ = _as_2d(X).shape[1]
+        self.n_features_in_ = X.shape[1]
+        finite = X[np.isfinite(X).all(axis=1)]
+        self.xmin_ = finite.min(axis=0)
+        self.xmax_ = finite.max(axis=0)
+        self.continuous_ = np.ones(X.shape[1], bool)
+        self.continuous_[_resolve_columns(self.categorical, X.shape[1], None)] = False
         return self
 
-    def member_predictions(self, X) -> np.ndarray:
+    @property
+    def member_names(self) -> list[str]:
+        check_is_fitted(self, "members_")
+        return [n for n, _ in self.members_]
+
+    def clamp_X(self, X) -> np.ndarray:
+        """``X`` with continuous covariates clipped to the training range."""
+        check_is_fitted(self, "members_")
+        X = _as_2d(X).copy()
+        c = self.continuous_
+        X[:, c] = np.clip(X[:, c], self.xmin_[c], self.xmax_[c])
+        return X
+
+    def member_predictions(self, X, clamp: bool | None = None) -> np.ndarray:
         """Members' suitabilities, shape (n_members, n_samples)."""
         check_is_fitted(self, "members_")
-        return np.vstack([_suitability(m, X) for _, m in self.members_])
+        clamp = self.clamp if clamp is None else clamp
+        if clamp:
+            return np.vstack([_suitability(m, self.clamp_X(X)) for _, m in self.members_])
+        return np.vstack([_suitability(_unclamped(m), X) for _, m in self.members_])
 
     def predict_suitability(self, X) -> np.ndarray:
         return self.weights_ @ self.member_predictions(X)
@@ -645,12 +717,39 @@ class EnsembleModel(ClassifierMixin, BaseEstimator):
         mean = self.weights_ @ preds
         return np.sqrt(self.weights_ @ (preds - mean) ** 2)
 
+    def predict_all(self, X) -> dict[str, np.ndarray]:
+        """Suitability, spread (uncertainty) and clamping effect from one pass of the members.
+
+        ``clamping`` = |prediction with clamping − prediction without| (MaxEnt's
+        clamping map, Phillips et al. 2006; Elith et al. 2011 Divers Distrib 17:43).
+        """
+        preds = self.member_predictions(X, clamp=True)
+        mean = self.weights_ @ preds
+        out = {"suitability": mean, "spread": np.sqrt(self.weights_ @ (preds - mean) ** 2)}
+        X = _as_2d(X)
+        c = self.continuous_
+        outside = ((X[:, c] < self.xmin_[c]) | (X[:, c] > self.xmax_[c])).any(axis=1)
+        clamping = np.zeros(len(mean))
+        if outside.any():
+            raw = self.weights_ @ self.member_predictions(X[outside], clamp=False)
+            clamping[outside] = np.abs(mean[outside] - raw)
+        out["clamping"] = clamping
+        return out
+
     def predict_proba(self, X) -> np.ndarray:
         s = self.predict_suitability(X)
         return np.column_stack([1 - s, s])
 
     def predict(self, X) -> np.ndarray:
         return (self.predict_suitability(X) >= 0.5).astype(int)
+
+
+def _unclamped(model):
+    """A shallow copy of ``model`` that does not clamp (MaxEnt); other models as they are."""
+    if getattr(model, "clamp", False) is True and isinstance(model, MaxentModel):
+        model = copy.copy(model)
+        model.clamp = False
+    return model
 
 
 def _suitability(model, X) -> np.ndarray:
@@ -672,6 +771,7 @@ def make_model(
     categorical=(),
     feature_names=None,
     seed: int = 0,
+    max_depth: int | None = None,
 ) -> BaseEstimator:
     """Build a model by name: ``maxent``, ``glm``, ``rf``, ``brt`` or ``ensemble``."""
     kind = kind.lower()
@@ -684,7 +784,7 @@ def make_model(
     if kind == "rf":
         return DownsampledRFModel(random_state=seed)
     if kind == "brt":
-        return BoostingModel(categorical=categorical, random_state=seed)
+        return BoostingModel(categorical=categorical, max_depth=max_depth, random_state=seed)
     if kind == "ensemble":
         return EnsembleModel(
             members=[

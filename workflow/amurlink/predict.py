@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 from rasterio.windows import Window
 
-from amurlink.models import suitability
+from amurlink.interpret import mess
+from amurlink.models import EnsembleModel, suitability
 
 ReadWindow = Callable[[Window], np.ndarray]
 
@@ -84,3 +85,40 @@ def binary_habitat(block: np.ndarray, threshold: float, nodata: int = 255) -> np
     out = np.where(block >= threshold, 1, 0).astype(np.uint8)
     out[~np.isfinite(block)] = nodata
     return out
+
+
+LAYERS = ("suitability", "uncertainty", "clamping", "mess")
+
+
+def as_ensemble(model, X_reference, categorical=()) -> EnsembleModel:
+    """``model`` itself if an ensemble, else a one-member ensemble clamped to ``X_reference``.
+
+    Gives every model the same layers: a single model has zero spread, and its
+    clamping effect is measured the same way as the ensemble's.
+    """
+    if isinstance(model, EnsembleModel):
+        return model
+    return EnsembleModel(
+        members=[(type(model).__name__, model)], categorical=categorical, prefit=True
+    ).fit(X_reference, np.zeros(len(X_reference), int))
+
+
+def predict_layers(ensemble: EnsembleModel, block: np.ndarray, reference) -> dict[str, np.ndarray]:
+    """Suitability, uncertainty (members' weighted sd), clamping and MESS of a block.
+
+    ``block`` is (bands, rows, cols); ``reference`` the training environments
+    (rows × bands) for MESS (Elith et al. 2010).  NaN where any band is not finite.
+    """
+    block = np.asarray(block, dtype=np.float64)
+    bands, rows, cols = block.shape
+    X = block.reshape(bands, -1).T
+    ok = np.isfinite(X).all(axis=1)
+    out = {k: np.full(rows * cols, np.nan) for k in LAYERS}
+    if ok.any():
+        res = ensemble.predict_all(X[ok])
+        out["suitability"][ok] = res["suitability"]
+        out["uncertainty"][ok] = res["spread"]
+        out["clamping"][ok] = res["clamping"]
+        exclude = np.flatnonzero(~ensemble.continuous_)
+        out["mess"][ok] = mess(X[ok], reference, exclude=exclude)[0]
+    return {k: v.reshape(rows, cols) for k, v in out.items()}

@@ -241,11 +241,19 @@ def compute_covariates(
     forest_radius_m: float = 1000.0,
     logging_radius_m: float = 1000.0,
     reference_year: int = 2025,
+    max_distance_m: float | None = None,
+    dem_fill: float | None = None,
 ) -> tuple[np.ndarray, list[str]]:
     """Covariate stack (bands-first float32, NaN outside ``valid``) and its band names.
 
     Roads are rasterised with ``all_touched`` so that a road is never broken
     into gaps a dispersal path could slip through; proposed roads are left out.
+
+    ``max_distance_m`` caps the distance bands (default: the grid's diagonal);
+    ``dem_fill`` replaces missing elevations (default: the grid's mean).  A tile
+    passes the whole grid's values, so that with a halo of at least
+    ``max(max_distance_m, forest_radius_m, logging_radius_m)`` its cells equal
+    the untiled stack's (:func:`covariate_halo_m`).
     """
     res = grid.resolution
     names = covariate_names(road_groups)
@@ -254,15 +262,17 @@ def compute_covariates(
     bands["forest_fraction"][:] = cov.class_fraction(
         landcover, forest_classes, forest_radius_m / res, valid
     )
-    dem_filled = np.where(np.isfinite(dem), dem, np.nanmean(dem))
+    if dem_fill is None:
+        dem_fill = float(np.nanmean(dem)) if np.isfinite(dem).any() else 0.0
+    dem_filled = np.where(np.isfinite(dem), dem, dem_fill)
     bands["elevation"][:] = dem_filled
     bands["slope"][:] = cov.slope_degrees(dem_filled, res)
     existing = roads[roads["status"] == "existing"]
     for group in road_groups:
         on_road = rasterize_index(existing[existing["group"] == group], grid, all_touched=True) > 0
-        bands[f"dist_road_{group}"][:] = cov.distance_to(on_road, res)
+        bands[f"dist_road_{group}"][:] = cov.distance_to(on_road, res, max_distance_m)
     town = rasterize_index(settlements, grid, all_touched=True) > 0
-    bands["dist_settlement"][:] = cov.distance_to(town, res)
+    bands["dist_settlement"][:] = cov.distance_to(town, res, max_distance_m)
     last_year = last_cut_year(logging, grid)
     bands["logging_recency"][:] = cov.logging_recency(last_year, reference_year, NEVER_LOGGED_YEARS)
     bands["logging_density"][:] = np.clip(
@@ -270,6 +280,19 @@ def compute_covariates(
     )
     out[:, ~valid] = np.nan
     return out, names
+
+
+def covariate_halo_m(
+    forest_radius_m: float, logging_radius_m: float, max_distance_m: float | None
+) -> float:
+    """Halo (m) a covariate tile needs: the widest window or the distance cap, plus a cell.
+
+    The slope's 3 × 3 window needs one cell more than nothing; the caller adds it.
+    Without a distance cap the distances are global and cannot be tiled (``inf``).
+    """
+    if max_distance_m is None:
+        return float("inf")
+    return float(max(forest_radius_m, logging_radius_m, max_distance_m))
 
 
 # ------------------------------------------------------------------ scenarios

@@ -120,7 +120,11 @@ def read_sightings(path: str | os.PathLike, crs: str | None = None) -> pd.DataFr
         Naming the file and the column: missing columns, unparseable
         coordinates, dates or uncertainties (with line numbers), unknown sources.
     """
-    df = _read_csv(path)
+    return _validate_sightings(_read_csv(path), path, crs)
+
+
+def _validate_sightings(df: pd.DataFrame, path, crs: str | None) -> pd.DataFrame:
+    """Check and convert a sightings table in the plain-CSV layout (see :func:`read_sightings`)."""
     df.columns = [c.strip().lower() for c in df.columns]
     for col in SIGHTING_COLUMNS:
         if col not in df.columns:
@@ -178,6 +182,161 @@ def read_stations(path: str | os.PathLike, crs: str | None = None) -> pd.DataFra
     out = df[["station", "x", "y", "trap_nights", "start", "end"]].copy()
     out.attrs.update(crs=src_crs, path=str(path))
     return out
+
+
+# ------------------------------------------------------- other formats
+FORMATS = ("auto", "csv", "gbif", "dwca", "camera_trap")
+#: GBIF basisOfRecord → sighting source
+_BASIS = {"MACHINE_OBSERVATION": "camera_trap", "HUMAN_OBSERVATION": "report"}
+
+
+def _from_darwin_core(df: pd.DataFrame, path) -> pd.DataFrame:
+    """Darwin Core occurrence columns → the plain sightings layout.
+
+    Uses ``species`` (else ``scientificName``), ``decimalLongitude``/``decimalLatitude``
+    (WGS84), ``eventDate`` (first date of an ISO interval; times dropped),
+    ``coordinateUncertaintyInMeters`` and ``basisOfRecord`` (machine observation →
+    camera_trap, others → report).
+    """
+    cols = {c.split("/")[-1]: c for c in df.columns}  # DwC-A may give full term URIs
+
+    def col(name):
+        return df[cols[name]] if name in cols else pd.Series(pd.NA, index=df.index, dtype=object)
+
+    for need in ("decimalLatitude", "decimalLongitude"):
+        if need not in cols:
+            raise InputError(f"{path}: missing Darwin Core column '{need}'")
+    species = col("species").replace("", pd.NA)
+    if "scientificName" in cols:
+        species = species.fillna(col("scientificName"))
+    if species.isna().all():
+        raise InputError(f"{path}: missing Darwin Core column 'species' (or 'scientificName')")
+    dates = col("eventDate").astype("string").str.split("/").str[0].str.slice(0, 10)
+    basis = col("basisOfRecord").astype("string").str.upper()
+    out = pd.DataFrame(
+        {
+            "species": species,
+            "lon": col("decimalLongitude"),
+            "lat": col("decimalLatitude"),
+            "date": dates.replace("", pd.NA),
+            "source": basis.map(_BASIS).fillna("report"),
+            "uncertainty_m": col("coordinateUncertaintyInMeters").replace("", pd.NA),
+        }
+    )
+    return out.dropna(subset=["species"]).reset_index(drop=True)
+
+
+def read_gbif(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a GBIF occurrence download in the simple (tab-separated) CSV format.
+
+    GBIF "simple" downloads are tab-separated Darwin Core columns (GBIF 2024,
+    *Occurrence download formats*); see :func:`_from_darwin_core` for the mapping.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    try:
+        df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, na_values=[""],
+                         quoting=3)  # fmt: skip
+    except Exception as err:
+        raise InputError(
+            f"{path}: cannot be read as a GBIF tab-separated download ({err})"
+        ) from err
+    return _validate_sightings(_from_darwin_core(df, path), path, None)
+
+
+def read_dwca(path: str | os.PathLike) -> pd.DataFrame:
+    """Read the occurrence core of a Darwin Core Archive (zip with meta.xml) via python-dwca-reader.
+
+    Wieczorek et al. (2012) Darwin Core: an evolving community-developed
+    biodiversity data standard. PLoS ONE 7:e29715.
+    """
+    from dwca.read import DwCAReader
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    try:
+        with DwCAReader(str(path)) as dwca:
+            rows = [dict(row.data) for row in dwca]
+    except Exception as err:
+        raise InputError(f"{path}: cannot be read as a Darwin Core Archive ({err})") from err
+    df = pd.DataFrame(rows).astype(str).replace({"": pd.NA, "None": pd.NA})
+    return _validate_sightings(_from_darwin_core(df, path), path, None)
+
+
+def read_camera_trap(path: str | os.PathLike, stations: pd.DataFrame) -> pd.DataFrame:
+    """Camera-trap detections (station, date, species, count) placed at their stations.
+
+    Rows with ``count`` 0 are effort without detection and yield no sighting.
+    ``stations`` is a table from :func:`read_stations` (its coordinates and CRS).
+    """
+    df = _read_csv(path)
+    df.columns = [c.strip().lower() for c in df.columns]
+    for col in ("station", "date", "species", "count"):
+        if col not in df.columns:
+            raise InputError(f"{path}: missing column '{col}' (camera-trap table: station, "
+                             "date, species, count)")  # fmt: skip
+    count = pd.to_numeric(df["count"], errors="coerce")
+    if (count.isna() | (count < 0)).any():
+        bad = count.isna() | (count < 0)
+        raise InputError(f"{path}: column 'count' is not a non-negative number at line(s) "
+                         f"{_line_numbers(bad)}")  # fmt: skip
+    unknown = ~df["station"].isin(stations["station"])
+    if unknown.any():
+        raise InputError(
+            f"{path}: station(s) {sorted(df.loc[unknown, 'station'].unique())[:5]} not in the "
+            f"station table {stations.attrs.get('path', '')}"
+        )
+    det = df[count > 0].merge(stations[["station", "x", "y"]], on="station", how="left")
+    out = pd.DataFrame(
+        {
+            "species": det["species"],
+            "x": det["x"],
+            "y": det["y"],
+            "date": det["date"],
+            "source": "camera_trap",
+            "uncertainty_m": "0",
+            "station": det["station"],
+        }
+    )
+    return _validate_sightings(out, path, stations.attrs.get("crs", "EPSG:4326"))
+
+
+def detect_format(path: str | os.PathLike) -> str:
+    """Guess a sightings file's format: dwca (zip), gbif (tab-separated DwC), camera_trap, csv."""
+    path = Path(path)
+    if path.suffix.lower() == ".zip":
+        return "dwca"
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    with open(path, encoding="utf-8", errors="replace") as f:
+        header = f.readline()
+    if "\t" in header and "decimalLatitude" in header:
+        return "gbif"
+    cols = {c.strip().lower() for c in header.split(",")}
+    if {"station", "count", "species"} <= cols and not ({"lon", "lat"} <= cols):
+        return "camera_trap"
+    return "csv"
+
+
+def read_any(
+    path: str | os.PathLike, fmt: str = "auto", stations: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Read sightings in format ``fmt`` (``auto`` guesses, see :func:`detect_format`)."""
+    if fmt not in FORMATS:
+        raise InputError(f"inputs.sightings_format: {fmt!r} is not one of {FORMATS}")
+    if fmt == "auto":
+        fmt = detect_format(path)
+    if fmt == "gbif":
+        return read_gbif(path)
+    if fmt == "dwca":
+        return read_dwca(path)
+    if fmt == "camera_trap":
+        if stations is None:
+            raise InputError(f"{path}: a camera-trap table needs inputs.camera_stations")
+        return read_camera_trap(path, stations)
+    return read_sightings(path)
 
 
 # ----------------------------------------------------------------- names

@@ -15,7 +15,15 @@ Corridors
     are not no-data, i.e. within the configured cost width of some least-cost
     path.  The mosaic keeps only the minimum over links, so which link owns a
     cell is not recorded; :func:`corridor_polygons` gives one (multi)polygon per
-    8-connected corridor component.
+    8-connected corridor component.  With a pinch-point raster (Pinchpoint
+    Mapper, McRae 2012), its cells with current > 0 join the zone, so a road or
+    cutblock in a pinch point is flagged too.
+
+Attributes from the connectivity stage
+    ``current_mean`` / ``current_factor`` (cumulative current), ``pinchpoint_current``
+    (maximum under the threat) and the Barrier Mapper improvement score
+    ``barrier_score`` and ``barrier_percent`` (maximum under the threat; McRae et
+    al. 2012): NaN where the raster has no value or was not given.
 
 Which link a threat cuts
     A threat *cuts* link L when it intersects L's least-cost path (``crosses_path
@@ -110,6 +118,9 @@ THREAT_COLUMNS = [
     "current_mean",
     "current_factor",
     "cwd_above_lcp",
+    "pinchpoint_current",
+    "barrier_score",
+    "barrier_percent",
     "position_along_link",
     "length_m",
     "area_ha",
@@ -395,6 +406,9 @@ def flag_threats(
     grid: Grid | None = None,
     config: Mapping | None = None,
     reference_year: int = 2025,
+    pinchpoints: np.ndarray | None = None,
+    barrier_score: np.ndarray | None = None,
+    barrier_percent: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """Find and score every road piece and cutblock inside a corridor.
 
@@ -425,6 +439,15 @@ def flag_threats(
         The ``threats`` config section (``road_weight``, ``logging_halflife_years``).
     reference_year : int
         Year from which cutblock age is counted (config covariates.reference_year).
+    pinchpoints : ndarray, optional
+        Pinch-point current on ``grid`` (Pinchpoint Mapper, McRae 2012): cells
+        with a finite current > 0 are pinch-point cells and, with the corridor
+        cells, make the zone in which threats are flagged.  ``pinchpoint_current``
+        is its maximum under the threat (NaN where none).
+    barrier_score, barrier_percent : ndarray, optional
+        Barrier Mapper improvement score (least-cost distance saved per metre
+        restored) and per cent of the link's LCD (McRae et al. 2012); their
+        maximum under the threat is recorded (NaN where none or not given).
 
     Returns
     -------
@@ -435,11 +458,20 @@ def flag_threats(
     """
     cfg = _config(config)
     crs = corridors.crs
-    if (current is not None or corridor_cost is not None) and grid is None:
-        raise ValueError("flag_threats: `grid` is required with `current` or `corridor_cost`")
-    if corridors.empty:
+    rasters = (current, corridor_cost, pinchpoints, barrier_score, barrier_percent)
+    if any(r is not None for r in rasters) and grid is None:
+        raise ValueError("flag_threats: `grid` is required with a raster argument")
+    pinch_zone = None
+    if pinchpoints is not None:
+        pinch = np.ma.filled(np.ma.asarray(pinchpoints, dtype=np.float64), np.nan)
+        pinch_cells = np.isfinite(pinch) & (pinch > 0) & (pinch != -9999.0)
+        if pinch_cells.any():
+            pinch_zone = corridor_polygons(np.where(pinch_cells, 1.0, np.nan), grid, nodata=None)
+    if corridors.empty and pinch_zone is None:
         return _empty_threats(crs)
-    zone = shapely.union_all(corridors.geometry.values)
+    zone = shapely.union_all(
+        [*corridors.geometry.values, *([] if pinch_zone is None else pinch_zone.geometry.values)]
+    )
     shapely.prepare(zone)
 
     road_parts = _road_pieces(roads, zone)
@@ -535,6 +567,12 @@ def flag_threats(
     threats["cwd_above_lcp"] = (
         zonal_stat(geoms, corridor_cost, grid, "min") if corridor_cost is not None else np.nan
     )
+    for col, values in (
+        ("pinchpoint_current", pinchpoints),
+        ("barrier_score", barrier_score),
+        ("barrier_percent", barrier_percent),
+    ):
+        threats[col] = zonal_stat(geoms, values, grid, "max") if values is not None else np.nan
 
     # --- score and rank
     threats["score"] = (
@@ -613,3 +651,106 @@ def summarise_threats(threats: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=columns)
+
+
+def summarise_with_totals(threats: pd.DataFrame, species: str) -> pd.DataFrame:
+    """:func:`summarise_threats` per country plus ``country='all'`` rows per kind, with ``species``."""
+    per_country = summarise_threats(threats)
+    if len(threats):
+        totals = summarise_threats(threats.assign(country="all"))
+        per_country = pd.concat([per_country, totals], ignore_index=True)
+    per_country.insert(0, "species", species)
+    return per_country
+
+
+CROSS_BORDER_COLUMNS = [
+    "link_id",
+    "from_core",
+    "to_core",
+    "dPC",
+    "effective_resistance",
+    "cwd",
+    "n_threats",
+    "threats_by_country",
+    "threat_ids",
+    "score_sum",
+    "top_threat_id",
+    "top_threat_kind",
+    "top_threat_country",
+    "n_proposed_road",
+]
+
+
+def cross_border_report(
+    threats: pd.DataFrame, links: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Links that cross the border and the threats on them, reported on their own.
+
+    A cross-border link needs both countries to act, so it is listed even
+    when no threat lies on it.
+
+    Parameters
+    ----------
+    threats : DataFrame
+        Threat records (:func:`flag_threats`): ``link_ids``, ``country``, ``score``.
+    links : DataFrame
+        Links with ``link_id``, ``from_core``, ``to_core``, ``crosses_border``;
+        ``dPC``, ``effective_resistance``, ``cwd`` carried when present.
+
+    Returns
+    -------
+    links_table : DataFrame
+        One row per cross-border link, columns :data:`CROSS_BORDER_COLUMNS`,
+        most important (dPC) first; ``threats_by_country`` reads ``CHN:2;RUS:1``.
+        Counts, score and top threat are of existing roads and cutblocks;
+        ``n_proposed_road`` counts the proposed-road pieces on the link.
+    threats_table : DataFrame
+        The threat records cutting at least one cross-border link (baseline
+        kinds and proposed roads), with a ``cross_border_link_ids`` column.
+    """
+    links = pd.DataFrame(links)
+    if "crosses_border" not in links or links.empty:
+        return pd.DataFrame(columns=CROSS_BORDER_COLUMNS), pd.DataFrame(
+            columns=[c for c in THREAT_COLUMNS if c != "geometry"]
+        )
+    cross = links[links["crosses_border"].fillna(False).astype(bool)].copy()
+    cross_ids = {int(i) for i in cross["link_id"]}
+    ids_of = [
+        sorted({int(x) for x in str(s).split(",") if x.strip()} & cross_ids)
+        for s in threats["link_ids"]
+    ] if len(threats) else []  # fmt: skip
+    on_cross = pd.DataFrame(threats).copy()
+    on_cross["cross_border_link_ids"] = [",".join(map(str, i)) for i in ids_of]
+    on_cross = on_cross[[bool(i) for i in ids_of]] if len(threats) else on_cross
+    on_cross = on_cross.drop(columns="geometry", errors="ignore")
+    rows = []
+    for link in cross.itertuples(index=False):
+        lid = int(link.link_id)
+        on_link = on_cross[[str(lid) in s.split(",") for s in on_cross["cross_border_link_ids"]]]
+        # counts and the top threat are of what exists; proposed roads are counted apart
+        proposed = on_link[~on_link["kind"].isin(BASELINE_KINDS)] if len(on_link) else on_link
+        mine = on_link[on_link["kind"].isin(BASELINE_KINDS)] if len(on_link) else on_link
+        mine = mine.sort_values(["score", "threat_id"], ascending=[False, True])
+        by_country = mine.groupby("country").size() if len(mine) else pd.Series(dtype=int)
+        top = mine.iloc[0] if len(mine) else None
+        rows.append(
+            {
+                "link_id": lid,
+                "from_core": int(link.from_core),
+                "to_core": int(link.to_core),
+                "dPC": float(getattr(link, "dPC", np.nan)),
+                "effective_resistance": float(getattr(link, "effective_resistance", np.nan)),
+                "cwd": float(getattr(link, "cwd", np.nan)),
+                "n_threats": len(mine),
+                "threats_by_country": ";".join(f"{c}:{n}" for c, n in by_country.items()),
+                "threat_ids": ",".join(str(int(i)) for i in mine["threat_id"]),
+                "score_sum": float(mine["score"].sum()) if len(mine) else 0.0,
+                "top_threat_id": int(top["threat_id"]) if top is not None else pd.NA,
+                "top_threat_kind": top["kind"] if top is not None else "",
+                "top_threat_country": top["country"] if top is not None else "",
+                "n_proposed_road": len(proposed),
+            }
+        )
+    table = pd.DataFrame(rows, columns=CROSS_BORDER_COLUMNS)
+    table = table.sort_values(["dPC", "link_id"], ascending=[False, True], na_position="last")
+    return table.reset_index(drop=True), on_cross.reset_index(drop=True)

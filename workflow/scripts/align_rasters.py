@@ -26,7 +26,7 @@ def main(snakemake):
             check_landcover_codes(lc_src.read(1, window=window), lc_src.nodata, inp.landcover)
         with io.RasterWriter(
             out.landcover, grid, dtype="uint8", nodata=0, descriptions=["land cover (ESA WorldCover)"],
-            categorical=True, colormap=WORLDCOVER_COLOURS,
+            units="class", categorical=True, colormap=WORLDCOVER_COLOURS,
             metadata={f"class_{k}": v for k, v in WORLDCOVER_CLASSES.items()},
         ) as lc_out, io.RasterWriter(
             out.dem, grid, dtype="float32", nodata=NODATA_DEM, descriptions=["elevation"], units="m",

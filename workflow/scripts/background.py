@@ -26,11 +26,13 @@ def main(snakemake):
         )
     target_x = target_y = None
     if hab["bias"] == "target_group":
-        records = sightings.read_sightings(snakemake.input.sightings)
         stations = (
             sightings.read_stations(snakemake.input.stations[0])
             if snakemake.input.stations
             else None
+        )
+        records = sightings.read_any(
+            snakemake.input.sightings, snakemake.params.sightings_format, stations
         )
         group = sightings.target_group_points(
             records,

@@ -50,6 +50,7 @@ def main(snakemake):
         grid,
         nodata=0,
         descriptions="core_id",
+        units="id",
         categorical=True,
         dtype="int32",
     )

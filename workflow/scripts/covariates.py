@@ -1,33 +1,38 @@
-"""Derive the covariate stack on the analysis grid."""
+"""Mosaic the covariate tiles into one COG on the analysis grid (one tile in memory at a time)."""
 
 import logging
 
-import numpy as np
+import rasterio
+from rasterio.windows import Window
 
 from amurlink import io, smk
-from amurlink.prepare import COVARIATE_UNITS, compute_covariates
+from amurlink.grid import Grid
 
 log = logging.getLogger(__name__)
 
 
 def main(snakemake):
-    inp, out, params = snakemake.input, snakemake.output, snakemake.params
-    landcover, grid = io.read_raster(inp.landcover, masked=False)
-    dem = io.read_raster(inp.dem)[0].filled(np.nan)
-    valid = landcover != 0
-    cfg = params.covariates
-    stack, names = compute_covariates(
-        landcover, dem, io.read_vector(inp.roads), io.read_vector(inp.settlements),
-        io.read_vector(inp.logging), valid, grid,
-        road_groups=list(cfg["road_classes"]), forest_classes=cfg["forest_classes"],
-        forest_radius_m=cfg["forest_radius_m"], logging_radius_m=cfg["logging_radius_m"],
-        reference_year=cfg["reference_year"],
-    )  # fmt: skip
-    units = [COVARIATE_UNITS.get(n, "m") for n in names]
-    io.write_raster(out.covariates, stack, grid, nodata=-9999.0, descriptions=names, units=units)
-    for name, band in zip(names, stack, strict=True):
-        log.info("%-18s min %10.3f  mean %10.3f  max %10.3f", name, *(
-            f(band[valid]) for f in (np.min, np.mean, np.max)))  # fmt: skip
+    inp, out = snakemake.input, snakemake.output
+    with rasterio.open(inp.landcover) as src:
+        grid = Grid.from_dataset(src)
+    names = io.read_band_names(inp.tiles[0])
+    with rasterio.open(inp.tiles[0]) as src:
+        units = list(src.units)
+    inv = ~grid.transform
+    with io.RasterWriter(
+        out.covariates, grid, dtype="float32", nodata=-9999.0, descriptions=names, units=units
+    ) as writer:
+        for path in inp.tiles:
+            stack, tile = io.read_raster(path, band=None, masked=False)
+            col0, row0 = (round(v) for v in inv * (tile.transform.c, tile.transform.f))
+            writer.write(stack, Window(col0, row0, tile.width, tile.height))
+            for name, band in zip(names, stack, strict=True):
+                valid = band != -9999.0
+                if valid.any():
+                    log.info("%s %-18s min %10.3f  max %10.3f", path, name,
+                             band[valid].min(), band[valid].max())  # fmt: skip
+    log.info("%d tiles mosaicked into %s (%d x %d)", len(inp.tiles), out.covariates,
+             grid.height, grid.width)  # fmt: skip
 
 
 smk.run(main, snakemake)  # noqa: F821

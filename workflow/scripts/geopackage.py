@@ -1,12 +1,15 @@
 """One GeoPackage of the results: cores, links, corridors and threats per species, and countries.
 
-No sighting coordinates go in: the layers come from the connectivity and threats
-stages only (see amurlink.maps.package_layers).
+Sightings go in only generalised: counts per grid cell (config
+sightings.generalise_km) as cell polygons; no raw coordinate is written
+(see amurlink.maps.generalise_points and package_layers).
 """
 
 import logging
 
-from amurlink import io, maps, smk
+import pandas as pd
+
+from amurlink import io, maps, smk, styles
 from amurlink.threats import corridor_polygons
 
 log = logging.getLogger(__name__)
@@ -14,7 +17,7 @@ log = logging.getLogger(__name__)
 
 def main(snakemake):
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
-    per_species = {}
+    per_species, grids = {}, {}
     for i, species in enumerate(params.species):
         corridor_cost, grid = io.read_raster(inp.corridors[i])
         per_species[species] = {
@@ -23,10 +26,17 @@ def main(snakemake):
             "corridors": corridor_polygons(corridor_cost, grid),
             "threats": io.read_vector(inp.threats[i]),
         }
+        presences = pd.read_csv(inp.presences[i])
+        missing = {"x", "y"} - set(presences.columns)
+        if missing:
+            raise io.InputError(f"{inp.presences[i]}: missing columns {sorted(missing)}")
+        grids[species] = maps.generalise_points(
+            presences["x"], presences["y"], params.generalise_km * 1000.0, grid.crs
+        )
     countries = io.read_vector(inp.countries, layer="countries")
     border = io.read_vector(inp.countries, layer="border")
-    layers = maps.package_layers(per_species, countries, border)
-    io.write_layers(layers, out.gpkg)
+    layers = maps.package_layers(per_species, countries, border, sightings_grids=grids)
+    io.write_layers(layers, out.gpkg, styles=styles.vector_styles(layers))
     for name, gdf in layers.items():
         log.info("layer %s: %d features", name, len(gdf))
 

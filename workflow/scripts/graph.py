@@ -28,6 +28,34 @@ def read_effective_resistance(path, links):
     return links.merge(table, on=["from_core", "to_core"], how="left")
 
 
+def optional(files, name):
+    """A named rule input or output, or None when the rule does not declare it."""
+    try:
+        return getattr(files, name)
+    except (AttributeError, KeyError):
+        return None
+
+
+def join_corridor_resistance(path, links):
+    """Pinchpoint Mapper's link attributes: effective resistance within the link's corridor.
+
+    ``corridor_resistance`` (ohm; NaN where the corridor does not join the cores) and
+    ``cwd_to_corridor_resistance``, as Linkage Mapper adds Eff_Resist and
+    CWD_to_Eff_Resist to its link table (McRae 2012).
+    """
+    table = pd.read_csv(path)
+    missing = {"from_core", "to_core", "effective_resistance"} - set(table.columns)
+    if missing:
+        raise io.InputError(f"{path}: missing columns {', '.join(sorted(missing))}")
+    er = table["effective_resistance"].astype(float)
+    table = table.assign(corridor_resistance=er.where(er >= 0))
+    table = table[["from_core", "to_core", "corridor_resistance"]]
+    links = links.drop(columns=["corridor_resistance"], errors="ignore")
+    links = links.merge(table, on=["from_core", "to_core"], how="left")
+    links["cwd_to_corridor_resistance"] = links["cwd"] / links["corridor_resistance"]
+    return links
+
+
 def main(snakemake):
     species = snakemake.params.species
     cores = io.read_vector(snakemake.input.cores)
@@ -42,6 +70,9 @@ def main(snakemake):
     links = read_effective_resistance(snakemake.input.effective_resistance, links)
     if "current" not in links.columns:
         links["current"] = np.nan
+    pinch_path = optional(snakemake.input, "pinchpoints")
+    if pinch_path:
+        links = join_corridor_resistance(pinch_path, links)
 
     resistance, grid = io.read_raster(snakemake.input.landscape)
     landscape_km2 = float(np.count_nonzero(~np.ma.getmaskarray(resistance))) * grid.cell_area / 1e6
@@ -83,6 +114,11 @@ def main(snakemake):
     io.write_table(node_table, snakemake.output.nodes)
     io.write_table(ranked.drop(columns="geometry"), snakemake.output.link_importance)
     io.write_vector(ranked, snakemake.output.links_ranked)
+    # The corridor network in one GeoPackage: cores as polygons, links as least-cost paths.
+    network = optional(snakemake.output, "network")
+    if network:
+        core_layer = cores[["core_id", "geometry"]].merge(node_table, on="core_id", how="left")
+        io.write_layers({"cores": core_layer, "links": ranked}, network)
 
 
 smk.run(main, snakemake)  # noqa: F821

@@ -1,6 +1,5 @@
-"""Print map (A4, 300 dpi PNG) of one species' habitat, corridors and threats."""
+"""Print map (A4, PNG at 300 dpi and PDF) of one species' habitat, corridors and threats."""
 
-import datetime as dt
 import logging
 
 from amurlink import io, maps, smk
@@ -32,13 +31,13 @@ def main(snakemake):
         credits=params.credits,
         border=layers["border"],
         top_n=params.top_n,
-        date=dt.date.today(),
+        date=params.date,
+        locator=maps.locator_countries(),
         subtitle=f"Habitat suitability (MaxEnt), least-cost corridors and the top "
         f"{params.top_n} ranked road and logging threats inside them",
     )  # fmt: skip
-    with io.atomic_path(out.png) as tmp:
-        fig.savefig(tmp, dpi=maps.DPI, format="png")
-    log.info("map %s written", out.png)
+    maps.save_figure(fig, out.png, out.pdf)
+    log.info("map %s and %s written", out.png, out.pdf)
 
 
 smk.run(main, snakemake)  # noqa: F821

@@ -1,12 +1,13 @@
-"""Predict habitat suitability over the covariate stack, window by window, and cut binary habitat."""
+"""Predict suitability, uncertainty, clamping and MESS window by window; cut binary habitat."""
 
 import json
 import pickle
+from contextlib import ExitStack
 
 import numpy as np
 import rasterio
 
-from amurlink import io, predict, smk
+from amurlink import io, predict, smk, styles
 from amurlink.grid import Grid
 
 
@@ -33,38 +34,61 @@ def main(snakemake):
             "refit the model"
         )
     species = snakemake.wildcards.species
-    with rasterio.open(snakemake.input.covariates) as ds:
+    reference = model.reference_
+    ensemble = predict.as_ensemble(model, reference)
+    meta = {"species": species, "model": type(model).__name__}
+    layers = {
+        "suitability": ("cloglog 0-1", "weighted mean of the members' suitability"),
+        "uncertainty": ("suitability sd", "weighted sd of the members' suitability"),
+        "clamping": ("suitability", "|clamped - unclamped prediction| (MaxEnt clamping map)"),
+        "mess": ("similarity %", "MESS, Elith et al. 2010; < 0 = novel conditions"),
+    }
+    with rasterio.open(snakemake.input.covariates) as ds, ExitStack() as stack:
         grid = Grid.from_dataset(ds)
         windows = list(grid.windows(hab["window_size"]))
-        with (
-            io.RasterWriter(
-                snakemake.output.suitability,
-                grid,
-                dtype="float32",
-                nodata=-9999,
-                descriptions=["suitability"],
-                units="cloglog 0-1",
-                metadata={"species": species, "model": type(model).__name__},
-            ) as suit_out,
+        writers = {
+            name: stack.enter_context(
+                io.RasterWriter(
+                    snakemake.output[name],
+                    grid,
+                    dtype="float32",
+                    nodata=-9999,
+                    descriptions=[name],
+                    units=units,
+                    metadata={**meta, "definition": definition},
+                )
+            )
+            for name, (units, definition) in layers.items()
+        }
+        hab_out = stack.enter_context(
             io.RasterWriter(
                 snakemake.output.habitat,
                 grid,
                 dtype="uint8",
                 nodata=255,
                 descriptions=["habitat"],
+                units="class",
                 categorical=True,
+                colormap=styles.habitat_colours(),
                 metadata={
                     "species": species,
                     "threshold": f"{threshold:.6g}",
                     "rule": metrics.get("threshold_rule", ""),
                 },
-            ) as hab_out,
-        ):
-            for window, block in predict.predict_windows(model, covariate_reader(ds), windows):
-                suit_out.write(np.where(np.isfinite(block), block, -9999).astype("float32"), window)
-                hab_out.write(predict.binary_habitat(block, threshold), window)
+            )
+        )
+        read = covariate_reader(ds)
+        for window in windows:
+            out = predict.predict_layers(ensemble, read(window), reference)
+            for name, block in out.items():
+                writers[name].write(
+                    np.where(np.isfinite(block), block, -9999).astype("float32"), window
+                )
+            hab_out.write(predict.binary_habitat(out["suitability"], threshold), window)
     smk.log.info(
-        "suitability and habitat (threshold %.4f) over %d windows", threshold, len(windows)
+        "suitability, uncertainty, clamping, MESS and habitat (threshold %.4f) over %d windows",
+        threshold,
+        len(windows),
     )
 
 

@@ -5,7 +5,7 @@ import logging
 import numpy as np
 import pyogrio
 
-from amurlink import io, smk
+from amurlink import io, smk, styles
 from amurlink.prepare import (
     grid_from_config,
     prepare_countries,
@@ -50,8 +50,8 @@ def main(snakemake):
     index = rasterize_index(countries, grid).astype(np.uint8)
     codes = {i + 1: iso for i, iso in enumerate(countries.iso_a3)}
     io.write_raster(
-        out.country, index, grid, nodata=0, descriptions="country index",
-        categorical=True, metadata=io.country_tags(codes),
+        out.country, index, grid, nodata=0, descriptions="country index", units="class",
+        categorical=True, colormap=styles.country_colours(codes), metadata=io.country_tags(codes),
     )  # fmt: skip
 
 

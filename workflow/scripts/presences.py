@@ -24,7 +24,12 @@ def main(snakemake):
     with rasterio.open(snakemake.input.covariates) as ds:
         grid = Grid.from_dataset(ds)
         valid = predict.valid_mask(covariate_reader(ds), grid.windows(window_size), grid.shape)
-    records = sightings.read_sightings(snakemake.input.sightings)
+    station_table = (
+        sightings.read_stations(snakemake.input.stations[0]) if snakemake.input.stations else None
+    )
+    records = sightings.read_any(
+        snakemake.input.sightings, snakemake.params.sightings_format, station_table
+    )
     presences, audit = sightings.clean_sightings(
         records,
         species_name=sp["name"],
@@ -45,9 +50,8 @@ def main(snakemake):
 
     columns = ["station", "x", "y", "row", "col", "trap_nights", "detections", "detected"]
     if snakemake.input.stations:
-        stations = sightings.read_stations(snakemake.input.stations[0])
         pa = sightings.station_detections(
-            stations, records, sp["name"], sp.get("synonyms", []), grid, valid
+            station_table, records, sp["name"], sp.get("synonyms", []), grid, valid
         )
         smk.log.info(
             "%d stations with effort: %d detected %s", len(pa), int(pa["detected"].sum()), sp["key"]

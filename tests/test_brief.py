@@ -1,0 +1,52 @@
+"""The brief: habitat by country, worst threats, scenario sentences, HTML and PDF pages."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from amurlink import brief
+
+
+def test_habitat_by_country_counts_cells_times_area():
+    habitat = np.ma.masked_array([[1, 1, 0], [1, 255, 1]], mask=[[0, 0, 0], [0, 1, 0]])
+    country = np.array([[1, 2, 2], [1, 1, 0]])
+    table = brief.habitat_by_country(habitat, country, {1: "RUS", 2: "CHN", 3: "PRK"}, 1e6)
+    by = table.set_index("country")["habitat_km2"]
+    assert by.to_dict() == {"RUS": 2.0, "CHN": 1.0, "PRK": 0.0, "none": 1.0}
+    assert table["share_pct"].sum() == pytest.approx(100)
+
+
+def test_worst_threats_top_n_in_rank_order():
+    threats = pd.DataFrame({
+        "rank": [2, 1, pd.NA, 3], "kind": ["road", "logging", "proposed_road", "road"],
+        "highway": ["primary", "", "secondary", "track"], "year": [np.nan, 2020, np.nan, np.nan],
+        "length_m": [1500.0, np.nan, 100.0, 200.0], "area_ha": [np.nan, 40.0, np.nan, np.nan],
+        "country": ["CHN", "RUS", "CHN", "RUS"], "link_ids": ["1", "2", "1", "3"],
+        "dPC": [1.0, 2.0, 3.0, 4.0], "cross_border": [True, False, True, False],
+        "score": [2.0, 3.0, 9.0, 1.0],
+    })  # fmt: skip
+    worst = brief.worst_threats(threats, 2)
+    assert worst["rank"].tolist() == [1, 2]
+    assert worst["what"].tolist() == ["cutblock 2020, 40 ha", "road (primary), 1.5 km"]
+
+
+def test_scenario_sentences_say_by_how_much():
+    table = brief.scenario_table([{
+        "scenario": "proposed_road", "species": "leopard", "PC_baseline": 0.05,
+        "PC_scenario": 0.031, "delta_PC_pct": -38.0, "EC_baseline": 1000.0,
+        "EC_scenario": 787.0, "delta_EC_pct": -21.3, "links_lost": [2], "links_weakened": [],
+    }])  # fmt: skip
+    (sentence,) = brief.scenario_sentences(table, {"proposed_road": "A new road."})
+    assert "lowers the leopard's probability of connectivity (PC) by 38.0 %" in sentence
+    assert "(0.0500 → 0.0310)" in sentence and "by 21.3 %" in sentence
+    assert "1 link(s) lost" in sentence and "(A new road)" in sentence
+
+
+def test_render_html_escapes_and_pdf_pages():
+    table = pd.DataFrame({"country": ["<RUS>"], "km2": [12.5]})
+    page = brief.render_html(
+        "T", "2026-01-31", "c", [("H", ["p & q"], table)], [("m", "maps/a.png")]
+    )
+    assert "&lt;RUS&gt;" in page and "p &amp; q" in page and 'src="maps/a.png"' in page
+    pages = brief.pdf_pages("T", "2026-01-31", "c", [("H", ["p"], table)] * 30)
+    assert len(pages) > 1  # long briefs flow onto more pages

@@ -1,0 +1,349 @@
+"""QGIS styles and projects: the XML we write, and a real (headless) QGIS opening the results.
+
+The QGIS check runs tests/qgis_check.py with the system Python, where Debian's
+``python3-qgis`` provides PyQGIS (the venv has no QGIS); it skips only where that
+is absent.  .ci/run installs QGIS so that CI runs it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from amurlink import io, qgis_project, styles
+
+ROOT = Path(__file__).resolve().parents[1]
+SYSTEM_PYTHON = "/usr/bin/python3"
+CLASS_RASTERS = ("landcover", "habitat", "cores", "country")
+
+
+def parse(qml: str) -> ET.Element:
+    return ET.fromstring(qml.split("\n", 1)[1])
+
+
+# ------------------------------------------------------------------ styles
+def test_pseudocolor_ramp_spans_the_statistics():
+    style = styles.pseudocolor_style(2.0, 10.0, "viridis")
+    shader = parse(style.qml()).find("pipe/rasterrenderer/rastershader/colorrampshader")
+    values = [float(item.get("value")) for item in shader.findall("item")]
+    assert style.renderer == "singlebandpseudocolor"
+    assert values[0] == 2.0 and values[-1] == 10.0
+    assert values == sorted(values)
+
+
+def test_sqrt_stretch_gives_the_low_end_more_stops():
+    style = styles.pseudocolor_style(0.0, 100.0, stretch="sqrt", n_stops=5)
+    shader = parse(style.qml()).find("pipe/rasterrenderer/rastershader/colorrampshader")
+    values = [float(item.get("value")) for item in shader.findall("item")]
+    assert values == pytest.approx([0, 6.25, 25, 56.25, 100])
+
+
+def test_class_raster_gets_a_labelled_palette():
+    info = styles.RasterInfo(
+        stem="country", description="country index", dtype="uint8", minimum=1, maximum=2,
+        nodata=0, labels={1: "CHN", 2: "RUS"}, values=[1, 2],
+        colormap=styles.country_colours({1: "CHN", 2: "RUS"}),
+    )  # fmt: skip
+    style = styles.raster_style(info)
+    entries = parse(style.qml()).findall("pipe/rasterrenderer/colorPalette/paletteEntry")
+    assert style.renderer == "paletted"
+    assert [(e.get("value"), e.get("label")) for e in entries] == [("1", "CHN"), ("2", "RUS")]
+
+
+def test_cores_without_colour_table_get_distinct_colours():
+    info = styles.RasterInfo("cores", "core_id", "int32", 1, 4, nodata=0, values=[1, 2, 3, 4])
+    entries = parse(styles.raster_style(info).qml()).findall(
+        "pipe/rasterrenderer/colorPalette/paletteEntry"
+    )
+    assert [e.get("label") for e in entries] == ["core 1", "core 2", "core 3", "core 4"]
+    assert len({e.get("color") for e in entries}) == 4
+
+
+def test_read_raster_info_of_a_written_class_raster(tmp_path, small_grid):
+    data = np.zeros(small_grid.shape, "uint8")
+    data[:10] = 1
+    path = io.write_raster(
+        tmp_path / "habitat.tif", data, small_grid, nodata=255, descriptions="habitat",
+        units="class", categorical=True, colormap=styles.habitat_colours(),
+    )  # fmt: skip
+    info = styles.read_raster_info(path)
+    assert info.values == [0, 1]
+    assert set(info.colormap) == {0, 1}
+    assert styles.raster_style(info).renderer == "paletted"
+
+
+def layers_for_styling():
+    crs = "EPSG:32652"
+    return {
+        "leopard_threats": gpd.GeoDataFrame(
+            {"kind": ["road", "logging", "road"], "score": [0.1, 0.5, 0.9]},
+            geometry=[LineString([(0, 0), (1, 1)])] * 3, crs=crs,
+        ),
+        "leopard_links": gpd.GeoDataFrame(
+            {"link_id": [1]}, geometry=[LineString([(0, 0), (2, 2)])], crs=crs
+        ),
+        "leopard_cores": gpd.GeoDataFrame({"core_id": [1]}, geometry=[box(0, 0, 1, 1)], crs=crs),
+        "countries": gpd.GeoDataFrame({"iso_a3": ["RUS"]}, geometry=[box(0, 0, 5, 5)], crs=crs),
+        "settlements": gpd.GeoDataFrame({"name": ["a"]}, geometry=[Point(1, 1)], crs=crs),
+    }  # fmt: skip
+
+
+def test_vector_styles_by_role():
+    layers = layers_for_styling()
+    found = {name: styles.vector_style(name, gdf) for name, gdf in layers.items()}
+    assert found["leopard_threats"].renderer == "categorizedSymbol"
+    cats = parse(found["leopard_threats"].qml()).findall("renderer-v2/categories/category")
+    assert [c.get("value") for c in cats] == ["logging", "road"]
+    assert found["leopard_links"].renderer == "singleSymbol"
+    symbol = parse(found["leopard_cores"].qml()).find("renderer-v2/symbols/symbol")
+    assert symbol.get("type") == "fill"
+    assert parse(found["settlements"].qml()).find("renderer-v2/symbols/symbol").get("type") == (
+        "marker"
+    )
+    grid = gpd.GeoDataFrame(
+        {"n_sightings": [1, 3, 8, 20]}, geometry=[box(i, 0, i + 1, 1) for i in range(4)]
+    )
+    assert styles.vector_style("leopard_sightings_grid_10km", grid).renderer == "graduatedSymbol"
+    no_kind = layers["leopard_threats"].drop(columns="kind")
+    assert styles.vector_style("leopard_threats", no_kind).renderer == "graduatedSymbol"
+
+
+def test_layer_styles_table_round_trip(tmp_path):
+    layers = layers_for_styling()
+    path = io.write_layers(layers, tmp_path / "out.gpkg", styles=styles.vector_styles(layers))
+    stored = styles.read_layer_styles(path)
+    assert set(stored) == set(layers)
+    assert stored["leopard_links"][1] == "LINESTRING"
+    con = sqlite3.connect(path)
+    row = con.execute(
+        "SELECT f_geometry_column, useAsDefault, update_time FROM layer_styles "
+        "WHERE f_table_name = 'leopard_cores'"
+    ).fetchone()
+    kind = con.execute(
+        "SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'"
+    ).fetchone()
+    con.close()
+    assert row == ("geom", 1, styles.STYLE_TIME)
+    assert kind == ("attributes",)
+    # equal inputs, equal bytes
+    again = io.write_layers(layers, tmp_path / "again.gpkg", styles=styles.vector_styles(layers))
+    assert again.read_bytes() == path.read_bytes()
+    with pytest.raises(ValueError, match="no geometry layer"):
+        styles.add_layer_styles(path, {"nothing": "<qgis/>"})
+
+
+def test_style_from_qml_extracts_the_renderer():
+    raster = styles.style_from_qml(styles.pseudocolor_style(0, 1).qml())
+    assert raster.renderer == "singlebandpseudocolor" and raster.body.startswith("<pipe")
+    vector = styles.style_from_qml(styles.single_symbol_style("line", (1, 2, 3, 255)).qml())
+    assert vector.renderer == "singleSymbol" and vector.body.startswith("<renderer-v2")
+
+
+# ------------------------------------------------------------------ project
+def test_raster_groups_follow_the_results_tree():
+    assert qgis_project.raster_name_and_group("results/habitat/tiger/suitability.tif") == (
+        "tiger suitability", "habitat",
+    )  # fmt: skip
+    assert qgis_project.raster_name_and_group(
+        "results/connectivity/baseline/tiger/current.tif"
+    ) == ("tiger current density", "connectivity")
+    assert qgis_project.raster_name_and_group(
+        "results/connectivity/proposed_road/tiger/current.tif"
+    ) == ("proposed_road: tiger current density", "scenarios")
+    assert qgis_project.raster_name_and_group("results/prepare/landcover.tif") == (
+        "landcover", "base",
+    )  # fmt: skip
+    assert qgis_project.vector_group("tiger_threats") == "threats"
+    assert qgis_project.vector_group("border") == "base"
+
+
+def test_project_xml_groups_layers_with_relative_paths():
+    layers = [
+        qgis_project.ProjectLayer(
+            "tiger threats", "amurlink.gpkg|layername=tiger_threats", "vector", "threats",
+            styles.single_symbol_style("line", (1, 2, 3, 255)), geometry="Line",
+        ),
+        qgis_project.ProjectLayer(
+            "tiger suitability", "../habitat/tiger/suitability.tif", "raster", "habitat",
+            styles.pseudocolor_style(0, 1),
+        ),
+    ]  # fmt: skip
+    xml = qgis_project.project_xml(
+        layers, title="t", crs_wkt="WKT", crs_authid="EPSG:32652", extent=(0, 0, 1, 1)
+    )
+    root = ET.fromstring(xml.split("\n", 1)[1])
+    groups = [g.get("name") for g in root.findall("layer-tree-group/layer-tree-group")]
+    assert groups == ["Threats", "Habitat"]
+    sources = [d.text for d in root.iter("datasource")]
+    assert sources == [
+        "./amurlink.gpkg|layername=tiger_threats",
+        "../habitat/tiger/suitability.tif",
+    ]
+    assert root.find("properties/Paths/Absolute").text == "false"
+    maplayers = root.findall("projectlayers/maplayer")
+    assert maplayers[0].find("renderer-v2") is not None
+    assert maplayers[1].find("pipe/rasterrenderer").get("type") == "singlebandpseudocolor"
+    qgz = qgis_project.qgz_bytes(xml, "p")
+    assert qgz == qgis_project.qgz_bytes(xml, "p")
+    assert qgis_project.referenced_sources(qgz) == sources
+    with pytest.raises(ValueError, match="unknown layer groups"):
+        qgis_project.project_xml(
+            [qgis_project.ProjectLayer("x", "x.tif", "raster", "misc", layers[1].style)],
+            title="t", crs_wkt="", crs_authid="", extent=(0, 0, 1, 1),
+        )  # fmt: skip
+
+
+# ------------------------------------------------------------------ a real QGIS
+@pytest.fixture(scope="module")
+def run_dir(request):
+    """A finished tiny-pipeline run: $AMURLINK_TEST_RUN if set (to check an existing run
+    again), else the session's ``pipeline_run`` (tests/conftest.py)."""
+    existing = os.environ.get("AMURLINK_TEST_RUN")
+    if existing:
+        return Path(existing)
+    return request.getfixturevalue("pipeline_run")
+
+
+def qgis_available() -> bool:
+    if not Path(SYSTEM_PYTHON).exists():
+        return False
+    res = subprocess.run(
+        [SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True, timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )  # fmt: skip
+    return res.returncode == 0
+
+
+def run_qgis_check(tmp_path: Path, *args: str) -> dict:
+    runtime = tmp_path / "xdg-runtime"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_RUNTIME_DIR": str(runtime),
+        "LANG": "C.UTF-8",
+    }
+    res = subprocess.run(
+        [SYSTEM_PYTHON, str(ROOT / "tests" / "qgis_check.py"), *args],
+        capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr[-5000:]
+    return json.loads(res.stdout[res.stdout.index("{") :])
+
+
+def project_styles(qgz: Path) -> dict[str, str]:
+    """Layer name → renderer type that the project's embedded style names."""
+    with zipfile.ZipFile(qgz) as zf:
+        xml = zf.read(zf.namelist()[0]).decode()
+    root = ET.fromstring(xml.split("\n", 1)[1])
+    found = {}
+    for maplayer in root.iter("maplayer"):
+        renderer = maplayer.find("pipe/rasterrenderer")
+        if renderer is None:
+            renderer = maplayer.find("renderer-v2")
+        found[maplayer.find("layername").text] = renderer.get("type")
+    return found
+
+
+def check_class_rasters_paletted(layer: dict):
+    """Class rasters (land cover, habitat, cores, country) are paletted; others ramps."""
+    if layer["kind"] != "raster":
+        return
+    stem = Path(layer["source"].split("|")[0]).stem
+    if stem in CLASS_RASTERS:
+        assert layer["renderer"] == "paletted", layer
+    else:
+        assert layer["renderer"] in ("singlebandpseudocolor", "paletted"), layer
+
+
+@pytest.fixture(scope="module")
+def qgis():
+    if not qgis_available():
+        pytest.skip(f"QGIS is absent: no {SYSTEM_PYTHON} with qgis.core (apt install python3-qgis)")
+
+
+@pytest.mark.slow
+@pytest.mark.qgis
+def test_qgis_opens_every_layer_valid_and_styled(qgis, run_dir, tmp_path):
+    outputs = run_dir / "results" / "outputs"
+    full, public = outputs / "amurlink.qgz", outputs / "amurlink_public.qgz"
+    rasters = sorted(
+        p for p in (run_dir / "results").rglob("*.tif") if p.with_suffix(".qml").exists()
+    )
+    args = [
+        "--project",
+        str(full),
+        "--project",
+        str(public),
+        "--gpkg",
+        str(outputs / "amurlink.gpkg"),
+    ]
+    for raster in rasters:
+        args += ["--raster", str(raster)]
+    report = run_qgis_check(tmp_path, *args)
+    styles_of = {path: project_styles(path) for path in (full, public)}
+
+    for path in (full, public):
+        project = report["projects"][str(path)]
+        assert project["read"], project["error"]
+        assert project["crs_valid"], project["crs"]
+        assert {"Habitat", "Connectivity", "Threats", "Scenarios"} <= set(project["groups"])
+        assert project["layers"], path
+        for layer in project["layers"]:
+            assert layer["valid"], f"{path.name}: {layer['name']} ({layer['source']}) is invalid"
+            assert layer["crs_valid"], f"{path.name}: {layer['name']} has no valid CRS"
+            # QGIS falls back to a grey ramp or a single symbol when it cannot read a style
+            assert layer["renderer"] == styles_of[path][layer["name"]], (path.name, layer)
+            check_class_rasters_paletted(layer)
+    n_full = len(report["projects"][str(full)]["layers"])
+    n_public = len(report["projects"][str(public)]["layers"])
+    assert n_public < n_full  # the public project leaves out the prepared base rasters
+    for layer in report["projects"][str(public)]["layers"]:
+        source = layer["source"].replace("\\", "/")
+        assert "/results/prepare/" not in source and "/results/demo/" not in source, source
+
+    # the defaults beside the data: .qml next to each raster, layer_styles in the GeoPackage
+    assert len(report["rasters"]) == len(rasters) > 10
+    for raster, layer in zip(rasters, report["rasters"], strict=True):
+        assert layer["valid"], layer
+        assert (
+            layer["renderer"]
+            == styles.style_from_qml(raster.with_suffix(".qml").read_text()).renderer
+        ), layer
+        check_class_rasters_paletted(layer)
+    stored = styles.read_layer_styles(outputs / "amurlink.gpkg")
+    for layer in report["gpkg_layers"]:
+        assert layer["valid"], layer
+        assert layer["renderer"] == styles.style_from_qml(stored[layer["name"]][0]).renderer, layer
+    assert report["gpkg_layers"], "the results GeoPackage has no layers"
+
+
+@pytest.mark.slow
+def test_projects_reference_no_sighting_files(run_dir):
+    outputs = run_dir / "results" / "outputs"
+    for name in ("amurlink.qgz", "amurlink_public.qgz"):
+        with zipfile.ZipFile(outputs / name) as zf:
+            assert [n for n in zf.namelist()] == [name.replace(".qgz", ".qgs")]
+        sources = qgis_project.referenced_sources((outputs / name).read_bytes())
+        assert sources
+        for source in sources:
+            file = source.split("|")[0]
+            # sightings reach a project only generalised, as a layer of the results GeoPackage
+            assert not file.endswith(".csv") and "presences" not in file, source
+            assert "sightings" not in file and "camera" not in file, source
+            assert not source.startswith("/"), f"{name}: absolute path {source}"
+            target = (outputs / file).resolve()
+            assert target.exists(), f"{name}: {source} does not exist"
+            if name == "amurlink_public.qgz":
+                assert "prepare" not in target.parts and "demo" not in target.parts

@@ -1,0 +1,74 @@
+"""Kill the pipeline with SIGKILL in the middle, start it again: the results are the same.
+
+The run is killed as a process group (snakemake and the jobs it started) once the
+first species' suitability map exists and while other jobs are running. The
+restart is the same command after ``snakemake --unlock`` (a killed snakemake
+cannot remove its lock); the workflow profile (profiles/default) sets
+``rerun-incomplete``, so jobs that were running when killed are run again.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import IO
+
+import pytest
+from workflow_run import (
+    compare_results,
+    hidden_leftovers,
+    pipeline_command,
+    pipeline_env,
+    run_pipeline,
+    tail,
+)
+
+KILL_TIMEOUT_S = 900
+
+
+def start_in_own_group(workdir: Path, log: IO[str], *args: str) -> subprocess.Popen:
+    """Start the pipeline as the leader of a new process group (its jobs join it)."""
+    return subprocess.Popen(
+        pipeline_command(workdir, *args), stdout=log, stderr=subprocess.STDOUT,
+        cwd=workdir, env=pipeline_env(), start_new_session=True,
+    )  # fmt: skip
+
+
+def kill_when(proc: subprocess.Popen, ready, timeout: float) -> None:
+    """SIGKILL ``proc``'s whole process group as soon as ``ready()`` is true."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert proc.poll() is None, "the run ended before the kill point"
+        assert time.monotonic() < deadline, "kill point not reached in time"
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_to_the_same_outputs(pipeline_run, tmp_path):
+    workdir = tmp_path
+    habitat = workdir / "results/habitat"
+    with open(workdir / "run.log", "a") as log:
+        proc = start_in_own_group(workdir, log, "--cores", "2")
+        kill_when(proc, lambda: any(habitat.glob("*/suitability.tif")), KILL_TIMEOUT_S)
+    assert proc.returncode == -signal.SIGKILL
+    assert not (workdir / "results/outputs/amurlink.gpkg").exists(), "killed after the end"
+    incomplete = list((workdir / ".snakemake/incomplete").rglob("*"))
+    done = sorted(p.parent.name for p in habitat.glob("*/suitability.tif"))
+    print(f"killed with {len(incomplete)} incomplete-job markers; suitability done for {done}")
+
+    unlock = run_pipeline(workdir, "--unlock")
+    assert unlock.returncode == 0, tail(workdir / "run.log")
+    resumed = run_pipeline(workdir, "--cores", "2")
+    assert resumed.returncode == 0, tail(workdir / "run.log")
+
+    report = compare_results(pipeline_run, workdir)
+    print({k: len(v) for k, v in report.items()}, "same data, other bytes:", report["same_data"])
+    print("hidden scratch files left by the killed jobs:", hidden_leftovers(workdir))
+    assert not report["missing"] and not report["extra"], report
+    assert not report["different"], report["different"]
+    assert not report["same_data"], "outputs should be equal bit for bit"

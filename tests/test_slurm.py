@@ -1,0 +1,62 @@
+"""The tiny pipeline on a one-node SLURM cluster gives the same results as a local run.
+
+tests/slurm_cluster.sh starts slurmctld, slurmd and munged on localhost (as root,
+Debian's slurm-wlm and munge; .ci/run installs them) or reuses a cluster that is
+already up, and stops what it started. Snakemake submits through
+snakemake-executor-plugin-slurm with --profile profiles/slurm.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from workflow_run import ROOT, compare_results, run_pipeline, tail
+
+CLUSTER = Path(__file__).with_name("slurm_cluster.sh")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def slurm_cluster():
+    if not all(shutil.which(b) for b in ("slurmctld", "slurmd", "sbatch", "munged")):
+        pytest.skip("SLURM (slurm-wlm, munge) is not installed")
+    pytest.importorskip("snakemake_executor_plugin_slurm")
+    if os.geteuid() != 0 and subprocess.run([str(CLUSTER), "status"], capture_output=True,
+                                              text=True).stdout.strip() != "idle":  # fmt: skip
+        pytest.skip("starting a SLURM cluster needs root")
+    res = subprocess.run([str(CLUSTER), "start"], capture_output=True, text=True, timeout=180)
+    assert res.returncode == 0, res.stdout + res.stderr
+    started = res.stdout.strip().endswith("started")
+    yield
+    if started:
+        subprocess.run([str(CLUSTER), "stop"], timeout=120)
+
+
+@pytest.fixture(scope="module")
+def slurm_run(slurm_cluster, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("slurm_run")
+    res = run_pipeline(workdir, "--profile", str(ROOT / "profiles" / "slurm"))
+    assert res.returncode == 0, tail(workdir / "run.log")
+    return workdir
+
+
+def test_jobs_ran_as_slurm_jobs(slurm_run):
+    log = (slurm_run / "run.log").read_text()
+    assert "Job " in log and "has been submitted with SLURM jobid" in log
+    # plotting and packaging stay on the submit host (localrules in rules/common.smk)
+    assert "localrule map_species:" in log and "localrule geopackage:" in log
+    assert "localrule fit_model:" not in log
+
+
+def test_slurm_outputs_equal_the_local_run(pipeline_run, slurm_run):
+    report = compare_results(pipeline_run, slurm_run)
+    print({k: len(v) for k, v in report.items()}, "same data, other bytes:", report["same_data"])
+    assert report["identical"], "nothing compared"
+    assert not report["missing"] and not report["extra"], report
+    assert not report["different"], report["different"]
+    assert not report["same_data"], "outputs should be equal bit for bit"

@@ -1,0 +1,109 @@
+"""Tiles, halos and the coarse grid's aggregation."""
+
+import numpy as np
+import pytest
+
+from amurlink.tiles import (
+    coarsen_factor,
+    coarsen_mean,
+    refine,
+    tile_by_name,
+    tile_grid,
+    tile_names,
+)
+
+
+def test_tiles_partition_the_grid():
+    shape = (25, 17)
+    count = np.zeros(shape, int)
+    for tile in tile_grid(shape, 8):
+        count[tile.slices] += 1
+    assert (count == 1).all()
+    assert tile_names(shape, 8)[:3] == ["r0c0", "r0c1", "r0c2"]
+    assert len(tile_names(shape, 8)) == 4 * 3
+
+
+def test_halo_is_clipped_and_inner_finds_the_tile():
+    shape = (25, 17)
+    tile = tile_by_name(shape, 8, "r1c2")
+    assert (tile.row0, tile.col0, tile.height, tile.width) == (8, 16, 8, 1)
+    outer = tile.expand(3, shape)
+    assert (outer.row0, outer.col0, outer.height, outer.width) == (5, 13, 14, 4)
+    values = np.arange(25 * 17).reshape(shape)
+    np.testing.assert_array_equal(values[outer.slices][tile.inner(outer)], values[tile.slices])
+    with pytest.raises(ValueError, match="no tile"):
+        tile_by_name(shape, 8, "r9c0")
+
+
+def test_coarsen_mean_and_nodata_rule():
+    values = np.array(
+        [
+            [1.0, 3.0, 10.0, np.nan],
+            [5.0, 7.0, np.nan, np.nan],
+            [2.0, np.nan, 1.0, 1.0],
+        ]
+    )
+    out = coarsen_mean(values, 2)
+    # Blocks padded with no-data: [[1,3,5,7]] -> 4; [[10,nan,nan,nan]] -> nodata (3/4 missing);
+    # [[2,nan,pad,pad]] -> nodata; [[1,1,pad,pad]] -> exactly half missing -> mean 1.
+    np.testing.assert_allclose(out, [[4.0, np.nan], [np.nan, 1.0]])
+
+
+def test_refine_repeats_and_crops():
+    out = refine(np.array([[1, 2], [3, 4]]), 2, (3, 4))
+    np.testing.assert_array_equal(out, [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4]])
+
+
+def test_coarsen_factor_rounds_to_whole_cells():
+    assert coarsen_factor(30, 1000) == 33
+    assert coarsen_factor(250, None) == 1
+    assert coarsen_factor(1000, 250) == 1
+
+
+@pytest.mark.slow
+def test_covariates_tiled_equal_untiled():
+    import geopandas as gpd
+    from shapely.geometry import LineString, Point, box
+
+    from amurlink.grid import Grid
+    from amurlink.prepare import compute_covariates, covariate_halo_m
+
+    res = 100.0
+    grid = Grid.from_bounds("EPSG:32652", (0, 0, 6000, 5000), res)
+    rng = np.random.default_rng(5)
+    landcover = rng.choice([10, 30, 40], size=grid.shape).astype(np.uint8)
+    landcover[:3, :3] = 0
+    dem = rng.normal(500, 50, grid.shape)
+    dem[10, 10] = np.nan
+    crs = grid.crs
+    roads = gpd.GeoDataFrame(
+        {"status": ["existing", "existing", "proposed"], "group": ["major", "minor", "major"]},
+        geometry=[LineString([(0, 2500), (6000, 2600)]), LineString([(800, 0), (900, 900)]),
+                  LineString([(3000, 0), (3000, 5000)])],
+        crs=crs,
+    )  # fmt: skip
+    towns = gpd.GeoDataFrame(geometry=[Point(5500, 4500)], crs=crs)
+    logging = gpd.GeoDataFrame({"year": [2010, 2020]},
+                               geometry=[box(1000, 3000, 2000, 4000), box(1500, 3500, 2500, 4200)],
+                               crs=crs)  # fmt: skip
+    kw = dict(road_groups=["major", "minor"], forest_radius_m=300, logging_radius_m=400,
+              reference_year=2025, max_distance_m=800, dem_fill=float(np.nanmean(dem)))  # fmt: skip
+    whole, names = compute_covariates(landcover, dem, roads, towns, logging, landcover != 0,
+                                      grid, **kw)  # fmt: skip
+    halo = int(np.ceil(covariate_halo_m(300, 400, 800) / res)) + 1
+    tiled = np.full_like(whole, np.nan)
+    from affine import Affine
+
+    for tile in tile_grid(grid.shape, 16):
+        outer = tile.expand(halo, grid.shape)
+        t = grid.transform
+        sub = Grid(crs, t @ Affine.translation(outer.col0, outer.row0), outer.width, outer.height)
+        lc = landcover[outer.slices]
+        part, _ = compute_covariates(lc, dem[outer.slices], roads, towns, logging, lc != 0, sub,
+                                     **kw)  # fmt: skip
+        tiled[:, tile.row0 : tile.row0 + tile.height, tile.col0 : tile.col0 + tile.width] = part[
+            :, tile.inner(outer)[0], tile.inner(outer)[1]
+        ]
+    assert names[3] == "dist_road_major"
+    assert np.nanmax(whole[3]) == 800  # the cap
+    np.testing.assert_allclose(tiled, whole, rtol=1e-5, atol=1e-4)

@@ -1,0 +1,605 @@
+"""QGIS styles for the workflow's layers: ``.qml`` beside rasters, ``layer_styles`` in GeoPackages.
+
+QGIS opens ``<name>.qml`` beside ``<name>.tif`` as the raster's default style, and
+reads a GeoPackage layer's default style from the package's ``layer_styles``
+table (the table QGIS itself writes with *Save as default*; see the QGIS user
+manual, "Vector Properties › Styles", and OGC GeoPackage 1.3 for the
+``gpkg_contents`` registration of an attribute table).  The XML follows the
+format QGIS 3.22 writes, so Debian's QGIS and every later release read it.
+
+Continuous rasters get a single-band pseudocolour ramp stretched between the
+band statistics (embedded in every COG by :mod:`amurlink.io`); class rasters a
+paletted renderer with a label per class.  Vector layers get single-symbol,
+categorized or graduated renderers chosen from their name and columns.
+
+Everything here builds strings from plain values; :func:`read_raster_info` and
+:func:`add_layer_styles` are the only functions that touch files.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import os
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+
+#: Version string written into QML and project files (Debian bookworm's QGIS).
+QGIS_VERSION = "3.22.16-Białowieża"
+DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
+
+RGBA = tuple[int, int, int, int]
+
+#: Habitat raster: 0 = not habitat, 1 = habitat.
+HABITAT_CLASSES: dict[int, tuple[str, RGBA]] = {
+    0: ("not habitat", (230, 230, 220, 255)),
+    1: ("habitat", (35, 139, 69, 255)),
+}
+
+#: Colour ramp (matplotlib name, reversed?, stretch) per raster, by file stem or band description.
+#: ``sqrt`` stretch spreads the ramp over the many low values of heavy-tailed rasters.
+CONTINUOUS_RAMPS: dict[str, tuple[str, bool, str]] = {
+    "suitability": ("viridis", False, "linear"),
+    "presence_probability": ("viridis", False, "linear"),
+    "resistance": ("YlOrRd", False, "sqrt"),
+    "corridors": ("magma", True, "sqrt"),  # low cost = corridor centre = bright
+    "current": ("inferno", False, "sqrt"),
+    "pinch_points": ("inferno", False, "sqrt"),
+    "pinchpoints": ("inferno", False, "sqrt"),
+    "barriers": ("RdPu", False, "linear"),
+    "elevation": ("terrain", False, "linear"),
+    "dem": ("terrain", False, "linear"),
+    "forest_fraction": ("Greens", False, "linear"),
+    "uncertainty": ("magma", False, "linear"),
+    "mess": ("RdYlBu", False, "linear"),  # negative = novel conditions = red
+    "clamping": ("Reds", False, "linear"),
+    "source_strength": ("Greens", False, "linear"),
+}
+DEFAULT_RAMP = ("viridis", False, "linear")
+#: Class rasters by file stem (anything with an embedded colour table is one too).
+CLASS_RASTERS = ("landcover", "habitat", "cores", "country")
+
+#: Renderer type QGIS reports for each style kind (QgsRasterRenderer::type(), QgsFeatureRenderer::type()).
+RASTER_PSEUDOCOLOR = "singlebandpseudocolor"
+RASTER_PALETTED = "paletted"
+
+
+def hex_colour(rgba: Sequence[int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgba[:3])
+
+
+def qgis_colour(rgba: Sequence[int]) -> str:
+    r, g, b, *a = rgba
+    return f"{r},{g},{b},{a[0] if a else 255}"
+
+
+def ramp_colours(name: str, n: int, reverse: bool = False) -> list[RGBA]:
+    """``n`` colours sampled evenly from a matplotlib colour map."""
+    from matplotlib import colormaps
+
+    cmap = colormaps[name]
+    ts = np.linspace(0, 1, n)
+    if reverse:
+        ts = ts[::-1]
+    return [tuple(int(round(255 * c)) for c in cmap(t)) for t in ts]  # type: ignore[misc]
+
+
+def distinct_colours(n: int, seed: int = 0) -> list[RGBA]:
+    """``n`` well-separated colours (golden-ratio hues), reproducible for a given ``seed``."""
+    out = []
+    for i in range(n):
+        hue = (seed * 0.13 + i * 0.618033988749895) % 1.0
+        light = 0.45 + 0.15 * ((i // 7) % 2)
+        r, g, b = colorsys.hls_to_rgb(hue, light, 0.65)
+        out.append((int(r * 255), int(g * 255), int(b * 255), 255))
+    return out
+
+
+def country_colours(codes: Mapping[int, str]) -> dict[int, RGBA]:
+    """Colour table for the country index raster: muted, distinct per country."""
+    colours = distinct_colours(len(codes), seed=3)
+    table = {0: (0, 0, 0, 0)}
+    for colour, index in zip(colours, sorted(codes), strict=True):
+        r, g, b, _ = colour
+        table[index] = ((r + 255) // 2, (g + 255) // 2, (b + 255) // 2, 255)
+    return table
+
+
+def habitat_colours() -> dict[int, RGBA]:
+    """Colour table for the binary habitat raster."""
+    return {value: colour for value, (_, colour) in HABITAT_CLASSES.items()}
+
+
+# ------------------------------------------------------------------ rasters
+@dataclass
+class RasterInfo:
+    """What a raster's style is built from (read by :func:`read_raster_info`)."""
+
+    stem: str
+    description: str
+    dtype: str
+    minimum: float
+    maximum: float
+    nodata: float | None = None
+    colormap: dict[int, RGBA] | None = None
+    labels: dict[int, str] = field(default_factory=dict)
+    values: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Style:
+    """A layer style: the renderer type QGIS will report and the XML for it."""
+
+    renderer: str
+    body: str  # the <pipe> (raster) or <renderer-v2> (vector) element
+    extra: str = ""  # further elements of a vector style (labels, blend mode)
+
+    def qml(self) -> str:
+        """The style as a complete ``.qml`` document."""
+        return (
+            f"{DOCTYPE}\n<qgis version={quoteattr(QGIS_VERSION)} "
+            f'styleCategories="AllStyleCategories">\n{self.body}\n{self.extra}\n'
+            "<blendMode>0</blendMode>\n</qgis>\n"
+        )
+
+
+def is_class_raster(info: RasterInfo) -> bool:
+    return bool(info.colormap) or info.stem in CLASS_RASTERS
+
+
+def _min_max_origin() -> str:
+    return (
+        "<minMaxOrigin><limits>None</limits><extent>WholeRaster</extent>"
+        "<statAccuracy>Estimated</statAccuracy><cumulativeCutLower>0.02</cumulativeCutLower>"
+        "<cumulativeCutUpper>0.98</cumulativeCutUpper><stdDevFactor>2</stdDevFactor>"
+        "</minMaxOrigin>"
+    )
+
+
+def _pipe(renderer_xml: str) -> str:
+    return (
+        "<pipe>\n"
+        '<provider><resampling enabled="false" maxOversampling="2" '
+        'zoomedInResamplingMethod="nearestNeighbour" '
+        'zoomedOutResamplingMethod="nearestNeighbour"/></provider>\n'
+        f"{renderer_xml}\n"
+        '<brightnesscontrast brightness="0" contrast="0" gamma="1"/>\n'
+        '<huesaturation saturation="0" grayscaleMode="0" colorizeOn="0" colorizeRed="255" '
+        'colorizeGreen="128" colorizeBlue="128" colorizeStrength="100"/>\n'
+        '<rasterresampler maxOversampling="2"/>\n'
+        "<resamplingStage>resamplingFilter</resamplingStage>\n"
+        "</pipe>"
+    )
+
+
+def pseudocolor_style(
+    minimum: float,
+    maximum: float,
+    ramp: str = "viridis",
+    reverse: bool = False,
+    stretch: str = "linear",
+    n_stops: int = 9,
+) -> Style:
+    """Single-band pseudocolour: ``n_stops`` colours interpolated from ``minimum`` to ``maximum``.
+
+    ``stretch="sqrt"`` places the stops at ``min + (max - min) * t**2``, giving the
+    low end of a heavy-tailed raster (current, cost) more of the ramp.
+    """
+    if not np.isfinite(minimum) or not np.isfinite(maximum):
+        minimum, maximum = 0.0, 1.0
+    if maximum <= minimum:
+        maximum = minimum + 1.0
+    ts = np.linspace(0.0, 1.0, n_stops)
+    if stretch == "sqrt":
+        ts = ts**2
+    values = minimum + (maximum - minimum) * ts
+    colours = ramp_colours(ramp, n_stops, reverse)
+    items = "\n".join(
+        f'<item alpha="{c[3]}" value="{v:.6g}" label="{v:.4g}" color="{hex_colour(c)}"/>'
+        for v, c in zip(values, colours, strict=True)
+    )
+    stops = ";".join(
+        f"{t:.4f};{qgis_colour(c)}" for t, c in zip(ts[1:-1], colours[1:-1], strict=True)
+    )
+    colour_ramp = (
+        '<colorramp type="gradient" name="[source]"><Option type="Map">'
+        f'<Option type="QString" name="color1" value="{qgis_colour(colours[0])}"/>'
+        f'<Option type="QString" name="color2" value="{qgis_colour(colours[-1])}"/>'
+        '<Option type="QString" name="discrete" value="0"/>'
+        '<Option type="QString" name="rampType" value="gradient"/>'
+        f'<Option type="QString" name="stops" value="{stops}"/>'
+        "</Option>"
+        f'<prop k="color1" v="{qgis_colour(colours[0])}"/>'
+        f'<prop k="color2" v="{qgis_colour(colours[-1])}"/>'
+        '<prop k="discrete" v="0"/><prop k="rampType" v="gradient"/>'
+        f'<prop k="stops" v="{stops}"/></colorramp>'
+    )
+    renderer = (
+        f'<rasterrenderer type="{RASTER_PSEUDOCOLOR}" band="1" opacity="1" alphaBand="-1" '
+        f'classificationMin="{minimum:.6g}" classificationMax="{maximum:.6g}" nodataColor="">\n'
+        f"<rasterTransparency/>\n{_min_max_origin()}\n<rastershader>\n"
+        '<colorrampshader colorRampType="INTERPOLATED" classificationMode="1" clip="0" '
+        f'minimumValue="{minimum:.6g}" maximumValue="{maximum:.6g}" labelPrecision="4">\n'
+        f"{colour_ramp}\n{items}\n</colorrampshader>\n</rastershader>\n</rasterrenderer>"
+    )
+    return Style(RASTER_PSEUDOCOLOR, _pipe(renderer))
+
+
+def paletted_style(classes: Mapping[int, tuple[str, RGBA]]) -> Style:
+    """Paletted renderer: one colour and label per class value."""
+    entries = "\n".join(
+        f'<paletteEntry value="{v}" color="{hex_colour(c)}" alpha="{c[3]}" label={quoteattr(lab)}/>'
+        for v, (lab, c) in sorted(classes.items())
+    )
+    renderer = (
+        f'<rasterrenderer type="{RASTER_PALETTED}" band="1" opacity="1" alphaBand="-1" '
+        f'nodataColor="">\n<rasterTransparency/>\n{_min_max_origin()}\n'
+        f"<colorPalette>\n{entries}\n</colorPalette>\n"
+        '<colorramp type="randomcolors" name="[source]"/>\n</rasterrenderer>'
+    )
+    return Style(RASTER_PALETTED, _pipe(renderer))
+
+
+def raster_classes(info: RasterInfo) -> dict[int, tuple[str, RGBA]]:
+    """Class value → (label, colour) for a class raster, from its colour table and tags."""
+    if info.stem == "habitat" and not info.colormap:
+        return dict(HABITAT_CLASSES)
+    values = list(info.values) or list(info.labels) or list(info.colormap or {})
+    if not values and np.isfinite(info.minimum) and np.isfinite(info.maximum):
+        values = list(range(int(info.minimum), int(info.maximum) + 1))
+    values = [v for v in values if info.nodata is None or v != info.nodata]
+    fallback = dict(zip(values, distinct_colours(len(values)), strict=True))
+    prefix = {"cores": "core ", "country": ""}.get(info.stem, "")
+    classes = {}
+    for v in sorted(values):
+        colour = (info.colormap or {}).get(v) or fallback[v]
+        if info.colormap and colour[3] == 0:
+            colour = fallback[v]
+        classes[v] = (info.labels.get(v, f"{prefix}{v}"), colour)
+    return classes
+
+
+def raster_style(info: RasterInfo) -> Style:
+    """The style of a raster: paletted for classes, a pseudocolour ramp for the rest."""
+    if is_class_raster(info):
+        return paletted_style(raster_classes(info))
+    key = info.stem if info.stem in CONTINUOUS_RAMPS else info.description
+    ramp, reverse, stretch = CONTINUOUS_RAMPS.get(key, DEFAULT_RAMP)
+    return pseudocolor_style(info.minimum, info.maximum, ramp, reverse, stretch)
+
+
+def read_raster_info(path: str | os.PathLike) -> RasterInfo:
+    """Read what :func:`raster_style` needs from band 1 of a raster (statistics, colour table, labels)."""
+    from pathlib import Path
+
+    import rasterio
+
+    from amurlink.io import COUNTRY_TAG_PREFIX
+
+    path = Path(path)
+    with rasterio.open(path) as src:
+        band_tags = src.tags(1)
+        tags = src.tags()
+        try:
+            colormap = {int(k): tuple(v) for k, v in src.colormap(1).items()}
+        except ValueError:
+            colormap = None
+        minimum = float(band_tags.get("STATISTICS_MINIMUM", "nan"))
+        maximum = float(band_tags.get("STATISTICS_MAXIMUM", "nan"))
+        if not (np.isfinite(minimum) and np.isfinite(maximum)):
+            data = src.read(1, masked=True)
+            minimum, maximum = (float(data.min()), float(data.max())) if data.count() else (0, 1)
+        labels: dict[int, str] = {}
+        for key, value in tags.items():
+            for prefix in ("class_", COUNTRY_TAG_PREFIX):
+                if key.startswith(prefix) and key[len(prefix) :].isdigit():
+                    labels[int(key[len(prefix) :])] = value
+        values: list[int] = []
+        stem = path.stem
+        if stem in CLASS_RASTERS or colormap:
+            data = src.read(1, masked=True)
+            values = [int(v) for v in np.unique(data.compressed())][:256]
+        if colormap:
+            # GDAL pads colour tables to 256 entries; keep the classes that are present or named.
+            keep = set(values) | set(labels)
+            colormap = {k: v for k, v in colormap.items() if k in keep}
+        return RasterInfo(
+            stem=stem,
+            description=(src.descriptions[0] or ""),
+            dtype=src.dtypes[0],
+            minimum=minimum,
+            maximum=maximum,
+            nodata=src.nodata,
+            colormap=colormap or None,
+            labels=labels,
+            values=values,
+        )
+
+
+# ------------------------------------------------------------------ vectors
+def _props(props: Mapping[str, str]) -> str:
+    return "".join(f"<prop k={quoteattr(k)} v={quoteattr(str(v))}/>" for k, v in props.items())
+
+
+def symbol_xml(
+    geometry: str,
+    rgba: RGBA,
+    name: str = "0",
+    width: float | None = None,
+    fill_alpha: int = 110,
+) -> str:
+    """A QGIS symbol (``marker``, ``line`` or ``fill``) in one colour.
+
+    Fills are translucent (``fill_alpha`` of 255) with an opaque outline of the same colour.
+    """
+    colour = qgis_colour(rgba)
+    if geometry == "line":
+        cls = "SimpleLine"
+        props = {
+            "line_color": colour,
+            "line_width": f"{width or 0.6}",
+            "line_width_unit": "MM",
+            "line_style": "solid",
+            "capstyle": "round",
+            "joinstyle": "round",
+        }
+    elif geometry == "fill":
+        cls = "SimpleFill"
+        r, g, b, _ = rgba
+        props = {
+            "color": f"{r},{g},{b},{fill_alpha}",
+            "style": "solid",
+            "outline_color": colour,
+            "outline_style": "solid",
+            "outline_width": f"{width or 0.4}",
+            "outline_width_unit": "MM",
+            "joinstyle": "round",
+        }
+    else:
+        cls = "SimpleMarker"
+        geometry = "marker"
+        props = {
+            "color": colour,
+            "name": "circle",
+            "size": f"{width or 2.4}",
+            "size_unit": "MM",
+            "outline_color": "35,35,35,255",
+            "outline_width": "0.2",
+            "outline_style": "solid",
+        }
+    return (
+        f'<symbol type="{geometry}" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
+        f'<layer class="{cls}" enabled="1" pass="0" locked="0">{_props(props)}</layer></symbol>'
+    )
+
+
+def symbol_kind(geometry_type: str) -> str:
+    """QGIS symbol type for a geometry type name (``LineString`` → ``line`` …)."""
+    g = geometry_type.lower()
+    if "line" in g:
+        return "line"
+    if "polygon" in g:
+        return "fill"
+    return "marker"
+
+
+def single_symbol_style(
+    geometry: str, rgba: RGBA, width: float | None = None, fill_alpha: int = 110
+) -> Style:
+    body = (
+        '<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0">'
+        f"<symbols>{symbol_xml(geometry, rgba, width=width, fill_alpha=fill_alpha)}</symbols>"
+        "<rotation/><sizescale/></renderer-v2>"
+    )
+    return Style("singleSymbol", body)
+
+
+def categorized_style(
+    geometry: str,
+    attribute: str,
+    categories: Mapping[str, RGBA],
+    width: float | None = None,
+) -> Style:
+    """One colour per value of ``attribute``."""
+    cats, symbols = [], []
+    for i, (value, rgba) in enumerate(categories.items()):
+        cats.append(
+            f'<category render="true" symbol="{i}" value={quoteattr(str(value))} '
+            f"label={quoteattr(str(value))}/>"
+        )
+        symbols.append(symbol_xml(geometry, rgba, str(i), width))
+    body = (
+        f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(attribute)} symbollevels="0" '
+        'enableorderby="0" forceraster="0">'
+        f"<categories>{''.join(cats)}</categories><symbols>{''.join(symbols)}</symbols>"
+        f"<source-symbol>{symbol_xml(geometry, (128, 128, 128, 255), width=width)}</source-symbol>"
+        "<rotation/><sizescale/></renderer-v2>"
+    )
+    return Style("categorizedSymbol", body)
+
+
+def graduated_style(
+    geometry: str,
+    attribute: str,
+    breaks: Sequence[float],
+    ramp: str = "YlOrRd",
+    width: float | None = None,
+) -> Style:
+    """Colours graduated over ``attribute`` between consecutive ``breaks``."""
+    breaks = list(breaks)
+    n = max(len(breaks) - 1, 1)
+    colours = ramp_colours(ramp, n + 2)[2:] if n > 1 else ramp_colours(ramp, 3)[-1:]
+    ranges, symbols = [], []
+    for i in range(n):
+        lo, hi = breaks[i], breaks[min(i + 1, len(breaks) - 1)]
+        ranges.append(
+            f'<range render="true" symbol="{i}" lower="{lo:.6g}" upper="{hi:.6g}" '
+            f'label="{lo:.3g} – {hi:.3g}"/>'
+        )
+        w = None if width is None else width * (1 + i / n)
+        symbols.append(symbol_xml(geometry, colours[i], str(i), w))
+    body = (
+        f'<renderer-v2 type="graduatedSymbol" attr={quoteattr(attribute)} '
+        'graduatedMethod="GraduatedColor" symbollevels="0" enableorderby="0" forceraster="0">'
+        f"<ranges>{''.join(ranges)}</ranges><symbols>{''.join(symbols)}</symbols>"
+        '<mode name="quantile"/><rotation/><sizescale/></renderer-v2>'
+    )
+    return Style("graduatedSymbol", body)
+
+
+def quantile_breaks(values: Sequence[float], n: int = 5) -> list[float]:
+    """Up to ``n`` quantile classes (``n + 1`` distinct breaks) over the finite ``values``."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return [0.0, 1.0]
+    b = np.unique(np.quantile(v, np.linspace(0, 1, n + 1)))
+    return [float(x) for x in b] if b.size > 1 else [float(b[0]), float(b[0]) + 1.0]
+
+
+#: Colours of the vector layers by their role (the suffix of ``<species>_<role>``).
+LAYER_COLOURS: dict[str, RGBA] = {
+    "cores": (35, 139, 69, 255),
+    "corridors": (253, 174, 97, 255),
+    "links": (44, 123, 182, 255),
+    "threats": (215, 25, 28, 255),
+    "countries": (90, 90, 90, 255),
+    "border": (40, 40, 40, 255),
+}
+THREAT_KIND_COLOURS: list[RGBA] = [
+    (215, 25, 28, 255),
+    (146, 82, 28, 255),
+    (117, 107, 177, 255),
+    (230, 97, 1, 255),
+    (77, 77, 77, 255),
+]
+
+
+def vector_style(name: str, gdf) -> Style:
+    """The style of a results layer, chosen from its name (``<species>_<role>``) and columns.
+
+    Links: single-symbol lines; threats: categorized by ``kind`` (or graduated by
+    ``score`` when there is no kind); cores and corridors: translucent polygons
+    with an outline; countries: outline only; border: a dark line.
+    """
+    role = name.rsplit("_", 1)[-1] if name not in LAYER_COLOURS else name
+    geom_types = [t for t in gdf.geom_type.dropna().unique()] if len(gdf) else []
+    kinds = {symbol_kind(t) for t in geom_types}
+    geometry = (
+        kinds.pop() if len(kinds) == 1 else ("line" if role in ("links", "border") else "fill")
+    )
+    colour = LAYER_COLOURS.get(role, (100, 100, 100, 255))
+    if role == "threats" and "kind" in gdf.columns and len(gdf):
+        kinds_present = sorted(str(k) for k in gdf["kind"].dropna().unique())
+        colours = dict(zip(kinds_present, THREAT_KIND_COLOURS * 4, strict=False))
+        return categorized_style(geometry, "kind", colours, width=0.9)
+    if role == "threats" and "score" in gdf.columns and len(gdf):
+        return graduated_style(geometry, "score", quantile_breaks(gdf["score"]), width=0.8)
+    if "n_sightings" in gdf.columns and len(gdf):
+        # generalised sightings (counts per grid cell): darker cells hold more sightings
+        return graduated_style(
+            "fill", "n_sightings", quantile_breaks(gdf["n_sightings"], 4), "Purples"
+        )
+    if role == "countries":
+        return single_symbol_style(geometry, colour, width=0.3, fill_alpha=0)
+    if role == "border":
+        return single_symbol_style(geometry, colour, width=0.8)
+    if role == "links":
+        return single_symbol_style(geometry, colour, width=0.7)
+    return single_symbol_style(geometry, colour)
+
+
+LAYER_STYLES_DDL = """
+CREATE TABLE IF NOT EXISTS layer_styles (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    f_table_catalog TEXT(256),
+    f_table_schema TEXT(256),
+    f_table_name TEXT(256),
+    f_geometry_column TEXT(256),
+    styleName TEXT(30),
+    styleQML TEXT,
+    styleSLD TEXT,
+    useAsDefault BOOLEAN,
+    description TEXT,
+    owner TEXT(30),
+    ui TEXT(30),
+    update_time DATETIME DEFAULT CURRENT_TIMESTAMP
+)
+"""
+#: Fixed timestamp, so that equal inputs give byte-equal GeoPackages (see io.fixed_gpkg_date).
+STYLE_TIME = "2000-01-01T00:00:00.000Z"
+
+
+def add_layer_styles(gpkg_path: str | os.PathLike, styles: Mapping[str, str]) -> None:
+    """Store ``{layer: qml}`` as each layer's default style in the GeoPackage's ``layer_styles``.
+
+    The table is registered in ``gpkg_contents`` as an attribute table (as QGIS and
+    GDAL do), and an existing default style of a layer is replaced.
+    """
+    con = sqlite3.connect(os.fspath(gpkg_path))
+    try:
+        with con:
+            con.execute(LAYER_STYLES_DDL)
+            con.execute(
+                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+                "description, last_change) VALUES ('layer_styles', 'attributes', "
+                "'layer_styles', '', ?)",
+                (STYLE_TIME,),
+            )
+            for layer, qml in styles.items():
+                row = con.execute(
+                    "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?",
+                    (layer,),
+                ).fetchone()
+                if row is None:
+                    raise ValueError(f"{gpkg_path}: no geometry layer {layer!r} to style")
+                con.execute("DELETE FROM layer_styles WHERE f_table_name = ?", (layer,))
+                con.execute(
+                    "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                    "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, "
+                    "description, owner, ui, update_time) "
+                    "VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', '', ?)",
+                    (layer, row[0], layer, qml, f"amurlink default style of {layer}", STYLE_TIME),
+                )
+    finally:
+        con.close()
+
+
+def vector_styles(layers: Mapping[str, object]) -> dict[str, str]:
+    """``{layer: qml}`` for the layers of a results GeoPackage (see :func:`vector_style`)."""
+    return {name: vector_style(name, gdf).qml() for name, gdf in layers.items()}
+
+
+def style_from_qml(qml: str) -> Style:
+    """The renderer element of a ``.qml`` document (raster ``<pipe>`` or vector ``<renderer-v2>``)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(qml.split("\n", 1)[1] if qml.startswith("<!DOCTYPE") else qml)
+    pipe = root.find("pipe")
+    if pipe is not None:
+        renderer = pipe.find("rasterrenderer")
+        kind = renderer.get("type", "") if renderer is not None else ""
+        return Style(kind, ET.tostring(pipe, encoding="unicode"))
+    renderer = root.find("renderer-v2")
+    if renderer is None:
+        raise ValueError("style has neither a raster <pipe> nor a vector <renderer-v2>")
+    return Style(renderer.get("type", ""), ET.tostring(renderer, encoding="unicode"))
+
+
+def read_layer_styles(gpkg_path: str | os.PathLike) -> dict[str, tuple[str, str]]:
+    """``{layer: (default style QML, geometry type name)}`` of a GeoPackage's styled layers."""
+    con = sqlite3.connect(f"file:{os.fspath(gpkg_path)}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "SELECT s.f_table_name, s.styleQML, g.geometry_type_name FROM layer_styles s "
+            "JOIN gpkg_geometry_columns g ON g.table_name = s.f_table_name "
+            "WHERE s.useAsDefault ORDER BY s.id"
+        ).fetchall()
+    except sqlite3.OperationalError:  # no layer_styles table
+        rows = []
+    finally:
+        con.close()
+    return {name: (qml, geom) for name, qml, geom in rows}

@@ -1,0 +1,380 @@
+"""Model tuning on spatial cross-validation and the CV-weighted ensemble.
+
+ENMeval-style tuning (Kass et al. 2021, Methods Ecol Evol 12:1602; Muscarella
+et al. 2014, Methods Ecol Evol 5:1198): every candidate setting of a model
+(MaxEnt feature classes × regularisation multiplier β, boosted-tree depth, …)
+is cross-validated on spatial blocks (Roberts et al. 2017, Ecography 40:913;
+blockCV, Valavi et al. 2019, Methods Ecol Evol 10:225) and the setting with the
+lowest mean omission rate at the 10th-percentile training-presence threshold
+(or.10p) is chosen, ties broken by the highest mean test AUC (ENMeval's
+sequential criterion).
+
+The chosen member models are then combined as biomod2's
+``BIOMOD_EnsembleModeling`` does with ``em.by = "all"`` and ``prob.mean.weight``:
+a weighted mean, each weight the member's spatial-CV AUC minus 0.5 (skill above
+random).  The ensemble's own CV scores come from the members' out-of-fold
+predictions on the same folds, combined with the same weights.
+
+All fits are independent jobs (candidate × fold) run with joblib; every model
+is seeded, so the result does not depend on the number of jobs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, clone
+
+from amurlink import evaluate, models
+from amurlink.models import suitability
+
+MEMBERS = ("maxent", "glm", "rf", "brt")
+METRICS = ("auc", "boyce", "omission_10p")
+
+
+def candidate_settings(kind: str, grid: dict) -> list[dict]:
+    """Settings to try for model ``kind`` from the tuning ``grid`` (config ``habitat.tuning``).
+
+    MaxEnt: ``features`` × ``beta``; BRT: ``brt_max_depth``; GLM: ``glm_C``;
+    RF: its defaults (Valavi et al. 2021 found down-sampled RF insensitive to tuning).
+    """
+    if kind == "maxent":
+        return [
+            {"features": f, "beta": float(b)}
+            for f, b in itertools.product(grid.get("features", ["lqh"]), grid.get("beta", [1.0]))
+        ]
+    if kind == "brt":
+        return [{"max_depth": d} for d in grid.get("brt_max_depth", [None])]
+    if kind == "glm":
+        return [{"C": float(c)} for c in grid.get("glm_C", [1.0])]
+    if kind == "rf":
+        return [{}]
+    raise ValueError(f"unknown model kind {kind!r}; use one of {MEMBERS}")
+
+
+def _fold_job(model, X, y, sw, train, test):
+    """Fit on ``train``, return the test scores and the training presences' scores."""
+    fitted = clone(model).fit(X[train], y[train], sample_weight=None if sw is None else sw[train])
+    return suitability(fitted, X[test]), evaluate.training_presence_scores(
+        fitted, X[train & (y == 1)]
+    )
+
+
+def _fold_ok(y, test, min_presences: int) -> str:
+    n_test, n_train = int(y[test].sum()), int(y[~test].sum())
+    if n_test < min_presences or n_train < min_presences:
+        return f"skipped: {n_test} test and {n_train} training presences (need {min_presences})"
+    if (y[test] == 0).sum() == 0 or (y[~test] == 0).sum() == 0:
+        return "skipped: no background in the test or training fold"
+    return ""
+
+
+def fold_scores(
+    jobs: Sequence[tuple[str, BaseEstimator]],
+    X,
+    y,
+    folds_by_scheme: dict[str, np.ndarray],
+    sample_weight=None,
+    min_presences: int = 2,
+    n_jobs: int = 1,
+) -> dict[tuple[str, str, int], tuple[np.ndarray, np.ndarray] | str]:
+    """Out-of-fold scores of each ``(key, model)`` under each fold scheme.
+
+    Returns ``{(key, scheme, fold): (test scores, training-presence scores)}``, or
+    the skip note (a string) for a fold without enough presences or background:
+    spatial blocks can leave a fold with no presences, and that is reported, not fatal.
+    """
+    X = np.asarray(X, float)
+    y = np.asarray(y).astype(int)
+    sw = None if sample_weight is None else np.asarray(sample_weight, float)
+    out: dict = {}
+    todo = []
+    for scheme, folds in folds_by_scheme.items():
+        for fold in np.unique(folds):
+            test = np.asarray(folds) == fold
+            note = _fold_ok(y, test, min_presences)
+            for key, model in jobs:
+                if note:
+                    out[(key, scheme, int(fold))] = note
+                else:
+                    todo.append(((key, scheme, int(fold)), model, ~test, test))
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(_fold_job)(model, X, y, sw, train, test) for _, model, train, test in todo
+    )
+    for (k, _, _, _), res in zip(todo, results, strict=True):
+        out[k] = res
+    return out
+
+
+def fold_table(
+    scores: dict, key: str, y, folds_by_scheme: dict[str, np.ndarray], weights=None
+) -> pd.DataFrame:
+    """Per-fold metrics of ``key`` (one row per scheme and fold).
+
+    ``key`` may be a sequence of keys with ``weights``: their fold scores are then
+    combined as a weighted mean (the ensemble's out-of-fold prediction).
+    """
+    y = np.asarray(y).astype(int)
+    keys = [key] if isinstance(key, str) else list(key)
+    w = np.ones(len(keys)) / len(keys) if weights is None else np.asarray(weights, float)
+    rows = []
+    for scheme, folds in folds_by_scheme.items():
+        folds = np.asarray(folds)
+        for fold in np.unique(folds):
+            test = folds == fold
+            row = {
+                "scheme": scheme,
+                "fold": int(fold),
+                "n_train_presences": int(y[~test].sum()),
+                "n_test_presences": int(y[test].sum()),
+                "n_test_background": int((y[test] == 0).sum()),
+                "auc": math.nan,
+                "boyce": math.nan,
+                "omission_10p": math.nan,
+                "threshold": math.nan,
+                "note": "",
+            }
+            parts = [scores[(k, scheme, int(fold))] for k in keys]
+            if isinstance(parts[0], str):
+                row["note"] = parts[0]
+            else:
+                s_test = sum(wi * p[0] for wi, p in zip(w, parts, strict=True))
+                s_train_p = sum(wi * p[1] for wi, p in zip(w, parts, strict=True))
+                yt = y[test]
+                thr = evaluate.presence_threshold(s_train_p)
+                row.update(
+                    auc=evaluate.auc(s_test[yt == 1], s_test[yt == 0]),
+                    boyce=evaluate.boyce_index(s_test[yt == 1], s_test[yt == 0]),
+                    omission_10p=evaluate.omission_rate(s_test[yt == 1], thr),
+                    threshold=thr,
+                )
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def select_setting(summary: pd.DataFrame) -> int:
+    """Row of ``summary`` with the lowest ``omission_10p_mean``, then the highest ``auc_mean``.
+
+    ENMeval's sequential criterion (Kass et al. 2021).  Candidates whose spatial
+    CV did not run (NaN) come last; omission is compared to 1e-9.
+    """
+    om = summary["omission_10p_mean"].to_numpy(float)
+    au = summary["auc_mean"].to_numpy(float)
+    om = np.where(np.isfinite(om), np.round(om, 9), np.inf)
+    au = np.where(np.isfinite(au), au, -np.inf)
+    order = np.lexsort((-au, om))  # last key is primary
+    return int(order[0])
+
+
+def _member(kind: str, setting: dict, categorical, feature_names, seed: int) -> BaseEstimator:
+    cat_idx = models._resolve_columns(categorical, len(feature_names), list(feature_names))
+    if kind == "maxent":
+        return models.MaxentModel(
+            features=setting["features"],
+            beta=setting["beta"],
+            categorical=cat_idx,
+            feature_names=list(feature_names),
+        )
+    if kind == "glm":
+        return models.GLMModel(C=setting.get("C", 1.0), categorical=cat_idx)
+    if kind == "rf":
+        return models.DownsampledRFModel(random_state=seed)
+    if kind == "brt":
+        return models.BoostingModel(
+            max_depth=setting.get("max_depth"), categorical=cat_idx, random_state=seed
+        )
+    raise ValueError(f"unknown model kind {kind!r}; use one of {MEMBERS}")
+
+
+def _label(kind: str, setting: dict) -> str:
+    if not setting:
+        return kind
+    return kind + "(" + ", ".join(f"{k}={v}" for k, v in setting.items()) + ")"
+
+
+def fit_tuned_ensemble(
+    X,
+    y,
+    x_coord,
+    y_coord,
+    *,
+    members: Sequence[str] = MEMBERS,
+    grid: dict | None = None,
+    block_size_m: float,
+    n_folds: int,
+    seed: int,
+    categorical: Sequence[str | int] = (),
+    feature_names: Sequence[str],
+    sample_weight=None,
+    n_jobs: int = 1,
+    log: Callable[[str], None] | None = None,
+) -> tuple[models.EnsembleModel, dict, pd.DataFrame, pd.DataFrame]:
+    """Tune each member on spatial CV, weight the members by spatial-CV skill, fit on all data.
+
+    Steps: (1) every candidate setting of every member is cross-validated on
+    spatial blocks; (2) per member the setting with the lowest or.10p, then the
+    highest AUC, is kept (:func:`select_setting`); (3) the kept settings are also
+    cross-validated on random folds, for the side-by-side report; (4) weights are
+    spatial-CV AUC − 0.5, floored at 0; (5) the members are refitted on all data.
+
+    Returns
+    -------
+    ensemble : fitted :class:`amurlink.models.EnsembleModel`
+    summary : dict
+        ``members`` (chosen setting, weight, spatial/random CV means per member),
+        ``ensemble`` (its spatial/random CV means), ``threshold`` and ``training``.
+    folds : DataFrame
+        Per model (each member and ``ensemble``), scheme and fold: AUC, Boyce, or.10p.
+    tuning : DataFrame
+        Every candidate: member, setting, spatial-CV means and sds, ``selected``.
+    """
+    grid = grid or {}
+    X = np.asarray(X, float)
+    y = np.asarray(y).astype(int)
+    spatial = {
+        "spatial_block": evaluate.spatial_block_folds(x_coord, y_coord, block_size_m, n_folds, seed)
+    }
+    rand = {"random": evaluate.random_folds(len(y), n_folds, seed)}
+    say = log or (lambda msg: None)
+
+    # (1) tune: all candidates on spatial folds
+    candidates = []
+    for kind in members:
+        for setting in candidate_settings(kind, grid):
+            est = _member(kind, setting, categorical, feature_names, seed)
+            candidates.append((kind, setting, _label(kind, setting), est))
+    scores = fold_scores(
+        [(lab, est) for _, _, lab, est in candidates], X, y, spatial, sample_weight, n_jobs=n_jobs
+    )
+    tuning_rows = []
+    for kind, setting, lab, _ in candidates:
+        s = evaluate.summarise_cv(fold_table(scores, lab, y, spatial))["spatial_block"]
+        tuning_rows.append({"member": kind, "setting": lab, **setting, **s})
+    tuning = pd.DataFrame(tuning_rows)
+    tuning["selected"] = False
+    chosen: dict[str, tuple[dict, str, BaseEstimator]] = {}
+    for kind in members:
+        sub = tuning[tuning["member"] == kind]
+        best = sub.index[select_setting(sub.reset_index(drop=True))]
+        tuning.loc[best, "selected"] = True
+        kind_cands = [c for c in candidates if c[0] == kind]
+        _, setting, lab, est = kind_cands[list(sub.index).index(best)]
+        chosen[kind] = (setting, lab, est)
+        say(f"tuning {kind}: chose {lab} of {len(sub)} candidates")
+
+    # (3) random CV of the chosen settings
+    scores.update(
+        fold_scores(
+            [(lab, est) for _, lab, est in chosen.values()],
+            X,
+            y,
+            rand,
+            sample_weight,
+            n_jobs=n_jobs,
+        )
+    )
+    both = {**spatial, **rand}
+    tables, member_summary = [], {}
+    for kind, (setting, lab, _) in chosen.items():
+        t = fold_table(scores, lab, y, both)
+        t.insert(0, "model", kind)
+        tables.append(t)
+        member_summary[kind] = {"setting": setting, "label": lab, "cv": evaluate.summarise_cv(t)}
+
+    # (4) weights from spatial-CV skill
+    auc_sp = np.array([member_summary[k]["cv"]["spatial_block"]["auc_mean"] for k in chosen])
+    weights = np.clip(np.nan_to_num(auc_sp - 0.5, nan=0.0), 0.0, None)
+    if weights.sum() <= 0:
+        weights = np.ones(len(chosen))
+    weights = weights / weights.sum()
+    for k, w in zip(chosen, weights, strict=True):
+        member_summary[k]["weight"] = float(w)
+    t = fold_table(scores, [lab for _, lab, _ in chosen.values()], y, both, weights=weights)
+    t.insert(0, "model", "ensemble")
+    tables.append(t)
+    folds = pd.concat(tables, ignore_index=True)
+    ens_cv = evaluate.summarise_cv(t)
+
+    # (5) refit members on all data
+    fitted_members = Parallel(n_jobs=n_jobs)(
+        delayed(_fit)(est, X, y, sample_weight) for _, _, est in chosen.values()
+    )
+    cat_idx = models._resolve_columns(categorical, X.shape[1], list(feature_names))
+    ensemble = models.EnsembleModel(
+        members=list(zip(chosen, fitted_members, strict=True)),
+        weights=weights,
+        categorical=cat_idx,
+        prefit=True,
+    ).fit(X, y)
+    train = evaluate.training_metrics(ensemble, X[y == 1], X[y == 0])
+    # Binary-habitat cut-off from out-of-fold (random CV) presence scores: a
+    # random forest scores its own training presences near 1, which would push a
+    # training-data threshold far above what unseen presences reach.
+    oof = out_of_fold_presence_scores(
+        scores, [lab for _, lab, _ in chosen.values()], weights, y, rand["random"], "random"
+    )
+    threshold = evaluate.presence_threshold(oof)
+    summary = {
+        "threshold": threshold if np.isfinite(threshold) else train["threshold"],
+        "training": train,
+        "members": member_summary,
+        "ensemble": {"cv": ens_cv},
+        "threshold_training": train["threshold"],
+        "threshold_rule": "10th percentile of out-of-fold (random CV) presence suitability",
+        "weighting": "spatial-block CV AUC − 0.5, floored at 0, normalised",
+        "selection": "lowest spatial-CV or.10p, then highest spatial-CV AUC (ENMeval)",
+    }
+    return ensemble, summary, folds, tuning
+
+
+def out_of_fold_presence_scores(scores, keys, weights, y, folds, scheme: str) -> np.ndarray:
+    """Each presence's score from the model(s) fitted without its fold (weighted over ``keys``).
+
+    Presences in skipped folds are left out.
+    """
+    y = np.asarray(y).astype(int)
+    folds = np.asarray(folds)
+    out = []
+    for fold in np.unique(folds):
+        parts = [scores[(k, scheme, int(fold))] for k in keys]
+        if isinstance(parts[0], str):
+            continue
+        s_test = sum(wi * p[0] for wi, p in zip(weights, parts, strict=True))
+        out.append(s_test[y[folds == fold] == 1])
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def _fit(est, X, y, sample_weight):
+    return clone(est).fit(X, y, sample_weight=sample_weight)
+
+
+def metrics_table(summary: dict, station_tss: dict | None = None) -> pd.DataFrame:
+    """One row per member and the ensemble: spatial and random CV means side by side.
+
+    Columns: model, setting, weight, {spatial,random}_{auc,boyce,or10p} (means and sds),
+    and TSS / AUC at camera-trap stations when ``station_tss`` gives them per model.
+    """
+    rows = []
+    entries = [(k, v) for k, v in summary["members"].items()] + [("ensemble", summary["ensemble"])]
+    for name, entry in entries:
+        row = {
+            "model": name,
+            "setting": entry.get("label", "weighted mean"),
+            "weight": entry.get("weight", 1.0),
+        }
+        for scheme, short in (("spatial_block", "spatial"), ("random", "random")):
+            cv = entry["cv"].get(scheme, {})
+            for metric, col in (("auc", "auc"), ("boyce", "boyce"), ("omission_10p", "or10p")):
+                row[f"{short}_{col}"] = cv.get(f"{metric}_mean", math.nan)
+                row[f"{short}_{col}_sd"] = cv.get(f"{metric}_sd", math.nan)
+            row[f"{short}_folds_run"] = cv.get("folds_run", 0)
+        st = (station_tss or {}).get(name) or {}
+        row["stations_tss"] = st.get("tss", math.nan)
+        row["stations_auc"] = st.get("auc_stations", math.nan)
+        rows.append(row)
+    return pd.DataFrame(rows)

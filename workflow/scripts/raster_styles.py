@@ -1,0 +1,17 @@
+"""A QGIS style (.qml) beside every raster of the results: QGIS opens it as the default style."""
+
+import logging
+
+from amurlink import io, smk, styles
+
+log = logging.getLogger(__name__)
+
+
+def main(snakemake):
+    for raster, qml in zip(snakemake.input.rasters, snakemake.output.qml, strict=True):
+        style = styles.raster_style(styles.read_raster_info(raster))
+        io.write_text(style.qml(), qml)
+        log.info("%s: %s", qml, style.renderer)
+
+
+smk.run(main, snakemake)  # noqa: F821
