@@ -752,5 +752,6 @@ def cross_border_report(
             }
         )
     table = pd.DataFrame(rows, columns=CROSS_BORDER_COLUMNS)
+    table["top_threat_id"] = pd.to_numeric(table["top_threat_id"]).astype("Int64")
     table = table.sort_values(["dPC", "link_id"], ascending=[False, True], na_position="last")
     return table.reset_index(drop=True), on_cross.reset_index(drop=True)

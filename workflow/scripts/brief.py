@@ -48,8 +48,9 @@ def main(snakemake):
     habitat_table.columns = ["country", *[f"{s} habitat (km²)" for s in habitat_table.columns[1:]]]
     network = pd.DataFrame(network_rows)
     cross = pd.concat(cross_tables, ignore_index=True)
+    cross["top_threat_id"] = pd.to_numeric(cross["top_threat_id"]).astype("Int64")
     cross = cross.reindex(columns=["species", "link_id", "from_core", "to_core", "dPC",
-                                   "n_threats", "threats_by_country", "top_threat_id"])  # fmt: skip
+                                   "n_threats", "threats_by_country", "top_threat_id", "n_proposed_road"])  # fmt: skip
     scenarios = brief.scenario_table([read_json(p) for p in inp.comparisons])
     sentences = brief.scenario_sentences(scenarios, params.scenario_descriptions)
 
