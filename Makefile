@@ -25,11 +25,11 @@ run: $(VENV)/.installed
 
 ## test: install with test extras and run the whole test suite
 test: $(VENV)/.installed-test
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## test-quick: the suite without the slow (workflow, large-grid) tests
 test-quick: $(VENV)/.installed-test
-	$(BIN)/pytest -n 2 -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not slow" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

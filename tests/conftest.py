@@ -23,3 +23,27 @@ def pipeline_run(tmp_path_factory):
     res = run_pipeline(workdir, "--cores", "2")
     assert res.returncode == 0, tail(workdir / "run.log")
     return workdir
+
+
+def pytest_collection_modifyitems(config, items):
+    """Keep every test that uses the shared pipeline run on one xdist worker.
+
+    With ``pytest -n 2 --dist loadgroup`` the session-scoped ``pipeline_run``
+    then runs once, not once per worker.
+    """
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        uses_run = "pipeline_run" in item.fixturenames or module in PIPELINE_MODULES
+        if uses_run and item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.xdist_group("pipeline"))
+
+
+PIPELINE_MODULES = {
+    "test_workflow",
+    "test_public_outputs",
+    "test_cog",
+    "test_qgis",
+    "test_pinchpoints",
+    "test_slurm",
+    "test_resume",
+}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -46,16 +45,9 @@ def snakemake(workdir: Path, *args: str, configfiles=(), timeout: int = 1800):
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("public")
-    (workdir / "config").mkdir()
-    shutil.copy(ROOT / "config" / "config.yaml", workdir / "config" / "config.yaml")
-    cfg = yaml.safe_load((ROOT / "config" / "test.yaml").read_text())
-    cfg["outputs"] = {"date": "2026-01-31"}
-    (workdir / "test.yaml").write_text(yaml.safe_dump(cfg))
-    res = snakemake(workdir, "--cores", "2", configfiles=[workdir / "test.yaml"])
-    assert res.returncode == 0, res.stderr[-5000:]
-    return workdir
+def run(pipeline_run):
+    """The session's tiny-pipeline run (tests/conftest.py)."""
+    return pipeline_run
 
 
 # ------------------------------------------------------------- raw coordinates
@@ -237,7 +229,7 @@ def test_maps_are_a4_png_300_dpi_and_pdf(run):
             assert im.info["dpi"] == pytest.approx((300, 300), abs=0.1)
             assert sorted(im.size) == sorted((round(8.27 * 300), round(11.69 * 300)))
         assert (maps / f"{name}.pdf").read_bytes().startswith(b"%PDF")
-    assert "2026-01-31" in pdf_text(maps / "leopard.pdf")
+    assert "2026-01-01" in pdf_text(maps / "leopard.pdf")  # SOURCE_DATE_EPOCH of the test runs
     assert (run / "results/outputs/brief.pdf").read_bytes().startswith(b"%PDF")
 
 

@@ -6,7 +6,6 @@ test_slurm.py, test_resume.py).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -24,20 +23,6 @@ SKIPPED_DIRS = {"logs", "benchmarks"}
 # Maps print their date (amurlink.maps.map_date): a fixed SOURCE_DATE_EPOCH keeps runs
 # on either side of midnight equal byte for byte (2026-01-01).
 SOURCE_DATE_EPOCH = "1767225600"
-
-
-# Wall-clock timings that fit_model writes into metrics.json (they belong in
-# results/benchmarks/); compared apart until they move there.
-TIMING_KEYS = {"fit_seconds"}
-
-
-def same_json_but_timings(a: Path, b: Path) -> bool:
-    ja, jb = json.loads(a.read_text()), json.loads(b.read_text())
-    if not (isinstance(ja, dict) and isinstance(jb, dict)):
-        return False
-    return {k: v for k, v in ja.items() if k not in TIMING_KEYS} == {
-        k: v for k, v in jb.items() if k not in TIMING_KEYS
-    }
 
 
 def pipeline_env() -> dict[str, str]:
@@ -122,13 +107,12 @@ def compare_results(reference: Path, other: Path) -> dict[str, list[str]]:
 
     Returns lists of relative paths: ``identical`` (same bytes), ``same_data``
     (bytes differ but the raster arrays and metadata, or every vector layer's
-    table and geometries, are equal), ``timings_differ`` (JSON equal but for
-    ``TIMING_KEYS``), ``different``, ``missing`` (in the
+    table and geometries, are equal), ``different``, ``missing`` (in the
     reference only) and ``extra`` (in ``other`` only).
     """
     ref_files, other_files = data_products(reference), data_products(other)
     report: dict[str, list[str]] = {
-        "identical": [], "same_data": [], "timings_differ": [], "different": [],
+        "identical": [], "same_data": [], "different": [],
         "missing": [str(p) for p in sorted(set(ref_files) - set(other_files))],
         "extra": [str(p) for p in sorted(set(other_files) - set(ref_files))],
     }  # fmt: skip
@@ -140,8 +124,6 @@ def compare_results(reference: Path, other: Path) -> dict[str, list[str]]:
             report["same_data"].append(str(rel))
         elif rel.suffix == ".gpkg" and same_vector(a, b):
             report["same_data"].append(str(rel))
-        elif rel.suffix == ".json" and same_json_but_timings(a, b):
-            report["timings_differ"].append(str(rel))
         else:
             report["different"].append(str(rel))
     return report
