@@ -40,6 +40,18 @@ if config["demo"]["enabled"]:
             mem_mb=6000,
             runtime=30,
         params:
-            config=config,
+            # Only what the demo reads, so that changing a later stage's settings
+            # does not regenerate the inputs (and rerun everything downstream).
+            config={
+                key: config[key]
+                for key in (
+                    "seed",
+                    "demo",
+                    "study_area",
+                    "inputs",
+                    "species",
+                    "covariates",
+                )
+            },
         script:
             "../workflow/scripts/demo.py"
