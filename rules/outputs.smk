@@ -71,6 +71,7 @@ rule map_species:
         top_n=config["threats"]["top_n"],
         credits=map_credits(),
         date=config["outputs"]["date"],
+        model=config["habitat"]["model"],
     script:
         "../workflow/scripts/map_species.py"
 

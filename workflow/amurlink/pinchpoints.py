@@ -214,6 +214,9 @@ def pinchpoints(
     table = pd.DataFrame(
         rows, columns=["from_core", "to_core", "lcd", "corridor_cells", "effective_resistance"]
     )
+    # Cores are shorted focal regions: their cells carry the node's total current,
+    # which is no pinch point; Pinchpoint Mapper maps current in the corridors only.
+    current[cores > 0] = np.nan
     return PinchpointResult(current, table)
 
 
@@ -258,4 +261,6 @@ def corridor_network_current(
         solver=solver,
         shorting=shorting,
     )
-    return result.cum_current
+    current = result.cum_current.copy()
+    current[cores > 0] = np.nan  # shorted focal regions, as in pinchpoints()
+    return current

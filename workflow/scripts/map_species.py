@@ -5,6 +5,13 @@ import logging
 from amurlink import io, maps, smk
 from amurlink.threats import corridor_mask
 
+MODEL_NAMES = {
+    "ensemble": "ensemble of MaxEnt, GLM, RF and BRT",
+    "maxent": "MaxEnt",
+    "glm": "GLM",
+    "rf": "random forest",
+    "brt": "boosted trees",
+}
 log = logging.getLogger(__name__)
 
 
@@ -33,7 +40,8 @@ def main(snakemake):
         top_n=params.top_n,
         date=params.date,
         locator=maps.locator_countries(),
-        subtitle=f"Habitat suitability (MaxEnt), least-cost corridors and the top "
+        subtitle=f"Habitat suitability ({MODEL_NAMES.get(params.model, params.model)}), "
+        "least-cost corridors and the top "
         f"{params.top_n} ranked road and logging threats inside them",
     )  # fmt: skip
     maps.save_figure(fig, out.png, out.pdf)
