@@ -66,6 +66,8 @@ ROAD_GROUP_OF_CLASS = {
 }
 
 CORRIDOR_COLOUR = "#c51b7d"
+#: Strong enough that corridors over green suitability still read as the legend's colour.
+CORRIDOR_ALPHA = 0.6
 PATH_COLOUR = "#0b3c8c"
 CROSS_BORDER_PATH_COLOUR = "#e66101"
 THREAT_COLOUR = "#d7191c"
@@ -455,13 +457,16 @@ def species_map(
             extent=extent,
             origin="upper",
             cmap=matplotlib.colors.ListedColormap([CORRIDOR_COLOUR]),
-            alpha=0.38,
+            alpha=CORRIDOR_ALPHA,
             interpolation="nearest",
             zorder=2,
         )
         handles.append(
             Patch(
-                facecolor=CORRIDOR_COLOUR, alpha=0.38, edgecolor="none", label="Least-cost corridor"
+                facecolor=CORRIDOR_COLOUR,
+                alpha=CORRIDOR_ALPHA,
+                edgecolor="none",
+                label="Least-cost corridor (between cores)",
             )
         )
 

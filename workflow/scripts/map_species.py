@@ -3,10 +3,11 @@
 import logging
 
 from amurlink import io, maps, smk
+from amurlink.prepare import rasterize_index
 from amurlink.threats import corridor_mask
 
 MODEL_NAMES = {
-    "ensemble": "ensemble of MaxEnt, GLM, RF and BRT",
+    "ensemble": "ensemble model",
     "maxent": "MaxEnt",
     "glm": "GLM",
     "rf": "random forest",
@@ -31,8 +32,11 @@ def main(snakemake):
     }
     layers = {k: v.to_crs(grid.crs) if v.crs != grid.crs else v for k, v in layers.items()}
     species = params.species
+    # Corridors are drawn between the cores; inside a core the shading would only
+    # hide the suitability the core outline already marks.
+    between_cores = corridor_mask(corridor_cost) & ~(rasterize_index(layers["cores"], grid) > 0)
     fig = maps.species_map(
-        suitability, grid, layers["cores"], layers["links"], corridor_mask(corridor_cost),
+        suitability, grid, layers["cores"], layers["links"], between_cores,
         layers["roads"], layers["threats"], layers["countries"],
         title=f"{species['key'].capitalize()} ({species['name']}): habitat, corridors and threats",
         credits=params.credits,
@@ -41,8 +45,7 @@ def main(snakemake):
         date=params.date,
         locator=maps.locator_countries(),
         subtitle=f"Habitat suitability ({MODEL_NAMES.get(params.model, params.model)}), "
-        "least-cost corridors and the top "
-        f"{params.top_n} ranked road and logging threats inside them",
+        f"least-cost corridors and the {params.top_n} worst road and logging threats in them",
     )  # fmt: skip
     maps.save_figure(fig, out.png, out.pdf)
     log.info("map %s and %s written", out.png, out.pdf)
