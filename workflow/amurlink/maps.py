@@ -466,7 +466,7 @@ def species_map(
                 facecolor=CORRIDOR_COLOUR,
                 alpha=CORRIDOR_ALPHA,
                 edgecolor="none",
-                label="Least-cost corridor (between cores)",
+                label="Least-cost corridor",
             )
         )
 
