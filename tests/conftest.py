@@ -1,5 +1,8 @@
 """Shared fixtures: tiny synthetic grids and layers."""
 
+import os
+from pathlib import Path
+
 import pytest
 
 from amurlink.grid import Grid
@@ -23,6 +26,16 @@ def pipeline_run(tmp_path_factory):
     res = run_pipeline(workdir, "--cores", "2")
     assert res.returncode == 0, tail(workdir / "run.log")
     return workdir
+
+
+@pytest.fixture(scope="module")
+def run_dir(request):
+    """A finished tiny-pipeline run: $AMURLINK_TEST_RUN if set (to check an existing run
+    again), else the session's ``pipeline_run``."""
+    existing = os.environ.get("AMURLINK_TEST_RUN")
+    if existing:
+        return Path(existing)
+    return request.getfixturevalue("pipeline_run")
 
 
 def pytest_collection_modifyitems(config, items):

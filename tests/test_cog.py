@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -87,14 +86,6 @@ def test_problems_are_reported_for_a_plain_geotiff(tmp_path, wide_grid):
 
 
 # ------------------------------------------------------------------ the workflow's rasters
-@pytest.fixture(scope="module")
-def run_dir(request):
-    """A finished tiny-pipeline run: $AMURLINK_TEST_RUN if set (to check an existing run
-    again), else the session's ``pipeline_run`` (tests/conftest.py)."""
-    existing = os.environ.get("AMURLINK_TEST_RUN")
-    if existing:
-        return Path(existing)
-    return request.getfixturevalue("pipeline_run")
 
 
 @pytest.mark.slow

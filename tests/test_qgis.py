@@ -204,14 +204,6 @@ def test_project_xml_groups_layers_with_relative_paths():
 
 
 # ------------------------------------------------------------------ a real QGIS
-@pytest.fixture(scope="module")
-def run_dir(request):
-    """A finished tiny-pipeline run: $AMURLINK_TEST_RUN if set (to check an existing run
-    again), else the session's ``pipeline_run`` (tests/conftest.py)."""
-    existing = os.environ.get("AMURLINK_TEST_RUN")
-    if existing:
-        return Path(existing)
-    return request.getfixturevalue("pipeline_run")
 
 
 def qgis_available() -> bool:

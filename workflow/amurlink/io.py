@@ -229,6 +229,15 @@ def read_raster(path: str | os.PathLike, band: int | None = 1, masked: bool = Tr
     return arr, grid
 
 
+def window_reader(ds):
+    """Window reader over an open raster: float64 bands-first, NaN where no data."""
+
+    def read(window):
+        return ds.read(window=window, masked=True).astype(np.float64).filled(np.nan)
+
+    return read
+
+
 def read_band_names(path: str | os.PathLike) -> list[str]:
     """Band descriptions of a raster, in band order."""
     with rasterio.open(path) as src:

@@ -1,19 +1,9 @@
 """Background points for one species: uniform or target-group (Phillips et al. 2009)."""
 
-import numpy as np
 import rasterio
 
 from amurlink import background, io, predict, sightings, smk
 from amurlink.grid import Grid
-
-
-def covariate_reader(ds):
-    """Window reader over an open covariate stack: float64 bands-first, NaN where no data."""
-
-    def read(window):
-        return ds.read(window=window, masked=True).astype(np.float64).filled(np.nan)
-
-    return read
 
 
 def main(snakemake):
@@ -22,7 +12,7 @@ def main(snakemake):
     with rasterio.open(snakemake.input.covariates) as ds:
         grid = Grid.from_dataset(ds)
         valid = predict.valid_mask(
-            covariate_reader(ds), grid.windows(hab["window_size"]), grid.shape
+            io.window_reader(ds), grid.windows(hab["window_size"]), grid.shape
         )
     target_x = target_y = None
     if hab["bias"] == "target_group":

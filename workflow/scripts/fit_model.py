@@ -12,15 +12,6 @@ from amurlink import evaluate, io, models, predict, smk, tuning
 from amurlink.grid import Grid
 
 
-def covariate_reader(ds):
-    """Window reader over an open covariate stack: float64 bands-first, NaN where no data."""
-
-    def read(window):
-        return ds.read(window=window, masked=True).astype(np.float64).filled(np.nan)
-
-    return read
-
-
 def main(snakemake):
     hab = snakemake.params.habitat
     seed = snakemake.params.seed
@@ -30,7 +21,7 @@ def main(snakemake):
     names = io.read_band_names(snakemake.input.covariates)
     with rasterio.open(snakemake.input.covariates) as ds:
         grid = Grid.from_dataset(ds)
-        read = covariate_reader(ds)
+        read = io.window_reader(ds)
 
         def at(table):
             return predict.values_at(

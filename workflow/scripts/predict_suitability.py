@@ -11,15 +11,6 @@ from amurlink import io, predict, smk, styles
 from amurlink.grid import Grid
 
 
-def covariate_reader(ds):
-    """Window reader over an open covariate stack: float64 bands-first, NaN where no data."""
-
-    def read(window):
-        return ds.read(window=window, masked=True).astype(np.float64).filled(np.nan)
-
-    return read
-
-
 def main(snakemake):
     hab = snakemake.params.habitat
     with open(snakemake.input.model, "rb") as f:
@@ -77,7 +68,7 @@ def main(snakemake):
                 },
             )
         )
-        read = covariate_reader(ds)
+        read = io.window_reader(ds)
         for window in windows:
             out = predict.predict_layers(ensemble, read(window), reference)
             for name, block in out.items():

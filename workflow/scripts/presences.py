@@ -1,20 +1,10 @@
 """Clean one species' sightings into model presences, with an audit and station presence/absence."""
 
-import numpy as np
 import pandas as pd
 import rasterio
 
 from amurlink import io, predict, sightings, smk
 from amurlink.grid import Grid
-
-
-def covariate_reader(ds):
-    """Window reader over an open covariate stack: float64 bands-first, NaN where no data."""
-
-    def read(window):
-        return ds.read(window=window, masked=True).astype(np.float64).filled(np.nan)
-
-    return read
 
 
 def main(snakemake):
@@ -23,7 +13,7 @@ def main(snakemake):
     window_size = snakemake.params.habitat["window_size"]
     with rasterio.open(snakemake.input.covariates) as ds:
         grid = Grid.from_dataset(ds)
-        valid = predict.valid_mask(covariate_reader(ds), grid.windows(window_size), grid.shape)
+        valid = predict.valid_mask(io.window_reader(ds), grid.windows(window_size), grid.shape)
     station_table = (
         sightings.read_stations(snakemake.input.stations[0]) if snakemake.input.stations else None
     )
