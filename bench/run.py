@@ -1,19 +1,22 @@
 """Scaling benchmarks of the amurlink workflow.
 
-Runs the demo region at resolutions giving about 1, 4, 16 and 64 M cells (or a
-subset), each in its own work directory, and reads Snakemake's per-job
-benchmark files (results/benchmarks/**.tsv: wall seconds ``s`` and peak
-resident memory ``max_rss`` in MB).  ``report`` aggregates them per stage,
-fits the exponent b of time ∝ cells^b by least squares on log-log, and writes
-bench/RESULTS.md and bench/scaling.png.  ``solvers`` times one grounded
-Laplacian solve with the direct factorisation and with CG+AMG.
+``run`` generates the demo inputs once (at ``--input-resolution``, 30 m by
+default), then runs the whole pipeline on them, as on real data, with analysis
+grids of about 1, 4, 16 and 64 M cells (or a subset), each in its own work
+directory.  Every size uses the same connectivity grid (``--connectivity-m``)
+and the same tiling, so only the habitat-grid work grows with the cells.
+``report`` reads Snakemake's per-job benchmark files
+(results/benchmarks/**.tsv: wall seconds ``s``, ``cpu_time`` and peak resident
+memory ``max_rss`` in MB), sums them per stage, fits the exponent b of
+time ∝ cells^b by least squares on log-log, and writes bench/scaling.png and a
+table for bench/RESULTS.md.  ``solvers`` times one grounded Laplacian solve
+with the direct factorisation and with CG+AMG.
 
 Usage::
 
-    python bench/run.py run --cells 1 4 --targets all          # whole pipeline
-    python bench/run.py run --cells 16 --targets prepare omniscape
+    python bench/run.py run --cells 1 4 16 64          # one species, whole pipeline
+    python bench/run.py report
     python bench/run.py solvers --cells 0.25 1
-    python bench/run.py report [--extra DIR=CELLS_M ...]
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_WORK = Path("/tmp/amurlink-bench")
@@ -34,22 +38,20 @@ DEFAULT_WORK = Path("/tmp/amurlink-bench")
 DEMO_AREA_M2 = 22_950 * 1000.0**2
 #: Stages: benchmark-file prefixes (first path part under results/benchmarks/).
 STAGES = {
-    "demo": ["demo"],
     "prepare (align + covariates)": ["align_rasters", "covariates", "covariates_tile"],
-    "fit + predict": ["fit_model", "predict_suitability"],
+    "fit": ["fit_model"],
+    "predict (tiles + mosaic)": ["predict_tile", "predict_suitability"],
     "resistance": ["resistance"],
-    "cores": ["cores"],
-    "corridors": ["corridors"],
-    "circuit": ["circuit"],
+    "connectivity grid": ["connectivity_grid"],
+    "cores + corridors + circuit": ["cores", "corridors", "circuit", "pinchpoints",
+                                    "barriers", "graph"],
     "omniscape": ["omniscape_inputs", "omniscape_tile", "omniscape_mosaic"],
-}
-TARGETS = {
-    "prepare": ["results/prepare/covariates.tif"],
-    "omniscape": [
-        f"results/connectivity/baseline/{sp}/normalised_current.tif" for sp in ("leopard", "tiger")
-    ],
-    "all": [],
-}
+    "to habitat grid": ["to_habitat_grid"],
+    "threats + outputs": ["threats", "geopackage", "map_species", "map_scenario", "brief",
+                          "compare_scenario", "raster_styles", "qgis_project"],
+}  # fmt: skip
+DEMO_FILES = ["landcover", "dem", "roads", "logging", "settlements", "countries", "sightings",
+              "camera_stations"]  # fmt: skip
 
 
 def resolution_for(cells_m: float) -> float:
@@ -57,50 +59,87 @@ def resolution_for(cells_m: float) -> float:
     return round(math.sqrt(DEMO_AREA_M2 / (cells_m * 1e6)) * 2) / 2
 
 
+def snakemake(work: Path, configfile: Path, cores: int, targets=()) -> tuple[int, float]:
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(work),
+           "--configfile", str(configfile), "--cores", str(cores), *targets]  # fmt: skip
+    print(" ".join(cmd), flush=True)
+    start = time.perf_counter()
+    with open(work / "snakemake.log", "a") as log:
+        rc = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT)
+    return rc, time.perf_counter() - start
+
+
+def base_config(work: Path) -> dict:
+    (work / "config").mkdir(parents=True, exist_ok=True)
+    (work / "config" / "config.yaml").write_text((REPO / "config/config.yaml").read_text())
+    return yaml.safe_load((REPO / "config/config.yaml").read_text())
+
+
 def run(args) -> None:
+    box = [130.3, 42.4, 131.9, 43.9]
+    inputs = args.workdir / "inputs"
+    cfg = base_config(inputs)
+    overrides = {"demo": {"enabled": True, "resolution": args.input_resolution},
+                 "study_area": {"crs": "EPSG:32652", "resolution": args.input_resolution,
+                                "bbox_lonlat": box}}  # fmt: skip
+    (inputs / "bench.yaml").write_text(json.dumps(overrides))
+    files = {k: str(inputs / cfg["inputs"][k]) for k in DEMO_FILES}
+    if not all(Path(f).exists() for f in files.values()):
+        rc, wall = snakemake(inputs, inputs / "bench.yaml", args.cores,
+                             [cfg["inputs"][k] for k in DEMO_FILES])  # fmt: skip
+        print(f"  demo inputs at {args.input_resolution} m: exit {rc}, {wall:.0f} s", flush=True)
+        if rc:
+            sys.exit(rc)
+    species = {k: v for k, v in cfg["species"].items() if k in args.species}
     for cells in args.cells:
         res = resolution_for(cells)
         work = args.workdir / f"{cells:g}M"
-        (work / "config").mkdir(parents=True, exist_ok=True)
-        (work / "config" / "config.yaml").write_text((REPO / "config/config.yaml").read_text())
+        base_config(work)
         overrides = {
-            "demo": {"enabled": True, "resolution": res},
-            "study_area": {"crs": "EPSG:32652", "resolution": res,
-                           "bbox_lonlat": [130.3, 42.4, 131.9, 43.9]},
+            "demo": {"enabled": False},
+            "inputs": {**cfg["inputs"], **files},
+            "species": species,
+            "study_area": {"crs": "EPSG:32652", "resolution": res, "bbox_lonlat": box},
             "covariates": {"max_distance_m": args.max_distance_m},
-        }  # fmt: skip
+            "connectivity": {"resolution_m": args.connectivity_m},
+            "scale": {
+                "predict_tile_cells": args.tile_cells,
+                "covariate_tile_cells": args.tile_cells,
+            },
+            "outputs": {"date": "2026-12-01"},
+        }
         (work / "bench.yaml").write_text(json.dumps(overrides))
-        targets = [t for name in args.targets for t in TARGETS[name]]
-        cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(work),
-               "--configfile", str(work / "bench.yaml"), "--cores", str(args.cores), *targets]  # fmt: skip
-        print(f"{cells:g} M cells at {res} m: {' '.join(cmd)}", flush=True)
-        start = time.perf_counter()
-        with open(work / "snakemake.log", "w") as log:
-            rc = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT)
-        wall = time.perf_counter() - start
+        print(f"{cells:g} M cells at {res} m", flush=True)
+        rc, wall = snakemake(work, work / "bench.yaml", args.cores)
         (work / "wall.json").write_text(json.dumps(
-            {"cells_m": cells, "resolution": res, "wall_s": wall, "rc": rc, "targets": args.targets}))  # fmt: skip
+            {"cells_m": cells, "resolution": res, "wall_s": wall, "rc": rc}))  # fmt: skip
         print(f"  exit {rc}, {wall:.0f} s", flush=True)
 
 
 def read_benchmarks(work: Path) -> dict[str, dict[str, float]]:
-    """Per stage: summed wall seconds, largest max_rss (MB), number of jobs."""
+    """Per stage: summed wall and CPU seconds, largest max_rss (MB), number of jobs."""
     out: dict[str, dict[str, float]] = {}
     root = work / "results" / "benchmarks"
-    for tsv in root.rglob("*.tsv"):
+    for tsv in sorted(root.rglob("*.tsv")):
         rule = tsv.relative_to(root).parts[0].removesuffix(".tsv")
         stage = next((s for s, rules in STAGES.items() if rule in rules), None)
         if stage is None:
             continue
         header, *rows = tsv.read_text().splitlines()
-        cols = header.split("\t")
-        for row in rows[-1:]:  # the latest run of that job
-            rec = dict(zip(cols, row.split("\t"), strict=False))
-            agg = out.setdefault(stage, {"s": 0.0, "max_rss": 0.0, "jobs": 0})
-            agg["s"] += float(rec["s"])
-            rss = float(rec["max_rss"]) if rec["max_rss"] not in ("-", "NA") else 0.0
-            agg["max_rss"] = max(agg["max_rss"], rss)
-            agg["jobs"] += 1
+        rec = dict(zip(header.split("\t"), rows[-1].split("\t"), strict=False))  # latest run
+        agg = out.setdefault(stage, {"s": 0.0, "cpu": 0.0, "max_rss": 0.0, "jobs": 0})
+        agg["s"] += float(rec["s"])
+        agg["cpu"] += float(rec.get("cpu_time", "nan"))
+        rss = float(rec["max_rss"]) if rec["max_rss"] not in ("-", "NA") else 0.0
+        agg["max_rss"] = max(agg["max_rss"], rss)
+        agg["jobs"] += 1
+    if out:
+        out["whole pipeline"] = {
+            "s": sum(v["s"] for v in out.values()),
+            "cpu": sum(v["cpu"] for v in out.values()),
+            "max_rss": max(v["max_rss"] for v in out.values()),
+            "jobs": sum(v["jobs"] for v in out.values()),
+        }
     return out
 
 
@@ -117,62 +156,60 @@ def report(args) -> None:
     runs = {}
     for wall in sorted(args.workdir.glob("*/wall.json")):
         info = json.loads(wall.read_text())
-        runs[wall.parent] = info["cells_m"]
-    fitted = set(runs.values())  # --extra runs are shown, not fitted (other config or load)
-    for extra in args.extra:
-        path, cells = extra.split("=")
-        runs[Path(path)] = float(cells)
-    table = {cells: read_benchmarks(path) for path, cells in runs.items()}
-    sizes = sorted(table)
-    lines = ["| stage | " + " | ".join(f"{c:g} M{'' if c in fitted else ' (extra)'}: s / peak MB (jobs)" for c in sizes)
-             + " | exponent |", "|---" * (len(sizes) + 2) + "|"]  # fmt: skip
-    exps = {}
-    for stage in STAGES:
-        cells = [c for c in sizes if stage in table[c] and c in fitted]
-        secs = [table[c][stage]["s"] for c in cells]
-        exps[stage] = fit_exponent(cells, secs)
-        cells_txt = []
+        if info["rc"] == 0:
+            runs[info["cells_m"]] = (wall.parent, info)
+    sizes = sorted(runs)
+    table = {c: read_benchmarks(runs[c][0]) for c in sizes}
+    head = " | ".join(f"{c:g} M ({runs[c][1]['resolution']:g} m)" for c in sizes)
+    lines = [f"| stage | {head} | exponent (wall) | exponent (CPU) |",
+             "|---" * (len(sizes) + 3) + "|"]  # fmt: skip
+    for stage in [*STAGES, "whole pipeline"]:
+        cells = [c for c in sizes if stage in table[c]]
+        exp_s = fit_exponent(cells, [table[c][stage]["s"] for c in cells])
+        exp_c = fit_exponent(cells, [table[c][stage]["cpu"] for c in cells])
+        row = []
         for c in sizes:
             rec = table[c].get(stage)
-            cells_txt.append(
-                f"{rec['s']:.1f} / {rec['max_rss']:.0f} ({rec['jobs']})" if rec else "—"
-            )
-        exp = f"{exps[stage]:.2f}" if exps[stage] is not None else "—"
-        lines.append(f"| {stage} | " + " | ".join(cells_txt) + f" | {exp} |")
+            row.append(f"{rec['s']:.0f} s, {rec['cpu']:.0f} s CPU, {rec['max_rss']:.0f} MB "
+                       f"({rec['jobs']})" if rec else "—")  # fmt: skip
+        fmt = lambda e: f"{e:.2f}" if e is not None else "—"  # noqa: E731
+        lines.append(f"| {stage} | " + " | ".join(row) + f" | {fmt(exp_s)} | {fmt(exp_c)} |")
+    walls = " | ".join(f"{runs[c][1]['wall_s']:.0f} s" for c in sizes)
+    exp_w = fit_exponent(sizes, [runs[c][1]["wall_s"] for c in sizes])
+    lines.append(f"| snakemake wall clock ({args.cores} cores) | {walls} | "
+                 f"{exp_w:.2f} | |" if exp_w is not None else "")  # fmt: skip
     (args.workdir / "table.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-    plot(table, sizes, fitted, args.plot)
+    plot(table, sizes, args.plot)
 
 
-def plot(table, sizes, fitted, path: Path) -> None:
+def plot(table, sizes, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(10, 4))
-    for stage in STAGES:
-        for ax, key in ((ax_t, "s"), (ax_m, "max_rss")):
-            line = [c for c in sizes if stage in table[c] and c in fitted]
-            other = [c for c in sizes if stage in table[c] and c not in fitted]
-            colour = f"C{list(STAGES).index(stage)}"
-            if line:
-                ax.plot(line, [table[c][stage][key] for c in line], "o-", color=colour, label=stage)
-            if other:
-                ax.plot(other, [table[c][stage][key] for c in other], "x", color=colour,
-                        label=None if line else f"{stage} (whole-pipeline run)")  # fmt: skip
+    fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for k, stage in enumerate([*STAGES, "whole pipeline"]):
+        line = [c for c in sizes if stage in table[c]]
+        style = dict(color="k", lw=2.5) if stage == "whole pipeline" else dict(color=f"C{k}")
+        ax_t.plot(line, [table[c][stage]["cpu"] for c in line], "o-", label=stage, **style)
+        if stage != "whole pipeline":
+            ax_m.plot(line, [table[c][stage]["max_rss"] for c in line], "o-", label=stage, **style)
     if sizes:
         ref = np.array([min(sizes), max(sizes)])
-        ax_t.plot(ref, 10 * ref / ref[0], "k:", label="linear (slope 1)")
-    for ax, label in ((ax_t, "wall time per stage (s, summed over jobs)"),
-                      (ax_m, "peak memory of a job (MB)")):  # fmt: skip
+        whole = table[min(sizes)].get("whole pipeline", {"cpu": 1})["cpu"]
+        ax_t.plot(ref, whole * ref / ref[0], "k:", label="linear (slope 1)")
+    for ax, label in ((ax_t, "CPU time per stage (s, summed over jobs)"),
+                      (ax_m, "peak memory of one job (MB)")):  # fmt: skip
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("cells (millions)")
+        ax.set_xlabel("habitat-grid cells (millions)")
         ax.set_ylabel(label)
         ax.grid(True, which="both", alpha=0.3)
     ax_m.axhline(6000, color="r", ls="--", label="6 GB limit")
     ax_t.legend(fontsize=7)
+    ax_m.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     print(f"wrote {path}")
@@ -203,14 +240,17 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run")
     p.add_argument("--cells", type=float, nargs="+", default=[1, 4, 16, 64])
-    p.add_argument("--targets", nargs="+", choices=list(TARGETS), default=["all"])
+    p.add_argument("--species", nargs="+", default=["leopard"])
     p.add_argument("--cores", type=int, default=2)
+    p.add_argument("--input-resolution", type=float, default=30)
+    p.add_argument("--connectivity-m", type=float, default=480)
+    p.add_argument("--tile-cells", type=int, default=2048)
     p.add_argument("--max-distance-m", type=float, default=20000)
     p.add_argument("--workdir", type=Path, default=DEFAULT_WORK)
     p.set_defaults(func=run)
     p = sub.add_parser("report")
     p.add_argument("--workdir", type=Path, default=DEFAULT_WORK)
-    p.add_argument("--extra", nargs="*", default=[], help="DIR=CELLS_M of other runs")
+    p.add_argument("--cores", type=int, default=2)
     p.add_argument("--plot", type=Path, default=REPO / "bench" / "scaling.png")
     p.set_defaults(func=report)
     p = sub.add_parser("solvers")

@@ -43,6 +43,11 @@ def connectivity(name, scenario="{scenario}"):
     return f"{RESULTS}/connectivity/{scenario}/{{species}}/{name}"
 
 
+def on_grid(name, scenario="{scenario}"):
+    """A product on the connectivity grid (``connectivity.resolution_m``), before resampling."""
+    return connectivity(f"grid/{name}", scenario=scenario)
+
+
 def baseline(name):
     return connectivity(name, scenario="baseline")
 
@@ -189,19 +194,31 @@ def covariate_tiles():
     return tile_names(_analysis_grid().shape, covariate_tile_size())
 
 
-def omniscape_factor():
-    """Fine cells per coarse cell of the grid Omniscape runs on."""
+def prediction_tiles():
+    from amurlink.tiles import tile_names
+
+    return tile_names(_analysis_grid().shape, config["scale"]["predict_tile_cells"])
+
+
+def connectivity_factor():
+    """Habitat cells per connectivity-grid cell (1: connectivity on the habitat grid)."""
     from amurlink.tiles import coarsen_factor
 
-    coarse = (
-        config["connectivity"]["omniscape"]["resolution_m"]
-        or config["connectivity"]["resolution_m"]
+    return coarsen_factor(
+        config["study_area"]["resolution"], config["connectivity"]["resolution_m"]
     )
-    return coarsen_factor(config["study_area"]["resolution"], coarse)
+
+
+def omniscape_factor():
+    """Connectivity-grid cells per cell of the grid Omniscape runs on."""
+    from amurlink.tiles import coarsen_factor
+
+    cell = config["study_area"]["resolution"] * connectivity_factor()
+    return coarsen_factor(cell, config["connectivity"]["omniscape"]["resolution_m"])
 
 
 def omniscape_tiles():
     from amurlink.tiles import tile_names
 
-    grid = _analysis_grid().coarsen(omniscape_factor())
+    grid = _analysis_grid().coarsen(connectivity_factor()).coarsen(omniscape_factor())
     return tile_names(grid.shape, config["scale"]["tile_size_cells"])

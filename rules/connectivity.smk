@@ -22,19 +22,48 @@ rule resistance:
     params:
         connectivity=config["connectivity"],
         road_groups=list(config["covariates"]["road_classes"]),
+        window_size=config["habitat"]["window_size"],
     script:
         "../workflow/scripts/resistance.py"
 
 
-rule cores:
+rule connectivity_grid:
     input:
+        resistance=connectivity("resistance.tif"),
         habitat=habitat("habitat.tif"),
         suitability=habitat("suitability.tif"),
         country=prepared("country.tif"),
         pressures=prepared("pressures/{scenario}.tif"),
         baseline_pressures=prepared("pressures/baseline.tif"),
     output:
-        cores=connectivity("cores.tif"),
+        resistance=on_grid("resistance.tif"),
+        habitat=on_grid("habitat.tif"),
+        suitability=on_grid("suitability.tif"),
+        country=on_grid("country.tif"),
+    log:
+        logs("connectivity_grid/{scenario}/{species}"),
+    benchmark:
+        bench("connectivity_grid/{scenario}/{species}")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    params:
+        factor=connectivity_factor(),
+        rows_per_strip=1024,
+    script:
+        "../workflow/scripts/connectivity_grid.py"
+
+
+rule cores:
+    input:
+        habitat=on_grid("habitat.tif"),
+        suitability=on_grid("suitability.tif"),
+        country=on_grid("country.tif"),
+    output:
+        cores=on_grid("cores.tif"),
         polygons=connectivity("cores.gpkg"),
     log:
         logs("cores/{scenario}/{species}"),
@@ -54,12 +83,12 @@ rule cores:
 
 rule corridors:
     input:
-        resistance=connectivity("resistance.tif"),
-        cores=connectivity("cores.tif"),
+        resistance=on_grid("resistance.tif"),
+        cores=on_grid("cores.tif"),
         polygons=connectivity("cores.gpkg"),
         countries=prepared("countries.gpkg"),
     output:
-        corridors=connectivity("corridors.tif"),
+        corridors=on_grid("corridors.tif"),
         links=connectivity("links.gpkg"),
         table=connectivity("links.csv"),
     log:
@@ -81,10 +110,10 @@ rule corridors:
 # ---------------------------------------------------------------------------
 rule circuit:
     input:
-        resistance=connectivity("resistance.tif"),
-        cores=connectivity("cores.tif"),
+        resistance=on_grid("resistance.tif"),
+        cores=on_grid("cores.tif"),
     output:
-        current=connectivity("current.tif"),
+        current=on_grid("current.tif"),
         effective_resistance=connectivity("effective_resistance.csv"),
     log:
         logs("circuit/{scenario}/{species}"),
@@ -106,12 +135,12 @@ rule circuit:
 
 rule pinchpoints:
     input:
-        resistance=connectivity("resistance.tif"),
-        cores=connectivity("cores.tif"),
-        corridors=connectivity("corridors.tif"),
+        resistance=on_grid("resistance.tif"),
+        cores=on_grid("cores.tif"),
+        corridors=on_grid("corridors.tif"),
         links=connectivity("links.csv"),
     output:
-        pinchpoints=connectivity("pinchpoints.tif"),
+        pinchpoints=on_grid("pinchpoints.tif"),
         table=connectivity("pinchpoints.csv"),
     log:
         logs("pinchpoints/{scenario}/{species}"),
@@ -131,11 +160,11 @@ rule pinchpoints:
 
 rule barriers:
     input:
-        resistance=connectivity("resistance.tif"),
-        cores=connectivity("cores.tif"),
+        resistance=on_grid("resistance.tif"),
+        cores=on_grid("cores.tif"),
         links=connectivity("links.csv"),
     output:
-        barriers=connectivity("barriers.tif"),
+        barriers=on_grid("barriers.tif"),
         table=connectivity("barriers.csv"),
     log:
         logs("barriers/{scenario}/{species}"),
@@ -158,7 +187,7 @@ rule graph:
         cores=connectivity("cores.gpkg"),
         links=connectivity("links.gpkg"),
         effective_resistance=connectivity("effective_resistance.csv"),
-        landscape=connectivity("resistance.tif"),
+        landscape=on_grid("resistance.tif"),
         pinchpoints=connectivity("pinchpoints.csv"),
     output:
         graphml=connectivity("graph.graphml"),
@@ -183,12 +212,32 @@ rule graph:
         "../workflow/scripts/graph.py"
 
 
+rule to_habitat_grid:
+    input:
+        coarse=on_grid("{product}.tif"),
+        habitat=habitat("habitat.tif"),
+    output:
+        fine=connectivity("{product}.tif"),
+    log:
+        logs("to_habitat_grid/{scenario}/{species}/{product}"),
+    wildcard_constraints:
+        product="cores|corridors|current|pinchpoints|barriers",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=10,
+    script:
+        "../workflow/scripts/to_habitat_grid.py"
+
+
 # ---------------------------------------------------------------------------
 # Omniscape: wall-to-wall moving-window current flow on the coarse grid, per tile.
 rule omniscape_inputs:
     input:
-        resistance=baseline("resistance.tif"),
-        suitability=habitat("suitability.tif"),
+        resistance=on_grid("resistance.tif", scenario="baseline"),
+        suitability=on_grid("suitability.tif", scenario="baseline"),
     output:
         resistance=baseline("omniscape/resistance.tif"),
         source=baseline("omniscape/source.tif"),
@@ -242,7 +291,7 @@ rule omniscape_mosaic:
             allow_missing=True,
         ),
         resistance=baseline("omniscape/resistance.tif"),
-        fine=baseline("resistance.tif"),
+        habitat=habitat("habitat.tif"),
     output:
         current=baseline("omniscape_current.tif"),
         flow_potential=baseline("flow_potential.tif"),
@@ -259,6 +308,7 @@ rule omniscape_mosaic:
         runtime=10,
     params:
         factor=omniscape_factor(),
+        connectivity_factor=connectivity_factor(),
         omniscape=config["connectivity"]["omniscape"],
     script:
         "../workflow/scripts/omniscape_mosaic.py"

@@ -83,9 +83,38 @@ rule fit_model:
         "../workflow/scripts/fit_model.py"
 
 
-rule predict_suitability:
+rule predict_tile:
     input:
         model=habitat("model.pkl"),
+        covariates=prepared("covariates.tif"),
+    output:
+        tile=temp(habitat("prediction_tiles/{tile}.tif")),
+    log:
+        logs("predict_tile/{species}/{tile}"),
+    benchmark:
+        bench("predict_tile/{species}/{tile}")
+    wildcard_constraints:
+        tile=r"r\d+c\d+",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    params:
+        tile_size=config["scale"]["predict_tile_cells"],
+        window_size=config["habitat"]["window_size"],
+    script:
+        "../workflow/scripts/predict_tile.py"
+
+
+rule predict_suitability:
+    input:
+        tiles=expand(
+            habitat("prediction_tiles/{tile}.tif"),
+            tile=prediction_tiles(),
+            allow_missing=True,
+        ),
         metrics=habitat("metrics.json"),
         covariates=prepared("covariates.tif"),
     output:
@@ -100,12 +129,10 @@ rule predict_suitability:
         bench("predict_suitability/{species}")
     conda:
         ENV
-    threads: 2
+    threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=2000,
         runtime=30,
-    params:
-        habitat=config["habitat"],
     script:
         "../workflow/scripts/predict_suitability.py"
 

@@ -14,7 +14,7 @@ rule geopackage:
     input:
         cores=expand(baseline("cores.gpkg"), species=SPECIES),
         links=expand(baseline("links_ranked.gpkg"), species=SPECIES),
-        corridors=expand(baseline("corridors.tif"), species=SPECIES),
+        corridors=expand(on_grid("corridors.tif", scenario="baseline"), species=SPECIES),
         threats=expand(threats("threats.gpkg"), species=SPECIES),
         # internal: only counts per generalised grid cell are written
         presences=expand(habitat("presences.csv"), species=SPECIES),
@@ -78,8 +78,8 @@ rule map_species:
 
 rule compare_scenario:
     input:
-        baseline_cores=baseline("cores.tif"),
-        scenario_cores=connectivity("cores.tif"),
+        baseline_cores=on_grid("cores.tif", scenario="baseline"),
+        scenario_cores=on_grid("cores.tif"),
         baseline_links=baseline("link_importance.csv"),
         scenario_links=connectivity("link_importance.csv"),
         baseline_indices=baseline("indices.json"),

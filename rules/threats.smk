@@ -4,11 +4,12 @@
 
 rule threats:
     input:
-        corridors=baseline("corridors.tif"),
+        # the connectivity grid the analysis ran on (the habitat-grid copies are for display)
+        corridors=on_grid("corridors.tif", scenario="baseline"),
         links=baseline("links_ranked.gpkg"),
-        current=baseline("current.tif"),
-        pinchpoints=baseline("pinchpoints.tif"),
-        barriers=baseline("barriers.tif"),
+        current=on_grid("current.tif", scenario="baseline"),
+        pinchpoints=on_grid("pinchpoints.tif", scenario="baseline"),
+        barriers=on_grid("barriers.tif", scenario="baseline"),
         roads=prepared("roads.gpkg"),
         logging=prepared("logging.gpkg"),
         countries=prepared("countries.gpkg"),

@@ -309,20 +309,31 @@ def _pipeline(tmp_path, grid, min_core_km2, checks=None):
             "landcover": paths["lc.tif"],
         },
         {"resistance": out / "resistance.tif"},
-        {"connectivity": conn, "road_groups": ["major", "minor", "track"]},
+        {"connectivity": conn, "road_groups": ["major", "minor", "track"], "window_size": 16},
     )
     checks.get("resistance", lambda out: None)(out)
 
+    # the connectivity grid is the habitat grid here (factor 1), streamed in 16-row strips
     _run_script(
-        "cores",
+        "connectivity_grid",
         tmp_path,
         {
+            "resistance": out / "resistance.tif",
             "habitat": paths["hab.tif"],
             "suitability": paths["suit.tif"],
             "country": paths["country.tif"],
             "pressures": paths["pressures.tif"],
             "baseline_pressures": paths["pressures.tif"],
         },
+        {k: out / "grid" / f"{k}.tif" for k in ("resistance", "habitat", "suitability", "country")},
+        {"factor": 1, "rows_per_strip": 16},
+    )
+    on_grid, _ = io.read_raster(out / "grid/resistance.tif")
+    np.testing.assert_array_equal(on_grid, io.read_raster(out / "resistance.tif")[0])
+    _run_script(
+        "cores",
+        tmp_path,
+        {k: out / "grid" / f"{k}.tif" for k in ("habitat", "suitability", "country")},
         {"cores": out / "cores.tif", "polygons": out / "cores.gpkg"},
         {"species": species},
     )

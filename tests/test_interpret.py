@@ -95,3 +95,28 @@ def test_plots_return_figures():
     )
     fig = interpret.plot_response_curves(curves)
     assert len(fig.axes) >= 1
+
+
+def test_tree_members_are_clamp_invariant_so_the_clamping_map_can_skip_them():
+    from amurlink.models import BoostingModel, DownsampledRFModel
+
+    rng = np.random.default_rng(2)
+    X = rng.uniform(0, 1, (500, 2))
+    y = (X[:, 0] + 0.2 * rng.normal(size=500) > 0.7).astype(int)
+    far = rng.uniform(-3, 4, (300, 2))
+    for model in (DownsampledRFModel(n_estimators=25, random_state=0), BoostingModel(max_iter=30)):
+        model.fit(X, y)
+        assert model.clamp_invariant
+        clipped = np.clip(far, X.min(axis=0), X.max(axis=0))
+        np.testing.assert_array_equal(
+            model.predict_suitability(far), model.predict_suitability(clipped)
+        )
+    # and the ensemble's clamping map with a tree member equals the slow, full computation
+    ens = EnsembleModel(
+        members=[("rf", DownsampledRFModel(n_estimators=25, random_state=0)), ("glm", GLMModel())]
+    ).fit(X, y)
+    fast = ens.predict_all(far)["clamping"]
+    full = np.abs(
+        ens.predict_suitability(far) - ens.weights_ @ ens.member_predictions(far, clamp=False)
+    )
+    np.testing.assert_allclose(fast, full, atol=1e-12)

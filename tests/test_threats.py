@@ -262,3 +262,12 @@ def test_cross_border_report_lists_links_and_their_threats():
     assert on_cross["threat_id"].tolist() == [1, 2, 4]
     assert row["n_proposed_road"] == 1  # counted apart, not the top threat
     assert table.set_index("link_id").loc[3, "n_threats"] == 0
+
+
+def test_cross_border_report_with_no_threats_lists_the_links():
+    links = pd.DataFrame({"link_id": [1], "from_core": [1], "to_core": [2],
+                          "crosses_border": [True], "dPC": [5.0]})  # fmt: skip
+    empty = thr.threats_table(gpd.GeoDataFrame(geometry=[], crs="EPSG:32652"))
+    table, on_cross = thr.cross_border_report(empty, links)
+    assert table["link_id"].tolist() == [1]
+    assert table.loc[0, "n_threats"] == 0 and len(on_cross) == 0

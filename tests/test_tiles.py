@@ -3,10 +3,13 @@
 import numpy as np
 import pytest
 
+from amurlink import io
 from amurlink.tiles import (
     coarsen_factor,
     coarsen_mean,
+    coarsen_mode,
     refine,
+    strips,
     tile_by_name,
     tile_grid,
     tile_names,
@@ -52,6 +55,85 @@ def test_coarsen_mean_and_nodata_rule():
 def test_refine_repeats_and_crops():
     out = refine(np.array([[1, 2], [3, 4]]), 2, (3, 4))
     np.testing.assert_array_equal(out, [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4]])
+
+
+def test_coarsen_mode_takes_the_majority_and_ignores_nodata():
+    labels = np.array(
+        [
+            [1, 1, 2, 0],
+            [1, 2, 0, 0],
+            [3, 3, 2, 2],
+        ]
+    )
+    out = coarsen_mode(labels, 2, nodata=0)
+    # [1,1,1,2] -> 1; [2,0,0,0] -> 2 (no-data ignored); [3,3,pad,pad] -> 3; [2,2,pad,pad] -> 2
+    np.testing.assert_array_equal(out, [[1, 2], [3, 2]])
+    # a tie goes to the smaller label; an all-no-data block stays no-data
+    np.testing.assert_array_equal(coarsen_mode(np.array([[5, 4], [0, 0]]), 2), [[4]])
+    np.testing.assert_array_equal(coarsen_mode(np.zeros((2, 2), int), 2), [[0]])
+
+
+def test_strips_are_whole_blocks_and_cover_the_rows():
+    assert strips(10, 3, 7) == [(0, 6), (6, 10)]
+    assert strips(10, 1, 4) == [(0, 4), (4, 8), (8, 10)]
+    # a strip never holds less than one block of rows
+    assert strips(5, 4, 2) == [(0, 4), (4, 5)]
+    # streaming a coarsening strip by strip equals coarsening the whole
+    rng = np.random.default_rng(1)
+    values = rng.random((23, 17))
+    values[rng.random(values.shape) < 0.3] = np.nan
+    whole = coarsen_mean(values, 3)
+    streamed = np.vstack([coarsen_mean(values[a:b], 3) for a, b in strips(23, 3, 7)])
+    np.testing.assert_array_equal(streamed, whole)
+
+
+def test_tile_windows_cover_the_tile_once(small_grid):
+    tile = tile_by_name(small_grid.shape, 16, "r1c2")
+    count = np.zeros(small_grid.shape, int)
+    for w in tile.windows(5):
+        count[
+            int(w.row_off) : int(w.row_off + w.height), int(w.col_off) : int(w.col_off + w.width)
+        ] += 1
+    expected = np.zeros(small_grid.shape, int)
+    expected[tile.slices] = 1
+    np.testing.assert_array_equal(count, expected)
+    sub = small_grid.window_grid(tile.window())
+    assert sub.shape == (tile.height, tile.width)
+    assert sub.transform @ (0, 0) == small_grid.transform @ (tile.col0, tile.row0)
+
+
+def test_tiles_mosaic_back_and_refined_raster_keeps_the_outline(tmp_path, small_grid):
+    values = np.arange(small_grid.height * small_grid.width, dtype="float32").reshape(
+        small_grid.shape
+    )
+    paths = []
+    for tile in tile_grid(small_grid.shape, 16):
+        path = tmp_path / f"{tile.name}.tif"
+        io.write_raster(path, values[tile.slices], small_grid.window_grid(tile.window()),
+                        nodata=-1, descriptions="v")  # fmt: skip
+        paths.append(path)
+    mosaic = np.full(small_grid.shape, np.nan, "float32")
+    for window, block in io.read_tiles(paths, small_grid):
+        mosaic[int(window.row_off) : int(window.row_off + window.height),
+               int(window.col_off) : int(window.col_off + window.width)] = block[0]  # fmt: skip
+    np.testing.assert_array_equal(mosaic, values)
+    # a coarse grid (factor 3; 40 x 50 is not a multiple) written back onto the fine grid
+    coarse = coarsen_mean(values.astype(float), 3)
+    valid = values.copy()
+    valid[:5, :5] = -1  # outside the study area on the fine grid
+    io.write_raster(tmp_path / "valid.tif", valid, small_grid, nodata=-1, descriptions="v")
+    out = io.write_refined(tmp_path / "fine.tif", coarse, 3, small_grid, nodata=-9999.0,
+                           valid=tmp_path / "valid.tif", rows_per_strip=7, dtype="float32",
+                           descriptions=["v"])  # fmt: skip
+    back, grid = io.read_raster(out)
+    assert grid == small_grid
+    expected = refine(coarse, 3, small_grid.shape).astype("float32")
+    expected[:5, :5] = np.nan
+    # no-data: outside the fine outline, and where the coarse block was mostly padding
+    np.testing.assert_array_equal(back.mask, np.isnan(expected))
+    np.testing.assert_array_equal(back.filled(np.nan), expected)
+    with pytest.raises(io.InputError, match="not aligned"):
+        next(io.read_tiles([tmp_path / "fine.tif"], small_grid.coarsen(2)))
 
 
 def test_coarsen_factor_rounds_to_whole_cells():

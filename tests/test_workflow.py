@@ -91,6 +91,56 @@ def test_suitability_recovers_the_demo_truth(demo_run, species):
 
 
 @pytest.mark.slow
+def test_tiled_prediction_equals_untiled(demo_run):
+    """config/test.yaml predicts in 64-cell tiles; one pass over the whole grid gives the same."""
+    import pickle
+
+    from amurlink import io, predict
+    from amurlink.tiles import tile_names
+
+    covariates, grid = io.read_raster(demo_run / "results/prepare/covariates.tif", band=None)
+    assert len(tile_names(grid.shape, tiny_config()["scale"]["predict_tile_cells"])) >= 4
+    stack = np.ma.filled(covariates.astype(np.float64), np.nan)
+    for species in SPECIES:
+        with open(demo_run / f"results/habitat/{species}/model.pkl", "rb") as f:
+            model = pickle.load(f)
+        whole = predict.predict_layers(predict.as_ensemble(model, model.reference_), stack,
+                                       model.reference_)  # fmt: skip
+        for name in predict.LAYERS:
+            tiled, _ = io.read_raster(demo_run / f"results/habitat/{species}/{name}.tif")
+            np.testing.assert_array_equal(np.ma.getmaskarray(tiled), np.isnan(whole[name]))
+            np.testing.assert_array_equal(
+                tiled.filled(np.nan), whole[name].astype(np.float32), err_msg=f"{species} {name}"
+            )
+
+
+@pytest.mark.slow
+def test_connectivity_runs_on_the_coarse_grid_and_returns_to_the_habitat_grid(demo_run):
+    from amurlink import io
+    from amurlink.tiles import coarsen_mean, refine
+
+    cfg = tiny_config()
+    factor = round(cfg["connectivity"]["resolution_m"] / cfg["study_area"]["resolution"])
+    assert factor >= 2, "test config: connectivity on a coarser grid"
+    base = demo_run / "results/connectivity/baseline/leopard"
+    fine_r, fine = io.read_raster(base / "resistance.tif")
+    coarse_r, coarse = io.read_raster(base / "grid/resistance.tif")
+    assert coarse == fine.coarsen(factor)
+    # resistance aggregated as the block mean (no-data where more than half is)
+    expected = coarsen_mean(np.ma.filled(fine_r.astype(np.float64), np.nan), factor)
+    np.testing.assert_allclose(coarse_r.filled(np.nan), expected, rtol=1e-6)
+    for name in ("corridors", "current", "pinchpoints", "barriers"):
+        on_grid, g = io.read_raster(base / f"grid/{name}.tif")
+        back, b = io.read_raster(base / f"{name}.tif")
+        assert g == coarse and b == fine, name
+        # nearest-neighbour resampling, cut to the study area's fine outline
+        valid = ~np.ma.getmaskarray(back)
+        np.testing.assert_array_equal(
+            back.data[valid], refine(on_grid.filled(np.nan), factor, fine.shape)[valid]
+        )
+
+
+@pytest.mark.slow
 def test_rasters_share_the_grid_and_ranges(demo_run):
     with rasterio.open(demo_run / "results/prepare/covariates.tif") as ref:
         crs, transform, shape = ref.crs, ref.transform, ref.shape
@@ -117,7 +167,9 @@ def test_corridors_links_and_threats_exist(demo_run):
     for species in SPECIES:
         cores = gpd.read_file(demo_run / f"results/connectivity/baseline/{species}/cores.gpkg")
         assert len(cores) >= 2, species
-        links = gpd.read_file(demo_run / f"results/connectivity/baseline/{species}/links_ranked.gpkg")
+        links = gpd.read_file(
+            demo_run / f"results/connectivity/baseline/{species}/links_ranked.gpkg"
+        )
         assert len(links) >= 1 and (links.cwd > 0).all(), species
         threats = pd.read_csv(demo_run / f"results/threats/{species}/threats.csv")
         assert len(threats) > 0, species

@@ -10,6 +10,7 @@ import numpy as np
 from affine import Affine
 from pyproj import CRS, Transformer
 from rasterio.windows import Window
+from rasterio.windows import transform as window_transform
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,15 @@ class Grid:
         for r in range(0, self.height, size):
             for c in range(0, self.width, size):
                 yield Window(c, r, min(size, self.width - c), min(size, self.height - r))
+
+    def window_grid(self, window: Window) -> Grid:
+        """The sub-grid covered by ``window`` (same CRS and cell alignment)."""
+        return Grid(
+            self.crs,
+            window_transform(window, self.transform),
+            int(window.width),
+            int(window.height),
+        )
 
     def coarsen(self, factor: int) -> Grid:
         """The grid with cells ``factor`` times larger (extent grown to whole cells)."""

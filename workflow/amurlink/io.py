@@ -238,6 +238,69 @@ def window_reader(ds):
     return read
 
 
+def read_tiles(
+    paths: Sequence[str | os.PathLike], grid: Grid
+) -> Iterator[tuple[Window, np.ndarray]]:
+    """Yield ``(window in grid, bands-first array)`` for tile rasters of ``grid``, one at a time.
+
+    Each tile must lie on ``grid`` (same CRS, cell size and cell alignment); the
+    window says where, so a mosaic holds one tile in memory at a time.
+    """
+    inv = ~grid.transform
+    for path in paths:
+        stack, tile = read_raster(path, band=None, masked=False)
+        col, row = inv @ (tile.transform.c, tile.transform.f)
+        if (
+            tile.crs != grid.crs
+            or not np.isclose(tile.resolution, grid.resolution)
+            or abs(col - round(col)) > 1e-6
+            or abs(row - round(row)) > 1e-6
+        ):
+            raise InputError(
+                f"{path}: tile is not aligned with the {grid.shape} grid it mosaics into"
+            )
+        yield Window(round(col), round(row), tile.width, tile.height), stack
+
+
+def write_refined(
+    path: str | os.PathLike,
+    values: np.ndarray,
+    factor: int,
+    fine: Grid,
+    *,
+    nodata: float | int,
+    valid: str | os.PathLike | None = None,
+    rows_per_strip: int = 1024,
+    **writer_options,
+) -> Path:
+    """Write a coarse-grid array (2-D, or bands-first 3-D) onto the ``fine`` grid, strip by strip.
+
+    Each coarse cell covers ``factor × factor`` fine cells (the coarse grid is
+    ``fine.coarsen(factor)``).  With ``valid``, a raster on the fine grid, fine
+    cells where it is no-data get ``nodata``, so the result keeps the fine
+    outline of the study area.  Memory: one strip of ``rows_per_strip`` rows.
+    """
+    from amurlink.tiles import refine, strips
+
+    values = np.asarray(values)
+    bands = values if values.ndim == 3 else values[np.newaxis]
+    with contextlib.ExitStack() as stack:
+        mask_src = stack.enter_context(rasterio.open(valid)) if valid else None
+        writer = stack.enter_context(RasterWriter(path, fine, nodata=nodata, **writer_options))
+        for row0, row1 in strips(fine.height, factor, rows_per_strip):
+            rows = slice(row0 // factor, -(-row1 // factor))
+            block = np.stack(
+                [refine(b[rows], factor, (row1 - row0, fine.width)) for b in bands]
+            ).astype(writer.dtype)
+            window = Window(0, row0, fine.width, row1 - row0)
+            if mask_src is not None:
+                block[:, mask_src.read_masks(1, window=window) == 0] = nodata
+            if np.dtype(writer.dtype).kind == "f":
+                block[np.isnan(block)] = nodata
+            writer.write(block, window)
+    return Path(path)
+
+
 def read_band_names(path: str | os.PathLike) -> list[str]:
     """Band descriptions of a raster, in band order."""
     with rasterio.open(path) as src:

@@ -198,6 +198,12 @@ class MaxentModel(ClassifierMixin, BaseEstimator):
 
     def _design(self, X: np.ndarray) -> tuple[np.ndarray, list[str], list[str]]:
         """Feature matrix, feature names, and each feature's class letter."""
+        cols, names, kinds = self._design_blocks(X)
+        F = np.hstack(cols) if cols else np.zeros((X.shape[0], 0))
+        return F, names, kinds
+
+    def _design_blocks(self, X: np.ndarray) -> tuple[list[np.ndarray], list[str], list[str]]:
+        """The feature matrix as its column blocks (one per feature class and covariate)."""
         cont = X[:, self.continuous_idx_]
         span = np.where(self.xmax_ > self.xmin_, self.xmax_ - self.xmin_, 1.0)
         z = (cont - self.xmin_) / span
@@ -243,8 +249,7 @@ class MaxentModel(ClassifierMixin, BaseEstimator):
             cols.append((X[:, i : i + 1] == cats[None, :]).astype(np.float64))
             names += [f"{self.names_[i]}=={c:g}" for c in cats]
             kinds += ["c"] * len(cats)
-        F = np.hstack(cols) if cols else np.zeros((X.shape[0], 0))
-        return F, names, kinds
+        return cols, names, kinds
 
     def _regularization(self, F: np.ndarray, kinds: list[str], presence: np.ndarray) -> np.ndarray:
         """maxnet's per-feature penalties λ_j (before the β multiplier)."""
@@ -369,8 +374,16 @@ class MaxentModel(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"X has {X.shape[1]} columns, model was fitted on {self.n_features_in_}"
             )
-        F, _, _ = self._design(X)
-        return F @ self.coef_ + self.intercept_
+        # block by block: the full feature matrix of a large window would not fit in memory
+        cols, _, _ = self._design_blocks(X)
+        link = np.full(X.shape[0], float(self.intercept_))
+        start = 0
+        for block in cols:
+            coef = self.coef_[start : start + block.shape[1]]
+            start += block.shape[1]
+            if coef.any():
+                link += block @ coef
+        return link
 
     def predict_suitability(self, X) -> np.ndarray:
         """cloglog output ``1 − exp(−exp(η + H))`` in [0, 1]; NaN where X is not finite."""
@@ -493,6 +506,10 @@ class DownsampledRFModel(ClassifierMixin, BaseEstimator):
     random_state : int
     """
 
+    #: Tree splits lie between training values, so clamping to the training range
+    #: never changes a prediction: the clamping map skips the unclamped pass.
+    clamp_invariant = True
+
     def __init__(
         self,
         n_estimators: int = 500,
@@ -550,10 +567,13 @@ class DownsampledRFModel(ClassifierMixin, BaseEstimator):
 
     def predict_suitability(self, X) -> np.ndarray:
         check_is_fitted(self, "trees_")
-        X = _as_2d(X)
+        # the trees' own input check, done once: float32, C order (as sklearn's trees take)
+        X = np.ascontiguousarray(_as_2d(X), dtype=np.float32)
+        if not np.isfinite(X).all():
+            raise ValueError("Input X contains NaN or infinity")
         votes = np.zeros(X.shape[0])
         for tree in self.trees_:
-            proba = tree.predict_proba(X)
+            proba = tree.predict_proba(X, check_input=False)
             col = list(tree.classes_).index(1) if 1 in tree.classes_ else None
             votes += proba[:, col] if col is not None else 0.0
         return votes / len(self.trees_)
@@ -573,6 +593,10 @@ class BoostingModel(ClassifierMixin, BaseEstimator):
     77:802), with scikit-learn's HistGradientBoostingClassifier.  ``max_depth``
     plays BRT's tree complexity (interaction depth) and is tuned like it.
     """
+
+    #: Tree splits lie between training values, so clamping to the training range
+    #: never changes a prediction: the clamping map skips the unclamped pass.
+    clamp_invariant = True
 
     def __init__(
         self,
@@ -731,7 +755,14 @@ class EnsembleModel(ClassifierMixin, BaseEstimator):
         outside = ((X[:, c] < self.xmin_[c]) | (X[:, c] > self.xmax_[c])).any(axis=1)
         clamping = np.zeros(len(mean))
         if outside.any():
-            raw = self.weights_ @ self.member_predictions(X[outside], clamp=False)
+            X_out = X[outside]
+            raw_members = [
+                preds[k, outside]
+                if getattr(m, "clamp_invariant", False)
+                else _suitability(_unclamped(m), X_out)
+                for k, (_, m) in enumerate(self.members_)
+            ]
+            raw = self.weights_ @ np.vstack(raw_members)
             clamping[outside] = np.abs(mean[outside] - raw)
         out["clamping"] = clamping
         return out

@@ -103,7 +103,9 @@ def as_ensemble(model, X_reference, categorical=()) -> EnsembleModel:
     ).fit(X_reference, np.zeros(len(X_reference), int))
 
 
-def predict_layers(ensemble: EnsembleModel, block: np.ndarray, reference) -> dict[str, np.ndarray]:
+def predict_layers(
+    ensemble: EnsembleModel, block: np.ndarray, reference, chunk_rows: int = 32768
+) -> dict[str, np.ndarray]:
     """Suitability, uncertainty (members' weighted sd), clamping and MESS of a block.
 
     ``block`` is (bands, rows, cols); ``reference`` the training environments
@@ -114,11 +116,14 @@ def predict_layers(ensemble: EnsembleModel, block: np.ndarray, reference) -> dic
     X = block.reshape(bands, -1).T
     ok = np.isfinite(X).all(axis=1)
     out = {k: np.full(rows * cols, np.nan) for k in LAYERS}
-    if ok.any():
-        res = ensemble.predict_all(X[ok])
-        out["suitability"][ok] = res["suitability"]
-        out["uncertainty"][ok] = res["spread"]
-        out["clamping"][ok] = res["clamping"]
-        exclude = np.flatnonzero(~ensemble.continuous_)
-        out["mess"][ok] = mess(X[ok], reference, exclude=exclude)[0]
+    exclude = np.flatnonzero(~ensemble.continuous_)
+    cells = np.flatnonzero(ok)
+    # in chunks: a model's feature expansion (MaxEnt hinges) multiplies a chunk's memory
+    for start in range(0, len(cells), chunk_rows):
+        idx = cells[start : start + chunk_rows]
+        res = ensemble.predict_all(X[idx])
+        out["suitability"][idx] = res["suitability"]
+        out["uncertainty"][idx] = res["spread"]
+        out["clamping"][idx] = res["clamping"]
+        out["mess"][idx] = mess(X[idx], reference, exclude=exclude)[0]
     return {k: v.reshape(rows, cols) for k, v in out.items()}

@@ -7,9 +7,14 @@ import sys
 import time
 from collections.abc import Callable
 
+import rasterio
+
 from amurlink.io import InputError
 
 log = logging.getLogger("amurlink")
+
+#: GDAL block cache of a job (MB).
+GDAL_CACHE_MB = 256
 
 
 def run(main: Callable[[object], None], snakemake) -> None:
@@ -34,7 +39,10 @@ def run(main: Callable[[object], None], snakemake) -> None:
     start = time.perf_counter()
     log.info("rule %s, wildcards %s", snakemake.rule, dict(snakemake.wildcards))
     try:
-        main(snakemake)
+        # GDAL's block cache defaults to 5 % of the machine's memory whatever the job;
+        # a fixed cache keeps a job's memory independent of the raster's size.
+        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+            main(snakemake)
     except InputError as err:
         log.error("bad input: %s", err)
         print(f"amurlink: bad input: {err}", file=sys.stderr)

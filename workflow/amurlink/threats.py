@@ -713,6 +713,8 @@ def cross_border_report(
         return pd.DataFrame(columns=CROSS_BORDER_COLUMNS), pd.DataFrame(
             columns=[c for c in THREAT_COLUMNS if c != "geometry"]
         )
+    if len(threats) == 0:  # no threat at all: an empty table with the usual columns
+        threats = pd.DataFrame(columns=[c for c in THREAT_COLUMNS if c != "geometry"])
     cross = links[links["crosses_border"].fillna(False).astype(bool)].copy()
     cross_ids = {int(i) for i in cross["link_id"]}
     ids_of = [
@@ -726,7 +728,9 @@ def cross_border_report(
     rows = []
     for link in cross.itertuples(index=False):
         lid = int(link.link_id)
-        on_link = on_cross[[str(lid) in s.split(",") for s in on_cross["cross_border_link_ids"]]]
+        on_link = on_cross[
+            np.array([str(lid) in s.split(",") for s in on_cross["cross_border_link_ids"]], bool)
+        ]
         # counts and the top threat are of what exists; proposed roads are counted apart
         proposed = on_link[~on_link["kind"].isin(BASELINE_KINDS)] if len(on_link) else on_link
         mine = on_link[on_link["kind"].isin(BASELINE_KINDS)] if len(on_link) else on_link

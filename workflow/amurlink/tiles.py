@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from rasterio.windows import Window
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,20 @@ class Tile:
         r1 = min(self.row0 + self.height + halo, shape[0])
         c1 = min(self.col0 + self.width + halo, shape[1])
         return Tile(r0, c0, r1 - r0, c1 - c0, self.name)
+
+    def window(self) -> Window:
+        """The tile as a rasterio window of its grid."""
+        return Window(self.col0, self.row0, self.width, self.height)
+
+    def windows(self, size: int) -> list[Window]:
+        """Windows of at most ``size × size`` cells covering the tile (grid coordinates)."""
+        return [
+            Window(
+                self.col0 + c, self.row0 + r, min(size, self.width - c), min(size, self.height - r)
+            )
+            for r in range(0, self.height, size)
+            for c in range(0, self.width, size)
+        ]
 
     def inner(self, outer: Tile) -> tuple[slice, slice]:
         """Where this tile lies inside ``outer`` (an expanded copy of it), as slices."""
@@ -130,3 +145,38 @@ def coarsen_factor(fine_resolution: float, coarse_resolution: float | None) -> i
     if not coarse_resolution:
         return 1
     return max(1, round(coarse_resolution / fine_resolution))
+
+
+def coarsen_mode(labels: np.ndarray, factor: int, nodata: int = 0) -> np.ndarray:
+    """Most frequent label of each ``factor × factor`` block, ignoring ``nodata``.
+
+    Categorical layers (country codes, land-cover classes) are aggregated by the
+    majority, as GDAL's ``mode`` resampling does; ties go to the smallest label,
+    and a block of only ``nodata`` stays ``nodata``.
+    """
+    labels = np.asarray(labels)
+    rows, cols = labels.shape
+    pr, pc = -rows % factor, -cols % factor
+    padded = np.pad(labels, ((0, pr), (0, pc)), constant_values=nodata)
+    br, bc = padded.shape[0] // factor, padded.shape[1] // factor
+    blocks = padded.reshape(br, factor, bc, factor).transpose(0, 2, 1, 3).reshape(br, bc, -1)
+    out = np.full((br, bc), nodata, dtype=labels.dtype)
+    best = np.zeros((br, bc), dtype=np.int64)
+    for value in np.unique(labels):
+        if value == nodata:
+            continue
+        count = (blocks == value).sum(axis=2)
+        better = count > best
+        out[better] = value
+        best[better] = count[better]
+    return out
+
+
+def strips(height: int, factor: int, rows_per_strip: int) -> list[tuple[int, int]]:
+    """Row ranges ``(row0, row1)`` of the fine grid, each a whole number of coarse rows.
+
+    Streaming a coarsening strip by strip keeps a job's memory at one strip
+    (``rows_per_strip`` fine rows, rounded to whole blocks) whatever the area.
+    """
+    step = max(1, rows_per_strip // factor) * factor
+    return [(r, min(r + step, height)) for r in range(0, height, step)]

@@ -3,7 +3,7 @@
 import numpy as np
 
 from amurlink import io, smk
-from amurlink.cores import core_attributes, core_polygons, label_cores, scenario_footprint
+from amurlink.cores import core_attributes, core_polygons, label_cores
 
 
 def main(snakemake):
@@ -16,17 +16,8 @@ def main(snakemake):
             raise io.InputError(f"{path}: grid differs from {snakemake.input.habitat}")
     codes = io.read_country_codes(snakemake.input.country)
 
+    # the connectivity grid's habitat already excludes the scenario's footprint
     mask = np.ma.filled(habitat, 0) == 1
-    base, p_grid = io.read_raster(snakemake.input.baseline_pressures, band=None, masked=False)
-    scen, _ = io.read_raster(snakemake.input.pressures, band=None, masked=False)
-    if p_grid != grid:
-        raise io.InputError(
-            f"{snakemake.input.pressures}: grid differs from {snakemake.input.habitat}"
-        )
-    lost = scenario_footprint(base, scen, io.read_band_names(snakemake.input.pressures)) & mask
-    if lost.any():
-        smk.log.info("scenario footprint removes %d habitat cells", int(lost.sum()))
-    mask &= ~lost
     cores = label_cores(mask, grid.cell_area, species["min_core_km2"])
     table = core_attributes(
         cores,

@@ -3,7 +3,6 @@
 import logging
 
 import rasterio
-from rasterio.windows import Window
 
 from amurlink import io, smk
 from amurlink.grid import Grid
@@ -18,14 +17,11 @@ def main(snakemake):
     names = io.read_band_names(inp.tiles[0])
     with rasterio.open(inp.tiles[0]) as src:
         units = list(src.units)
-    inv = ~grid.transform
     with io.RasterWriter(
         out.covariates, grid, dtype="float32", nodata=-9999.0, descriptions=names, units=units
     ) as writer:
-        for path in inp.tiles:
-            stack, tile = io.read_raster(path, band=None, masked=False)
-            col0, row0 = (round(v) for v in inv * (tile.transform.c, tile.transform.f))
-            writer.write(stack, Window(col0, row0, tile.width, tile.height))
+        for path, (window, stack) in zip(inp.tiles, io.read_tiles(inp.tiles, grid), strict=True):
+            writer.write(stack, window)
             for name, band in zip(names, stack, strict=True):
                 valid = band != -9999.0
                 if valid.any():

@@ -6,14 +6,17 @@ import rasterio
 from amurlink import io, smk
 from amurlink.grid import Grid
 from amurlink.omniscape import normalise
-from amurlink.tiles import refine
 
 
 def main(snakemake):
-    inp, out, factor = snakemake.input, snakemake.output, snakemake.params.factor
+    inp, out, params = snakemake.input, snakemake.output, snakemake.params
+    # Omniscape's grid is a coarsening of the connectivity grid, itself of the habitat grid
+    factor = params.factor * params.connectivity_factor
     resistance, coarse = io.read_raster(inp.resistance)
-    with rasterio.open(inp.fine) as src:
+    with rasterio.open(inp.habitat) as src:
         fine = Grid.from_dataset(src)
+    if fine.coarsen(factor) != coarse:
+        raise io.InputError(f"{inp.resistance}: not the {factor}x coarsening of {inp.habitat}")
     cumulative = np.zeros(coarse.shape)
     potential = np.zeros(coarse.shape)
     inv = ~coarse.transform
@@ -42,9 +45,9 @@ def main(snakemake):
         (out.flow_potential, potential, "flow_potential", "A"),
         (out.normalised, normalised, "normalised_current", "1 (current / flow potential)"),
     ):
-        io.write_raster(
-            path, refine(values, factor, fine.shape), fine, nodata=-9999.0, descriptions=name,
-            units=unit, metadata=meta, dtype="float32",
+        io.write_refined(
+            path, values, factor, fine, nodata=-9999.0, valid=inp.habitat, dtype="float32",
+            descriptions=[name], units=unit, metadata=meta,
         )  # fmt: skip
 
 

@@ -1,7 +1,6 @@
-"""Predict suitability, uncertainty, clamping and MESS window by window; cut binary habitat."""
+"""Mosaic the prediction tiles into suitability, uncertainty, clamping and MESS; cut habitat."""
 
 import json
-import pickle
 from contextlib import ExitStack
 
 import numpy as np
@@ -10,77 +9,49 @@ import rasterio
 from amurlink import io, predict, smk, styles
 from amurlink.grid import Grid
 
+LAYERS = {
+    "suitability": ("cloglog 0-1", "weighted mean of the members' suitability"),
+    "uncertainty": ("suitability sd", "weighted sd of the members' suitability"),
+    "clamping": ("suitability", "|clamped - unclamped prediction| (MaxEnt clamping map)"),
+    "mess": ("similarity %", "MESS, Elith et al. 2010; < 0 = novel conditions"),
+}
+
 
 def main(snakemake):
-    hab = snakemake.params.habitat
-    with open(snakemake.input.model, "rb") as f:
-        model = pickle.load(f)
-    metrics = json.loads(open(snakemake.input.metrics).read())
+    inp, out = snakemake.input, snakemake.output
+    metrics = json.loads(open(inp.metrics).read())
     threshold = float(metrics["threshold"])
-    names = io.read_band_names(snakemake.input.covariates)
-    fitted_names = getattr(model, "covariate_names_", names)
-    if list(fitted_names) != list(names):
-        raise io.InputError(
-            f"{snakemake.input.covariates}: bands {names} differ from the model's {fitted_names}; "
-            "refit the model"
-        )
     species = snakemake.wildcards.species
-    reference = model.reference_
-    ensemble = predict.as_ensemble(model, reference)
-    meta = {"species": species, "model": type(model).__name__}
-    layers = {
-        "suitability": ("cloglog 0-1", "weighted mean of the members' suitability"),
-        "uncertainty": ("suitability sd", "weighted sd of the members' suitability"),
-        "clamping": ("suitability", "|clamped - unclamped prediction| (MaxEnt clamping map)"),
-        "mess": ("similarity %", "MESS, Elith et al. 2010; < 0 = novel conditions"),
-    }
-    with rasterio.open(snakemake.input.covariates) as ds, ExitStack() as stack:
+    with rasterio.open(inp.covariates) as ds:
         grid = Grid.from_dataset(ds)
-        windows = list(grid.windows(hab["window_size"]))
+    meta = {"species": species, "model": metrics.get("model", "")}
+    with ExitStack() as stack:
         writers = {
             name: stack.enter_context(
                 io.RasterWriter(
-                    snakemake.output[name],
-                    grid,
-                    dtype="float32",
-                    nodata=-9999,
-                    descriptions=[name],
-                    units=units,
-                    metadata={**meta, "definition": definition},
+                    out[name], grid, dtype="float32", nodata=-9999, descriptions=[name],
+                    units=units, metadata={**meta, "definition": definition},
                 )
             )
-            for name, (units, definition) in layers.items()
-        }
-        hab_out = stack.enter_context(
+            for name, (units, definition) in LAYERS.items()
+        }  # fmt: skip
+        habitat = stack.enter_context(
             io.RasterWriter(
-                snakemake.output.habitat,
-                grid,
-                dtype="uint8",
-                nodata=255,
-                descriptions=["habitat"],
-                units="class",
-                categorical=True,
-                colormap=styles.habitat_colours(),
-                metadata={
-                    "species": species,
-                    "threshold": f"{threshold:.6g}",
-                    "rule": metrics.get("threshold_rule", ""),
-                },
+                out.habitat, grid, dtype="uint8", nodata=255, descriptions=["habitat"],
+                units="class", categorical=True, colormap=styles.habitat_colours(),
+                metadata={"species": species, "threshold": f"{threshold:.6g}",
+                          "rule": metrics.get("threshold_rule", "")},
             )
-        )
-        read = io.window_reader(ds)
-        for window in windows:
-            out = predict.predict_layers(ensemble, read(window), reference)
-            for name, block in out.items():
-                writers[name].write(
-                    np.where(np.isfinite(block), block, -9999).astype("float32"), window
-                )
-            hab_out.write(predict.binary_habitat(out["suitability"], threshold), window)
+        )  # fmt: skip
+        for window, block in io.read_tiles(inp.tiles, grid):
+            block = np.where(block == -9999.0, np.nan, block)
+            for name, band in zip(predict.LAYERS, block, strict=True):
+                writers[name].write(np.nan_to_num(band, nan=-9999.0), window)
+            habitat.write(predict.binary_habitat(block[0], threshold), window)
     smk.log.info(
-        "suitability, uncertainty, clamping, MESS and habitat (threshold %.4f) over %d windows",
-        threshold,
-        len(windows),
-    )
+        "%d tiles mosaicked: suitability, uncertainty, clamping, MESS and habitat (threshold %.4f)",
+        len(inp.tiles), threshold,
+    )  # fmt: skip
 
 
 smk.run(main, snakemake)  # noqa: F821

@@ -1,0 +1,38 @@
+"""A connectivity-grid raster resampled (nearest) onto the habitat grid, for maps and planners."""
+
+import rasterio
+
+from amurlink import io, smk
+from amurlink.grid import Grid
+from amurlink.tiles import coarsen_factor
+
+
+def main(snakemake):
+    inp, out = snakemake.input, snakemake.output
+    with rasterio.open(inp.coarse) as src:
+        coarse = Grid.from_dataset(src)
+        values = src.read()
+        nodata = src.nodata
+        categorical = src.dtypes[0][0] in "iu"
+        options = {
+            "dtype": src.dtypes[0],
+            "descriptions": [d or snakemake.wildcards.product for d in src.descriptions],
+            "units": [u or "" for u in src.units],
+            "metadata": {**src.tags(), "connectivity_resolution_m": f"{coarse.resolution:g}"},
+            "categorical": categorical,
+        }
+        try:
+            options["colormap"] = src.colormap(1)
+        except ValueError:  # no colour table
+            options["colormap"] = None
+    with rasterio.open(inp.habitat) as src:
+        fine = Grid.from_dataset(src)
+    factor = coarsen_factor(fine.resolution, coarse.resolution)
+    if fine.coarsen(factor) != coarse:
+        raise io.InputError(f"{inp.coarse}: not the {factor}x coarsening of {inp.habitat}'s grid")
+    io.write_refined(out.fine, values, factor, fine, nodata=nodata, valid=inp.habitat, **options)
+    smk.log.info("%s: %d x %d -> %d x %d cells (factor %d)", inp.coarse, *coarse.shape,
+                 *fine.shape, factor)  # fmt: skip
+
+
+smk.run(main, snakemake)  # noqa: F821
