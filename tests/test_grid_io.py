@@ -97,3 +97,20 @@ def test_warp_to_grid_reprojects_window_by_window(tmp_path, small_grid):
     assert block.shape == small_grid.shape
     assert (np.diff(block.mean(axis=1)) < 0).all(), "latitude decreases down the rows"
     assert lat0 - 0.01 < block.min() and block.max() < lat1 + 0.01
+
+
+def test_decimated_read_matches_the_coarsened_grid(tmp_path, small_grid):
+    from amurlink.io import decimation
+
+    assert decimation((40, 50), None) == 1 and decimation((40, 50), 2000) == 1
+    assert decimation((40, 50), 500) == 2  # 20 x 25 = 500 cells
+    assert decimation((40, 50), 499) == 3  # 14 x 17
+    values = np.arange(40 * 50, dtype="float32").reshape(40, 50)
+    path = io.write_raster(tmp_path / "v.tif", values, small_grid, nodata=-1, descriptions="v")
+    arr, grid = io.read_raster(path, max_cells=300)
+    factor = decimation(small_grid.shape, 300)
+    assert grid == small_grid.coarsen(factor) and arr.shape == grid.shape
+    assert arr.size <= 300
+    # nearest sampling: every value read is a value of the raster, on the right row
+    rows = arr.data.astype(int) // 50
+    assert np.all(np.abs(rows - np.arange(grid.height)[:, None] * factor) < factor)

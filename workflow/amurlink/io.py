@@ -11,6 +11,7 @@ The science modules never call these functions; scripts do.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -216,8 +217,19 @@ def write_raster(
     return Path(path)
 
 
-def read_raster(path: str | os.PathLike, band: int | None = 1, masked: bool = True):
-    """Read a raster: return ``(array, grid)``; masked where nodata when ``masked``."""
+def read_raster(
+    path: str | os.PathLike,
+    band: int | None = 1,
+    masked: bool = True,
+    max_cells: int | None = None,
+):
+    """Read a raster: return ``(array, grid)``; masked where nodata when ``masked``.
+
+    With ``max_cells``, a larger raster is read decimated by the smallest whole
+    factor that brings it under that many cells (from the COG's overviews, so
+    the read stays small) and ``grid`` is the matching :meth:`Grid.coarsen`:
+    maps need no more cells than they have pixels.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: file not found")
@@ -225,8 +237,30 @@ def read_raster(path: str | os.PathLike, band: int | None = 1, masked: bool = Tr
         if src.crs is None:
             raise InputError(f"{path}: raster has no CRS; assign one (e.g. gdal_edit.py -a_srs)")
         grid = Grid.from_dataset(src)
-        arr = src.read(band, masked=masked) if band is not None else src.read(masked=masked)
-    return arr, grid
+        factor = decimation(grid.shape, max_cells)
+        if factor == 1:
+            arr = src.read(band, masked=masked) if band is not None else src.read(masked=masked)
+            return arr, grid
+        coarse = grid.coarsen(factor)
+        bands = [band] if band is not None else list(range(1, src.count + 1))
+        arr = src.read(
+            bands,
+            window=Window(0, 0, coarse.width * factor, coarse.height * factor),
+            out_shape=(len(bands), coarse.height, coarse.width),
+            boundless=True,
+            masked=masked,
+        )
+        return (arr[0] if band is not None else arr), coarse
+
+
+def decimation(shape: tuple[int, int], max_cells: int | None) -> int:
+    """Smallest whole factor that brings a grid of ``shape`` to at most ``max_cells`` cells."""
+    if not max_cells or shape[0] * shape[1] <= max_cells:
+        return 1
+    factor = math.ceil(math.sqrt(shape[0] * shape[1] / max_cells))
+    while math.ceil(shape[0] / factor) * math.ceil(shape[1] / factor) > max_cells:
+        factor += 1
+    return factor
 
 
 def window_reader(ds):

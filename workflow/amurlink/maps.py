@@ -45,6 +45,9 @@ from amurlink.grid import Grid  # noqa: E402
 #: A4 in inches (portrait width, height).
 A4_INCHES = (8.27, 11.69)
 DPI = 300
+#: Raster cells a map reads at most (rasters are decimated to this): the map
+#: frame is about 2000 x 2000 pixels at 300 dpi, so more cells add nothing.
+MAP_CELLS = 4_000_000
 
 #: Road drawing by road group: (colour, line width in points, z-order).
 ROAD_STYLE = {

@@ -5,29 +5,51 @@ import logging
 
 import numpy as np
 import pandas as pd
+import rasterio
+from rasterio.windows import Window
 
 from amurlink import cores, io, maps, smk
+from amurlink.grid import Grid
 from amurlink.threats import corridor_mask
+from amurlink.tiles import coarsen_mean, strips
 
 log = logging.getLogger(__name__)
 
 
+def scenario_changes(baseline_path, scenario_path, grid):
+    """Footprint (new roads and cutblocks) and relief (roads or fences gone) on ``grid``.
+
+    Read strip by strip at full resolution; a map cell is marked when any of its
+    cells is, so thin new roads stay visible on a decimated map.
+    """
+    names = io.read_band_names(baseline_path)
+    with rasterio.open(baseline_path) as base_src, rasterio.open(scenario_path) as scen_src:
+        fine = Grid.from_dataset(base_src)
+        factor = round(grid.resolution / fine.resolution)
+        if fine.coarsen(factor) != grid:
+            raise io.InputError(f"{scenario_path}: not on the corridors' grid")
+        parts = {"footprint": [], "relief": []}
+        for row0, row1 in strips(fine.height, factor, 1024):
+            window = Window(0, row0, fine.width, row1 - row0)
+            base_p = base_src.read(window=window, masked=True).filled(0)
+            scen_p = scen_src.read(window=window, masked=True).filled(0)
+            relief = np.zeros(base_p.shape[1:], bool)
+            for k, name in enumerate(names):
+                if name.startswith("road_") or name == "fence":
+                    relief |= (base_p[k] > 0) & ~(scen_p[k] > 0)
+            footprint = cores.scenario_footprint(base_p, scen_p, names)
+            for key, mask in (("footprint", footprint), ("relief", relief)):
+                parts[key].append(coarsen_mean(mask.astype(float), factor, 1.0) > 0)
+    return np.vstack(parts["footprint"]), np.vstack(parts["relief"])
+
+
 def main(snakemake):
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
-    base_cost, grid = io.read_raster(inp.baseline_corridors)
-    scen_cost, scen_grid = io.read_raster(inp.scenario_corridors)
+    base_cost, grid = io.read_raster(inp.baseline_corridors, max_cells=maps.MAP_CELLS)
+    scen_cost, scen_grid = io.read_raster(inp.scenario_corridors, max_cells=maps.MAP_CELLS)
     if scen_grid != grid:
         raise io.InputError(f"{inp.scenario_corridors}: grid differs from the baseline's")
-    names = io.read_band_names(inp.baseline_pressures)
-    base_p, _ = io.read_raster(inp.baseline_pressures, band=None)
-    scen_p, _ = io.read_raster(inp.scenario_pressures, band=None)
-    base_p, scen_p = np.ma.filled(base_p, 0), np.ma.filled(scen_p, 0)
-    footprint = cores.scenario_footprint(base_p, scen_p, names)
-    # pressures the scenario lifts: road or fence cells gone (crossings, fence removal)
-    relief = np.zeros(grid.shape, bool)
-    for k, name in enumerate(names):
-        if name.startswith("road_") or name == "fence":
-            relief |= (base_p[k] > 0) & ~(scen_p[k] > 0)
+    footprint, relief = scenario_changes(inp.baseline_pressures, inp.scenario_pressures, grid)
     with open(inp.comparison) as f:
         summary = json.load(f)
     status = pd.read_csv(inp.link_status)

@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 
 def main(snakemake):
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
-    suitability, grid = io.read_raster(inp.suitability)
-    corridor_cost, corridor_grid = io.read_raster(inp.corridors)
+    suitability, grid = io.read_raster(inp.suitability, max_cells=maps.MAP_CELLS)
+    corridor_cost, corridor_grid = io.read_raster(inp.corridors, max_cells=maps.MAP_CELLS)
     if corridor_grid != grid:
         raise io.InputError(f"{inp.corridors}: grid differs from {inp.suitability}'s")
     layers = {
