@@ -39,6 +39,7 @@ DEMO_AREA_M2 = 22_950 * 1000.0**2
 #: Stages: benchmark-file prefixes (first path part under results/benchmarks/).
 STAGES = {
     "prepare (align + covariates)": ["align_rasters", "covariates", "covariates_tile"],
+    "sample (presences + background)": ["presences", "background"],
     "fit": ["fit_model"],
     "predict (tiles + mosaic)": ["predict_tile", "predict_suitability"],
     "resistance": ["resistance"],
@@ -57,6 +58,17 @@ DEMO_FILES = ["landcover", "dem", "roads", "logging", "settlements", "countries"
 def resolution_for(cells_m: float) -> float:
     """Cell size (m, rounded to 0.5 m) giving about ``cells_m`` million cells of the demo."""
     return round(math.sqrt(DEMO_AREA_M2 / (cells_m * 1e6)) * 2) / 2
+
+
+def covariate_tile_cells(res: float, args) -> int:
+    """Covariate tile edge whose window, halo included, is ``--covariate-window`` cells.
+
+    A covariate job holds its tile plus a halo of the 20 km distance cap, which is
+    more cells at a finer resolution; shrinking the tile by the halo keeps the
+    job's window, hence its memory, the same at every size.
+    """
+    halo = math.ceil(args.max_distance_m / res) + 1
+    return max(256, args.covariate_window - 2 * halo)
 
 
 def snakemake(work: Path, configfile: Path, cores: int, targets=()) -> tuple[int, float]:
@@ -104,7 +116,7 @@ def run(args) -> None:
             "connectivity": {"resolution_m": args.connectivity_m},
             "scale": {
                 "predict_tile_cells": args.tile_cells,
-                "covariate_tile_cells": args.tile_cells,
+                "covariate_tile_cells": covariate_tile_cells(res, args),
             },
             "outputs": {"date": "2026-12-01"},
         }
@@ -245,6 +257,7 @@ def main() -> None:
     p.add_argument("--input-resolution", type=float, default=30)
     p.add_argument("--connectivity-m", type=float, default=480)
     p.add_argument("--tile-cells", type=int, default=2048)
+    p.add_argument("--covariate-window", type=int, default=4096)
     p.add_argument("--max-distance-m", type=float, default=20000)
     p.add_argument("--workdir", type=Path, default=DEFAULT_WORK)
     p.set_defaults(func=run)

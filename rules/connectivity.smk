@@ -52,7 +52,6 @@ rule connectivity_grid:
         runtime=20,
     params:
         factor=connectivity_factor(),
-        rows_per_strip=1024,
     script:
         "../workflow/scripts/connectivity_grid.py"
 

@@ -13,6 +13,8 @@ rule presences:
         stations=habitat("stations.csv"),
     log:
         logs("presences/{species}"),
+    benchmark:
+        bench("presences/{species}")
     conda:
         ENV
     threads: 1
@@ -38,6 +40,8 @@ rule background:
         background=habitat("background.csv"),
     log:
         logs("background/{species}"),
+    benchmark:
+        bench("background/{species}")
     conda:
         ENV
     threads: 1

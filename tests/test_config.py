@@ -37,11 +37,17 @@ def test_defaults_fill_every_section():
                 jsonschema.validate(config[section][key], sub)
 
 
-def test_test_config_overrides_validate():
+@pytest.mark.parametrize("name", ["test.yaml", "demo_30m.yaml"])
+def test_overlay_configs_validate(name):
     config = load("config.yaml")
-    for key, value in load("test.yaml").items():
+    for key, value in load(name).items():
         config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
     validate(config, str(SCHEMA), set_default=True)
+    # the connectivity grid is a whole multiple of the habitat cell
+    ratio = (config["connectivity"]["resolution_m"] or config["study_area"]["resolution"]) / config[
+        "study_area"
+    ]["resolution"]
+    assert ratio == int(ratio)
 
 
 def test_typo_is_refused_with_the_key_named():

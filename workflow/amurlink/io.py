@@ -304,7 +304,7 @@ def write_refined(
     *,
     nodata: float | int,
     valid: str | os.PathLike | None = None,
-    rows_per_strip: int = 1024,
+    rows_per_strip: int | None = None,
     **writer_options,
 ) -> Path:
     """Write a coarse-grid array (2-D, or bands-first 3-D) onto the ``fine`` grid, strip by strip.
@@ -312,10 +312,12 @@ def write_refined(
     Each coarse cell covers ``factor × factor`` fine cells (the coarse grid is
     ``fine.coarsen(factor)``).  With ``valid``, a raster on the fine grid, fine
     cells where it is no-data get ``nodata``, so the result keeps the fine
-    outline of the study area.  Memory: one strip of ``rows_per_strip`` rows.
+    outline of the study area.  Memory: one strip of ``rows_per_strip`` rows
+    (default: :data:`amurlink.tiles.STRIP_CELLS` cells).
     """
-    from amurlink.tiles import refine, strips
+    from amurlink.tiles import refine, strip_rows, strips
 
+    rows_per_strip = rows_per_strip or strip_rows(fine.width)
     values = np.asarray(values)
     bands = values if values.ndim == 3 else values[np.newaxis]
     with contextlib.ExitStack() as stack:

@@ -172,6 +172,15 @@ def coarsen_mode(labels: np.ndarray, factor: int, nodata: int = 0) -> np.ndarray
     return out
 
 
+#: Cells in one strip of a streamed raster pass (a few tens of MB per float64 band).
+STRIP_CELLS = 2_000_000
+
+
+def strip_rows(width: int, cells: int = STRIP_CELLS) -> int:
+    """Rows of a strip of about ``cells`` cells in a grid ``width`` cells wide (at least 1)."""
+    return max(1, cells // max(width, 1))
+
+
 def strips(height: int, factor: int, rows_per_strip: int) -> list[tuple[int, int]]:
     """Row ranges ``(row0, row1)`` of the fine grid, each a whole number of coarse rows.
 

@@ -9,7 +9,7 @@ from rasterio.windows import Window
 from amurlink import io, smk, styles
 from amurlink.cores import scenario_footprint
 from amurlink.grid import Grid
-from amurlink.tiles import coarsen_mean, coarsen_mode, strips
+from amurlink.tiles import coarsen_mean, coarsen_mode, strip_rows, strips
 
 
 def main(snakemake):
@@ -53,7 +53,8 @@ def main(snakemake):
         for writer in writers.values():
             stack.enter_context(writer)
         lost_cells = 0
-        for row0, row1 in strips(fine.height, factor, snakemake.params.rows_per_strip):
+        rows = getattr(snakemake.params, "rows_per_strip", None) or strip_rows(fine.width)
+        for row0, row1 in strips(fine.height, factor, rows):
             window = Window(0, row0, fine.width, row1 - row0)
             read = {k: io.window_reader(ds)(window) for k, ds in src.items()}
             lost = scenario_footprint(read["baseline_pressures"], read["pressures"], names)

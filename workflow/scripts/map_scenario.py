@@ -11,7 +11,7 @@ from rasterio.windows import Window
 from amurlink import cores, io, maps, smk
 from amurlink.grid import Grid
 from amurlink.threats import corridor_mask
-from amurlink.tiles import coarsen_mean, strips
+from amurlink.tiles import coarsen_mean, strip_rows, strips
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def scenario_changes(baseline_path, scenario_path, grid):
         if fine.coarsen(factor) != grid:
             raise io.InputError(f"{scenario_path}: not on the corridors' grid")
         parts = {"footprint": [], "relief": []}
-        for row0, row1 in strips(fine.height, factor, 1024):
+        for row0, row1 in strips(fine.height, factor, strip_rows(fine.width)):
             window = Window(0, row0, fine.width, row1 - row0)
             base_p = base_src.read(window=window, masked=True).filled(0)
             scen_p = scen_src.read(window=window, masked=True).filled(0)
