@@ -82,3 +82,38 @@ def test_bad_bias_rejected():
         sample_background(GRID, mask(), 100, seed=1, bias="kde")
     with pytest.raises(ValueError, match="target-group"):
         sample_background(GRID, mask(), 100, seed=1, bias="target_group")
+
+
+def test_broad_kernels_are_drawn_by_blocks_with_the_gaussian_mass():
+    from amurlink.background import block_factor
+
+    assert block_factor(4) == 1 and block_factor(7.9) == 1 and block_factor(20) == 5
+    valid = mask()
+    cx, cy = 300_000 + 90 * 250 + 125, 4_800_000 - 80 * 250 - 125  # centre of cell (80, 90)
+    sigma = 5000.0  # 20 cells: drawn by blocks of 5 x 5 cells
+    kw = dict(bias="target_group", target_x=[cx] * 50, target_y=[cy] * 50, bandwidth_m=sigma,
+              floor_fraction=0.0)  # fmt: skip
+    bg = sample_background(GRID, valid, 5000, seed=2, **kw)
+    assert len(bg) == 5000 and not bg.duplicated(["row", "col"]).any()
+    assert valid[bg["row"], bg["col"]].all()
+    assert bg.equals(sample_background(GRID, valid, 5000, seed=2, **kw))
+    # A 2-D Gaussian holds 1 - exp(-R^2 / 2 sigma^2) of its mass within R (39 % at 1 sigma,
+    # 86 % at 2 sigma). Few points, so that drawing without replacement barely depletes
+    # the 1257 cells within 1 sigma; the binomial sd is then about 0.015.
+    shares = []
+    for seed in range(3):
+        few = sample_background(GRID, valid, 400, seed=seed, **kw)
+        r = np.hypot(few["x"] - cx, few["y"] - cy)
+        shares.append([(r < k * sigma).mean() for k in (1, 2)])
+    np.testing.assert_allclose(np.mean(shares, axis=0), 1 - np.exp(-np.array([1, 4]) / 2), atol=0.05)
+
+
+def test_block_draw_passes_the_surplus_of_full_blocks_on():
+    valid = np.zeros(GRID.shape, bool)
+    valid[100:110, 100:110] = True  # 100 cells in a few blocks
+    valid[0, 199] = True
+    bg = sample_background(GRID, valid, 60, seed=0, bias="target_group",
+                           target_x=[300_000 + 105 * 250], target_y=[4_800_000 - 105 * 250],
+                           bandwidth_m=5000.0)  # fmt: skip
+    assert len(bg) == 60 and not bg.duplicated(["row", "col"]).any()
+    assert valid[bg["row"], bg["col"]].all()
