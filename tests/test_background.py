@@ -105,7 +105,9 @@ def test_broad_kernels_are_drawn_by_blocks_with_the_gaussian_mass():
         few = sample_background(GRID, valid, 400, seed=seed, **kw)
         r = np.hypot(few["x"] - cx, few["y"] - cy)
         shares.append([(r < k * sigma).mean() for k in (1, 2)])
-    np.testing.assert_allclose(np.mean(shares, axis=0), 1 - np.exp(-np.array([1, 4]) / 2), atol=0.05)
+    np.testing.assert_allclose(
+        np.mean(shares, axis=0), 1 - np.exp(-np.array([1, 4]) / 2), atol=0.05
+    )
 
 
 def test_block_draw_passes_the_surplus_of_full_blocks_on():
