@@ -272,7 +272,7 @@ rule omniscape_tile:
         ENV
     threads: 1
     resources:
-        mem_mb=1500,
+        mem_mb=config["scale"]["tile_mem_mb"]["omniscape"],
         runtime=60,
     params:
         omniscape=config["connectivity"]["omniscape"],

@@ -103,7 +103,7 @@ rule predict_tile:
         ENV
     threads: 1
     resources:
-        mem_mb=3000,
+        mem_mb=config["scale"]["tile_mem_mb"]["predict"],
         runtime=60,
     params:
         tile_size=config["scale"]["predict_tile_cells"],

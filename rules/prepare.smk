@@ -69,7 +69,7 @@ rule covariates_tile:
         ENV
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=config["scale"]["tile_mem_mb"]["covariates"],
         runtime=30,
     params:
         covariates=config["covariates"],
