@@ -289,9 +289,14 @@ def read_raster_info(path: str | os.PathLike) -> RasterInfo:
             colormap = None
         minimum = float(band_tags.get("STATISTICS_MINIMUM", "nan"))
         maximum = float(band_tags.get("STATISTICS_MAXIMUM", "nan"))
+        # block by block: a job's memory stays that of one block whatever the raster's size
         if not (np.isfinite(minimum) and np.isfinite(maximum)):
-            data = src.read(1, masked=True)
-            minimum, maximum = (float(data.min()), float(data.max())) if data.count() else (0, 1)
+            low, high = np.inf, -np.inf
+            for _, window in src.block_windows(1):
+                data = src.read(1, window=window, masked=True)
+                if data.count():
+                    low, high = min(low, float(data.min())), max(high, float(data.max()))
+            minimum, maximum = (low, high) if np.isfinite(low) else (0, 1)
         labels: dict[int, str] = {}
         for key, value in tags.items():
             for prefix in ("class_", COUNTRY_TAG_PREFIX):
@@ -300,8 +305,12 @@ def read_raster_info(path: str | os.PathLike) -> RasterInfo:
         values: list[int] = []
         stem = path.stem
         if stem in CLASS_RASTERS or colormap:
-            data = src.read(1, masked=True)
-            values = [int(v) for v in np.unique(data.compressed())][:256]
+            present: set[int] = set()
+            for _, window in src.block_windows(1):
+                present.update(
+                    int(v) for v in np.unique(src.read(1, window=window, masked=True).compressed())
+                )
+            values = sorted(present)[:256]
         if colormap:
             # GDAL pads colour tables to 256 entries; keep the classes that are present or named.
             keep = set(values) | set(labels)
