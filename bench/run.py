@@ -38,11 +38,12 @@ DEFAULT_WORK = Path("/tmp/amurlink-bench")
 DEMO_AREA_M2 = 22_950 * 1000.0**2
 #: Stages: benchmark-file prefixes (first path part under results/benchmarks/).
 STAGES = {
-    "prepare (align + covariates)": ["align_rasters", "covariates", "covariates_tile"],
+    "prepare (align + covariates)": ["prepare_vectors", "align_rasters", "covariates",
+                                     "covariates_tile"],
     "sample (presences + background)": ["presences", "background"],
     "fit": ["fit_model"],
     "predict (tiles + mosaic)": ["predict_tile", "predict_suitability"],
-    "resistance": ["resistance"],
+    "resistance": ["resistance", "pressures"],
     "connectivity grid": ["connectivity_grid"],
     "cores + corridors + circuit": ["cores", "corridors", "circuit", "pinchpoints",
                                     "barriers", "graph"],
@@ -81,10 +82,15 @@ def snakemake(work: Path, configfile: Path, cores: int, targets=()) -> tuple[int
     return rc, time.perf_counter() - start
 
 
-def base_config(work: Path) -> dict:
+def base_config(work: Path, species: list[str] | None = None) -> dict:
+    """The default config, written into ``work`` with only ``species`` (a --configfile
+    overlay merges dictionaries, so it cannot remove a species)."""
     (work / "config").mkdir(parents=True, exist_ok=True)
-    (work / "config" / "config.yaml").write_text((REPO / "config/config.yaml").read_text())
-    return yaml.safe_load((REPO / "config/config.yaml").read_text())
+    cfg = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    if species:
+        cfg["species"] = {k: v for k, v in cfg["species"].items() if k in species}
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return cfg
 
 
 def run(args) -> None:
@@ -102,15 +108,13 @@ def run(args) -> None:
         print(f"  demo inputs at {args.input_resolution} m: exit {rc}, {wall:.0f} s", flush=True)
         if rc:
             sys.exit(rc)
-    species = {k: v for k, v in cfg["species"].items() if k in args.species}
     for cells in args.cells:
         res = resolution_for(cells)
         work = args.workdir / f"{cells:g}M"
-        base_config(work)
+        base_config(work, args.species)
         overrides = {
             "demo": {"enabled": False},
             "inputs": {**cfg["inputs"], **files},
-            "species": species,
             "study_area": {"crs": "EPSG:32652", "resolution": res, "bbox_lonlat": box},
             "covariates": {"max_distance_m": args.max_distance_m},
             "connectivity": {"resolution_m": args.connectivity_m},

@@ -219,6 +219,8 @@ rule to_habitat_grid:
         fine=connectivity("{product}.tif"),
     log:
         logs("to_habitat_grid/{scenario}/{species}/{product}"),
+    benchmark:
+        bench("to_habitat_grid/{scenario}/{species}/{product}")
     wildcard_constraints:
         product="cores|corridors|current|pinchpoints|barriers",
     conda:

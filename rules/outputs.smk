@@ -102,6 +102,8 @@ rule compare_scenario:
         new_links=f"{SCENARIO_OUT}new_links.csv",
     log:
         logs("compare_scenario/{scenario}/{species}"),
+    benchmark:
+        bench("compare_scenario/{scenario}/{species}")
     wildcard_constraints:
         scenario=NON_BASELINE,
     conda:
@@ -141,6 +143,8 @@ rule map_scenario:
         pdf=outputs("maps/scenario_{scenario}_{species}.pdf"),
     log:
         logs("map_scenario/{scenario}/{species}"),
+    benchmark:
+        bench("map_scenario/{scenario}/{species}")
     wildcard_constraints:
         scenario=NON_BASELINE,
     conda:
@@ -184,6 +188,8 @@ rule brief:
         tables=directory(outputs("brief_tables")),
     log:
         logs("brief"),
+    benchmark:
+        bench("brief")
     conda:
         ENV
     threads: 1
@@ -218,6 +224,8 @@ rule raster_styles:
         qml=[raster.removesuffix(".tif") + ".qml" for raster in styled_rasters()],
     log:
         logs("raster_styles"),
+    benchmark:
+        bench("raster_styles")
     conda:
         ENV
     threads: 1
@@ -238,6 +246,8 @@ rule qgis_project:
         public_qgz=outputs("amurlink_public.qgz"),
     log:
         logs("qgis_project"),
+    benchmark:
+        bench("qgis_project")
     conda:
         ENV
     threads: 1

@@ -15,6 +15,8 @@ rule prepare_vectors:
         country=prepared("country.tif"),
     log:
         logs("prepare_vectors"),
+    benchmark:
+        bench("prepare_vectors")
     conda:
         ENV
     threads: 1
@@ -109,6 +111,8 @@ rule pressures:
         pressures=prepared("pressures/{scenario}.tif"),
     log:
         logs("pressures/{scenario}"),
+    benchmark:
+        bench("pressures/{scenario}")
     conda:
         ENV
     threads: 1
