@@ -181,6 +181,33 @@ def test_scenario_crossing_lifts_road_penalty(small_grid):
     assert row[0] == 1 and row[25] == 0 and row[-1] == 1
 
 
+def test_pressures_rasterised_by_strips_equal_the_whole_grid(small_grid):
+    """The pressures rule rasterises strip by strip (workflow/scripts/pressures.py)."""
+    from rasterio.windows import Window
+
+    clip = prepare.features_over
+    roads = prepared_roads(small_grid)
+    x = small_grid.bounds[0] + 2500
+    crossing = gpd.GeoDataFrame(geometry=[Point(x, 4_700_050)], crs=small_grid.crs)
+    blocks = gpd.GeoDataFrame(
+        {"year": [2020]}, geometry=[Point(x, 4_702_000).buffer(700)], crs=small_grid.crs
+    )
+    kw = dict(road_groups=list(ROAD_CLASSES), reference_year=2025)
+    whole, _ = prepare.pressure_layers(roads, blocks, small_grid, mitigated=crossing.buffer(150).to_frame("geometry"), **kw)  # fmt: skip
+    parts = []
+    for row0 in range(0, small_grid.height, 7):
+        part = small_grid.window_grid(
+            Window(0, row0, small_grid.width, min(7, small_grid.height - row0))
+        )
+        stack, _ = prepare.pressure_layers(
+            clip(roads, part), clip(blocks, part), part,
+            mitigated=clip(crossing.buffer(150).to_frame("geometry"), part), **kw,
+        )  # fmt: skip
+        parts.append(stack)
+    np.testing.assert_array_equal(np.concatenate(parts, axis=1), whole)
+    assert whole.sum() > 0
+
+
 @pytest.mark.parametrize(
     ("change", "layer", "message"),
     [

@@ -420,6 +420,18 @@ def apply_scenario(
     return roads, logging, mitigated_gdf
 
 
+def features_over(gdf: gpd.GeoDataFrame | None, grid: Grid) -> gpd.GeoDataFrame | None:
+    """The features whose bounding boxes meet ``grid``'s extent (None stays None).
+
+    Rasterising a strip of a grid from these gives the same cells as the
+    same rows of the whole grid: a cell's value depends only on what lies on it.
+    """
+    if gdf is None:
+        return None
+    xmin, ymin, xmax, ymax = grid.bounds
+    return gdf.cx[xmin:xmax, ymin:ymax]
+
+
 def pressure_layers(
     roads: gpd.GeoDataFrame,
     logging: gpd.GeoDataFrame,

@@ -2,8 +2,11 @@
 
 import logging
 
+from rasterio.windows import Window
+
 from amurlink import io, smk
-from amurlink.prepare import apply_scenario, pressure_layers
+from amurlink.prepare import apply_scenario, features_over, pressure_layers
+from amurlink.tiles import strip_rows, strips
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +24,22 @@ def main(snakemake):
         scenario=snakemake.wildcards.scenario,
     )  # fmt: skip
     fences = io.read_vector(inp.fences[0]).to_crs(grid.crs) if inp.fences else None
-    stack, names = pressure_layers(
-        roads, blocks, grid, road_groups=list(params.road_classes),
-        reference_year=params.reference_year, fences=fences, mitigated=mitigated,
-    )  # fmt: skip
+    names = [*(f"road_{g}" for g in params.road_classes), "logging_age", "fence"]
     units = ["1"] * (len(names) - 2) + ["year", "1"]
-    io.write_raster(out.pressures, stack, grid, nodata=-9999.0, descriptions=names, units=units)
+    # Strip by strip: each cell's value depends only on the geometries over it, so a strip
+    # rasterised on its own equals the same rows of the whole grid, in a strip's memory.
+    with io.RasterWriter(
+        out.pressures, grid, dtype="float32", nodata=-9999.0, descriptions=names, units=units
+    ) as writer:
+        for row0, row1 in strips(grid.height, 1, strip_rows(grid.width)):
+            window = Window(0, row0, grid.width, row1 - row0)
+            part = grid.window_grid(window)
+            stack, _ = pressure_layers(
+                features_over(roads, part), features_over(blocks, part), part,
+                road_groups=list(params.road_classes), reference_year=params.reference_year,
+                fences=features_over(fences, part), mitigated=features_over(mitigated, part),
+            )  # fmt: skip
+            writer.write(stack, window)
     log.info(
         "scenario %s: %d changes, %d road segments, %d cutblocks, %d mitigated areas",
         snakemake.wildcards.scenario, len(changes), int((roads.status == "existing").sum()),
