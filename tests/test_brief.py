@@ -1,5 +1,7 @@
 """The brief: habitat by country, worst threats, scenario sentences, HTML and PDF pages."""
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +16,10 @@ def test_habitat_by_country_counts_cells_times_area():
     by = table.set_index("country")["habitat_km2"]
     assert by.to_dict() == {"RUS": 2.0, "CHN": 1.0, "PRK": 0.0, "none": 1.0}
     assert table["share_pct"].sum() == pytest.approx(100)
+    # counted row by row (as the brief streams the grid), the table is the same
+    codes = {1: "RUS", 2: "CHN", 3: "PRK"}
+    rows = [brief.habitat_counts(habitat[i : i + 1], country[i : i + 1], codes) for i in range(2)]
+    pd.testing.assert_frame_equal(brief.habitat_table(sum(rows, Counter()), codes, 1e6), table)
 
 
 def test_worst_threats_top_n_in_rank_order():

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import textwrap
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -52,16 +53,28 @@ def habitat_by_country(
         code in ``codes`` (zeros kept), plus ``none`` for habitat outside every
         country when any.
     """
+    return habitat_table(habitat_counts(habitat, country, codes), codes, cell_area_m2)
+
+
+def habitat_counts(habitat: np.ndarray, country: np.ndarray, codes: Mapping[int, str]) -> Counter:
+    """Habitat cells per ISO code (``none`` outside every country); add blocks' counts up."""
     hab = np.ma.filled(np.ma.asarray(habitat), 0) == 1
-    idx = np.ma.filled(np.ma.asarray(country), 0).astype(np.int64)
-    rows = []
-    for k, iso in sorted(codes.items()):
-        rows.append(
-            {"country": iso, "habitat_km2": np.count_nonzero(hab & (idx == k)) * cell_area_m2 / 1e6}
-        )
-    outside = np.count_nonzero(hab & ~np.isin(idx, list(codes)))
-    if outside:
-        rows.append({"country": "none", "habitat_km2": outside * cell_area_m2 / 1e6})
+    idx = np.ma.filled(np.ma.asarray(country), 0)
+    counts = Counter({iso: int(np.count_nonzero(hab & (idx == k))) for k, iso in codes.items()})
+    counts["none"] = int(np.count_nonzero(hab & ~np.isin(idx, list(codes))))
+    return counts
+
+
+def habitat_table(
+    counts: Mapping[str, int], codes: Mapping[int, str], cell_area_m2: float
+) -> pd.DataFrame:
+    """The table of :func:`habitat_by_country` from :func:`habitat_counts`."""
+    rows = [
+        {"country": iso, "habitat_km2": counts.get(iso, 0) * cell_area_m2 / 1e6}
+        for _, iso in sorted(codes.items())
+    ]
+    if counts.get("none", 0):
+        rows.append({"country": "none", "habitat_km2": counts["none"] * cell_area_m2 / 1e6})
     table = pd.DataFrame(rows, columns=["country", "habitat_km2"])
     total = table["habitat_km2"].sum()
     table["share_pct"] = 100 * table["habitat_km2"] / total if total > 0 else 0.0

@@ -3,12 +3,17 @@
 import json
 import logging
 import os
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
+import rasterio
 from matplotlib.backends.backend_pdf import PdfPages
+from rasterio.windows import Window
 
 from amurlink import brief, io, maps, smk
+from amurlink.grid import Grid
+from amurlink.tiles import strip_rows, strips
 
 log = logging.getLogger(__name__)
 
@@ -21,17 +26,24 @@ def read_json(path):
 def main(snakemake):
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
     species = list(params.species)
-    country, grid = io.read_raster(inp.country)
+    with rasterio.open(inp.country) as src:
+        grid = Grid.from_dataset(src)
     codes = io.read_country_codes(inp.country)
 
     habitat_rows, network_rows, threat_tables, cross_tables = [], [], [], []
     for i, sp in enumerate(species):
-        hab, hab_grid = io.read_raster(inp.habitat[i])
-        if hab_grid != grid:
-            raise io.InputError(f"{inp.habitat[i]}: grid differs from {inp.country}'s")
-        habitat_rows.append(
-            brief.habitat_by_country(hab, country, codes, grid.cell_area).assign(species=sp)
-        )
+        counts = Counter()
+        # strip by strip: the brief's memory does not grow with the grid
+        with rasterio.open(inp.habitat[i]) as hab_src, rasterio.open(inp.country) as c_src:
+            if Grid.from_dataset(hab_src) != grid:
+                raise io.InputError(f"{inp.habitat[i]}: grid differs from {inp.country}'s")
+            for row0, row1 in strips(grid.height, 1, strip_rows(grid.width)):
+                window = Window(0, row0, grid.width, row1 - row0)
+                counts += brief.habitat_counts(
+                    hab_src.read(1, window=window, masked=True),
+                    c_src.read(1, window=window, masked=True), codes,
+                )  # fmt: skip
+        habitat_rows.append(brief.habitat_table(counts, codes, grid.cell_area).assign(species=sp))
         network_rows.append(
             {"species": sp}
             | brief.network_summary(
