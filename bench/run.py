@@ -234,7 +234,7 @@ def plot(table, sizes, path: Path) -> None:
 def solvers(args) -> None:
     """One grounded Laplacian solve of a random landscape: direct vs CG+AMG."""
     sys.path.insert(0, str(REPO / "workflow"))
-    from amurlink.circuit import LinearSolver, build_graph
+    from amurlink.connectivity.circuit import LinearSolver, build_graph
 
     rng = np.random.default_rng(0)
     for cells in args.cells:

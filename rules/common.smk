@@ -156,7 +156,7 @@ def map_credits():
 def styled_rasters():
     """Every raster a planner opens: the final rasters, prepared layers, scenario rasters.
 
-    Each gets a .qml beside it and a place in the QGIS project (amurlink.qgis_project
+    Each gets a .qml beside it and a place in the QGIS project (amurlink.outputs.qgis_project
     groups them by their place in the results tree).
     """
     final = [f for f in final_outputs() if f.endswith(".tif")]
@@ -176,7 +176,7 @@ def styled_rasters():
 
 # Tiles (issue 6): the tile lists follow from the config's grid, known before any job runs.
 def _analysis_grid():
-    from amurlink.prepare import grid_from_config
+    from amurlink.prepare.layers import grid_from_config
 
     return grid_from_config(config["study_area"])
 
@@ -189,20 +189,20 @@ def covariate_tile_size():
 
 
 def covariate_tiles():
-    from amurlink.tiles import tile_names
+    from amurlink.core.tiles import tile_names
 
     return tile_names(_analysis_grid().shape, covariate_tile_size())
 
 
 def prediction_tiles():
-    from amurlink.tiles import tile_names
+    from amurlink.core.tiles import tile_names
 
     return tile_names(_analysis_grid().shape, config["scale"]["predict_tile_cells"])
 
 
 def connectivity_factor():
     """Habitat cells per connectivity-grid cell (1: connectivity on the habitat grid)."""
-    from amurlink.tiles import coarsen_factor
+    from amurlink.core.tiles import coarsen_factor
 
     return coarsen_factor(
         config["study_area"]["resolution"], config["connectivity"]["resolution_m"]
@@ -211,14 +211,14 @@ def connectivity_factor():
 
 def omniscape_factor():
     """Connectivity-grid cells per cell of the grid Omniscape runs on."""
-    from amurlink.tiles import coarsen_factor
+    from amurlink.core.tiles import coarsen_factor
 
     cell = config["study_area"]["resolution"] * connectivity_factor()
     return coarsen_factor(cell, config["connectivity"]["omniscape"]["resolution_m"])
 
 
 def omniscape_tiles():
-    from amurlink.tiles import tile_names
+    from amurlink.core.tiles import tile_names
 
     grid = _analysis_grid().coarsen(connectivity_factor()).coarsen(omniscape_factor())
     return tile_names(grid.shape, config["scale"]["tile_size_cells"])

@@ -1,4 +1,4 @@
-# The synthetic demo region (amurlink.demo): written where config `inputs` points,
+# The synthetic demo region (amurlink.apps.demo): written where config `inputs` points,
 # so that the workflow reads it like user data.  The true suitability goes apart,
 # to results/demo/truth/, read only by the tests.
 

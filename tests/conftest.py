@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from amurlink.grid import Grid
+from amurlink.core.grid import Grid
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from affine import Affine
 
-from amurlink.background import sample_background, scott_bandwidth, sighting_density
-from amurlink.grid import Grid
+from amurlink.core.grid import Grid
+from amurlink.habitat.background import sample_background, scott_bandwidth, sighting_density
 
 GRID = Grid("EPSG:32652", Affine(250, 0, 300_000, 0, -250, 4_800_000), 200, 200)
 
@@ -85,7 +85,7 @@ def test_bad_bias_rejected():
 
 
 def test_broad_kernels_are_drawn_by_blocks_with_the_gaussian_mass():
-    from amurlink.background import block_factor
+    from amurlink.habitat.background import block_factor
 
     assert block_factor(4) == 1 and block_factor(7.9) == 1 and block_factor(20) == 5
     valid = mask()

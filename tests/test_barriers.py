@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from amurlink.barriers import barrier_scores, disk, improvement, radii_in_cells
-from amurlink.pinchpoints import CoreCostDistances
+from amurlink.connectivity.barriers import barrier_scores, disk, improvement, radii_in_cells
+from amurlink.connectivity.pinchpoints import CoreCostDistances
 
 RES = 100.0  # m per cell: cost units are resistance x metres
 
@@ -95,7 +95,7 @@ def test_rule_scripts_write_barriers_and_pinchpoints(tmp_path, small_grid):
     import pandas as pd
     import rasterio
 
-    from amurlink import io
+    from amurlink.core import io
 
     rows, cols = small_grid.shape  # 40 x 50 cells of 100 m
     resistance = np.ones((rows, cols), "float32")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amurlink import brief
+from amurlink.outputs import brief
 
 
 def test_habitat_by_country_counts_cells_times_area():

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from amurlink import circuit
-from amurlink.circuit import (
+from amurlink.connectivity import circuit
+from amurlink.connectivity.circuit import (
     DISCONNECTED,
     LinearSolver,
     SolverError,
@@ -369,7 +369,7 @@ def test_auto_solver_picks_direct_for_small_components():
 def test_progress_is_logged(caplog):
     resistance, focal = _strip(4, 6)
     focal[1, 3] = 3
-    with caplog.at_level(logging.INFO, logger="amurlink.circuit"):
+    with caplog.at_level(logging.INFO, logger="amurlink.connectivity.circuit"):
         pairwise(resistance, focal, neighbours=4, shorting="all")
     assert any("of 2 done" in m and "left" in m for m in caplog.messages)
 
@@ -419,7 +419,7 @@ def test_pipeline_script_writes_current_and_table(tmp_path, small_grid):
 
     import pandas as pd
 
-    from amurlink import io
+    from amurlink.core import io
 
     rows, cols = small_grid.shape
     resistance = np.full((rows, cols), 5.0, dtype="float32")

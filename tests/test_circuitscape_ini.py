@@ -10,14 +10,14 @@ import pytest
 import rasterio
 from affine import Affine
 
-from amurlink.circuitscape_ini import (
+from amurlink.apps.circuitscape_ini import (
     GridHeader,
     main,
     read_ascii_grid,
     run_job,
     write_ascii_grid,
 )
-from amurlink.io import InputError
+from amurlink.core.io import InputError
 
 HEADER = GridHeader(ncols=8, nrows=4, xllcorner=1000.0, yllcorner=2000.0, cellsize=30.0)
 
@@ -237,7 +237,7 @@ def test_command_line(tmp_path):
     paths = _write_inputs(tmp_path, "asc")
     ini = _ini(tmp_path, PAIRWISE.format(**paths, four="True", solver="cg+amg"))
     done = subprocess.run(
-        [sys.executable, "-m", "amurlink.circuitscape_ini", str(ini)],
+        [sys.executable, "-m", "amurlink.apps.circuitscape_ini", str(ini)],
         capture_output=True,
         text=True,
         check=False,

@@ -9,8 +9,9 @@ import pytest
 import rasterio
 from rio_cogeo.cogeo import cog_validate
 
-from amurlink import io, styles
-from amurlink.grid import Grid
+from amurlink.core import io
+from amurlink.core.grid import Grid
+from amurlink.outputs import styles
 
 
 def cog_problems(path: Path) -> list[str]:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from affine import Affine
 
-from amurlink.cores import core_attributes, core_polygons, label_cores
+from amurlink.connectivity.cores import core_attributes, core_polygons, label_cores
 
 # 1 km cells: one cell = 1 km2.
 CELL = 1e6
@@ -85,7 +85,7 @@ def test_polygons_areas_match():
 
 
 def test_scenario_footprint_is_new_roads_and_new_cuts():
-    from amurlink.cores import scenario_footprint
+    from amurlink.connectivity.cores import scenario_footprint
 
     names = ["road_major", "road_track", "logging_age", "fence"]
     base = np.zeros((4, 3, 3))

@@ -8,8 +8,8 @@ import pytest
 import shapely
 from affine import Affine
 
-from amurlink.cores import core_attributes, core_polygons
-from amurlink.corridors import (
+from amurlink.connectivity.cores import core_attributes, core_polygons
+from amurlink.connectivity.corridors import (
     cost_distance,
     least_cost_corridors,
     link_table,
@@ -226,7 +226,7 @@ def _pipeline(tmp_path, grid, min_core_km2, checks=None):
     """
     import pandas as pd
 
-    from amurlink import io
+    from amurlink.core import io
 
     checks = checks or {}
     h, w = grid.shape
@@ -410,7 +410,7 @@ def test_connectivity_scripts_end_to_end(tmp_path, small_grid):
 
     import pandas as pd
 
-    from amurlink import io
+    from amurlink.core import io
 
     def check_resistance(out):
         resistance, _ = io.read_raster(out / "resistance.tif")
@@ -473,7 +473,7 @@ def test_connectivity_scripts_without_cores(tmp_path, small_grid):
     """No patch reaches the minimum area: empty cores, links and graph, no failure."""
     import json
 
-    from amurlink import io
+    from amurlink.core import io
 
     out = _pipeline(tmp_path, small_grid, 100)
     assert io.read_vector(out / "cores.gpkg").empty

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from amurlink import covariates as cov
+from amurlink.prepare import covariates as cov
 
 
 def test_disk_kernel_radius_one_is_a_plus():

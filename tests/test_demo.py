@@ -1,4 +1,4 @@
-"""Tests of the synthetic demo region (amurlink.demo) on a coarse 2 km grid."""
+"""Tests of the synthetic demo region (amurlink.apps.demo) on a coarse 2 km grid."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import rasterio
 import shapely
 import yaml
 
-from amurlink import demo
-from amurlink.covariates import WORLDCOVER_CLASSES
+from amurlink.apps import demo
+from amurlink.prepare.covariates import WORLDCOVER_CLASSES
 
 CONFIG = {
     "seed": 7,
@@ -176,7 +176,7 @@ def test_leopard_niche_narrower_than_tiger(written):
 def test_truth_depends_only_on_what_the_files_show(written):
     """Recomputing the covariates from the written files gives back the truth."""
     landscape, config, _ = written
-    from amurlink import io
+    from amurlink.core import io
 
     lc, grid = io.read_raster(config["inputs"]["landcover"])
     dem, _ = io.read_raster(config["inputs"]["dem"])

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amurlink.evaluate import (
+from amurlink.habitat.evaluate import (
     assess,
     auc,
     boyce_index,
@@ -18,7 +18,7 @@ from amurlink.evaluate import (
     summarise_cv,
     tss,
 )
-from amurlink.models import GLMModel, MaxentModel
+from amurlink.habitat.models import GLMModel, MaxentModel
 
 
 def test_auc_perfect_and_reversed():

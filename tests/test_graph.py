@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amurlink import graph as cg
+from amurlink.connectivity import graph as cg
 
 
 def make_graph(areas, edges):

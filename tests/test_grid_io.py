@@ -3,8 +3,8 @@ import pytest
 import rasterio
 from rio_cogeo.cogeo import cog_validate
 
-from amurlink import io
-from amurlink.grid import Grid
+from amurlink.core import io
+from amurlink.core.grid import Grid
 
 
 def test_grid_from_bounds_snaps_outward():
@@ -83,7 +83,7 @@ def test_country_codes_round_trip(tmp_path, small_grid):
 
 def test_warp_to_grid_reprojects_window_by_window(tmp_path, small_grid):
     # A source in WGS84 covering the grid, with a north-south gradient.
-    from amurlink.grid import transform_bounds
+    from amurlink.core.grid import transform_bounds
 
     lon0, lat0, lon1, lat1 = transform_bounds(small_grid.crs, "EPSG:4326", small_grid.bounds)
     src_grid = Grid.from_bounds(
@@ -100,7 +100,7 @@ def test_warp_to_grid_reprojects_window_by_window(tmp_path, small_grid):
 
 
 def test_decimated_read_matches_the_coarsened_grid(tmp_path, small_grid):
-    from amurlink.io import decimation
+    from amurlink.core.io import decimation
 
     assert decimation((40, 50), None) == 1 and decimation((40, 50), 2000) == 1
     assert decimation((40, 50), 500) == 2  # 20 x 25 = 500 cells

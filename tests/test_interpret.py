@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from amurlink import interpret, predict
-from amurlink.models import EnsembleModel, GLMModel, MaxentModel
+from amurlink.habitat import interpret, predict
+from amurlink.habitat.models import EnsembleModel, GLMModel, MaxentModel
 
 
 def test_mess_hand_computed():
@@ -98,7 +98,7 @@ def test_plots_return_figures():
 
 
 def test_tree_members_are_clamp_invariant_so_the_clamping_map_can_skip_them():
-    from amurlink.models import BoostingModel, DownsampledRFModel
+    from amurlink.habitat.models import BoostingModel, DownsampledRFModel
 
     rng = np.random.default_rng(2)
     X = rng.uniform(0, 1, (500, 2))

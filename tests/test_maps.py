@@ -7,9 +7,10 @@ import pytest
 from PIL import Image
 from shapely.geometry import LineString, box
 
-from amurlink import io, maps
-from amurlink import threats as thr
-from amurlink.grid import Grid
+from amurlink.core import io
+from amurlink.core.grid import Grid
+from amurlink.outputs import maps
+from amurlink.threats import flagging as thr
 
 CRS = "EPSG:32652"
 

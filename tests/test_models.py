@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import spearmanr
 from sklearn.base import clone
 
-from amurlink.models import (
+from amurlink.habitat.models import (
     BoostingModel,
     DownsampledRFModel,
     EnsembleModel,

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from amurlink.omniscape import normalise, omniscape, omniscape_tile, target_cells
-from amurlink.tiles import tile_grid
+from amurlink.connectivity.omniscape import normalise, omniscape, omniscape_tile, target_cells
+from amurlink.core.tiles import tile_grid
 
 
 def test_three_cells_by_hand():

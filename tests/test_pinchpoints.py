@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from amurlink.pinchpoints import corridor_network_current, link_corridor, pinchpoints
+from amurlink.connectivity.pinchpoints import corridor_network_current, link_corridor, pinchpoints
 
 
 def _strip(rows, cols, value=1.0):

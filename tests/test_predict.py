@@ -3,9 +3,15 @@
 import numpy as np
 from affine import Affine
 
-from amurlink.grid import Grid
-from amurlink.models import MaxentModel
-from amurlink.predict import binary_habitat, predict_block, predict_windows, valid_mask, values_at
+from amurlink.core.grid import Grid
+from amurlink.habitat.models import MaxentModel
+from amurlink.habitat.predict import (
+    binary_habitat,
+    predict_block,
+    predict_windows,
+    valid_mask,
+    values_at,
+)
 
 GRID = Grid("EPSG:32652", Affine(250, 0, 0, 0, -250, 0), 173, 131)  # odd sizes: ragged windows
 

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from amurlink import prepare
-from amurlink.io import InputError
+from amurlink.core.io import InputError
+from amurlink.prepare import layers as prepare
 
 ROAD_CLASSES = {"major": ["primary", "secondary"], "minor": ["tertiary"], "track": ["track"]}
 

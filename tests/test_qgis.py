@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from amurlink import io, qgis_project, styles
+from amurlink.core import io
+from amurlink.outputs import qgis_project, styles
 
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEM_PYTHON = "/usr/bin/python3"

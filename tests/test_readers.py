@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amurlink import sightings
-from amurlink.io import InputError
+from amurlink.core.io import InputError
+from amurlink.habitat import sightings
 
 GBIF_HEADER = [
     "gbifID", "species", "scientificName", "decimalLatitude", "decimalLongitude",

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from amurlink.resistance import (
+from amurlink.connectivity.resistance import (
     apply_penalties,
     logging_penalty,
     suitability_to_resistance,

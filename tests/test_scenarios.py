@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amurlink import scenarios as sc
+from amurlink.threats import scenarios as sc
 
 
 def test_match_cores_by_overlap():

@@ -6,9 +6,9 @@ import pytest
 from affine import Affine
 from scipy.spatial.distance import pdist
 
-from amurlink.grid import Grid
-from amurlink.io import InputError
-from amurlink.sightings import (
+from amurlink.core.grid import Grid
+from amurlink.core.io import InputError
+from amurlink.habitat.sightings import (
     clean_sightings,
     match_species,
     read_sightings,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amurlink import swd
+from amurlink.apps import swd
 
 
 def tables(tmp_path, seed=0):

@@ -12,9 +12,9 @@ import pytest
 from affine import Affine
 from shapely.geometry import LineString, box
 
-from amurlink import io
-from amurlink import threats as thr
-from amurlink.grid import Grid
+from amurlink.core import io
+from amurlink.core.grid import Grid
+from amurlink.threats import flagging as thr
 
 CRS = "EPSG:32652"
 

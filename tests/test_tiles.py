@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from amurlink import io
-from amurlink.tiles import (
+from amurlink.core import io
+from amurlink.core.tiles import (
     coarsen_factor,
     coarsen_mean,
     coarsen_mode,
@@ -147,8 +147,8 @@ def test_covariates_tiled_equal_untiled():
     import geopandas as gpd
     from shapely.geometry import LineString, Point, box
 
-    from amurlink.grid import Grid
-    from amurlink.prepare import compute_covariates, covariate_halo_m
+    from amurlink.core.grid import Grid
+    from amurlink.prepare.layers import compute_covariates, covariate_halo_m
 
     res = 100.0
     grid = Grid.from_bounds("EPSG:32652", (0, 0, 6000, 5000), res)

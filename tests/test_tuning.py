@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amurlink import tuning
-from amurlink.models import EnsembleModel, MaxentModel
+from amurlink.habitat import tuning
+from amurlink.habitat.models import EnsembleModel, MaxentModel
 
 
 def toy(seed=3, n_p=150, n_b=1500):

@@ -95,8 +95,9 @@ def test_tiled_prediction_equals_untiled(demo_run):
     """config/test.yaml predicts in 64-cell tiles; one pass over the whole grid gives the same."""
     import pickle
 
-    from amurlink import io, predict
-    from amurlink.tiles import tile_names
+    from amurlink.core import io
+    from amurlink.core.tiles import tile_names
+    from amurlink.habitat import predict
 
     covariates, grid = io.read_raster(demo_run / "results/prepare/covariates.tif", band=None)
     assert len(tile_names(grid.shape, tiny_config()["scale"]["predict_tile_cells"])) >= 4
@@ -116,8 +117,8 @@ def test_tiled_prediction_equals_untiled(demo_run):
 
 @pytest.mark.slow
 def test_connectivity_runs_on_the_coarse_grid_and_returns_to_the_habitat_grid(demo_run):
-    from amurlink import io
-    from amurlink.tiles import coarsen_mean, refine
+    from amurlink.core import io
+    from amurlink.core.tiles import coarsen_mean, refine
 
     cfg = tiny_config()
     factor = round(cfg["connectivity"]["resolution_m"] / cfg["study_area"]["resolution"])

@@ -20,7 +20,7 @@ import rasterio
 ROOT = Path(__file__).resolve().parents[1]
 # Not data products: logs and benchmarks carry timings and dates.
 SKIPPED_DIRS = {"logs", "benchmarks"}
-# Maps print their date (amurlink.maps.map_date): a fixed SOURCE_DATE_EPOCH keeps runs
+# Maps print their date (amurlink.outputs.maps.map_date): a fixed SOURCE_DATE_EPOCH keeps runs
 # on either side of midnight equal byte for byte (2026-01-01).
 SOURCE_DATE_EPOCH = "1767225600"
 

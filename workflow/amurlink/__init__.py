@@ -1,17 +1,21 @@
 """amurlink: habitat and corridor connectivity for Amur leopards and tigers.
 
-Modules, in the order data flows through them:
+The library mirrors the workflow's stages; data flows one way, and a package imports
+only from itself and the packages before it:
 
-- :mod:`amurlink.demo` -- the seeded synthetic demo region (inputs and truth);
-- :mod:`amurlink.grid`, :mod:`amurlink.prepare`, :mod:`amurlink.covariates` -- one analysis grid and covariates;
-- :mod:`amurlink.sightings`, :mod:`amurlink.background`, :mod:`amurlink.models`,
-  :mod:`amurlink.evaluate`, :mod:`amurlink.predict` -- habitat suitability;
-- :mod:`amurlink.resistance`, :mod:`amurlink.cores`, :mod:`amurlink.corridors`,
-  :mod:`amurlink.circuit`, :mod:`amurlink.graph` -- connectivity;
-- :mod:`amurlink.threats` -- roads and logging that cut corridors;
-- :mod:`amurlink.maps` -- maps for briefs.
+- :mod:`amurlink.core` -- the analysis grid and the grids derived from the config,
+  chunking (windows, strips, tiles with halos), and every file format (:mod:`amurlink.core.io`);
+- :mod:`amurlink.prepare` -- alignment, covariates, pressures and scenario footprints;
+- :mod:`amurlink.habitat` -- sightings, background, features, models, tuning,
+  evaluation, interpretation and prediction;
+- :mod:`amurlink.connectivity` -- resistance, cores, corridors, circuit theory,
+  pinch points, barriers, Omniscape and the corridor graph;
+- :mod:`amurlink.threats` -- threats to corridors and scenarios against the baseline;
+- :mod:`amurlink.outputs` -- maps, styles, QGIS projects, the brief, public generalisation;
+- :mod:`amurlink.apps` -- the commands (``amurlink-demo``, ``amurlink-swd``,
+  ``amurlink-circuitscape``).
 
-File I/O lives in :mod:`amurlink.io`; :mod:`amurlink.smk` glues rule scripts to the library.
+Only :mod:`amurlink.core.io` and the rule scripts (``workflow/scripts``) read or write files.
 """
 
 __version__ = "0.1.0"

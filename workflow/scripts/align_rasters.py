@@ -4,9 +4,9 @@ import logging
 
 import numpy as np
 
-from amurlink import io, smk
-from amurlink.covariates import WORLDCOVER_CLASSES, WORLDCOVER_COLOURS
-from amurlink.prepare import check_landcover_codes
+from amurlink.core import io, smk
+from amurlink.prepare.covariates import WORLDCOVER_CLASSES, WORLDCOVER_COLOURS
+from amurlink.prepare.layers import check_landcover_codes
 
 log = logging.getLogger(__name__)
 NODATA_DEM = -9999.0

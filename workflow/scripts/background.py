@@ -2,8 +2,9 @@
 
 import rasterio
 
-from amurlink import background, io, predict, sightings, smk
-from amurlink.grid import Grid
+from amurlink.core import io, smk
+from amurlink.core.grid import Grid
+from amurlink.habitat import background, predict, sightings
 
 
 def main(snakemake):

@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from amurlink import io, smk
-from amurlink.barriers import barrier_scores, radii_in_cells
+from amurlink.connectivity.barriers import barrier_scores, radii_in_cells
+from amurlink.core import io, smk
 
 
 def main(snakemake):

@@ -11,9 +11,10 @@ import rasterio
 from matplotlib.backends.backend_pdf import PdfPages
 from rasterio.windows import Window
 
-from amurlink import brief, io, maps, smk
-from amurlink.grid import Grid
-from amurlink.tiles import strip_rows, strips
+from amurlink.core import io, smk
+from amurlink.core.grid import Grid
+from amurlink.core.tiles import strip_rows, strips
+from amurlink.outputs import brief, maps
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def main(snakemake):
         sections.append(
             (f"The {params.top_n} worst threats — {sp}",
              ["Ranked by score = severity × extent × (1 + dPC/100) × current factor "
-              "(amurlink.threats)."], worst)
+              "(amurlink.threats.flagging)."], worst)
         )  # fmt: skip
     if len(scenarios):
         sections.append(

@@ -5,7 +5,8 @@ import logging
 import numpy as np
 import pandas as pd
 
-from amurlink import circuit, io, smk
+from amurlink.connectivity import circuit
+from amurlink.core import io, smk
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ import logging
 
 import pandas as pd
 
-from amurlink import io, smk
-from amurlink import scenarios as sc
+from amurlink.core import io, smk
+from amurlink.threats import scenarios as sc
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,11 @@ import numpy as np
 import rasterio
 from rasterio.windows import Window
 
-from amurlink import io, smk, styles
-from amurlink.cores import scenario_footprint
-from amurlink.grid import Grid
-from amurlink.tiles import coarsen_mean, coarsen_mode, strip_rows, strips
+from amurlink.connectivity.cores import scenario_footprint
+from amurlink.core import io, smk
+from amurlink.core.grid import Grid
+from amurlink.core.tiles import coarsen_mean, coarsen_mode, strip_rows, strips
+from amurlink.outputs import styles
 
 
 def main(snakemake):

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from amurlink import io, smk
-from amurlink.cores import core_attributes, core_polygons, label_cores
+from amurlink.connectivity.cores import core_attributes, core_polygons, label_cores
+from amurlink.core import io, smk
 
 
 def main(snakemake):

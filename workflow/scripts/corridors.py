@@ -4,8 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
-from amurlink import io, smk
-from amurlink.corridors import least_cost_corridors, link_table
+from amurlink.connectivity.corridors import least_cost_corridors, link_table
+from amurlink.core import io, smk
 
 
 def main(snakemake):

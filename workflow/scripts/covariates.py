@@ -4,8 +4,8 @@ import logging
 
 import rasterio
 
-from amurlink import io, smk
-from amurlink.grid import Grid
+from amurlink.core import io, smk
+from amurlink.core.grid import Grid
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ import rasterio
 from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
-from amurlink import io, smk
-from amurlink.grid import Grid
-from amurlink.prepare import COVARIATE_UNITS, compute_covariates, covariate_halo_m
-from amurlink.tiles import tile_by_name
+from amurlink.core import io, smk
+from amurlink.core.grid import Grid
+from amurlink.core.tiles import tile_by_name
+from amurlink.prepare.layers import COVARIATE_UNITS, compute_covariates, covariate_halo_m
 
 
 def dem_mean(path):

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from amurlink import demo, smk
+from amurlink.apps import demo
+from amurlink.core import smk
 
 
 def main(snakemake):

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import rasterio
 
-from amurlink import evaluate, io, models, predict, smk, tuning
-from amurlink.grid import Grid
+from amurlink.core import io, smk
+from amurlink.core.grid import Grid
+from amurlink.habitat import evaluate, models, predict, tuning
 
 
 def main(snakemake):

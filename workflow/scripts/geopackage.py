@@ -2,15 +2,16 @@
 
 Sightings go in only generalised: counts per grid cell (config
 sightings.generalise_km) as cell polygons; no raw coordinate is written
-(see amurlink.maps.generalise_points and package_layers).
+(see amurlink.outputs.maps.generalise_points and package_layers).
 """
 
 import logging
 
 import pandas as pd
 
-from amurlink import io, maps, smk, styles
-from amurlink.threats import corridor_polygons
+from amurlink.core import io, smk
+from amurlink.outputs import maps, styles
+from amurlink.threats.flagging import corridor_polygons
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pandas as pd
 
-from amurlink import graph as cg
-from amurlink import io, smk
+from amurlink.connectivity import graph as cg
+from amurlink.core import io, smk
 
 
 def read_effective_resistance(path, links):

@@ -4,8 +4,9 @@ import pickle
 
 import numpy as np
 
-from amurlink import interpret, io, smk
-from amurlink.models import EnsembleModel
+from amurlink.core import io, smk
+from amurlink.habitat import interpret
+from amurlink.habitat.models import EnsembleModel
 
 
 def main(snakemake):

@@ -8,10 +8,12 @@ import pandas as pd
 import rasterio
 from rasterio.windows import Window
 
-from amurlink import cores, io, maps, smk
-from amurlink.grid import Grid
-from amurlink.threats import corridor_mask
-from amurlink.tiles import coarsen_mean, strip_rows, strips
+from amurlink.connectivity import cores
+from amurlink.core import io, smk
+from amurlink.core.grid import Grid
+from amurlink.core.tiles import coarsen_mean, strip_rows, strips
+from amurlink.outputs import maps
+from amurlink.threats.flagging import corridor_mask
 
 log = logging.getLogger(__name__)
 

@@ -2,9 +2,10 @@
 
 import logging
 
-from amurlink import io, maps, smk
-from amurlink.prepare import rasterize_index
-from amurlink.threats import corridor_mask
+from amurlink.core import io, smk
+from amurlink.outputs import maps
+from amurlink.prepare.layers import rasterize_index
+from amurlink.threats.flagging import corridor_mask
 
 MODEL_NAMES = {
     "ensemble": "ensemble model",

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from amurlink import io, smk
-from amurlink.tiles import coarsen_mean
+from amurlink.core import io, smk
+from amurlink.core.tiles import coarsen_mean
 
 
 def main(snakemake):

@@ -3,9 +3,9 @@
 import numpy as np
 import rasterio
 
-from amurlink import io, smk
-from amurlink.grid import Grid
-from amurlink.omniscape import normalise
+from amurlink.connectivity.omniscape import normalise
+from amurlink.core import io, smk
+from amurlink.core.grid import Grid
 
 
 def main(snakemake):

@@ -7,10 +7,10 @@ import rasterio
 from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
-from amurlink import io, smk
-from amurlink.grid import Grid
-from amurlink.omniscape import omniscape_tile
-from amurlink.tiles import tile_by_name
+from amurlink.connectivity.omniscape import omniscape_tile
+from amurlink.core import io, smk
+from amurlink.core.grid import Grid
+from amurlink.core.tiles import tile_by_name
 
 
 def read_window(path, outer):

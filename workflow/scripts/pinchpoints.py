@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from amurlink import io, smk
-from amurlink.pinchpoints import corridor_network_current, pinchpoints
+from amurlink.connectivity.pinchpoints import corridor_network_current, pinchpoints
+from amurlink.core import io, smk
 
 
 def read_link_pairs(path):

@@ -6,8 +6,10 @@ from contextlib import ExitStack
 import numpy as np
 import rasterio
 
-from amurlink import io, predict, smk, styles
-from amurlink.grid import Grid
+from amurlink.core import io, smk
+from amurlink.core.grid import Grid
+from amurlink.habitat import predict
+from amurlink.outputs import styles
 
 LAYERS = {
     "suitability": ("cloglog 0-1", "weighted mean of the members' suitability"),

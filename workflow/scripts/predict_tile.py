@@ -5,9 +5,10 @@ import pickle
 import numpy as np
 import rasterio
 
-from amurlink import io, predict, smk
-from amurlink.grid import Grid
-from amurlink.tiles import tile_by_name
+from amurlink.core import io, smk
+from amurlink.core.grid import Grid
+from amurlink.core.tiles import tile_by_name
+from amurlink.habitat import predict
 
 
 def main(snakemake):

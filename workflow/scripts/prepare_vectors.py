@@ -5,8 +5,9 @@ import logging
 import numpy as np
 import pyogrio
 
-from amurlink import io, smk, styles
-from amurlink.prepare import (
+from amurlink.core import io, smk
+from amurlink.outputs import styles
+from amurlink.prepare.layers import (
     grid_from_config,
     prepare_countries,
     prepare_logging,

@@ -3,8 +3,9 @@
 import pandas as pd
 import rasterio
 
-from amurlink import io, predict, sightings, smk
-from amurlink.grid import Grid
+from amurlink.core import io, smk
+from amurlink.core.grid import Grid
+from amurlink.habitat import predict, sightings
 
 
 def main(snakemake):

@@ -4,9 +4,9 @@ import logging
 
 from rasterio.windows import Window
 
-from amurlink import io, smk
-from amurlink.prepare import apply_scenario, features_over, pressure_layers
-from amurlink.tiles import strip_rows, strips
+from amurlink.core import io, smk
+from amurlink.core.tiles import strip_rows, strips
+from amurlink.prepare.layers import apply_scenario, features_over, pressure_layers
 
 log = logging.getLogger(__name__)
 

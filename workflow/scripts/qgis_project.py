@@ -2,7 +2,7 @@
 
 Each layer embeds the style stored beside it (the raster's .qml, the GeoPackage
 layer's default in layer_styles). The public project shows the results
-GeoPackage and the model rasters only (see amurlink.qgis_project.PUBLIC_GROUPS);
+GeoPackage and the model rasters only (see amurlink.outputs.qgis_project.PUBLIC_GROUPS);
 neither project refers to sighting files.
 """
 
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import rasterio
 
-from amurlink import io, qgis_project, smk, styles
+from amurlink.core import io, smk
+from amurlink.outputs import qgis_project, styles
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,8 @@
 
 import logging
 
-from amurlink import io, smk, styles
+from amurlink.core import io, smk
+from amurlink.outputs import styles
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from contextlib import ExitStack
 import numpy as np
 import rasterio
 
-from amurlink import io, smk
-from amurlink.grid import Grid
-from amurlink.resistance import apply_penalties, suitability_to_resistance
+from amurlink.connectivity.resistance import apply_penalties, suitability_to_resistance
+from amurlink.core import io, smk
+from amurlink.core.grid import Grid
 
 
 def band_index(names, path, name):

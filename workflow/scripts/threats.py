@@ -2,8 +2,8 @@
 
 import logging
 
-from amurlink import io, smk
-from amurlink import threats as thr
+from amurlink.core import io, smk
+from amurlink.threats import flagging as thr
 
 log = logging.getLogger(__name__)
 

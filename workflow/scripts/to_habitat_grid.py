@@ -2,9 +2,9 @@
 
 import rasterio
 
-from amurlink import io, smk
-from amurlink.grid import Grid
-from amurlink.tiles import coarsen_factor
+from amurlink.core import io, smk
+from amurlink.core.grid import Grid
+from amurlink.core.tiles import coarsen_factor
 
 
 def main(snakemake):

@@ -2,7 +2,7 @@
 
 A scenario (a proposed road, a logging concession, a wildlife crossing …) is run
 through resistance, cores, corridors, circuit and graph like the baseline
-(:mod:`amurlink.cores`: scenario cores are labelled on habitat minus the
+(:mod:`amurlink.connectivity.cores`: scenario cores are labelled on habitat minus the
 scenario's new footprint), so its core ids need not be the baseline's.  Cores
 are matched by cell overlap: a scenario core only ever loses cells, so each lies
 inside one baseline core, and :func:`match_cores` maps it to the baseline core

@@ -13,7 +13,7 @@ radius ``radius`` around it:
   sources inside the circle but outside the block inject that amount in
   proportion to their own strength, ``I_s = S_target × s / Σ s``;
 * the node currents of the solution (Circuitscape's node current, see
-  :func:`amurlink.circuit.node_currents`) are added to the cumulative current.
+  :func:`amurlink.connectivity.circuit.node_currents`) are added to the cumulative current.
 
 The *flow potential* is the same computation on a uniform resistance of 1 over
 the same passable cells, and the *normalised current* is cumulative current /
@@ -37,8 +37,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import ndimage
 
-from amurlink.circuit import LinearSolver, node_currents
-from amurlink.tiles import Tile
+from amurlink.connectivity.circuit import LinearSolver, node_currents
+from amurlink.core.tiles import Tile
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def _solve_window(
 ) -> np.ndarray | None:
     """Node currents of one window with ``source`` injected and ``ground`` at 0 V.
 
-    The network is :func:`amurlink.circuit.build_graph`'s (Circuitscape's
+    The network is :func:`amurlink.connectivity.circuit.build_graph`'s (Circuitscape's
     conventions: edge conductance ``1 / mean resistance``, diagonals / √2),
     assembled directly for speed: a window is small and there are many.
     """
@@ -185,9 +185,9 @@ def omniscape(
         of ``resistance``'s grid, :func:`target_cells`).  A tile passes the
         centres it owns, in the coordinates of its halo-expanded array.
     neighbours : {4, 8}
-        Cell connections (Circuitscape conventions, :func:`amurlink.circuit.build_graph`).
+        Cell connections (Circuitscape conventions, :func:`amurlink.connectivity.circuit.build_graph`).
     solver : {'direct', 'cg+amg', 'auto'}
-        Linear solver per window (:class:`amurlink.circuit.LinearSolver`).
+        Linear solver per window (:class:`amurlink.connectivity.circuit.LinearSolver`).
 
     Returns
     -------
@@ -267,8 +267,8 @@ def omniscape_tile(
     ----------
     resistance, source : numpy.ndarray
         The landscape over ``outer`` (the tile expanded by at least ``radius``
-        cells, clipped to the grid: :meth:`amurlink.tiles.Tile.expand`).
-    outer, tile : amurlink.tiles.Tile
+        cells, clipped to the grid: :meth:`amurlink.core.tiles.Tile.expand`).
+    outer, tile : amurlink.core.tiles.Tile
         The halo-expanded window and the tile itself, in grid cells.
     grid_shape : tuple of int
         Shape of the whole grid (the targets are the whole grid's block centres).

@@ -3,7 +3,7 @@
 The functions take a ``read_window(window) -> array (bands, rows, cols)``
 callable instead of a file, so the science stays free of I/O: scripts pass a
 reader over the covariate GeoTIFF (no-data as NaN) and stream the blocks into
-:class:`amurlink.io.RasterWriter`.
+:class:`amurlink.core.io.RasterWriter`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 from rasterio.windows import Window
 
-from amurlink.interpret import mess
-from amurlink.models import EnsembleModel, suitability
+from amurlink.habitat.interpret import mess
+from amurlink.habitat.models import EnsembleModel, suitability
 
 ReadWindow = Callable[[Window], np.ndarray]
 

@@ -22,7 +22,7 @@ import rasterio
 import rasterio.shutil
 from rasterio.windows import Window
 
-from amurlink.grid import Grid
+from amurlink.core.grid import Grid
 
 #: Overview resampling for continuous and categorical rasters (COG convention): the
 #: mode keeps overviews of class rasters to classes that occur, the commonest one.
@@ -313,9 +313,9 @@ def write_refined(
     ``fine.coarsen(factor)``).  With ``valid``, a raster on the fine grid, fine
     cells where it is no-data get ``nodata``, so the result keeps the fine
     outline of the study area.  Memory: one strip of ``rows_per_strip`` rows
-    (default: :data:`amurlink.tiles.STRIP_CELLS` cells).
+    (default: :data:`amurlink.core.tiles.STRIP_CELLS` cells).
     """
-    from amurlink.tiles import refine, strip_rows, strips
+    from amurlink.core.tiles import refine, strip_rows, strips
 
     rows_per_strip = rows_per_strip or strip_rows(fine.width)
     values = np.asarray(values)
@@ -367,13 +367,13 @@ def write_layers(
     """Write several GeoDataFrames as the layers of one GeoPackage, atomically.
 
     ``styles`` (layer → QGIS QML) go into the package's ``layer_styles`` table as
-    each layer's default style (:func:`amurlink.styles.add_layer_styles`).
+    each layer's default style (:func:`amurlink.outputs.styles.add_layer_styles`).
     """
     with atomic_path(path) as tmp, fixed_gpkg_date():
         for n, (name, gdf) in enumerate(layers.items()):
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", mode="a" if n else "w")
         if styles:
-            from amurlink.styles import add_layer_styles
+            from amurlink.outputs.styles import add_layer_styles
 
             add_layer_styles(tmp, styles)
     return Path(path)

@@ -101,7 +101,7 @@ def coarsen_mean(values: np.ndarray, factor: int, max_nodata_fraction: float = 0
     ----------
     values : numpy.ndarray
         2-D float array, NaN (or ±inf) = no data.  The grid is padded with no-data
-        to whole blocks (as :meth:`amurlink.grid.Grid.coarsen` grows the extent).
+        to whole blocks (as :meth:`amurlink.core.grid.Grid.coarsen` grows the extent).
     factor : int
         Block size in fine cells.
     max_nodata_fraction : float

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from amurlink import evaluate
-from amurlink.models import EnsembleModel, suitability
+from amurlink.habitat import evaluate
+from amurlink.habitat.models import EnsembleModel, suitability
 
 
 def mess(X, reference, exclude: Sequence[int] = ()) -> tuple[np.ndarray, np.ndarray]:

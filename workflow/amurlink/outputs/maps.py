@@ -40,7 +40,7 @@ from matplotlib.patches import Patch, Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 from pyproj import CRS, Transformer  # noqa: E402
 
-from amurlink.grid import Grid  # noqa: E402
+from amurlink.core.grid import Grid  # noqa: E402
 
 #: A4 in inches (portrait width, height).
 A4_INCHES = (8.27, 11.69)
@@ -396,7 +396,7 @@ def species_map(
     roads : GeoDataFrame
         Roads (``highway``, ``group``, ``status``); grey by group, proposed dashed.
     threats : GeoDataFrame
-        Threat records (:func:`amurlink.threats.flag_threats`); the ``top_n``
+        Threat records (:func:`amurlink.threats.flagging.flag_threats`); the ``top_n``
         ranked ones are marked with their rank.
     countries : GeoDataFrame
         Country polygons (``iso_a3``, ``name``): boundaries and names.
@@ -781,7 +781,7 @@ def save_figure(fig, png_path, pdf_path=None) -> None:
     Matplotlib stamps PDFs with the creation time; it is removed so the same
     inputs give the same file.
     """
-    from amurlink.io import atomic_path
+    from amurlink.core.io import atomic_path
 
     if png_path is not None:
         with atomic_path(png_path) as tmp:
@@ -895,13 +895,13 @@ def scenario_map(
         Corridor cells of each.
     footprint : ndarray of bool
         Cells the scenario newly takes (new roads, cutblocks;
-        :func:`amurlink.cores.scenario_footprint`), drawn black.
+        :func:`amurlink.connectivity.cores.scenario_footprint`), drawn black.
     relief : ndarray of bool, optional
         Cells where the scenario lifts a pressure (crossings, fence removal), green.
     baseline_links : GeoDataFrame
         Baseline least-cost paths (``link_id``).
     link_status : DataFrame
-        :func:`amurlink.scenarios.compare_links` table (``link_id``, ``status``):
+        :func:`amurlink.threats.scenarios.compare_links` table (``link_id``, ``status``):
         each path is coloured by its status (lost dashed red, weakened orange).
     new_links : GeoDataFrame, optional
         Scenario paths with no baseline counterpart (purple).

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import minimum_filter
 
-from amurlink.pinchpoints import CoreCostDistances
+from amurlink.connectivity.pinchpoints import CoreCostDistances
 
 log = logging.getLogger(__name__)
 

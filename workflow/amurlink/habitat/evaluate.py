@@ -23,7 +23,7 @@ from scipy.stats import spearmanr
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
-from amurlink.models import suitability
+from amurlink.habitat.models import suitability
 
 
 def auc(presence_scores, background_scores) -> float:

@@ -2,8 +2,8 @@
 
 Vector layers are checked (columns, codes, CRS), reprojected to the analysis CRS
 and clipped to the study area; rasters are warped onto the grid (see
-:func:`amurlink.io.warp_to_grid`); covariates are computed on the grid by
-:mod:`amurlink.covariates`.
+:func:`amurlink.core.io.warp_to_grid`); covariates are computed on the grid by
+:mod:`amurlink.prepare.covariates`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import pandas as pd
 import shapely
 from rasterio import features
 
-from amurlink import covariates as cov
-from amurlink.grid import Grid
-from amurlink.io import InputError
+from amurlink.core.grid import Grid
+from amurlink.core.io import InputError
+from amurlink.prepare import covariates as cov
 
 #: Value of ``logging_recency`` for cells never logged (years).
 NEVER_LOGGED_YEARS = 50.0

@@ -39,8 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from amurlink import circuit
-from amurlink.corridors import cost_distance
+from amurlink.connectivity import circuit
+from amurlink.connectivity.corridors import cost_distance
 
 log = logging.getLogger(__name__)
 
@@ -157,9 +157,9 @@ def pinchpoints(
     neighbours : {4, 8}
         Used for both the cost distances and the circuit.
     solver : {'auto', 'direct', 'cg+amg'}
-        Circuit solver (:class:`amurlink.circuit.LinearSolver`).
+        Circuit solver (:class:`amurlink.connectivity.circuit.LinearSolver`).
     distances : CoreCostDistances, optional
-        Reuse CWDs already solved (e.g. by :func:`amurlink.barriers.barrier_scores`).
+        Reuse CWDs already solved (e.g. by :func:`amurlink.connectivity.barriers.barrier_scores`).
 
     Returns
     -------
@@ -241,7 +241,7 @@ def corridor_network_current(
         The NLCC mosaic cut at the corridor width (NaN outside): the corridor
         network.  Cells outside it and outside every core are no-data.
     neighbours, solver, shorting
-        As in :func:`amurlink.circuit.pairwise`.
+        As in :func:`amurlink.connectivity.circuit.pairwise`.
 
     Returns
     -------

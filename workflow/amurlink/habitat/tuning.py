@@ -30,8 +30,8 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 
-from amurlink import evaluate, models
-from amurlink.models import suitability
+from amurlink.habitat import evaluate, models
+from amurlink.habitat.models import suitability
 
 MEMBERS = ("maxent", "glm", "rf", "brt")
 METRICS = ("auc", "boyce", "omission_10p")
@@ -224,7 +224,7 @@ def fit_tuned_ensemble(
 
     Returns
     -------
-    ensemble : fitted :class:`amurlink.models.EnsembleModel`
+    ensemble : fitted :class:`amurlink.habitat.models.EnsembleModel`
     summary : dict
         ``members`` (chosen setting, weight, spatial/random CV means per member),
         ``ensemble`` (its spatial/random CV means), ``threshold`` and ``training``.

@@ -51,10 +51,10 @@ from scipy import ndimage, sparse
 from scipy.sparse.csgraph import minimum_spanning_tree
 from skimage.graph import MCP_Geometric
 
-from amurlink import covariates as cv
-from amurlink.grid import Grid
+from amurlink.core.grid import Grid
+from amurlink.prepare import covariates as cv
 
-log = logging.getLogger("amurlink.demo")
+log = logging.getLogger("amurlink.apps.demo")
 
 #: Cell size (m) of the internal terrain grid; the landscape looks the same at any demo resolution.
 TERRAIN_RESOLUTION = 250.0
@@ -827,7 +827,7 @@ def truth_covariates(
     """The covariates the workflow computes from the demo files, computed on the demo grid.
 
     Same functions and settings as the workflow's prepare stage
-    (:mod:`amurlink.covariates`): forest fraction within ``forest_radius_m``,
+    (:mod:`amurlink.prepare.covariates`): forest fraction within ``forest_radius_m``,
     elevation, Horn slope, distance to existing roads by group and to settlement
     points, logging recency.
     """
@@ -1038,7 +1038,7 @@ def _study_bbox_lonlat(config: dict, grid: Grid) -> tuple[float, float, float, f
     bbox = config["study_area"].get("bbox_lonlat")
     if bbox:
         return tuple(float(v) for v in bbox)
-    from amurlink.grid import transform_bounds
+    from amurlink.core.grid import transform_bounds
 
     return transform_bounds(grid.crs, "EPSG:4326", grid.bounds)
 
@@ -1225,7 +1225,7 @@ def write_demo(
     demo: DemoLandscape, config: dict, truth_dir: str | Path = "results/demo/truth"
 ) -> list[Path]:
     """Write the demo region where ``config['inputs']`` points, and the truth into ``truth_dir``."""
-    from amurlink import io
+    from amurlink.core import io
 
     inputs = config["inputs"]
     grid = demo.grid

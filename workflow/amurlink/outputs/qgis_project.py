@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from amurlink.styles import QGIS_VERSION, Style
+from amurlink.outputs.styles import QGIS_VERSION, Style
 
 #: Layer groups of the project, in display order (top first).
 GROUPS = ("threats", "connectivity", "scenarios", "habitat", "base")

@@ -8,7 +8,7 @@ manual, "Vector Properties › Styles", and OGC GeoPackage 1.3 for the
 format QGIS 3.22 writes, so Debian's QGIS and every later release read it.
 
 Continuous rasters get a single-band pseudocolour ramp stretched between the
-band statistics (embedded in every COG by :mod:`amurlink.io`); class rasters a
+band statistics (embedded in every COG by :mod:`amurlink.core.io`); class rasters a
 paletted renderer with a label per class.  Vector layers get single-symbol,
 categorized or graduated renderers chosen from their name and columns.
 
@@ -277,7 +277,7 @@ def read_raster_info(path: str | os.PathLike) -> RasterInfo:
 
     import rasterio
 
-    from amurlink.io import COUNTRY_TAG_PREFIX
+    from amurlink.core.io import COUNTRY_TAG_PREFIX
 
     path = Path(path)
     with rasterio.open(path) as src:

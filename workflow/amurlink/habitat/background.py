@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
-from amurlink.grid import Grid
+from amurlink.core.grid import Grid
 
 
 def scott_bandwidth(x, y) -> float:

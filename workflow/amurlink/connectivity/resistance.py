@@ -31,7 +31,7 @@ MIN_RESISTANCE = 1.0
 BUILTUP_CLASS = 50
 #: ESA WorldCover permanent water class.
 WATER_CLASS = 80
-#: logging_recency value of cells never logged (amurlink.covariates.logging_recency).
+#: logging_recency value of cells never logged (amurlink.prepare.covariates.logging_recency).
 NEVER_LOGGED = 50.0
 
 

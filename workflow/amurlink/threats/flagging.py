@@ -76,7 +76,7 @@ from affine import Affine
 from rasterio import features
 from scipy import ndimage
 
-from amurlink.grid import Grid
+from amurlink.core.grid import Grid
 
 log = logging.getLogger(__name__)
 
@@ -242,8 +242,8 @@ def zonal_stat(
 
 # ------------------------------------------------------------------ threats
 def require_columns(gdf: pd.DataFrame, columns, path: str) -> None:
-    """Raise :class:`~amurlink.io.InputError` naming ``path`` and the missing columns."""
-    from amurlink.io import InputError
+    """Raise :class:`~amurlink.core.io.InputError` naming ``path`` and the missing columns."""
+    from amurlink.core.io import InputError
 
     missing = [c for c in columns if c not in gdf.columns]
     if missing:

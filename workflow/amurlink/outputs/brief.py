@@ -10,10 +10,10 @@ Figures
   ``country.tif`` times the cell area;
 * cores and links: counts, total core area, PC and EC of the baseline network
   (Saura & Pascual-Hortal 2007; EC: Saura et al. 2011);
-* cross-border links and the threats on them (:func:`amurlink.threats.cross_border_report`);
-* the worst threats by the documented score (:mod:`amurlink.threats`);
+* cross-border links and the threats on them (:func:`amurlink.threats.flagging.cross_border_report`);
+* the worst threats by the documented score (:mod:`amurlink.threats.flagging`);
 * scenario deltas: ΔPC and ΔEC in per cent of the baseline and links lost or
-  weakened (:mod:`amurlink.scenarios`).
+  weakened (:mod:`amurlink.threats.scenarios`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from amurlink.maps import A4_INCHES
+from amurlink.outputs.maps import A4_INCHES
 
 
 def habitat_by_country(
@@ -42,7 +42,7 @@ def habitat_by_country(
     country : ndarray
         Country index per cell (0 = none), on the same grid.
     codes : mapping
-        Country index → ISO code (:func:`amurlink.io.read_country_codes`).
+        Country index → ISO code (:func:`amurlink.core.io.read_country_codes`).
     cell_area_m2 : float
         Area of one cell.
 

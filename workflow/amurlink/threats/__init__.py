@@ -1,0 +1,1 @@
+"""Threats: roads and logging that cut corridors, and scenarios against the baseline."""
