@@ -174,51 +174,42 @@ def styled_rasters():
     return list(dict.fromkeys(final + scenario_rasters + prepared_rasters + pressures))
 
 
-# Tiles (issue 6): the tile lists follow from the config's grid, known before any job runs.
-def _analysis_grid():
-    from amurlink.prepare.layers import grid_from_config
+# The grids (amurlink.core.grids), computed once from the config; the tile lists follow
+# from them, known before any job runs.
+def _analysis_grids():
+    from amurlink.core.grids import analysis_grids
 
-    return grid_from_config(config["study_area"])
+    connectivity = config["connectivity"]
+    return analysis_grids(
+        config["study_area"],
+        connectivity["resolution_m"],
+        connectivity["omniscape"]["resolution_m"],
+    )
+
+
+GRIDS = _analysis_grids()
 
 
 def covariate_tile_size():
     """Covariate tile edge; the whole grid when the distances are global (no cap)."""
     if config["covariates"]["max_distance_m"] is None:
-        return max(_analysis_grid().shape)
+        return max(GRIDS.habitat.shape)
     return config["scale"]["covariate_tile_cells"]
 
 
 def covariate_tiles():
     from amurlink.core.tiles import tile_names
 
-    return tile_names(_analysis_grid().shape, covariate_tile_size())
+    return tile_names(GRIDS.habitat.shape, covariate_tile_size())
 
 
 def prediction_tiles():
     from amurlink.core.tiles import tile_names
 
-    return tile_names(_analysis_grid().shape, config["scale"]["predict_tile_cells"])
-
-
-def connectivity_factor():
-    """Habitat cells per connectivity-grid cell (1: connectivity on the habitat grid)."""
-    from amurlink.core.tiles import coarsen_factor
-
-    return coarsen_factor(
-        config["study_area"]["resolution"], config["connectivity"]["resolution_m"]
-    )
-
-
-def omniscape_factor():
-    """Connectivity-grid cells per cell of the grid Omniscape runs on."""
-    from amurlink.core.tiles import coarsen_factor
-
-    cell = config["study_area"]["resolution"] * connectivity_factor()
-    return coarsen_factor(cell, config["connectivity"]["omniscape"]["resolution_m"])
+    return tile_names(GRIDS.habitat.shape, config["scale"]["predict_tile_cells"])
 
 
 def omniscape_tiles():
     from amurlink.core.tiles import tile_names
 
-    grid = _analysis_grid().coarsen(connectivity_factor()).coarsen(omniscape_factor())
-    return tile_names(grid.shape, config["scale"]["tile_size_cells"])
+    return tile_names(GRIDS.omniscape.shape, config["scale"]["tile_size_cells"])

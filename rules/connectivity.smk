@@ -51,7 +51,7 @@ rule connectivity_grid:
         mem_mb=2000,
         runtime=20,
     params:
-        factor=connectivity_factor(),
+        factor=GRIDS.connectivity_factor,
     script:
         "../workflow/scripts/connectivity_grid.py"
 
@@ -229,6 +229,8 @@ rule to_habitat_grid:
     resources:
         mem_mb=1500,
         runtime=10,
+    params:
+        factor=GRIDS.connectivity_factor,
     script:
         "../workflow/scripts/to_habitat_grid.py"
 
@@ -253,7 +255,7 @@ rule omniscape_inputs:
         mem_mb=3000,
         runtime=10,
     params:
-        factor=omniscape_factor(),
+        factor=GRIDS.omniscape_factor,
     script:
         "../workflow/scripts/omniscape_inputs.py"
 
@@ -308,8 +310,8 @@ rule omniscape_mosaic:
         mem_mb=3000,
         runtime=10,
     params:
-        factor=omniscape_factor(),
-        connectivity_factor=connectivity_factor(),
+        factor=GRIDS.omniscape_factor,
+        connectivity_factor=GRIDS.connectivity_factor,
         omniscape=config["connectivity"]["omniscape"],
     script:
         "../workflow/scripts/omniscape_mosaic.py"

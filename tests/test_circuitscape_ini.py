@@ -17,7 +17,7 @@ from amurlink.apps.circuitscape_ini import (
     run_job,
     write_ascii_grid,
 )
-from amurlink.core.io import InputError
+from amurlink.core.errors import InputError
 
 HEADER = GridHeader(ncols=8, nrows=4, xllcorner=1000.0, yllcorner=2000.0, cellsize=30.0)
 

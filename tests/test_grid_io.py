@@ -4,6 +4,7 @@ import rasterio
 from rio_cogeo.cogeo import cog_validate
 
 from amurlink.core import io
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
 
 
@@ -68,7 +69,7 @@ def test_read_raster_without_crs_names_the_file(tmp_path):
     path = tmp_path / "nocrs.tif"
     with rasterio.open(path, "w", driver="GTiff", width=2, height=2, count=1, dtype="uint8") as dst:
         dst.write(np.ones((1, 2, 2), "uint8"))
-    with pytest.raises(io.InputError, match="nocrs.tif: raster has no CRS"):
+    with pytest.raises(InputError, match="nocrs.tif: raster has no CRS"):
         io.read_raster(path)
 
 

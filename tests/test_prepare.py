@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from amurlink.core.io import InputError
+from amurlink.core.errors import InputError
+from amurlink.core.grids import habitat_grid
 from amurlink.prepare import layers as prepare
 
 ROAD_CLASSES = {"major": ["primary", "secondary"], "minor": ["tertiary"], "track": ["track"]}
@@ -21,7 +22,7 @@ def roads_gdf(highways, proposed=None):
 
 
 def test_grid_from_config_prefers_bounds():
-    g = prepare.grid_from_config(
+    g = habitat_grid(
         {
             "crs": "EPSG:32652",
             "resolution": 1000,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from amurlink.core.io import InputError
+from amurlink.core.errors import InputError
 from amurlink.habitat import sightings
 
 GBIF_HEADER = [

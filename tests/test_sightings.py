@@ -6,8 +6,8 @@ import pytest
 from affine import Affine
 from scipy.spatial.distance import pdist
 
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
-from amurlink.core.io import InputError
 from amurlink.habitat.sightings import (
     clean_sightings,
     match_species,

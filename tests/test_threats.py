@@ -13,6 +13,7 @@ from affine import Affine
 from shapely.geometry import LineString, box
 
 from amurlink.core import io
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
 from amurlink.threats import flagging as thr
 
@@ -219,7 +220,7 @@ def test_summary_and_files(scene, tmp_path):
 
 def test_missing_column_is_input_error(scene):
     _, _, roads, *_ = scene
-    with pytest.raises(io.InputError, match="roads.gpkg.*highway"):
+    with pytest.raises(InputError, match="roads.gpkg.*highway"):
         thr.require_columns(roads.drop(columns="highway"), ["highway"], "roads.gpkg")
 
 

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from amurlink.core import io
+from amurlink.core.errors import InputError
+from amurlink.core.grids import coarsen_factor
 from amurlink.core.tiles import (
-    coarsen_factor,
     coarsen_mean,
     coarsen_mode,
     refine,
@@ -132,7 +133,7 @@ def test_tiles_mosaic_back_and_refined_raster_keeps_the_outline(tmp_path, small_
     # no-data: outside the fine outline, and where the coarse block was mostly padding
     np.testing.assert_array_equal(back.mask, np.isnan(expected))
     np.testing.assert_array_equal(back.filled(np.nan), expected)
-    with pytest.raises(io.InputError, match="not aligned"):
+    with pytest.raises(InputError, match="not aligned"):
         next(io.read_tiles([tmp_path / "fine.tif"], small_grid.coarsen(2)))
 
 

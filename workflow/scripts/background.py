@@ -3,6 +3,7 @@
 import rasterio
 
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
 from amurlink.habitat import background, predict, sightings
 
@@ -35,7 +36,7 @@ def main(snakemake):
             stations=stations,
         )
         if group.empty:
-            raise io.InputError(
+            raise InputError(
                 f"{snakemake.input.sightings}: no sightings of any species inside the study area "
                 "for the target-group background; set habitat.bias: none"
             )

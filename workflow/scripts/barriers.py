@@ -5,6 +5,7 @@ import pandas as pd
 
 from amurlink.connectivity.barriers import barrier_scores, radii_in_cells
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 
 
 def main(snakemake):
@@ -14,11 +15,11 @@ def main(snakemake):
     resistance = np.ma.filled(resistance.astype("float64"), np.nan)
     cores, core_grid = io.read_raster(inp.cores, masked=False)
     if core_grid != grid:
-        raise io.InputError(f"{inp.cores}: not on the grid of {inp.resistance}")
+        raise InputError(f"{inp.cores}: not on the grid of {inp.resistance}")
     table = pd.read_csv(inp.links)
     missing = {"from_core", "to_core"} - set(table.columns)
     if missing:
-        raise io.InputError(f"{inp.links}: missing columns {', '.join(sorted(missing))}")
+        raise InputError(f"{inp.links}: missing columns {', '.join(sorted(missing))}")
     links = list(zip(table["from_core"].astype(int), table["to_core"].astype(int), strict=True))
     radii = cfg["barrier_radii_m"]
     used = [r * grid.resolution for r in radii_in_cells(radii, grid.resolution)]

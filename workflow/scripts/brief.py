@@ -12,6 +12,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from rasterio.windows import Window
 
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
 from amurlink.core.tiles import strip_rows, strips
 from amurlink.outputs import brief, maps
@@ -37,7 +38,7 @@ def main(snakemake):
         # strip by strip: the brief's memory does not grow with the grid
         with rasterio.open(inp.habitat[i]) as hab_src, rasterio.open(inp.country) as c_src:
             if Grid.from_dataset(hab_src) != grid:
-                raise io.InputError(f"{inp.habitat[i]}: grid differs from {inp.country}'s")
+                raise InputError(f"{inp.habitat[i]}: grid differs from {inp.country}'s")
             for row0, row1 in strips(grid.height, 1, strip_rows(grid.width)):
                 window = Window(0, row0, grid.width, row1 - row0)
                 counts += brief.habitat_counts(

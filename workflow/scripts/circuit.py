@@ -7,6 +7,7 @@ import pandas as pd
 
 from amurlink.connectivity import circuit
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +17,7 @@ def main(snakemake):
     resistance, grid = io.read_raster(inp.resistance)
     cores, core_grid = io.read_raster(inp.cores, masked=False)
     if core_grid != grid:
-        raise io.InputError(f"{inp.cores}: not on the grid of {inp.resistance}")
+        raise InputError(f"{inp.cores}: not on the grid of {inp.resistance}")
     # No-data (masked) resistance cells are impassable: NaN is not a node.
     resistance = np.ma.filled(resistance.astype("float64"), np.nan)
     result = circuit.pairwise(

@@ -6,6 +6,7 @@ import logging
 import pandas as pd
 
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 from amurlink.threats import scenarios as sc
 
 log = logging.getLogger(__name__)
@@ -21,13 +22,13 @@ def main(snakemake):
     base_cores, base_grid = io.read_raster(inp.baseline_cores)
     scen_cores, scen_grid = io.read_raster(inp.scenario_cores)
     if base_grid != scen_grid:
-        raise io.InputError(f"{inp.scenario_cores}: grid differs from {inp.baseline_cores}'s")
+        raise InputError(f"{inp.scenario_cores}: grid differs from {inp.baseline_cores}'s")
     base_links = pd.read_csv(inp.baseline_links)
     scen_links = pd.read_csv(inp.scenario_links)
     for path, table in ((inp.baseline_links, base_links), (inp.scenario_links, scen_links)):
         missing = {"link_id", "from_core", "to_core", "cwd"} - set(table.columns)
         if missing:
-            raise io.InputError(f"{path}: missing columns {', '.join(sorted(missing))}")
+            raise InputError(f"{path}: missing columns {', '.join(sorted(missing))}")
     core_map = sc.match_cores(scen_cores, base_cores)
     links, new_links = sc.compare_links(base_links, scen_links, core_map)
     indices = sc.compare_indices(

@@ -8,6 +8,7 @@ from rasterio.windows import Window
 
 from amurlink.connectivity.cores import scenario_footprint
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
 from amurlink.core.tiles import coarsen_mean, coarsen_mode, strip_rows, strips
 from amurlink.outputs import styles
@@ -22,7 +23,7 @@ def main(snakemake):
         fine = Grid.from_dataset(src["habitat"])
         for key, ds in src.items():
             if Grid.from_dataset(ds) != fine:
-                raise io.InputError(f"{sources[key]}: grid differs from {inp.habitat}")
+                raise InputError(f"{sources[key]}: grid differs from {inp.habitat}")
         names = list(src["pressures"].descriptions)
         codes = io.read_country_codes(inp.country)
         coarse = fine.coarsen(factor)

@@ -4,6 +4,7 @@ import numpy as np
 
 from amurlink.connectivity.cores import core_attributes, core_polygons, label_cores
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 
 
 def main(snakemake):
@@ -13,7 +14,7 @@ def main(snakemake):
     country, c_grid = io.read_raster(snakemake.input.country, masked=False)
     for path, other in ((snakemake.input.suitability, s_grid), (snakemake.input.country, c_grid)):
         if other != grid:
-            raise io.InputError(f"{path}: grid differs from {snakemake.input.habitat}")
+            raise InputError(f"{path}: grid differs from {snakemake.input.habitat}")
     codes = io.read_country_codes(snakemake.input.country)
 
     # the connectivity grid's habitat already excludes the scenario's footprint

@@ -6,6 +6,7 @@ import numpy as np
 
 from amurlink.connectivity.corridors import least_cost_corridors, link_table
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 
 
 def main(snakemake):
@@ -13,12 +14,10 @@ def main(snakemake):
     resistance, grid = io.read_raster(snakemake.input.resistance)
     cores, c_grid = io.read_raster(snakemake.input.cores, masked=False)
     if c_grid != grid:
-        raise io.InputError(
-            f"{snakemake.input.cores}: grid differs from {snakemake.input.resistance}"
-        )
+        raise InputError(f"{snakemake.input.cores}: grid differs from {snakemake.input.resistance}")
     cores_gdf = io.read_vector(snakemake.input.polygons)
     if "core_id" not in cores_gdf.columns:
-        raise io.InputError(f"{snakemake.input.polygons}: no column core_id")
+        raise InputError(f"{snakemake.input.polygons}: no column core_id")
     border = io.read_vector(snakemake.input.countries, layer="border").to_crs(grid.crs)
 
     result = least_cost_corridors(

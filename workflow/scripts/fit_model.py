@@ -9,6 +9,7 @@ import pandas as pd
 import rasterio
 
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
 from amurlink.habitat import evaluate, models, predict, tuning
 
@@ -32,7 +33,7 @@ def main(snakemake):
         X_p, X_b = at(presences), at(background)
         X_s = at(stations) if len(stations) else np.zeros((0, ds.count))
     if len(presences) < 5:
-        raise io.InputError(
+        raise InputError(
             f"{snakemake.input.presences}: only {len(presences)} presences after cleaning; "
             "at least 5 are needed to fit a model (see sightings_audit.csv)"
         )

@@ -10,6 +10,7 @@ import logging
 import pandas as pd
 
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 from amurlink.outputs import maps, styles
 from amurlink.threats.flagging import corridor_polygons
 
@@ -30,7 +31,7 @@ def main(snakemake):
         presences = pd.read_csv(inp.presences[i])
         missing = {"x", "y"} - set(presences.columns)
         if missing:
-            raise io.InputError(f"{inp.presences[i]}: missing columns {sorted(missing)}")
+            raise InputError(f"{inp.presences[i]}: missing columns {sorted(missing)}")
         grids[species] = maps.generalise_points(
             presences["x"], presences["y"], params.generalise_km * 1000.0, grid.crs
         )

@@ -7,6 +7,7 @@ import pandas as pd
 
 from amurlink.connectivity import graph as cg
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 
 
 def read_effective_resistance(path, links):
@@ -14,7 +15,7 @@ def read_effective_resistance(path, links):
     table = pd.read_csv(path)
     missing = {"core_a", "core_b", "effective_resistance"} - set(table.columns)
     if missing:
-        raise io.InputError(f"{path}: missing columns {', '.join(sorted(missing))}")
+        raise InputError(f"{path}: missing columns {', '.join(sorted(missing))}")
     lo = table[["core_a", "core_b"]].min(axis=1).astype(np.int64)
     hi = table[["core_a", "core_b"]].max(axis=1).astype(np.int64)
     table = table.assign(from_core=lo, to_core=hi).drop(columns=["core_a", "core_b"])
@@ -46,7 +47,7 @@ def join_corridor_resistance(path, links):
     table = pd.read_csv(path)
     missing = {"from_core", "to_core", "effective_resistance"} - set(table.columns)
     if missing:
-        raise io.InputError(f"{path}: missing columns {', '.join(sorted(missing))}")
+        raise InputError(f"{path}: missing columns {', '.join(sorted(missing))}")
     er = table["effective_resistance"].astype(float)
     table = table.assign(corridor_resistance=er.where(er >= 0))
     table = table[["from_core", "to_core", "corridor_resistance"]]
@@ -66,7 +67,7 @@ def main(snakemake):
     ):
         missing = set(cols) - set(frame.columns)
         if missing:
-            raise io.InputError(f"{path}: missing columns {', '.join(sorted(missing))}")
+            raise InputError(f"{path}: missing columns {', '.join(sorted(missing))}")
     links = read_effective_resistance(snakemake.input.effective_resistance, links)
     if "current" not in links.columns:
         links["current"] = np.nan

@@ -10,6 +10,7 @@ from rasterio.windows import Window
 
 from amurlink.connectivity import cores
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
 from amurlink.core.tiles import coarsen_mean, strip_rows, strips
 from amurlink.outputs import maps
@@ -29,7 +30,7 @@ def scenario_changes(baseline_path, scenario_path, grid):
         fine = Grid.from_dataset(base_src)
         factor = round(grid.resolution / fine.resolution)
         if fine.coarsen(factor) != grid:
-            raise io.InputError(f"{scenario_path}: not on the corridors' grid")
+            raise InputError(f"{scenario_path}: not on the corridors' grid")
         parts = {"footprint": [], "relief": []}
         for row0, row1 in strips(fine.height, factor, strip_rows(fine.width)):
             window = Window(0, row0, fine.width, row1 - row0)
@@ -50,7 +51,7 @@ def main(snakemake):
     base_cost, grid = io.read_raster(inp.baseline_corridors, max_cells=maps.MAP_CELLS)
     scen_cost, scen_grid = io.read_raster(inp.scenario_corridors, max_cells=maps.MAP_CELLS)
     if scen_grid != grid:
-        raise io.InputError(f"{inp.scenario_corridors}: grid differs from the baseline's")
+        raise InputError(f"{inp.scenario_corridors}: grid differs from the baseline's")
     footprint, relief = scenario_changes(inp.baseline_pressures, inp.scenario_pressures, grid)
     with open(inp.comparison) as f:
         summary = json.load(f)

@@ -3,6 +3,7 @@
 import logging
 
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 from amurlink.outputs import maps
 from amurlink.prepare.layers import rasterize_index
 from amurlink.threats.flagging import corridor_mask
@@ -22,7 +23,7 @@ def main(snakemake):
     suitability, grid = io.read_raster(inp.suitability, max_cells=maps.MAP_CELLS)
     corridor_cost, corridor_grid = io.read_raster(inp.corridors, max_cells=maps.MAP_CELLS)
     if corridor_grid != grid:
-        raise io.InputError(f"{inp.corridors}: grid differs from {inp.suitability}'s")
+        raise InputError(f"{inp.corridors}: grid differs from {inp.suitability}'s")
     layers = {
         "cores": io.read_vector(inp.cores),
         "links": io.read_vector(inp.links),

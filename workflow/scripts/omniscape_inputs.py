@@ -3,6 +3,7 @@
 import numpy as np
 
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 from amurlink.core.tiles import coarsen_mean
 
 
@@ -11,7 +12,7 @@ def main(snakemake):
     resistance, grid = io.read_raster(inp.resistance)
     suitability, s_grid = io.read_raster(inp.suitability)
     if s_grid != grid:
-        raise io.InputError(f"{inp.suitability}: grid differs from {inp.resistance}")
+        raise InputError(f"{inp.suitability}: grid differs from {inp.resistance}")
     coarse = grid.coarsen(factor)
     r = coarsen_mean(np.ma.filled(resistance.astype(np.float64), np.nan), factor)
     s = coarsen_mean(np.ma.filled(suitability.astype(np.float64), np.nan), factor)

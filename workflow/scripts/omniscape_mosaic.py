@@ -5,6 +5,7 @@ import rasterio
 
 from amurlink.connectivity.omniscape import normalise
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
 
 
@@ -16,7 +17,7 @@ def main(snakemake):
     with rasterio.open(inp.habitat) as src:
         fine = Grid.from_dataset(src)
     if fine.coarsen(factor) != coarse:
-        raise io.InputError(f"{inp.resistance}: not the {factor}x coarsening of {inp.habitat}")
+        raise InputError(f"{inp.resistance}: not the {factor}x coarsening of {inp.habitat}")
     cumulative = np.zeros(coarse.shape)
     potential = np.zeros(coarse.shape)
     inv = ~coarse.transform

@@ -4,6 +4,7 @@ import numpy as np
 
 from amurlink.connectivity.pinchpoints import corridor_network_current, pinchpoints
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 
 
 def read_link_pairs(path):
@@ -13,14 +14,14 @@ def read_link_pairs(path):
     table = pd.read_csv(path)
     missing = {"from_core", "to_core"} - set(table.columns)
     if missing:
-        raise io.InputError(f"{path}: missing columns {', '.join(sorted(missing))}")
+        raise InputError(f"{path}: missing columns {', '.join(sorted(missing))}")
     return list(zip(table["from_core"].astype(int), table["to_core"].astype(int), strict=True))
 
 
 def read_on_grid(path, grid, **kwargs):
     data, other = io.read_raster(path, **kwargs)
     if other != grid:
-        raise io.InputError(f"{path}: not on the grid of the resistance raster")
+        raise InputError(f"{path}: not on the grid of the resistance raster")
     return data
 
 

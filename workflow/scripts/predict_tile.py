@@ -6,6 +6,7 @@ import numpy as np
 import rasterio
 
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
 from amurlink.core.tiles import tile_by_name
 from amurlink.habitat import predict
@@ -17,7 +18,7 @@ def main(snakemake):
     names = io.read_band_names(snakemake.input.covariates)
     fitted_names = getattr(model, "covariate_names_", names)
     if list(fitted_names) != list(names):
-        raise io.InputError(
+        raise InputError(
             f"{snakemake.input.covariates}: bands {names} differ from the model's {fitted_names}; "
             "refit the model"
         )

@@ -6,9 +6,9 @@ import numpy as np
 import pyogrio
 
 from amurlink.core import io, smk
+from amurlink.core.grids import habitat_grid
 from amurlink.outputs import styles
 from amurlink.prepare.layers import (
-    grid_from_config,
     prepare_countries,
     prepare_logging,
     prepare_roads,
@@ -26,7 +26,7 @@ def read_countries(path):
 
 def main(snakemake):
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
-    grid = grid_from_config(params.study_area)
+    grid = habitat_grid(params.study_area)
     log.info(
         "analysis grid %s: %d x %d cells of %g m",
         grid.crs,

@@ -7,12 +7,13 @@ import rasterio
 
 from amurlink.connectivity.resistance import apply_penalties, suitability_to_resistance
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
 
 
 def band_index(names, path, name):
     if name not in names:
-        raise io.InputError(f"{path}: no band named {name!r} (bands: {', '.join(names)})")
+        raise InputError(f"{path}: no band named {name!r} (bands: {', '.join(names)})")
     return names.index(name)
 
 
@@ -28,7 +29,7 @@ def main(snakemake):
         grid = Grid.from_dataset(src["suitability"])
         for key in ("pressures", "landcover"):
             if Grid.from_dataset(src[key]) != grid:
-                raise io.InputError(f"{inp[key]}: grid differs from {inp.suitability}")
+                raise InputError(f"{inp[key]}: grid differs from {inp.suitability}")
         read = {k: io.window_reader(ds) for k, ds in src.items()}
         writer = stack.enter_context(io.RasterWriter(
             snakemake.output.resistance, grid, dtype="float32", nodata=-9999,

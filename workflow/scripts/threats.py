@@ -3,6 +3,7 @@
 import logging
 
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 from amurlink.threats import flagging as thr
 
 log = logging.getLogger(__name__)
@@ -20,10 +21,10 @@ def read_optional_raster(path, grid, band_name):
         return None
     names = io.read_band_names(path)
     if band_name not in names:
-        raise io.InputError(f"{path}: no band {band_name!r}; bands {names}")
+        raise InputError(f"{path}: no band {band_name!r}; bands {names}")
     values, other = io.read_raster(path, band=names.index(band_name) + 1)
     if other != grid:
-        raise io.InputError(f"{path}: grid differs from the corridors'")
+        raise InputError(f"{path}: grid differs from the corridors'")
     return values
 
 
@@ -32,7 +33,7 @@ def main(snakemake):
     corridor_cost, grid = io.read_raster(inp.corridors)
     current, current_grid = io.read_raster(inp.current)
     if current_grid != grid:
-        raise io.InputError(f"{inp.current}: grid differs from {inp.corridors}'s")
+        raise InputError(f"{inp.current}: grid differs from {inp.corridors}'s")
     # Read and check everything before writing anything.
     roads = read_layer(inp.roads, ["highway"], crs=grid.crs)
     blocks = read_layer(inp.logging, ["year"], crs=grid.crs)

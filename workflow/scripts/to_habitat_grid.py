@@ -3,8 +3,8 @@
 import rasterio
 
 from amurlink.core import io, smk
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
-from amurlink.core.tiles import coarsen_factor
 
 
 def main(snakemake):
@@ -27,9 +27,9 @@ def main(snakemake):
             options["colormap"] = None
     with rasterio.open(inp.habitat) as src:
         fine = Grid.from_dataset(src)
-    factor = coarsen_factor(fine.resolution, coarse.resolution)
+    factor = snakemake.params.factor
     if fine.coarsen(factor) != coarse:
-        raise io.InputError(f"{inp.coarse}: not the {factor}x coarsening of {inp.habitat}'s grid")
+        raise InputError(f"{inp.coarse}: not the {factor}x coarsening of {inp.habitat}'s grid")
     io.write_refined(out.fine, values, factor, fine, nodata=nodata, valid=inp.habitat, **options)
     smk.log.info("%s: %d x %d -> %d x %d cells (factor %d)", inp.coarse, *coarse.shape,
                  *fine.shape, factor)  # fmt: skip

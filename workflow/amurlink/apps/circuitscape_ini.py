@@ -59,7 +59,7 @@ from pathlib import Path
 import numpy as np
 
 from amurlink.connectivity import circuit
-from amurlink.core.io import InputError
+from amurlink.core.errors import InputError
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from amurlink.core.io import InputError, atomic_path, write_table
+from amurlink.core.errors import InputError
+from amurlink.core.io import atomic_path, write_table
 from amurlink.habitat import evaluate, models, tuning
 
 ID_COLUMNS = ("species", "x", "y")

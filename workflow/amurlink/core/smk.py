@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import rasterio
 
-from amurlink.core.io import InputError
+from amurlink.core.errors import InputError
 
 log = logging.getLogger("amurlink")
 
@@ -20,7 +20,7 @@ GDAL_CACHE_MB = 256
 def run(main: Callable[[object], None], snakemake) -> None:
     """Run a rule script's ``main(snakemake)`` with logging to the rule's log file.
 
-    A bad input (:class:`amurlink.core.io.InputError`) ends the job with its message
+    A bad input (:class:`amurlink.core.errors.InputError`) ends the job with its message
     on stderr and in the log, not a traceback; any other error is logged with its
     traceback and re-raised.  Snakemake then removes the rule's outputs, and the
     library writes every output atomically, so no partial file is left.

@@ -140,13 +140,6 @@ def refine(values: np.ndarray, factor: int, shape: tuple[int, int]) -> np.ndarra
     return fine[: shape[0], : shape[1]]
 
 
-def coarsen_factor(fine_resolution: float, coarse_resolution: float | None) -> int:
-    """Whole number of fine cells per coarse cell (at least 1) nearest to the ratio."""
-    if not coarse_resolution:
-        return 1
-    return max(1, round(coarse_resolution / fine_resolution))
-
-
 def coarsen_mode(labels: np.ndarray, factor: int, nodata: int = 0) -> np.ndarray:
     """Most frequent label of each ``factor × factor`` block, ignoring ``nodata``.
 

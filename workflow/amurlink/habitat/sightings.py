@@ -24,8 +24,8 @@ import pandas as pd
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
-from amurlink.core.io import InputError
 
 SOURCES = ("camera_trap", "tracks", "scat", "report")
 SIGHTING_COLUMNS = ("species", "date", "source", "uncertainty_m")

@@ -16,8 +16,8 @@ import pandas as pd
 import shapely
 from rasterio import features
 
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
-from amurlink.core.io import InputError
 from amurlink.prepare import covariates as cov
 
 #: Value of ``logging_recency`` for cells never logged (years).
@@ -35,14 +35,6 @@ COVARIATE_UNITS = {
     "logging_recency": "year",
     "logging_density": "1",
 }
-
-
-def grid_from_config(study_area: Mapping) -> Grid:
-    """The analysis grid from the config's ``study_area`` block."""
-    crs, res = study_area["crs"], float(study_area["resolution"])
-    if study_area.get("bounds"):
-        return Grid.from_bounds(crs, tuple(study_area["bounds"]), res)
-    return Grid.from_lonlat_box(crs, tuple(study_area["bbox_lonlat"]), res)
 
 
 def covariate_names(road_groups: Sequence[str]) -> list[str]:

@@ -242,8 +242,8 @@ def zonal_stat(
 
 # ------------------------------------------------------------------ threats
 def require_columns(gdf: pd.DataFrame, columns, path: str) -> None:
-    """Raise :class:`~amurlink.core.io.InputError` naming ``path`` and the missing columns."""
-    from amurlink.core.io import InputError
+    """Raise :class:`~amurlink.core.errors.InputError` naming ``path`` and the missing columns."""
+    from amurlink.core.errors import InputError
 
     missing = [c for c in columns if c not in gdf.columns]
     if missing:

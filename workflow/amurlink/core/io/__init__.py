@@ -22,16 +22,13 @@ import rasterio
 import rasterio.shutil
 from rasterio.windows import Window
 
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
 
 #: Overview resampling for continuous and categorical rasters (COG convention): the
 #: mode keeps overviews of class rasters to classes that occur, the commonest one.
 CONTINUOUS_RESAMPLING = "AVERAGE"
 CATEGORICAL_RESAMPLING = "MODE"
-
-
-class InputError(ValueError):
-    """A user-supplied input is unusable; the message names file, field and problem."""
 
 
 @contextlib.contextmanager
