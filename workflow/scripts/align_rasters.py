@@ -50,4 +50,4 @@ def lc_src_nodata_to_nan(arr, nodata):
     return arr
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

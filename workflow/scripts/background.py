@@ -57,4 +57,4 @@ def main(snakemake):
     io.write_table(points, snakemake.output.background)
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

@@ -115,4 +115,4 @@ def main(snakemake):
         log.info("%s", s)
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

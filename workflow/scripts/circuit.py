@@ -48,4 +48,4 @@ def main(snakemake):
     )
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

@@ -53,4 +53,4 @@ def main(snakemake):
     io.write_table(new_links, out.new_links)
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

@@ -52,4 +52,4 @@ def main(snakemake):
     io.write_table(links.drop(columns="geometry"), snakemake.output.table)
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

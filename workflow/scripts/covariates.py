@@ -31,4 +31,4 @@ def main(snakemake):
              grid.height, grid.width)  # fmt: skip
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

@@ -13,4 +13,4 @@ def main(snakemake):
     demo.write_demo(landscape, config, truth_dir)
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

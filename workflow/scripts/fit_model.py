@@ -180,4 +180,4 @@ def _jsonable(obj):
     return str(obj)
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

@@ -43,4 +43,4 @@ def main(snakemake):
         log.info("layer %s: %d features", name, len(gdf))
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

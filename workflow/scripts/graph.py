@@ -122,4 +122,4 @@ def main(snakemake):
         io.write_layers({"cores": core_layer, "links": ranked}, network)
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

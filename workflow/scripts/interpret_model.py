@@ -45,4 +45,4 @@ def main(snakemake):
             fig.savefig(tmp, dpi=110, format="png", metadata={"Software": None})
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

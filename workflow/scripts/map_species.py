@@ -53,4 +53,4 @@ def main(snakemake):
     log.info("map %s and %s written", out.png, out.pdf)
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

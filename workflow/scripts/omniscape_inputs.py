@@ -32,4 +32,4 @@ def main(snakemake):
     )  # fmt: skip
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

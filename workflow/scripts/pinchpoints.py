@@ -70,4 +70,4 @@ def main(snakemake):
     io.write_table(result.links, out.table)
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

@@ -52,4 +52,4 @@ def main(snakemake):
     io.write_table(pa, snakemake.output.stations)
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

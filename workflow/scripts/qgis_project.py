@@ -62,4 +62,4 @@ def main(snakemake):
         log.info("%s: %d layers", path, len(layers))
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

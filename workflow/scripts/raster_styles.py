@@ -15,4 +15,4 @@ def main(snakemake):
         log.info("%s: %s", qml, style.renderer)
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

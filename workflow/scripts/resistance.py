@@ -63,4 +63,4 @@ def main(snakemake):
                  count, low, total / max(count, 1), high)  # fmt: skip
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

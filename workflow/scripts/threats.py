@@ -64,4 +64,4 @@ def main(snakemake):
     io.write_table(cross_threats, out.cross_border_threats)
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))

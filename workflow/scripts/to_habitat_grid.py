@@ -35,4 +35,4 @@ def main(snakemake):
                  *fine.shape, factor)  # fmt: skip
 
 
-smk.run(main, snakemake)  # noqa: F821
+smk.run(main, globals().get("snakemake"))
