@@ -14,7 +14,7 @@ import contextlib
 import math
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -267,6 +267,68 @@ def window_reader(ds):
         return ds.read(window=window, masked=True).astype(np.float64).filled(np.nan)
 
     return read
+
+
+@contextlib.contextmanager
+def open_on_grid(
+    paths: Mapping[str, str | os.PathLike], reference: str | None = None
+) -> Iterator[tuple[dict[str, rasterio.DatasetReader], Grid]]:
+    """Open rasters that must lie on one grid; yield ``(datasets by name, grid)``.
+
+    The grid is that of ``paths[reference]`` (default: the first).  A missing file,
+    or one on another grid, is an :class:`InputError` naming it and the reference,
+    raised before any data is read.
+    """
+    names = list(paths)
+    reference = reference or names[0]
+    with contextlib.ExitStack() as stack:
+        datasets = {}
+        for name in names:
+            if not Path(paths[name]).exists():
+                raise InputError(f"{paths[name]}: file not found")
+            datasets[name] = stack.enter_context(rasterio.open(paths[name]))
+        grid = Grid.from_dataset(datasets[reference])
+        for name, ds in datasets.items():
+            if Grid.from_dataset(ds) != grid:
+                raise InputError(
+                    f"{paths[name]}: grid {Grid.from_dataset(ds).shape} differs from "
+                    f"{paths[reference]}'s {grid.shape} (CRS, cell size and extent must match)"
+                )
+        yield datasets, grid
+
+
+def read_strips(
+    datasets: Mapping[str, rasterio.DatasetReader],
+    grid: Grid,
+    factor: int = 1,
+    rows_per_strip: int | None = None,
+) -> Iterator[tuple[Window, dict[str, np.ndarray]]]:
+    """Yield ``(window, arrays by name)`` strip by strip over rasters on ``grid``.
+
+    Arrays are bands-first float64 with NaN where there is no data (as
+    :func:`window_reader`).  Strips are whole rows of the grid, a whole number of
+    ``factor`` rows tall (so a coarsening by ``factor`` can be written strip by
+    strip), of about :data:`amurlink.core.tiles.STRIP_CELLS` cells unless
+    ``rows_per_strip`` says otherwise: one strip is in memory at a time.
+    """
+    from amurlink.core.tiles import strip_rows, strips
+
+    readers = {name: window_reader(ds) for name, ds in datasets.items()}
+    for row0, row1 in strips(grid.height, factor, rows_per_strip or strip_rows(grid.width)):
+        window = Window(0, row0, grid.width, row1 - row0)
+        yield window, {name: read(window) for name, read in readers.items()}
+
+
+def read_windows(
+    datasets: Mapping[str, rasterio.DatasetReader], grid: Grid, size: int
+) -> Iterator[tuple[Window, dict[str, np.ndarray]]]:
+    """Yield ``(window, arrays by name)`` over square windows of ``size`` cells (row-major).
+
+    Arrays as in :func:`read_strips`; memory is one window of every raster.
+    """
+    readers = {name: window_reader(ds) for name, ds in datasets.items()}
+    for window in grid.windows(size):
+        yield window, {name: read(window) for name, read in readers.items()}
 
 
 def read_tiles(
