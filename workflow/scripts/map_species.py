@@ -5,7 +5,7 @@ import logging
 from amurlink.core import io, smk
 from amurlink.core.errors import InputError
 from amurlink.outputs import maps
-from amurlink.prepare.layers import rasterize_index
+from amurlink.prepare.vectors import rasterize_index
 from amurlink.threats.flagging import corridor_mask
 
 MODEL_NAMES = {
