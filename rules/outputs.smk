@@ -33,7 +33,8 @@ rule geopackage:
         runtime=10,
     params:
         species=SPECIES,
-        generalise_km=config["sightings"]["generalise_km"],
+        generalise_km=config_provider("sightings", "generalise_km"),
+        code=code_hash("outputs", "threats.flagging"),
     script:
         "../workflow/scripts/geopackage.py"
 
@@ -67,11 +68,12 @@ rule map_species:
         mem_mb=2000,
         runtime=10,
     params:
-        species=species_params,
-        top_n=config["threats"]["top_n"],
+        species=species_params("name"),
+        top_n=config_provider("threats", "top_n"),
         credits=map_credits(),
-        date=config["outputs"]["date"],
-        model=config["habitat"]["model"],
+        date=config_provider("outputs", "date"),
+        model=config_provider("habitat", "model"),
+        code=code_hash("outputs", "connectivity.cores", "prepare", "threats.flagging"),
     script:
         "../workflow/scripts/map_species.py"
 
@@ -113,7 +115,8 @@ rule compare_scenario:
         mem_mb=2000,
         runtime=10,
     params:
-        description=lambda wc: config["scenarios"][wc.scenario].get("description", ""),
+        description=scenario_description,
+        code=code_hash("threats"),
     script:
         "../workflow/scripts/compare_scenario.py"
 
@@ -154,10 +157,11 @@ rule map_scenario:
         mem_mb=2000,
         runtime=10,
     params:
-        species=species_params,
-        description=lambda wc: config["scenarios"][wc.scenario].get("description", ""),
+        species=species_params(),
+        description=scenario_description,
         credits=map_credits(),
-        date=config["outputs"]["date"],
+        date=config_provider("outputs", "date"),
+        code=code_hash("outputs", "connectivity.cores", "prepare", "threats.flagging"),
     script:
         "../workflow/scripts/map_scenario.py"
 
@@ -202,9 +206,10 @@ rule brief:
         scenario_descriptions={
             k: v.get("description", "") for k, v in config["scenarios"].items()
         },
-        top_n=config["threats"]["top_n"],
+        top_n=config_provider("threats", "top_n"),
         credits=map_credits(),
-        date=config["outputs"]["date"],
+        date=config_provider("outputs", "date"),
+        code=code_hash("outputs", "connectivity.cores", "prepare"),
     script:
         "../workflow/scripts/brief.py"
 
@@ -232,6 +237,8 @@ rule raster_styles:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        code=code_hash("outputs"),
     script:
         "../workflow/scripts/raster_styles.py"
 
@@ -256,5 +263,6 @@ rule qgis_project:
         runtime=10,
     params:
         title="amurlink: Amur leopard and tiger habitat, corridors and threats",
+        code=code_hash("outputs"),
     script:
         "../workflow/scripts/qgis_project.py"
