@@ -72,8 +72,20 @@ rule fit_model:
         covariates=prepared("covariates.tif"),
     output:
         model=habitat("model.pkl"),
-        metrics=habitat("metrics.json"),
-        metrics_csv=habitat("metrics.csv"),
+        metrics=report(
+            habitat("metrics.json"),
+            caption="../workflow/report/metrics.rst",
+            category="Habitat",
+            subcategory="{species}",
+            labels={"species": "{species}", "output": "model metrics (JSON)"},
+        ),
+        metrics_csv=report(
+            habitat("metrics.csv"),
+            caption="../workflow/report/metrics_table.rst",
+            category="Habitat",
+            subcategory="{species}",
+            labels={"species": "{species}", "output": "model metrics"},
+        ),
         cv_folds=habitat("cv_folds.csv"),
         tuning=habitat("tuning.csv"),
     log:
@@ -169,9 +181,21 @@ rule interpret_model:
         model=habitat("model.pkl"),
     output:
         curves=habitat("response_curves.csv"),
-        curves_png=habitat("response_curves.png"),
+        curves_png=report(
+            habitat("response_curves.png"),
+            caption="../workflow/report/response_curves.rst",
+            category="Habitat",
+            subcategory="{species}",
+            labels={"species": "{species}", "output": "response curves"},
+        ),
         importance=habitat("importance.csv"),
-        importance_png=habitat("importance.png"),
+        importance_png=report(
+            habitat("importance.png"),
+            caption="../workflow/report/importance.rst",
+            category="Habitat",
+            subcategory="{species}",
+            labels={"species": "{species}", "output": "permutation importance"},
+        ),
     log:
         logs("interpret_model/{species}"),
     benchmark:

@@ -220,3 +220,20 @@ def test_editing_connectivity_reruns_the_connectivity_jobs_only(tmp_path):
     assert dry.returncode == 0, dry.stderr
     assert planned_jobs(dry.stdout + dry.stderr) == CONNECTIVITY, dry.stdout + dry.stderr
 
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("pipeline")
+def test_report_has_its_front_page_and_the_habitat_results(run_dir, tmp_path):
+    from workflow_run import pipeline_command, pipeline_env
+
+    report = tmp_path / "report.html"
+    res = subprocess.run(
+        pipeline_command(run_dir, "--cores", "1", "--report", str(report)),
+        cwd=run_dir, env=pipeline_env(), capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr[-3000:]
+    html = report.read_text()
+    assert "amurlink: habitat and corridor connectivity" in html  # workflow/report/workflow.rst
+    for species in ("leopard", "tiger"):
+        for name in ("metrics.csv", "metrics.json", "response_curves.png", "importance.png"):
+            assert f"results/habitat/{species}/{name}" in html, name
