@@ -11,16 +11,6 @@ wildcard_constraints:
     scenario="|".join(SCENARIOS),
 
 
-# Quick jobs (plots, packaging) run on the submit host, not as cluster jobs
-# (rules/outputs.smk adds the QGIS styles and project).
-localrules:
-    all,
-    map_species,
-    map_scenario,
-    brief,
-    geopackage,
-
-
 def logs(name):
     """Log file of a rule (with its wildcards in the name)."""
     return f"{RESULTS}/logs/{name}.log"

@@ -1,5 +1,8 @@
 # Outputs: one GeoPackage of the results, print maps per species and scenario,
 # scenario comparisons and the policy brief.
+# Quick jobs (plots, packaging) are local rules: they run on the submit host, not as
+# cluster jobs (``localrule: True`` rather than a ``localrules:`` list, which does not
+# follow the rules when the workflow is a module with renamed rules).
 # Sightings reach public outputs only as counts per generalised grid cell (geopackage).
 
 # Scenarios compared with the baseline (a regex matching nothing when there are none).
@@ -25,6 +28,7 @@ rule geopackage:
         logs("geopackage"),
     benchmark:
         bench("geopackage")
+    localrule: True
     conda:
         ENV
     threads: 1
@@ -61,6 +65,7 @@ rule map_species:
         logs("map_species/{species}"),
     benchmark:
         bench("map_species/{species}")
+    localrule: True
     conda:
         ENV
     threads: 1
@@ -150,6 +155,7 @@ rule map_scenario:
         bench("map_scenario/{scenario}/{species}")
     wildcard_constraints:
         scenario=NON_BASELINE,
+    localrule: True
     conda:
         ENV
     threads: 1
@@ -194,6 +200,7 @@ rule brief:
         logs("brief"),
     benchmark:
         bench("brief")
+    localrule: True
     conda:
         ENV
     threads: 1
@@ -217,11 +224,6 @@ rule brief:
 # ------------------------------------------------- QGIS: styles beside rasters, projects
 
 
-localrules:
-    raster_styles,
-    qgis_project,
-
-
 rule raster_styles:
     input:
         rasters=styled_rasters(),
@@ -231,6 +233,7 @@ rule raster_styles:
         logs("raster_styles"),
     benchmark:
         bench("raster_styles")
+    localrule: True
     conda:
         ENV
     threads: 1
@@ -255,6 +258,7 @@ rule qgis_project:
         logs("qgis_project"),
     benchmark:
         bench("qgis_project")
+    localrule: True
     conda:
         ENV
     threads: 1
