@@ -54,7 +54,7 @@ def slurm_run(slurm_cluster, tmp_path_factory):
 def test_jobs_ran_as_slurm_jobs(slurm_run):
     log = (slurm_run / "run.log").read_text()
     assert "Job " in log and "has been submitted with SLURM jobid" in log
-    # plotting and packaging stay on the submit host (localrules in rules/common.smk)
+    # plotting and packaging stay on the submit host (localrule: True in rules/outputs.smk)
     assert "localrule map_species:" in log and "localrule geopackage:" in log
     assert "localrule fit_model:" not in log
 
