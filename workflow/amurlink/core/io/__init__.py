@@ -425,15 +425,17 @@ def write_layers(
 ) -> Path:
     """Write several GeoDataFrames as the layers of one GeoPackage, atomically.
 
-    ``styles`` (layer → QGIS QML) go into the package's ``layer_styles`` table as
-    each layer's default style (:func:`amurlink.outputs.styles.add_layer_styles`).
+    ``styles`` (layer → QGIS QML, built by the caller, e.g.
+    :func:`amurlink.outputs.styles.vector_styles`) go into the package's
+    ``layer_styles`` table as each layer's default style
+    (:func:`amurlink.core.io.styles_db.add_layer_styles`).
     """
+    from amurlink.core.io.styles_db import add_layer_styles
+
     with atomic_path(path) as tmp, fixed_gpkg_date():
         for n, (name, gdf) in enumerate(layers.items()):
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", mode="a" if n else "w")
         if styles:
-            from amurlink.outputs.styles import add_layer_styles
-
             add_layer_styles(tmp, styles)
     return Path(path)
 
