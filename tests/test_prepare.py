@@ -77,11 +77,12 @@ def test_landcover_codes_checked():
 
 
 def test_aligned_windows_mask_no_data_and_outside():
-    outside = np.array([[False, True, False]])
-    lc = align.aligned_landcover(np.array([[10.0, 40.0, np.nan]]), outside)
-    assert lc.dtype == np.uint8 and lc.tolist() == [[10, 0, 0]]
-    dem = align.aligned_dem(np.array([[12.5, 40.0, np.nan]]), outside)
-    assert dem.dtype == np.float32 and dem.tolist() == [[12.5, align.NODATA_DEM, align.NODATA_DEM]]
+    outside = np.array([[False, True, False, False]])
+    lc = align.aligned_landcover(np.array([[10, 40, 255, 30]], np.uint8), 255, outside)
+    assert lc.dtype == np.uint8 and lc.tolist() == [[10, 0, 0, 30]]
+    dem = align.aligned_dem(np.array([[12.5, 40.0, -1.0, np.nan]]), -1.0, outside)
+    no = align.NODATA_DEM
+    assert dem.dtype == np.float32 and dem.tolist() == [[12.5, no, no, no]]
 
 
 def test_prepare_vectors_checks_every_layer_and_burns_the_countries(small_grid):

@@ -2,8 +2,6 @@
 
 import logging
 
-import numpy as np
-
 from amurlink.core import io, smk
 from amurlink.prepare import align
 from amurlink.prepare.covariates import WORLDCOVER_CLASSES, WORLDCOVER_COLOURS
@@ -20,9 +18,9 @@ def main(snakemake):
         io.warp_to_grid(inp.dem, grid, categorical=False) as dem_src,
     ):
         # Check every window's codes before writing anything.
-        for _, block in io.read_windows({"landcover": lc_src}, grid, window_size):
-            codes = block["landcover"]
-            align.check_landcover_codes(codes[~np.isnan(codes)], None, inp.landcover)
+        for window in grid.windows(window_size):
+            codes = lc_src.read(1, window=window)
+            align.check_landcover_codes(codes, lc_src.nodata, inp.landcover)
         with io.RasterWriter(
             out.landcover, grid, dtype="uint8", nodata=0, descriptions=["land cover (ESA WorldCover)"],
             units="class", categorical=True, colormap=WORLDCOVER_COLOURS,
@@ -30,11 +28,13 @@ def main(snakemake):
         ) as lc_out, io.RasterWriter(
             out.dem, grid, dtype="float32", nodata=align.NODATA_DEM, descriptions=["elevation"], units="m",
         ) as dem_out:  # fmt: skip
-            sources = {"country": datasets["country"], "landcover": lc_src, "dem": dem_src}
-            for window, block in io.read_windows(sources, grid, window_size):
-                outside = np.isnan(block["country"][0])  # country index 0: no country
-                lc_out.write(align.aligned_landcover(block["landcover"][0], outside), window)
-                dem_out.write(align.aligned_dem(block["dem"][0], outside), window)
+            # Read as they are, not through io.read_windows: a masked read warps twice.
+            for window in grid.windows(window_size):
+                outside = datasets["country"].read(1, window=window) == 0  # no country
+                lc = lc_src.read(1, window=window)
+                lc_out.write(align.aligned_landcover(lc, lc_src.nodata, outside), window)
+                dem = dem_src.read(1, window=window)
+                dem_out.write(align.aligned_dem(dem, dem_src.nodata, outside), window)
     log.info("aligned land cover and DEM to %d x %d cells", grid.width, grid.height)
 
 

@@ -2,10 +2,10 @@
 
 The rasters are warped onto the grid by :func:`amurlink.core.io.warp_to_grid`
 (nearest neighbour for the classes, bilinear for elevation) and read window by
-window (:func:`amurlink.core.io.read_windows`: float, NaN = no data); these
-functions check and mask one window: the land cover must hold ESA WorldCover
-codes, and cells outside every country (the sea, the world beyond the study area)
-become no-data.
+window as they are (no masked read: masking a WarpedVRT's window warps it twice,
+data and mask, about twice the time); these functions check and mask one window:
+the land cover must hold ESA WorldCover codes, and cells outside every country (the
+sea, the world beyond the study area) become no-data.
 """
 
 from __future__ import annotations
@@ -32,12 +32,15 @@ def check_landcover_codes(landcover: np.ndarray, nodata, path: str) -> None:
         )
 
 
-def aligned_landcover(landcover: np.ndarray, outside: np.ndarray) -> np.ndarray:
-    """A window of warped land cover (NaN = no data) as uint8 codes, 0 where no data or ``outside``."""
-    return np.where(np.isnan(landcover) | outside, 0, landcover).astype(np.uint8)
+def aligned_landcover(landcover: np.ndarray, nodata, outside: np.ndarray) -> np.ndarray:
+    """A window of warped land cover as uint8 codes, 0 (no data) at ``nodata`` and ``outside``."""
+    return np.where(outside | (landcover == nodata), 0, landcover).astype(np.uint8)
 
 
-def aligned_dem(dem: np.ndarray, outside: np.ndarray) -> np.ndarray:
-    """A window of warped elevation (NaN = no data) as float32, :data:`NODATA_DEM` where no data
-    or ``outside``."""
-    return np.where(np.isnan(dem) | outside, NODATA_DEM, dem).astype(np.float32)
+def aligned_dem(dem: np.ndarray, nodata, outside: np.ndarray) -> np.ndarray:
+    """A window of warped elevation as float32, :data:`NODATA_DEM` at ``nodata`` and ``outside``."""
+    dem = dem.astype(np.float32)
+    if nodata is not None:
+        dem[dem == nodata] = np.nan
+    dem[outside] = np.nan
+    return np.where(np.isnan(dem), NODATA_DEM, dem)
