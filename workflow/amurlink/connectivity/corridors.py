@@ -33,12 +33,15 @@ from __future__ import annotations
 import logging
 import math
 import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from skimage.graph import MCP_Geometric
+
+from amurlink.connectivity.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +136,68 @@ def path_length(path: np.ndarray, resolution: float) -> float:
         return 0.0
     steps = np.diff(path, axis=0)
     return float(np.hypot(steps[:, 0], steps[:, 1]).sum() * resolution)
+
+
+class CoreCostDistances:
+    """Cost-weighted distance from each core, solved once on demand and kept.
+
+    Built on ``resistance`` (≥ 1, NaN impassable) and the ``cores`` raster (int
+    ids, 0 = none), with cells of ``resolution`` metres (cost units are
+    resistance × metres) and ``neighbours`` moves (4 or 8, as in the corridors
+    rule).  :func:`~amurlink.connectivity.pinchpoints.pinchpoints` and
+    :func:`~amurlink.connectivity.barriers.barrier_scores` can share one instance,
+    so that each core's CWD is solved once for both.
+    """
+
+    def __init__(self, resistance, cores, resolution: float, neighbours: int = 8):
+        self.resistance = np.asarray(resistance, dtype=np.float64)
+        self.cores = np.asarray(cores)
+        self.resolution = float(resolution)
+        self.neighbours = neighbours
+        self._cwd: dict[int, np.ndarray] = {}
+
+    def __call__(self, core_id: int) -> np.ndarray:
+        if core_id not in self._cwd:
+            try:
+                cwd, _ = cost_distance(
+                    self.resistance,
+                    self.cores == core_id,
+                    self.resolution,
+                    neighbours=self.neighbours,
+                )
+            except ValueError:  # no passable cell in the core: reaches nothing
+                log.warning("core %d has no passable cell", core_id)
+                cwd = np.full(self.resistance.shape, np.inf)
+            self._cwd[core_id] = cwd
+        return self._cwd[core_id]
+
+    def lcd(self, a: int, b: int) -> float:
+        """Least-cost distance between cores ``a`` and ``b`` (inf if disconnected)."""
+        cells = self.cores == b
+        return float(self(a)[cells].min()) if cells.any() else float("inf")
+
+    def release(self, keep: Iterable[int] = ()) -> None:
+        """Forget every CWD but those of ``keep`` (bounds memory over many links)."""
+        keep = set(keep)
+        for core_id in list(self._cwd):
+            if core_id not in keep:
+                del self._cwd[core_id]
+
+    def over_links(
+        self, links: Sequence[tuple[int, int]], what: str
+    ) -> Iterator[tuple[int, int, float]]:
+        """Yield ``(a, b, lcd)`` for each link in turn: the per-link loop of Linkage Mapper's tools.
+
+        After each link its progress is logged (``what`` heads the message) and
+        every CWD but those of the next link's cores is released, so memory holds
+        the CWDs of at most three cores whatever the number of links.
+        """
+        links = [(int(a), int(b)) for a, b in links]
+        progress = Progress(what, len(links), log, every=0)
+        for n, (a, b) in enumerate(links, 1):
+            yield a, b, self.lcd(a, b)
+            progress.step(detail=f"link {a}-{b}")
+            self.release(keep=[c for pair in links[n : n + 1] for c in pair])
 
 
 class _CwdStore:
