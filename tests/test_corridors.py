@@ -149,12 +149,31 @@ def test_zone_adjacency_edges_only():
 
 
 def test_disk_scratch_gives_same_result(tmp_path):
+    from amurlink.core.io.scratch import ScratchArrays
+
     resistance, cores = three_in_a_row()
     resistance[2, 5] = np.nan
     mem = least_cost_corridors(resistance, cores, 1.0, corridor_width=3.0)
-    disk = least_cost_corridors(resistance, cores, 1.0, corridor_width=3.0, scratch_dir=tmp_path)
+    with ScratchArrays(tmp_path, prefix=".cwd-") as store:
+        disk = least_cost_corridors(resistance, cores, 1.0, corridor_width=3.0, cwd_store=store)
+        assert sorted(store) == [1, 2, 3] and store[2].dtype == np.float32
     np.testing.assert_array_equal(mem.corridors, disk.corridors)
     assert list(tmp_path.iterdir()) == []  # scratch CWDs removed
+
+
+def test_scratch_arrays_is_a_mapping_on_disk(tmp_path):
+    from amurlink.core.io.scratch import ScratchArrays
+
+    with ScratchArrays(tmp_path) as store:
+        store["a"] = np.arange(6.0).reshape(2, 3)
+        (scratch,) = tmp_path.iterdir()
+        assert len(list(scratch.iterdir())) == 1
+        assert isinstance(store["a"], np.memmap) and store["a"][1, 2] == 5.0
+        assert list(store) == ["a"] and len(store) == 1
+        del store["a"]
+        with pytest.raises(KeyError):
+            store["a"]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_path_length():

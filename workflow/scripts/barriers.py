@@ -1,33 +1,24 @@
 """Rule barriers: Barrier Mapper improvement scores at several radii."""
 
 import numpy as np
-import pandas as pd
 
 from amurlink.connectivity.barriers import barrier_scores, radii_in_cells
+from amurlink.connectivity.cores import core_ids
 from amurlink.core import io, smk
-from amurlink.core.errors import InputError
+from amurlink.core.io.connectivity import read_link_pairs
 
 
 def main(snakemake):
-    inp, out, params = snakemake.input, snakemake.output, snakemake.params
-    cfg = params.connectivity
-    resistance, grid = io.read_raster(inp.resistance)
-    resistance = np.ma.filled(resistance.astype("float64"), np.nan)
-    cores, core_grid = io.read_raster(inp.cores, masked=False)
-    if core_grid != grid:
-        raise InputError(f"{inp.cores}: not on the grid of {inp.resistance}")
-    table = pd.read_csv(inp.links)
-    missing = {"from_core", "to_core"} - set(table.columns)
-    if missing:
-        raise InputError(f"{inp.links}: missing columns {', '.join(sorted(missing))}")
-    links = list(zip(table["from_core"].astype(int), table["to_core"].astype(int), strict=True))
+    inp, out, cfg = snakemake.input, snakemake.output, snakemake.params.connectivity
+    rasters, grid = io.read_on_grid({"resistance": inp.resistance, "cores": inp.cores})
+    links = read_link_pairs(inp.links)
     radii = cfg["barrier_radii_m"]
     used = [r * grid.resolution for r in radii_in_cells(radii, grid.resolution)]
     smk.log.info("radii %s m on a %g m grid: windows of %s m", radii, grid.resolution, used)
 
     result = barrier_scores(
-        resistance,
-        np.where(cores > 0, cores, 0),
+        rasters["resistance"],
+        core_ids(rasters["cores"]),
         links,
         grid.resolution,
         radii,

@@ -448,6 +448,14 @@ class PairwiseResult:
         for a, b in itertools.combinations(range(len(self.ids)), 2):
             yield int(self.ids[a]), int(self.ids[b]), float(self.resistance_matrix[a, b])
 
+    def table(self):
+        """:meth:`pairs` as a table: ``core_a``, ``core_b``, ``effective_resistance`` (−1: not connected)."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            list(self.pairs()), columns=["core_a", "core_b", "effective_resistance"]
+        )
+
 
 @dataclass
 class FocalResult:

@@ -37,6 +37,12 @@ _STRUCTURE = {
 }
 
 
+def core_ids(values: np.ndarray) -> np.ndarray:
+    """int32 core ids of a core raster read as floats: NaN (no data) and ids ≤ 0 are 0 (no core)."""
+    values = np.asarray(values)
+    return np.where(np.isfinite(values) & (values > 0), values, 0).astype(np.int32)
+
+
 def label_cores(
     habitat: np.ndarray,
     cell_area_m2: float,
@@ -104,7 +110,7 @@ def core_attributes(
     suitability : numpy.ndarray, optional
         Habitat suitability; NaN cells are left out of the mean.
     country : numpy.ndarray, optional
-        Country index per cell (0 = none), with ``country_codes`` mapping
+        Country index per cell (0 or NaN = none), with ``country_codes`` mapping
         index → ISO 3166 alpha-3.
     country_codes : mapping of int to str, optional
         Index → iso_a3.
@@ -137,7 +143,7 @@ def core_attributes(
             table["mean_suitability"] = np.where(number > 0, total / number, np.nan)
     if country is not None:
         codes = dict(country_codes or {})
-        cidx = np.asarray(country).ravel().astype(np.int64)
+        cidx = np.nan_to_num(np.asarray(country), nan=0).ravel().astype(np.int64)
         in_core = flat > 0
         shares = {}
         for index, iso in sorted(codes.items()):
@@ -155,6 +161,22 @@ def core_attributes(
         else:
             table["country"] = ""
     return table
+
+
+def core_table(
+    habitat: np.ndarray,
+    cell_area_m2: float,
+    min_core_km2: float,
+    **attributes,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The cores rule: label the cores of a habitat mask and tabulate them.
+
+    :func:`label_cores` of ``habitat`` (boolean; no-data cells False), then
+    :func:`core_attributes` with ``attributes`` (``suitability``, ``country``,
+    ``country_codes``).  Returns the int32 core raster and the table.
+    """
+    cores = label_cores(habitat, cell_area_m2, min_core_km2)
+    return cores, core_attributes(cores, cell_area_m2, **attributes)
 
 
 def core_polygons(cores: np.ndarray, transform, crs, attributes: pd.DataFrame | None = None):

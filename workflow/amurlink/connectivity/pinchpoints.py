@@ -57,10 +57,14 @@ class PinchpointResult:
         ``from_core``, ``to_core``, ``lcd`` (cost units), ``corridor_cells``,
         ``effective_resistance`` (ohm, within the corridor; −1 when the
         corridor does not join the cores).
+    network : numpy.ndarray or None
+        All-pairs current over the corridor network
+        (:func:`corridor_network_current`), when :func:`pinchpoint_maps` made it.
     """
 
     current: np.ndarray
     links: pd.DataFrame
+    network: np.ndarray | None = None
 
 
 def link_corridor(cwd_a: np.ndarray, cwd_b: np.ndarray, lcd: float, width: float) -> np.ndarray:
@@ -218,3 +222,36 @@ def corridor_network_current(
     current = result.cum_current.copy()
     current[cores > 0] = np.nan  # shorted focal regions, as in pinchpoints()
     return current
+
+
+def pinchpoint_maps(
+    resistance: np.ndarray,
+    cores: np.ndarray,
+    corridors: np.ndarray,
+    links: Sequence[tuple[int, int]],
+    resolution: float,
+    *,
+    corridor_width: float,
+    neighbours: int = 8,
+    solver: circuit.Solver = "auto",
+    shorting: str = "pair",
+) -> PinchpointResult:
+    """The pinch-point rule: both of Pinchpoint Mapper's products.
+
+    The adjacent-pair map and link table of :func:`pinchpoints`, with the
+    all-pairs current of :func:`corridor_network_current` as ``network``; the
+    parameters are theirs (``shorting`` is the all-pairs run's).
+    """
+    result = pinchpoints(
+        resistance,
+        cores,
+        links,
+        resolution,
+        corridor_width=corridor_width,
+        neighbours=neighbours,
+        solver=solver,
+    )
+    result.network = corridor_network_current(
+        resistance, cores, corridors, neighbours=neighbours, solver=solver, shorting=shorting
+    )
+    return result

@@ -331,6 +331,23 @@ def read_windows(
         yield window, {name: read(window) for name, read in readers.items()}
 
 
+def read_on_grid(
+    paths: Mapping[str, str | os.PathLike], reference: str | None = None, band: int | None = 1
+) -> tuple[dict[str, np.ndarray], Grid]:
+    """Read whole rasters that must lie on one grid: ``(arrays by name, grid)``.
+
+    The grid check is :func:`open_on_grid`'s; arrays are float64 with NaN where
+    there is no data (as :func:`read_windows`'), of band ``band`` (2-D) or, with
+    ``band=None``, of every band (bands-first).  For rasters that fit in memory.
+    """
+    with open_on_grid(paths, reference) as (datasets, grid):
+        arrays = {
+            name: ds.read(band, masked=True).astype(np.float64).filled(np.nan)
+            for name, ds in datasets.items()
+        }
+    return arrays, grid
+
+
 def read_tiles(
     paths: Sequence[str | os.PathLike], grid: Grid
 ) -> Iterator[tuple[Window, np.ndarray]]:
