@@ -82,17 +82,3 @@ def test_polygons_areas_match():
     assert gdf.is_valid.all()
     # Core 1 spans columns 0-2, rows 0-1.
     assert gdf.geometry[0].bounds == (500_000, 4_798_000, 503_000, 4_800_000)
-
-
-def test_scenario_footprint_is_new_roads_and_new_cuts():
-    from amurlink.connectivity.cores import scenario_footprint
-
-    names = ["road_major", "road_track", "logging_age", "fence"]
-    base = np.zeros((4, 3, 3))
-    base[2] = 50
-    base[0, 0, :] = 1  # an existing road stays: not a new loss
-    scen = base.copy()
-    scen[1, :, 1] = 1  # a new track down the middle column
-    scen[2, 2, 2] = 0  # a new cut in the corner
-    lost = scenario_footprint(base, scen, names)
-    assert lost.tolist() == [[False, True, False], [False, True, False], [False, True, True]]

@@ -10,6 +10,8 @@ from affine import Affine
 
 from amurlink.connectivity.cores import core_attributes, core_polygons
 from amurlink.connectivity.corridors import (
+    corridor_mask,
+    corridor_polygons,
     cost_distance,
     least_cost_corridors,
     link_table,
@@ -524,3 +526,35 @@ def test_links_through_a_third_core_counted_and_optionally_dropped():
         (1, 2),
         (2, 3),
     ]
+
+
+# ------------------------------------------------------------ corridor products
+def test_corridor_polygons_area_and_cost_range():
+    from amurlink.core.grid import Grid
+
+    grid = Grid("EPSG:32652", Affine(100, 0, 0, 0, -100, 4000), 40, 40)
+    cost = np.full(grid.shape, -9999.0, dtype=np.float32)
+    # NLCC cost: distance (m) of the cell centre row from a path at y = 2000
+    cost[10:30, 10:30] = (np.abs(np.arange(10, 30) - 19.5) * 100)[:, None]
+    corridors = corridor_polygons(cost, grid)
+    assert len(corridors) == 1
+    assert corridors.geometry[0].equals(shapely.box(1000, 1000, 3000, 3000))
+    assert corridors["area_km2"][0] == pytest.approx(4.0)
+    assert corridors["cost_min"][0] == pytest.approx(50.0)
+    assert corridors["cost_max"][0] == pytest.approx(950.0)
+
+
+def test_corridor_polygons_diagonal_cells_form_one_component(small_grid):
+    arr = np.full(small_grid.shape, -9999.0)
+    arr[5, 5] = arr[6, 6] = 1.0  # touch at a corner only: one 8-connected corridor
+    arr[20, 20] = 2.0
+    corridors = corridor_polygons(np.ma.masked_equal(arr, -9999.0), small_grid)
+    assert len(corridors) == 2
+    assert corridors["area_km2"].tolist() == pytest.approx([0.02, 0.01])
+    assert corridors.is_valid.all()
+
+
+def test_corridor_mask_drops_masked_nan_and_nodata():
+    values = np.ma.masked_array([[1.0, np.nan, -9999.0, 0.0]], mask=[[True, False, False, False]])
+    assert corridor_mask(values).tolist() == [[False, False, False, True]]
+    assert corridor_mask(np.array([[-9999.0]]), nodata=None).tolist() == [[True]]

@@ -8,13 +8,13 @@ import pandas as pd
 import rasterio
 from rasterio.windows import Window
 
-from amurlink.connectivity import cores
+from amurlink.connectivity.corridors import corridor_mask
 from amurlink.core import io, smk
 from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
 from amurlink.core.tiles import coarsen_mean, strip_rows, strips
 from amurlink.outputs import maps
-from amurlink.threats.flagging import corridor_mask
+from amurlink.prepare.footprints import scenario_footprint
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def scenario_changes(baseline_path, scenario_path, grid):
             for k, name in enumerate(names):
                 if name.startswith("road_") or name == "fence":
                     relief |= (base_p[k] > 0) & ~(scen_p[k] > 0)
-            footprint = cores.scenario_footprint(base_p, scen_p, names)
+            footprint = scenario_footprint(base_p, scen_p, names)
             for key, mask in (("footprint", footprint), ("relief", relief)):
                 parts[key].append(coarsen_mean(mask.astype(float), factor, 1.0) > 0)
     return np.vstack(parts["footprint"]), np.vstack(parts["relief"])

@@ -2,11 +2,11 @@
 
 import logging
 
+from amurlink.connectivity.corridors import corridor_mask
 from amurlink.core import io, smk
 from amurlink.core.errors import InputError
 from amurlink.outputs import maps
 from amurlink.prepare.layers import rasterize_index
-from amurlink.threats.flagging import corridor_mask
 
 MODEL_NAMES = {
     "ensemble": "ensemble model",

@@ -2,6 +2,7 @@
 
 import logging
 
+from amurlink.connectivity.corridors import corridor_polygons
 from amurlink.core import io, smk
 from amurlink.core.errors import InputError
 from amurlink.threats import flagging as thr
@@ -42,7 +43,7 @@ def main(snakemake):
     pinchpoints = read_optional_raster(inp.get("pinchpoints"), grid, "pinchpoint_current")
     barrier_score = read_optional_raster(inp.get("barriers"), grid, "improvement_score")
     barrier_percent = read_optional_raster(inp.get("barriers"), grid, "improvement_percent")
-    corridors = thr.corridor_polygons(corridor_cost, grid)
+    corridors = corridor_polygons(corridor_cost, grid)
     log.info(
         "%d corridor components (%.0f km2), %d links, %d roads, %d cutblocks",
         len(corridors), corridors["area_km2"].sum(), len(links), len(roads), len(blocks),

@@ -213,28 +213,3 @@ def core_polygons(cores: np.ndarray, transform, crs, attributes: pd.DataFrame | 
     if attributes is not None:
         gdf = gdf.merge(attributes, on="core_id", how="left")
     return gdf.sort_values("core_id").reset_index(drop=True)
-
-
-def scenario_footprint(baseline: np.ndarray, scenario: np.ndarray, names: list[str]) -> np.ndarray:
-    """Cells a scenario newly takes from habitat: new road cells and new cutblocks.
-
-    A new road or logging concession destroys habitat on its footprint and
-    splits the patch it crosses (Forman & Alexander 1998, Annu. Rev. Ecol.
-    Syst. 29:207 — roads as barriers and habitat loss), so scenario cores are
-    labelled on habitat minus this footprint.
-
-    Parameters
-    ----------
-    baseline, scenario : numpy.ndarray
-        Pressure stacks (bands-first) of the baseline and the scenario, bands
-        ``road_<group>`` (0/1), ``logging_age`` (years since the last cut), ``fence``.
-    names : list of str
-        Band names of both stacks.
-    """
-    lost = np.zeros(baseline.shape[1:], bool)
-    for k, name in enumerate(names):
-        if name.startswith("road_"):
-            lost |= (scenario[k] > 0) & ~(baseline[k] > 0)
-        elif name == "logging_age":
-            lost |= scenario[k] < baseline[k]
-    return lost
