@@ -119,3 +119,24 @@ def test_block_draw_passes_the_surplus_of_full_blocks_on():
                            bandwidth_m=5000.0)  # fmt: skip
     assert len(bg) == 60 and not bg.duplicated(["row", "col"]).any()
     assert valid[bg["row"], bg["col"]].all()
+
+
+def test_species_background_from_sightings_and_its_empty_target_group():
+    import pandas as pd
+
+    from amurlink.core.errors import InputError
+    from amurlink.habitat.background import species_background
+
+    valid = mask()
+    x, y = GRID.cell_centres(np.arange(30, 60), np.arange(40, 70))
+    records = pd.DataFrame({"x": x, "y": y, "date": pd.NaT, "uncertainty_m": np.nan})
+    records.attrs["crs"] = GRID.crs
+    said = []
+    kw = dict(bias="target_group", n_points=500, seed=1, source="s.csv", log=said.append)
+    pts = species_background(GRID, valid, records=records, **kw)
+    assert pts.equals(sample_background(GRID, valid, 500, 1, target_x=x, target_y=y))
+    assert said == ["target group: {'sighting': 30}"]
+    with pytest.raises(InputError, match="s.csv: no sightings of any species inside the study"):
+        species_background(GRID, valid, records=records.assign(x=0.0), **kw)
+    uniform = species_background(GRID, valid, bias="none", n_points=500, seed=1)
+    assert uniform.equals(sample_background(GRID, valid, 500, 1, bias="none"))

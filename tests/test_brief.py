@@ -56,3 +56,55 @@ def test_render_html_escapes_and_pdf_pages():
     assert "&lt;RUS&gt;" in page and "p &amp; q" in page and 'src="maps/a.png"' in page
     pages = brief.pdf_pages("T", "2026-01-31", "c", [("H", ["p"], table)] * 30)
     assert len(pages) > 1  # long briefs flow onto more pages
+
+
+def test_count_habitat_adds_up_strips():
+    codes = {1: "RUS", 2: "CHN"}
+    habitat = np.array([[[1.0, 1.0, np.nan], [1.0, 0.0, 1.0]]])
+    country = np.array([[[1.0, 2.0, 2.0], [np.nan, 1.0, 1.0]]])
+    strips = [
+        (None, {"habitat": habitat[:, i : i + 1], "country": country[:, i : i + 1]})
+        for i in range(2)
+    ]
+    counts = brief.count_habitat(strips, codes)
+    assert counts == brief.habitat_counts(habitat[0], country[0], codes) + Counter()
+    assert counts["RUS"] == 2 and counts["CHN"] == 1 and counts["none"] == 1
+
+
+def test_brief_content_tables_and_sections():
+    threats = pd.DataFrame({
+        "rank": [1], "kind": ["road"], "highway": ["primary"], "year": [np.nan],
+        "length_m": [1500.0], "area_ha": [np.nan], "country": ["CHN"], "link_ids": ["1"],
+        "dPC": [1.0], "cross_border": [True], "score": [2.0],
+    })  # fmt: skip
+    cross = pd.DataFrame({
+        "link_id": [1], "from_core": [1], "to_core": [2], "dPC": [1.0], "n_threats": [1],
+        "threats_by_country": ["CHN:1"], "top_threat_id": [1.0], "n_proposed_road": [0],
+    })  # fmt: skip
+    per_species = [
+        brief.SpeciesFigures(
+            species=sp,
+            habitat_counts=Counter({"RUS": n, "CHN": 1}),
+            cell_area_m2=1e6,
+            indices={"PC": 0.1, "EC": 5.0},
+            cores=pd.DataFrame({"area_km2": [3.0, 4.0]}),
+            links=pd.DataFrame({"crosses_border": [True]}),
+            threats=threats,
+            cross_border=cross,
+        )  # fmt: skip
+        for sp, n in (("leopard", 2), ("tiger", 3))
+    ]
+    content = brief.brief_content(per_species, {1: "RUS", 2: "CHN"}, [], None, 5)
+    assert list(content.tables) == [
+        "habitat_by_country", "network", "cross_border_links", "scenarios",
+        "worst_threats_leopard", "worst_threats_tiger",
+    ]  # fmt: skip
+    habitat = content.tables["habitat_by_country"].set_index("country")
+    assert habitat.loc["RUS"].tolist() == [2.0, 3.0]
+    assert list(habitat.columns) == ["leopard habitat (km²)", "tiger habitat (km²)"]
+    cross_table = content.tables["cross_border_links"]
+    assert list(cross_table.columns) == brief.CROSS_BORDER_COLUMNS
+    assert cross_table["top_threat_id"].dtype == "Int64"
+    assert [s[0] for s in content.sections][0] == "Key findings"
+    assert content.sections[0][1] == ["No scenario is configured."] and content.sentences == []
+    assert "The 5 worst threats — tiger" in [s[0] for s in content.sections]

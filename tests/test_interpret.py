@@ -3,6 +3,7 @@
 import numpy as np
 
 from amurlink.habitat import interpret, predict
+from amurlink.habitat.extrapolation import mess
 from amurlink.habitat.models import EnsembleModel, GLMModel, MaxentModel
 
 
@@ -16,15 +17,15 @@ def test_mess_hand_computed():
             [np.nan, 1.0],
         ]
     )
-    m, mod = interpret.mess(X, ref)
+    m, mod = mess(X, ref)
     np.testing.assert_allclose(m[:3], [100.0, -100 / 3, -100 * 5 / 30])
     assert np.isnan(m[3]) and mod[3] == -1
     assert list(mod[1:3]) == [0, 1]
     # categorical columns are skipped
-    m2, _ = interpret.mess(X, ref, exclude=[1])
+    m2, _ = mess(X, ref, exclude=[1])
     np.testing.assert_allclose(m2[2], 100.0)
     # ties at the minimum: a value equal to the minimum shared by half the points
-    m3, _ = interpret.mess(np.array([[0.0]]), np.array([[0.0], [0.0], [1.0], [2.0]]))
+    m3, _ = mess(np.array([[0.0]]), np.array([[0.0], [0.0], [1.0], [2.0]]))
     np.testing.assert_allclose(m3, [100.0])
 
 
@@ -120,3 +121,17 @@ def test_tree_members_are_clamp_invariant_so_the_clamping_map_can_skip_them():
         ens.predict_suitability(far) - ens.weights_ @ ens.member_predictions(far, clamp=False)
     )
     np.testing.assert_allclose(fast, full, atol=1e-12)
+
+
+def test_response_and_importance_use_what_the_fit_stored():
+    rng = np.random.default_rng(4)
+    X = rng.uniform(0, 1, (1200, 2))
+    y = np.r_[np.ones(200, int), np.zeros(1000, int)]
+    X[:200, 0] = rng.beta(5, 1.5, 200)  # presences first, as fit_species_model stores them
+    model = GLMModel().fit(X, y)
+    model.covariate_names_, model.reference_, model.n_presences_train_ = ["a", "b"], X, 200
+    curves, imp = interpret.response_and_importance(model, seed=0, n_background=300)
+    assert set(curves["covariate"]) == {"a", "b"} and set(curves["model"]) == {"model"}
+    assert imp.iloc[0]["covariate"] == "a"
+    again = interpret.response_and_importance(model, seed=0, n_background=300)
+    assert curves.equals(again[0]) and imp.equals(again[1])

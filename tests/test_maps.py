@@ -10,7 +10,9 @@ from shapely.geometry import LineString, box
 from amurlink.connectivity.corridors import corridor_polygons
 from amurlink.core import io
 from amurlink.core.grid import Grid
-from amurlink.outputs import maps
+from amurlink.core.io.figures import save_figure
+from amurlink.core.io.naturalearth import read_naturalearth
+from amurlink.outputs import maps, public
 from amurlink.threats import flagging as thr
 
 CRS = "EPSG:32652"
@@ -179,7 +181,7 @@ def test_package_layers_names_and_no_sightings(map_inputs):
     per_species = {
         "leopard": {"cores": cores, "links": links, "corridors": polys, "threats": threats}
     }
-    layers = maps.package_layers(per_species, countries.to_crs("EPSG:4326"), border)
+    layers = public.package_layers(per_species, countries.to_crs("EPSG:4326"), border)
     assert list(layers) == [
         "leopard_cores",
         "leopard_links",
@@ -190,13 +192,13 @@ def test_package_layers_names_and_no_sightings(map_inputs):
     ]
     assert all(g.crs == CRS for g in layers.values())  # reprojected to one CRS
     with pytest.raises(ValueError, match="sighting"):
-        maps.package_layers({"leopard": {"presences": cores}}, countries, border)
+        public.package_layers({"leopard": {"presences": cores}}, countries, border)
 
 
 def test_generalise_points_counts_per_aligned_cell():
     x = np.array([600_100.0, 609_900.0, 610_100.0, np.nan])
     y = np.array([4_700_100.0, 4_709_000.0, 4_700_500.0, 1.0])
-    cells = maps.generalise_points(x, y, 10_000, CRS)
+    cells = public.generalise_points(x, y, 10_000, CRS)
     assert cells["n_sightings"].tolist() == [2, 1]
     assert cells.geometry.iloc[0].bounds == (600_000, 4_700_000, 610_000, 4_710_000)
     assert set(cells.geom_type) == {"Polygon"} and (cells["cell_km"] == 10).all()
@@ -204,13 +206,13 @@ def test_generalise_points_counts_per_aligned_cell():
 
 def test_package_layers_takes_generalised_sightings_only_as_cells(map_inputs):
     _, _, cores, links, _, _, threats, countries = map_inputs
-    cells = maps.generalise_points(np.array([605_000.0]), np.array([4_705_000.0]), 10_000, CRS)
-    layers = maps.package_layers({"leopard": {"cores": cores}}, countries, None,
+    cells = public.generalise_points(np.array([605_000.0]), np.array([4_705_000.0]), 10_000, CRS)
+    layers = public.package_layers({"leopard": {"cores": cores}}, countries, None,
                                  sightings_grids={"leopard": cells})  # fmt: skip
     assert "leopard_sightings_grid_10km" in layers
     points = gpd.GeoDataFrame({"cell_km": [10.0]}, geometry=gpd.points_from_xy([1], [2]), crs=CRS)
     with pytest.raises(ValueError, match="only cell polygons"):
-        maps.package_layers({}, countries, None, sightings_grids={"leopard": points})
+        public.package_layers({}, countries, None, sightings_grids={"leopard": points})
 
 
 def test_map_date_fixed_by_config_or_source_date_epoch(monkeypatch):
@@ -223,7 +225,7 @@ def test_species_map_has_locator(map_inputs):
     grid, suit, cores, links, corridors, roads, threats, countries = map_inputs
     fig = maps.species_map(
         suit, grid, cores, links, corridors, roads, threats, countries, title="t",
-        credits="c", date="2026-01-02", locator=maps.locator_countries(),
+        credits="c", date="2026-01-02", locator=read_naturalearth(),
     )  # fmt: skip
     locator = [a for a in fig.axes if a.get_gid() == "locator"]
     assert len(locator) == 1 and "Location" in locator[0].get_title()
@@ -238,12 +240,12 @@ def test_save_figure_writes_a_reproducible_pdf(tmp_path):
     fig = Figure(figsize=(2, 2))
     fig.text(0.5, 0.5, "2026-01-02")
     png, pdf = tmp_path / "m.png", tmp_path / "m.pdf"
-    maps.save_figure(fig, png, pdf)
+    save_figure(fig, png, pdf, dpi=maps.DPI)
     first = pdf.read_bytes()
     assert first.startswith(b"%PDF") and b"CreationDate" not in first
     with Image.open(png) as im:
         assert im.info["dpi"] == pytest.approx((300, 300), abs=0.1)
-    maps.save_figure(fig, None, pdf)
+    save_figure(fig, None, pdf, dpi=maps.DPI)
     assert pdf.read_bytes() == first  # no timestamp: same inputs, same file
 
 
@@ -270,3 +272,36 @@ def test_scenario_map_marks_lost_links_and_deltas(map_inputs):
     box = [t for t in fig.axes[0].texts if t.get_gid() == "scenario_summary"][0].get_text()
     assert "PC: 0.0500 → 0.0310 (-38.0 %)" in box and "Links lost: 1" in box
     assert "L1" in [t.get_text() for t in fig.axes[0].texts]
+
+
+def test_scenario_changes_marks_map_cells_with_any_changed_cell():
+    names = ["road_major", "logging_age", "fence"]
+    base = np.zeros((3, 4, 4))
+    scen = np.zeros((3, 4, 4))
+    scen[0, 0, 1] = 1  # a new road cell in map cell (0, 0)
+    base[2, 3, 3] = 1  # a fence removed in map cell (1, 1)
+    base[1, 2, 0], scen[1, 2, 0] = 10, 0  # a fresh cut in map cell (1, 0)
+    base[0, 1, 3] = np.nan  # no data counts as no pressure
+    strips = [(None, {"baseline": base[:, r : r + 2], "scenario": scen[:, r : r + 2]})
+              for r in (0, 2)]  # fmt: skip
+    footprint, relief = maps.scenario_changes(strips, names, 2)
+    assert footprint.tolist() == [[True, False], [True, False]]
+    assert relief.tolist() == [[False, False], [False, True]]
+
+
+def test_corridors_between_cores_leaves_out_core_cells(map_inputs):
+    grid, _, cores, *_ = map_inputs
+    corridors = np.ones(grid.shape, bool)
+    between = maps.corridors_between_cores(corridors, cores, grid)
+    row, col = grid.rowcol([607_000], [4_743_000])
+    assert not between[row[0], col[0]] and between.sum() < corridors.sum()
+
+
+def test_map_titles_name_species_model_and_scenario():
+    species = {"key": "leopard", "name": "Panthera pardus orientalis"}
+    title, subtitle = maps.species_map_titles(species, "maxent", 10)
+    assert title.startswith("Leopard (Panthera pardus orientalis)")
+    assert "(MaxEnt)" in subtitle and "the 10 worst" in subtitle
+    assert (
+        maps.scenario_map_title(species, "road") == "Leopard: scenario 'road' against the baseline"
+    )

@@ -1,9 +1,13 @@
 """Window-by-window prediction equals whole-array prediction."""
 
 import numpy as np
+import pytest
 from affine import Affine
 
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
+from amurlink.core.tiles import Tile
+from amurlink.habitat import predict
 from amurlink.habitat.models import MaxentModel
 from amurlink.habitat.predict import (
     binary_habitat,
@@ -58,8 +62,15 @@ def test_predict_windows_equals_whole_array():
 
 def test_valid_mask_and_values_at():
     arr = stack()
-    m = valid_mask(reader(arr), GRID.windows(50), GRID.shape)
+    blocks = ((w, {"covariates": reader(arr)(w)}) for w in GRID.windows(50))
+    m = valid_mask(blocks, GRID.shape)
     assert np.array_equal(m, np.isfinite(arr).all(axis=0))
+    # several rasters: valid where all are
+    other = np.ones((1, *GRID.shape))
+    other[0, -1, -1] = np.nan
+    blocks = ((w, {"a": reader(arr)(w), "b": reader(other)(w)}) for w in GRID.windows(50))
+    both = valid_mask(blocks, GRID.shape)
+    assert np.array_equal(both, m & np.isfinite(other[0]))
     rows, cols = np.array([0, 100, 130, 64]), np.array([0, 3, 172, 64])
     vals = values_at(reader(arr), GRID.windows(50), rows, cols, 3)
     assert np.allclose(vals, arr[:, rows, cols].T, equal_nan=True)
@@ -68,3 +79,31 @@ def test_valid_mask_and_values_at():
 def test_binary_habitat():
     block = np.array([[0.1, 0.5], [np.nan, 0.9]])
     assert binary_habitat(block, 0.5).tolist() == [[0, 1], [255, 1]]
+
+
+def test_predict_tile_equals_layers_of_the_whole_tile():
+    arr = stack()
+    model = fitted_model(arr)
+    X = arr.reshape(3, -1).T
+    model.reference_ = X[np.isfinite(X).all(axis=1)][:2000].astype(np.float32)
+    tile = Tile(0, 60, 100, 71, "r0c1")  # ragged windows of 32 inside a tile
+    out = predict.predict_tile(model, reader(arr), tile, 32)
+    whole = predict.predict_layers(
+        predict.as_ensemble(model, model.reference_), arr[:, :100, 60:131], model.reference_
+    )
+    assert out.shape == (4, 100, 71) and out.dtype == np.float32
+    for i, name in enumerate(predict.LAYERS):
+        np.testing.assert_array_equal(out[i], whole[name].astype(np.float32))
+
+
+def test_mosaic_block_and_covariate_check():
+    block = np.array([[[0.2, predict.NODATA]], [[0.1, predict.NODATA]]], np.float32)
+    layers, habitat = predict.mosaic_block(np.concatenate([block, block]), 0.15)
+    assert list(layers) == list(predict.LAYERS)
+    assert layers["suitability"].tolist() == [[pytest.approx(0.2), predict.NODATA]]
+    assert habitat.tolist() == [[1, 255]]
+    model = MaxentModel()
+    model.covariate_names_ = ["a", "b"]
+    predict.check_covariates(model, ["a", "b"], "cov.tif")
+    with pytest.raises(InputError, match="cov.tif: bands .* differ from the model's"):
+        predict.check_covariates(model, ["b", "a"], "cov.tif")

@@ -21,6 +21,8 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from amurlink.core import io
+from amurlink.core.io import styles_db
+from amurlink.core.io.raster_info import RasterInfo, read_raster_info
 from amurlink.outputs import qgis_project, styles
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +52,7 @@ def test_sqrt_stretch_gives_the_low_end_more_stops():
 
 
 def test_class_raster_gets_a_labelled_palette():
-    info = styles.RasterInfo(
+    info = RasterInfo(
         stem="country", description="country index", dtype="uint8", minimum=1, maximum=2,
         nodata=0, labels={1: "CHN", 2: "RUS"}, values=[1, 2],
         colormap=styles.country_colours({1: "CHN", 2: "RUS"}),
@@ -62,7 +64,7 @@ def test_class_raster_gets_a_labelled_palette():
 
 
 def test_cores_without_colour_table_get_distinct_colours():
-    info = styles.RasterInfo("cores", "core_id", "int32", 1, 4, nodata=0, values=[1, 2, 3, 4])
+    info = RasterInfo("cores", "core_id", "int32", 1, 4, nodata=0, values=[1, 2, 3, 4])
     entries = parse(styles.raster_style(info).qml()).findall(
         "pipe/rasterrenderer/colorPalette/paletteEntry"
     )
@@ -77,7 +79,7 @@ def test_read_raster_info_of_a_written_class_raster(tmp_path, small_grid):
         tmp_path / "habitat.tif", data, small_grid, nodata=255, descriptions="habitat",
         units="class", categorical=True, colormap=styles.habitat_colours(),
     )  # fmt: skip
-    info = styles.read_raster_info(path)
+    info = read_raster_info(path, class_stems=styles.CLASS_RASTERS)
     assert info.values == [0, 1]
     assert set(info.colormap) == {0, 1}
     assert styles.raster_style(info).renderer == "paletted"
@@ -122,7 +124,7 @@ def test_vector_styles_by_role():
 def test_layer_styles_table_round_trip(tmp_path):
     layers = layers_for_styling()
     path = io.write_layers(layers, tmp_path / "out.gpkg", styles=styles.vector_styles(layers))
-    stored = styles.read_layer_styles(path)
+    stored = styles_db.read_layer_styles(path)
     assert set(stored) == set(layers)
     assert stored["leopard_links"][1] == "LINESTRING"
     con = sqlite3.connect(path)
@@ -134,13 +136,13 @@ def test_layer_styles_table_round_trip(tmp_path):
         "SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'"
     ).fetchone()
     con.close()
-    assert row == ("geom", 1, styles.STYLE_TIME)
+    assert row == ("geom", 1, styles_db.STYLE_TIME)
     assert kind == ("attributes",)
     # equal inputs, equal bytes
     again = io.write_layers(layers, tmp_path / "again.gpkg", styles=styles.vector_styles(layers))
     assert again.read_bytes() == path.read_bytes()
     with pytest.raises(ValueError, match="no geometry layer"):
-        styles.add_layer_styles(path, {"nothing": "<qgis/>"})
+        styles_db.add_layer_styles(path, {"nothing": "<qgis/>"})
 
 
 def test_style_from_qml_extracts_the_renderer():
@@ -202,6 +204,27 @@ def test_project_xml_groups_layers_with_relative_paths():
             [qgis_project.ProjectLayer("x", "x.tif", "raster", "misc", layers[1].style)],
             title="t", crs_wkt="", crs_authid="", extent=(0, 0, 1, 1),
         )  # fmt: skip
+
+
+def test_project_layers_public_project_leaves_out_base_rasters():
+    line = styles.single_symbol_style("line", (1, 2, 3, 255)).qml()
+    ramp = styles.pseudocolor_style(0, 1).qml()
+    vectors = {"tiger_links": (line, "MULTILINESTRING"), "countries": (line, "POLYGON")}
+    rasters = [("results/habitat/tiger/suitability.tif", ramp),
+               ("results/prepare/landcover.tif", ramp)]  # fmt: skip
+    full = qgis_project.project_layers(
+        "results/outputs/amurlink.gpkg", vectors, rasters, "results/outputs", public=False
+    )
+    assert [(layer.name, layer.group, layer.geometry) for layer in full] == [
+        ("tiger links", "connectivity", "Line"), ("countries", "base", "Polygon"),
+        ("tiger suitability", "habitat", ""), ("landcover", "base", ""),
+    ]  # fmt: skip
+    assert full[0].source == "amurlink.gpkg|layername=tiger_links"
+    assert full[2].source == "../habitat/tiger/suitability.tif"
+    public = qgis_project.project_layers(
+        "results/outputs/amurlink.gpkg", vectors, rasters, "results/outputs", public=True
+    )
+    assert [layer.name for layer in public] == ["tiger links", "countries", "tiger suitability"]
 
 
 # ------------------------------------------------------------------ a real QGIS
@@ -315,7 +338,7 @@ def test_qgis_opens_every_layer_valid_and_styled(qgis, run_dir, tmp_path):
             == styles.style_from_qml(raster.with_suffix(".qml").read_text()).renderer
         ), layer
         check_class_rasters_paletted(layer)
-    stored = styles.read_layer_styles(outputs / "amurlink.gpkg")
+    stored = styles_db.read_layer_styles(outputs / "amurlink.gpkg")
     for layer in report["gpkg_layers"]:
         assert layer["valid"], layer
         assert layer["renderer"] == styles.style_from_qml(stored[layer["name"]][0]).renderer, layer

@@ -1,4 +1,7 @@
-"""Sightings readers: GBIF simple download, Darwin Core Archive, camera-trap tables, format choice."""
+"""Sightings formats: GBIF simple download, Darwin Core Archive, camera-trap tables, format choice.
+
+core.io.occurrences reads each file's raw table; habitat.sightings converts and checks it.
+"""
 
 import zipfile
 
@@ -7,7 +10,15 @@ import pandas as pd
 import pytest
 
 from amurlink.core.errors import InputError
+from amurlink.core.io import occurrences, tables
 from amurlink.habitat import sightings
+
+
+def read_any(path, fmt="auto", stations=None):
+    """Sightings of any format, read and converted as the presences rule does."""
+    raw, fmt = occurrences.read_occurrences(path, fmt)
+    return sightings.records_from_table(raw, fmt, path, stations)
+
 
 GBIF_HEADER = [
     "gbifID", "species", "scientificName", "decimalLatitude", "decimalLongitude",
@@ -25,8 +36,8 @@ def test_gbif_simple_download(tmp_path):
     path = tmp_path / "0001234.csv"
     lines = ["\t".join(GBIF_HEADER)] + ["\t".join(r) for r in GBIF_ROWS]
     path.write_text("\n".join(lines) + "\n")
-    assert sightings.detect_format(path) == "gbif"
-    df = sightings.read_any(path)
+    assert occurrences.detect_format(path) == "gbif"
+    df = read_any(path)
     assert list(df["species"]) == ["Panthera pardus", "Panthera tigris altaica"]  # falls back
     assert list(df["source"]) == ["camera_trap", "report"]
     assert df["uncertainty_m"].iloc[0] == 250 and np.isnan(df["uncertainty_m"].iloc[1])
@@ -55,8 +66,8 @@ def test_darwin_core_archive(tmp_path):
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("meta.xml", meta)
         z.writestr("occurrence.txt", occ)
-    assert sightings.detect_format(path) == "dwca"
-    df = sightings.read_any(path, "dwca")
+    assert occurrences.detect_format(path) == "dwca"
+    df = read_any(path, "dwca")
     assert len(df) == 2 and df["y"].iloc[1] == pytest.approx(43.3)
     assert list(df["source"]) == ["camera_trap", "report"]
 
@@ -72,9 +83,9 @@ def test_camera_trap_table_joined_to_stations(tmp_path):
         {"station": ["A", "B", "B"], "date": ["2020-01-05", "2020-01-06", "2020-01-07"],
          "species": ["Panthera pardus", "Panthera pardus", "Sus scrofa"], "count": [1, 0, 2]}
     ).to_csv(det, index=False)  # fmt: skip
-    stations = sightings.read_stations(st)
-    assert sightings.detect_format(det) == "camera_trap"
-    df = sightings.read_any(det, "auto", stations)
+    stations = sightings.validate_stations(tables.read_table(st, text=True), st)
+    assert occurrences.detect_format(det) == "camera_trap"
+    df = read_any(det, "auto", stations)
     # the count-0 row is effort without detection: no sighting
     assert list(df["species"]) == ["Panthera pardus", "Sus scrofa"]
     assert list(df["station"]) == ["A", "B"]
@@ -84,13 +95,26 @@ def test_camera_trap_table_joined_to_stations(tmp_path):
         bad, index=False
     )
     with pytest.raises(InputError, match="not in the station table"):
-        sightings.read_any(bad, "camera_trap", stations)
+        read_any(bad, "camera_trap", stations)
     with pytest.raises(InputError, match="needs inputs.camera_stations"):
-        sightings.read_any(det, "camera_trap", None)
+        read_any(det, "camera_trap", None)
 
 
 def test_gbif_without_coordinates_is_a_clear_error(tmp_path):
     path = tmp_path / "g.csv"
     path.write_text("gbifID\tspecies\tdecimalLatitude\n1\tPanthera pardus\t43\n")
-    with pytest.raises(InputError, match="decimalLongitude"):
-        sightings.read_gbif(path)
+    with pytest.raises(
+        InputError, match="missing column\\(s\\) 'decimalLongitude' \\(Darwin Core\\)"
+    ):
+        read_any(path, "gbif")
+
+
+def test_unknown_format_and_missing_file_are_clear_errors(tmp_path):
+    with pytest.raises(InputError, match="inputs.sightings_format: 'kml' is not one of"):
+        occurrences.read_occurrences(tmp_path / "s.csv", "kml")
+    with pytest.raises(InputError, match="s.csv: file not found"):
+        occurrences.read_occurrences(tmp_path / "s.csv")
+    bad = tmp_path / "bad.csv"
+    bad.write_text('a,b\n"1,2\n')
+    with pytest.raises(InputError, match="bad.csv: cannot be read as CSV"):
+        tables.read_table(bad, text=True)

@@ -78,3 +78,17 @@ def test_lost_core_is_reported():
     table, new = sc.compare_links(links([(1, 1, 2, 10.0, 1.0, False)]), links([]), core_map)
     summary = sc.comparison_summary(sc.compare_indices({}, {}), table, new, core_map, 2)
     assert summary["baseline_cores_lost"] == [2] and summary["links_lost"] == [1]
+
+
+def test_compare_scenario_matches_cores_and_records_the_map():
+    base = np.ma.masked_equal(np.array([[1, 1, 0, 2, 2]]), 0)
+    scen = np.ma.masked_equal(np.array([[3, 0, 0, 4, 4]]), 0)
+    base_links = links([(1, 1, 2, 100.0, 10.0, True)])
+    scen_links = links([(5, 3, 4, 150.0, 10.0, True)])
+    summary, table, new = sc.compare_scenario(
+        base, scen, base_links, scen_links, {"PC": 0.1, "EC": 10.0}, {"PC": 0.08, "EC": 9.0}
+    )
+    assert summary["core_map"] == {"3": 1, "4": 2}
+    assert summary["n_cores_baseline"] == 2 and summary["links_weakened"] == [1]
+    assert summary["delta_PC_pct"] == pytest.approx(-20.0)
+    assert table["scenario_link_ids"].tolist() == ["5"] and new.empty

@@ -8,18 +8,30 @@ from scipy.spatial.distance import pdist
 
 from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
+from amurlink.core.io import occurrences, tables
 from amurlink.habitat.sightings import (
     clean_sightings,
     match_species,
-    read_sightings,
-    read_stations,
+    records_from_table,
+    species_presences,
     station_detections,
     target_group_points,
     thin,
+    validate_sightings,
+    validate_stations,
 )
 
 # 100 x 100 cells of 250 m in UTM 52N, near Hunchun
 GRID = Grid("EPSG:32652", Affine(250, 0, 300_000, 0, -250, 4_800_000), 100, 100)
+
+
+def read_sightings(path, crs=None):
+    """A sightings CSV as the scripts read it: the raw table from core.io, then validated."""
+    return validate_sightings(tables.read_table(path, text=True), path, crs)
+
+
+def read_stations(path, crs=None):
+    return validate_stations(tables.read_table(path, text=True), path, crs)
 
 
 def write(tmp_path, rows, name="sightings.csv"):
@@ -72,7 +84,9 @@ def test_read_errors_name_file_column_and_lines(tmp_path):
         "uncertainty_m": 5,
     }
     path = write(tmp_path, [{k: v for k, v in good.items() if k != "source"}])
-    with pytest.raises(InputError, match=r"sightings.csv: missing column 'source'"):
+    with pytest.raises(
+        InputError, match=r"sightings.csv: missing column\(s\) 'source'; found species, lon, lat"
+    ):
         read_sightings(path)
     path = write(tmp_path, [good, {**good, "date": "31/31/2020"}, good])
     with pytest.raises(InputError, match=r"column 'date'.*line\(s\) 3"):
@@ -272,3 +286,25 @@ def test_target_group_includes_all_species_and_stations(tmp_path):
     st.attrs["crs"] = "EPSG:32652"
     pts = target_group_points(sightings, GRID, np.ones(GRID.shape, bool), stations=st)
     assert pts["kind"].tolist() == ["sighting", "sighting", "station"]
+
+
+def test_species_presences_reads_a_plain_csv_like_the_rule(tmp_path):
+    """records_from_table on what read_occurrences returns; no stations, an empty P/A table."""
+    from pyproj import Transformer
+
+    rows = xy_rows([(301_125, 4_795_125), (320_125, 4_780_125)])
+    rows += xy_rows([(302_125, 4_795_125)], species="Lynx lynx")
+    table = pd.DataFrame(rows)
+    to_lonlat = Transformer.from_crs(GRID.crs, "EPSG:4326", always_xy=True)
+    table["lon"], table["lat"] = to_lonlat.transform(table.pop("x"), table.pop("y"))
+    table.to_csv(tmp_path / "s.csv", index=False)
+    raw, fmt = occurrences.read_occurrences(tmp_path / "s.csv")
+    assert fmt == "csv" and all(pd.api.types.is_string_dtype(t) for t in raw.dtypes)
+    records = records_from_table(raw, fmt, tmp_path / "s.csv")
+    assert records.attrs == {"crs": "EPSG:4326", "path": str(tmp_path / "s.csv")}
+    presences, audit, pa = species_presences(
+        records, None, GRID, None,
+        species={"name": "Panthera pardus", "thin_km": 0}, filters={}, seed=0,
+    )  # fmt: skip
+    assert len(presences) == 2 and audit["step"].iloc[1] == "species"
+    assert pa.empty and list(pa.columns)[:2] == ["station", "x"]

@@ -70,7 +70,7 @@ def test_missing_covariate_column_is_a_clear_error(tmp_path, capsys):
     argv = ["fit", "--presences", str(p["presences"]), "--background", str(p["background"])]
     assert swd.main([*argv, "--model", "glm", "--out", str(tmp_path / "m.pkl")]) == 2
     err = capsys.readouterr().err
-    assert "background.csv" in err and "missing covariate column(s) ['t2']" in err
+    assert "background.csv: missing column(s) 't2' (covariates; the model needs" in err
 
 
 def test_sites_need_a_species_column(tmp_path):

@@ -14,7 +14,6 @@ from shapely.geometry import LineString, box
 
 from amurlink.connectivity.corridors import corridor_polygons
 from amurlink.core import io
-from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
 from amurlink.threats import flagging as thr
 
@@ -195,10 +194,21 @@ def test_summary_and_files(scene, tmp_path):
     assert {"x", "y", "score", "rank"} <= set(csv.columns) and "geometry" not in csv
 
 
-def test_missing_column_is_input_error(scene):
-    _, _, roads, *_ = scene
-    with pytest.raises(InputError, match="roads.gpkg.*highway"):
-        thr.require_columns(roads.drop(columns="highway"), ["highway"], "roads.gpkg")
+def test_threat_report_tables_agree(scene):
+    grid, cost, roads, blocks, links, countries = scene
+    corridors = thr.corridor_polygons(cost, grid)
+    links = links.assign(from_core=[1], to_core=[2])
+    report = thr.threat_report(
+        roads, blocks, corridors, links, countries, species="leopard",
+        corridor_cost=cost, grid=grid, reference_year=2025,
+    )  # fmt: skip
+    assert len(report.threats) == len(report.table) > 0
+    assert "geometry" not in report.table and {"x", "y"} <= set(report.table.columns)
+    assert (report.summary["species"] == "leopard").all()
+    assert "all" in set(report.summary["country"])
+    # the one link crosses the border: it is reported with the threats cutting it
+    assert report.cross_border_links["link_id"].tolist() == [1]
+    assert len(report.cross_border_threats) == len(report.table)
 
 
 def test_pinchpoint_and_barrier_attributes_nan_safe():

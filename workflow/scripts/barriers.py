@@ -4,20 +4,22 @@ import numpy as np
 
 from amurlink.connectivity.barriers import barrier_scores, radii_in_cells
 from amurlink.connectivity.cores import core_ids
+from amurlink.connectivity.resistance import nan_filled
 from amurlink.core import io, smk
 from amurlink.core.io.connectivity import read_link_pairs
+from amurlink.core.io.inputs import read_rasters_on_grid
 
 
 def main(snakemake):
     inp, out, cfg = snakemake.input, snakemake.output, snakemake.params.connectivity
-    rasters, grid = io.read_on_grid({"resistance": inp.resistance, "cores": inp.cores})
+    rasters, grid = read_rasters_on_grid({"resistance": inp.resistance, "cores": inp.cores})
     links = read_link_pairs(inp.links)
     radii = cfg["barrier_radii_m"]
     used = [r * grid.resolution for r in radii_in_cells(radii, grid.resolution)]
     smk.log.info("radii %s m on a %g m grid: windows of %s m", radii, grid.resolution, used)
 
     result = barrier_scores(
-        rasters["resistance"],
+        nan_filled(rasters["resistance"]),
         core_ids(rasters["cores"]),
         links,
         grid.resolution,

@@ -4,15 +4,17 @@ import numpy as np
 
 from amurlink.connectivity import circuit
 from amurlink.connectivity.cores import core_ids
+from amurlink.connectivity.resistance import nan_filled
 from amurlink.core import io, smk
+from amurlink.core.io.inputs import read_rasters_on_grid
 
 
 def main(snakemake):
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
     # No-data resistance cells are impassable: NaN is not a node.
-    rasters, grid = io.read_on_grid({"resistance": inp.resistance, "cores": inp.cores})
+    rasters, grid = read_rasters_on_grid({"resistance": inp.resistance, "cores": inp.cores})
     result = circuit.pairwise(
-        rasters["resistance"],
+        nan_filled(rasters["resistance"]),
         core_ids(rasters["cores"]),
         neighbours=int(params.neighbours),
         solver=getattr(params, "solver", "auto"),

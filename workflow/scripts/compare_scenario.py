@@ -2,51 +2,47 @@
 
 import json
 import logging
+from pathlib import Path
 
 import pandas as pd
 
 from amurlink.core import io, smk
-from amurlink.core.errors import InputError
+from amurlink.core.errors import require_columns
+from amurlink.core.io.inputs import read_rasters_on_grid
 from amurlink.threats import scenarios as sc
 
 log = logging.getLogger(__name__)
 
+LINK_COLUMNS = ["link_id", "from_core", "to_core", "cwd"]
 
-def read_indices(path):
-    with open(path) as f:
-        return json.load(f)
+
+def read_links(path):
+    table = pd.read_csv(path)
+    require_columns(table, LINK_COLUMNS, path)
+    return table
 
 
 def main(snakemake):
     inp, out = snakemake.input, snakemake.output
-    base_cores, base_grid = io.read_raster(inp.baseline_cores)
-    scen_cores, scen_grid = io.read_raster(inp.scenario_cores)
-    if base_grid != scen_grid:
-        raise InputError(f"{inp.scenario_cores}: grid differs from {inp.baseline_cores}'s")
-    base_links = pd.read_csv(inp.baseline_links)
-    scen_links = pd.read_csv(inp.scenario_links)
-    for path, table in ((inp.baseline_links, base_links), (inp.scenario_links, scen_links)):
-        missing = {"link_id", "from_core", "to_core", "cwd"} - set(table.columns)
-        if missing:
-            raise InputError(f"{path}: missing columns {', '.join(sorted(missing))}")
-    core_map = sc.match_cores(scen_cores, base_cores)
-    links, new_links = sc.compare_links(base_links, scen_links, core_map)
-    indices = sc.compare_indices(
-        read_indices(inp.baseline_indices), read_indices(inp.scenario_indices)
+    cores, _ = read_rasters_on_grid(
+        {"baseline": inp.baseline_cores, "scenario": inp.scenario_cores}
     )
-    n_base = int(base_cores.max()) if base_cores.count() else 0
-    summary = sc.comparison_summary(indices, links, new_links, core_map, n_base)
+    summary, links, new_links = sc.compare_scenario(
+        cores["baseline"], cores["scenario"],
+        read_links(inp.baseline_links), read_links(inp.scenario_links),
+        json.loads(Path(inp.baseline_indices).read_text()),
+        json.loads(Path(inp.scenario_indices).read_text()),
+    )  # fmt: skip
     summary.update(
         scenario=snakemake.wildcards.scenario,
         species=snakemake.wildcards.species,
         description=snakemake.params.description,
-        core_map={str(k): v for k, v in core_map.items()},
     )
     log.info(
-        "%s/%s: PC %.4g -> %.4g (%.1f %%), EC %.1f -> %.1f km2 (%.1f %%); links lost %s, weakened %s",
-        summary["scenario"], summary["species"], indices["PC_baseline"], indices["PC_scenario"],
-        indices["delta_PC_pct"], indices["EC_baseline"], indices["EC_scenario"],
-        indices["delta_EC_pct"], summary["links_lost"], summary["links_weakened"],
+        "%s/%s: PC %s -> %s (%s %%), EC %s -> %s km2 (%s %%); links lost %s, weakened %s",
+        *(summary[k] for k in ("scenario", "species", "PC_baseline", "PC_scenario",
+                               "delta_PC_pct", "EC_baseline", "EC_scenario", "delta_EC_pct",
+                               "links_lost", "links_weakened")),
     )  # fmt: skip
     io.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", out.json)
     io.write_table(links, out.links)

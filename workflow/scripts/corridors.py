@@ -4,14 +4,16 @@ from pathlib import Path
 
 from amurlink.connectivity.cores import core_ids
 from amurlink.connectivity.corridors import link_cores
+from amurlink.connectivity.resistance import nan_filled
 from amurlink.core import io, smk
 from amurlink.core.errors import require_columns
+from amurlink.core.io.inputs import read_rasters_on_grid
 from amurlink.core.io.scratch import ScratchArrays
 
 
 def main(snakemake):
     inp, out, cfg = snakemake.input, snakemake.output, snakemake.params.connectivity
-    rasters, grid = io.read_on_grid({"resistance": inp.resistance, "cores": inp.cores})
+    rasters, grid = read_rasters_on_grid({"resistance": inp.resistance, "cores": inp.cores})
     cores = core_ids(rasters["cores"])
     cores_gdf = io.read_vector(inp.polygons)
     require_columns(cores_gdf, ["core_id"], inp.polygons)
@@ -20,7 +22,7 @@ def main(snakemake):
     # CWD rasters go to disk beside the outputs, so memory holds two at a time.
     with ScratchArrays(Path(out.corridors).parent, prefix=".cwd-") as cwd_store:
         result, links = link_cores(
-            rasters["resistance"],
+            nan_filled(rasters["resistance"]),
             cores,
             cores_gdf,
             grid,

@@ -2,7 +2,7 @@
 
 Sightings go in only generalised: counts per grid cell (config
 sightings.generalise_km) as cell polygons; no raw coordinate is written
-(see amurlink.outputs.maps.generalise_points and package_layers).
+(see amurlink.outputs.public: generalise_points and package_layers).
 """
 
 import logging
@@ -11,8 +11,8 @@ import pandas as pd
 
 from amurlink.connectivity.corridors import corridor_polygons
 from amurlink.core import io, smk
-from amurlink.core.errors import InputError
-from amurlink.outputs import maps, styles
+from amurlink.core.errors import require_columns
+from amurlink.outputs import public, styles
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +29,13 @@ def main(snakemake):
             "threats": io.read_vector(inp.threats[i]),
         }
         presences = pd.read_csv(inp.presences[i])
-        missing = {"x", "y"} - set(presences.columns)
-        if missing:
-            raise InputError(f"{inp.presences[i]}: missing columns {sorted(missing)}")
-        grids[species] = maps.generalise_points(
+        require_columns(presences, ["x", "y"], inp.presences[i])
+        grids[species] = public.generalise_points(
             presences["x"], presences["y"], params.generalise_km * 1000.0, grid.crs
         )
     countries = io.read_vector(inp.countries, layer="countries")
     border = io.read_vector(inp.countries, layer="border")
-    layers = maps.package_layers(per_species, countries, border, sightings_grids=grids)
+    layers = public.package_layers(per_species, countries, border, sightings_grids=grids)
     io.write_layers(layers, out.gpkg, styles=styles.vector_styles(layers))
     for name, gdf in layers.items():
         log.info("layer %s: %d features", name, len(gdf))

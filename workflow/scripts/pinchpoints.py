@@ -4,21 +4,23 @@ import numpy as np
 
 from amurlink.connectivity.cores import core_ids
 from amurlink.connectivity.pinchpoints import pinchpoint_maps
+from amurlink.connectivity.resistance import nan_filled
 from amurlink.core import io, smk
 from amurlink.core.io.connectivity import read_link_pairs
+from amurlink.core.io.inputs import read_rasters_on_grid
 
 
 def main(snakemake):
     inp, out, cfg = snakemake.input, snakemake.output, snakemake.params.connectivity
-    rasters, grid = io.read_on_grid(
+    rasters, grid = read_rasters_on_grid(
         {"resistance": inp.resistance, "cores": inp.cores, "corridors": inp.corridors}
     )
     links = read_link_pairs(inp.links)
 
     result = pinchpoint_maps(
-        rasters["resistance"],
+        nan_filled(rasters["resistance"]),
         core_ids(rasters["cores"]),
-        rasters["corridors"],
+        nan_filled(rasters["corridors"]),
         links,
         grid.resolution,
         corridor_width=cfg["corridor_width_km"] * 1000,

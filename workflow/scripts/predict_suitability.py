@@ -2,12 +2,9 @@
 
 import json
 from contextlib import ExitStack
-
-import numpy as np
-import rasterio
+from pathlib import Path
 
 from amurlink.core import io, smk
-from amurlink.core.grid import Grid
 from amurlink.habitat import predict
 from amurlink.outputs import styles
 
@@ -21,13 +18,13 @@ LAYERS = {
 
 def main(snakemake):
     inp, out = snakemake.input, snakemake.output
-    metrics = json.loads(open(inp.metrics).read())
+    metrics = json.loads(Path(inp.metrics).read_text())
     threshold = float(metrics["threshold"])
     species = snakemake.wildcards.species
-    with rasterio.open(inp.covariates) as ds:
-        grid = Grid.from_dataset(ds)
     meta = {"species": species, "model": metrics.get("model", "")}
     with ExitStack() as stack:
+        # the tiles mosaic into the covariates' grid
+        _, grid = stack.enter_context(io.open_on_grid({"covariates": inp.covariates}))
         writers = {
             name: stack.enter_context(
                 io.RasterWriter(
@@ -46,10 +43,10 @@ def main(snakemake):
             )
         )  # fmt: skip
         for window, block in io.read_tiles(inp.tiles, grid):
-            block = np.where(block == -9999.0, np.nan, block)
-            for name, band in zip(predict.LAYERS, block, strict=True):
-                writers[name].write(np.nan_to_num(band, nan=-9999.0), window)
-            habitat.write(predict.binary_habitat(block[0], threshold), window)
+            layers, habitat_block = predict.mosaic_block(block, threshold)
+            for name, band in layers.items():
+                writers[name].write(band, window)
+            habitat.write(habitat_block, window)
     smk.log.info(
         "%d tiles mosaicked: suitability, uncertainty, clamping, MESS and habitat (threshold %.4f)",
         len(inp.tiles), threshold,

@@ -31,7 +31,6 @@ Horn, B.K.P. (1981) Hill shading and the reflectance map. Proc. IEEE 69:14-47.
 from __future__ import annotations
 
 import argparse
-import importlib.resources
 import logging
 import math
 import time
@@ -52,6 +51,7 @@ from scipy.sparse.csgraph import minimum_spanning_tree
 from skimage.graph import MCP_Geometric
 
 from amurlink.core.grid import Grid
+from amurlink.core.io.naturalearth import read_naturalearth
 from amurlink.prepare import covariates as cv
 
 log = logging.getLogger("amurlink.apps.demo")
@@ -245,13 +245,6 @@ def demo_grid(config: dict) -> Grid:
     return Grid.from_lonlat_box(study["crs"], tuple(study["bbox_lonlat"]), resolution)
 
 
-def load_naturalearth() -> gpd.GeoDataFrame:
-    """Natural Earth 10 m countries (RUS, CHN, PRK) clipped to the demo region, WGS84."""
-    resource = importlib.resources.files("amurlink") / "data" / "naturalearth_amur.gpkg"
-    with importlib.resources.as_file(resource) as path:
-        return gpd.read_file(path, layer="countries", engine="pyogrio")
-
-
 def _keys_matrix(src_start: float, src_step: float, n_src: int, dst: np.ndarray):
     """Sparse matrix interpolating a regular 1-D sample onto ``dst`` by Keys' cubic convolution."""
     u = (np.asarray(dst, float) - src_start) / src_step
@@ -415,7 +408,7 @@ def _chaikin(coords: np.ndarray, iterations: int = 2) -> np.ndarray:
 # --------------------------------------------------------------------------- countries
 def country_layers(grid: Grid) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Countries clipped to the grid and the lines where two countries meet, in the grid's CRS."""
-    ne = load_naturalearth().sort_values("iso_a3", ignore_index=True)
+    ne = read_naturalearth().sort_values("iso_a3", ignore_index=True)
     projected = _project(ne.geometry.to_numpy(), grid.crs)
     frame = shapely.box(*grid.bounds)
     countries = gpd.GeoDataFrame(

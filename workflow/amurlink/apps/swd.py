@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import pickle
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,9 +30,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from amurlink.core.errors import InputError
-from amurlink.core.io import atomic_path, write_table
-from amurlink.habitat import evaluate, models, tuning
+from amurlink.core import io
+from amurlink.core.errors import InputError, require_columns
+from amurlink.core.io import pickled, tables
+from amurlink.habitat import evaluate, fitting, models, tuning
 
 ID_COLUMNS = ("species", "x", "y")
 
@@ -44,25 +44,14 @@ def read_swd(path, covariates: Sequence[str] | None = None, need_species: bool =
     With ``covariates`` given, the table must hold each of them (extra columns are
     ignored); a missing or non-numeric covariate raises :class:`InputError`.
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: file not found")
-    df = pd.read_csv(path)
+    df = tables.read_table(path)
     required = ID_COLUMNS if need_species else ID_COLUMNS[1:]
-    for col in required:
-        if col not in df.columns:
-            raise InputError(
-                f"{path}: missing column '{col}' (SWD tables: species, x, y, covariates…)"
-            )
+    require_columns(df, required, path, "SWD tables: species, x, y, covariates…")
     if covariates is None:
         covariates = [c for c in df.columns if c not in ID_COLUMNS]
         if not covariates:
             raise InputError(f"{path}: no covariate columns after species, x, y")
-    missing = [c for c in covariates if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"{path}: missing covariate column(s) {missing}; the model needs {list(covariates)}"
-        )
+    require_columns(df, covariates, path, f"covariates; the model needs {list(covariates)}")
     for c in covariates:
         values = pd.to_numeric(df[c], errors="coerce")
         bad = values.isna() & df[c].notna()
@@ -111,21 +100,13 @@ def fit_swd(
         X = np.vstack([Xp[ok], Xb])
         y = np.r_[np.ones(int(ok.sum()), int), np.zeros(len(Xb), int)]
         xy = np.vstack([rows.loc[ok, ["x", "y"]].to_numpy(float), xyb])
-        if model == "ensemble":
-            fitted, summary, _, _ = tuning.fit_tuned_ensemble(
-                X, y, xy[:, 0], xy[:, 1], grid=grid, block_size_m=block_size_m,
-                n_folds=n_folds, seed=seed, feature_names=covariates, n_jobs=n_jobs,
-            )  # fmt: skip
-            metrics = {"threshold": summary["threshold"], "cv": summary["ensemble"]["cv"]}
-        else:
-            est = models.make_model(
-                model, features=features, beta=beta, feature_names=covariates, seed=seed
-            )
-            fitted, m, _ = evaluate.assess(
-                est, X, y, xy[:, 0], xy[:, 1], block_size_m=block_size_m, n_folds=n_folds,
-                seed=seed,
-            )  # fmt: skip
-            metrics = {"threshold": m["threshold"], "cv": m["cv"]}
+        fit = fitting.fit_habitat_model(
+            X, y, xy[:, 0], xy[:, 1], kind=model, block_size_m=block_size_m, n_folds=n_folds,
+            seed=seed, feature_names=covariates, tuning_grid=grid, features=features, beta=beta,
+            n_jobs=n_jobs,
+        )  # fmt: skip
+        fitted = fit.model
+        metrics = {"threshold": fit.metrics["threshold"], "cv": fit.metrics["cv"]}
         metrics.update(n_presences=int(ok.sum()), dropped_presences=int((~ok).sum()))
         out["models"][sp] = fitted
         out["metrics"][sp] = metrics
@@ -154,20 +135,21 @@ def score_sites(bundle: dict, sites: pd.DataFrame) -> pd.DataFrame:
         s = models.suitability(model, X[use])
         o = obs.to_numpy()[use].astype(int)
         thr = bundle["metrics"][sp]["threshold"]
-        t = evaluate.tss(s[o == 1], s[o == 0], thr)
+        present = o == 1
+        st = evaluate.station_scores(s, present, thr)
         rows.append(
             {
                 "species": sp,
                 "n_sites": int(use.sum()),
-                "n_presence": int(o.sum()),
-                "n_absence": int((o == 0).sum()),
-                "auc": evaluate.auc(s[o == 1], s[o == 0]),
-                "boyce": evaluate.boyce_index(s[o == 1], s),
+                "n_presence": st["n_detected"],
+                "n_absence": st["n_absent"],
+                "auc": st["auc_stations"],
+                "boyce": evaluate.boyce_index(s[present], s),
                 "threshold": thr,
-                "tss": t["tss"],
-                "sensitivity": t["sensitivity"],
-                "specificity": t["specificity"],
-                "omission": evaluate.omission_rate(s[o == 1], thr),
+                "tss": st["tss"],
+                "sensitivity": st["sensitivity"],
+                "specificity": st["specificity"],
+                "omission": evaluate.omission_rate(s[present], thr),
                 "cv_spatial_auc": bundle["metrics"][sp]["cv"]
                 .get("spatial_block", {})
                 .get("auc_mean", math.nan),
@@ -200,12 +182,12 @@ def swd_from_run(
     pres, bg, sites = [], None, None
     for sp in species:
         d = results / "habitat" / sp
-        p = pd.read_csv(d / "presences.csv")
+        p = tables.read_table(d / "presences.csv")
         pres.append(pd.concat([p[["x", "y"]].assign(species=sp), values(p)], axis=1))
         if bg is None:
-            b = pd.read_csv(d / "background.csv")
+            b = tables.read_table(d / "background.csv")
             bg = pd.concat([b[["x", "y"]].assign(species="background"), values(b)], axis=1)
-        st = pd.read_csv(d / "stations.csv")
+        st = tables.read_table(d / "stations.csv")
         flag = st[["station"]].assign(**{sp: st["detected"].astype(bool).astype(int)})
         if sites is None:
             sites = pd.concat([st[["station", "x", "y"]], values(st)], axis=1).merge(flag)
@@ -254,23 +236,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 features=args.features, beta=args.beta, block_size_m=args.block_km * 1000,
                 n_folds=args.folds, seed=args.seed, n_jobs=args.jobs,
             )  # fmt: skip
-            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-            with atomic_path(args.out) as tmp:
-                tmp.write_bytes(pickle.dumps(bundle))
+            pickled.write_pickle(bundle, args.out)
             for sp, m in bundle["metrics"].items():
                 cv = m["cv"].get("spatial_block", {})
                 print(
                     f"{sp}: {m['n_presences']} presences, spatial-CV AUC {cv.get('auc_mean'):.3f}"
                 )
         elif args.command == "score":
-            path = Path(args.model)
-            if not path.exists():
-                raise InputError(f"{path}: file not found")
-            bundle = pickle.loads(path.read_bytes())
+            bundle = pickled.read_pickle(args.model)
             sites, _ = read_swd(args.sites, bundle["covariates"], need_species=False)
             table = score_sites(bundle, sites)
-            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-            write_table(table, args.out)
+            io.write_table(table, args.out)
             print(table.to_string(index=False))
         else:
             _extract(Path(args.results), args.species, Path(args.out))
@@ -281,22 +257,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _extract(results: Path, species, out: Path) -> None:
-    import rasterio
-
-    from amurlink.core.io import read_band_names
-
     cov_path = results / "prepare" / "covariates.tif"
     if not cov_path.exists():
         raise InputError(f"{cov_path}: not found; run the pipeline first (--results)")
     if not species:
         species = sorted(p.name for p in (results / "habitat").iterdir() if p.is_dir())
-    with rasterio.open(cov_path) as ds:
-        stack = ds.read(masked=True).astype(np.float64).filled(np.nan)
-    names = read_band_names(cov_path)
+    stack, _ = io.read_raster(cov_path, band=None)
+    stack = stack.astype(np.float64).filled(np.nan)
+    names = io.read_band_names(cov_path)
     pres, bg, sites = swd_from_run(results, stack, names, species)
     out.mkdir(parents=True, exist_ok=True)
     for name, table in (("presences", pres), ("background", bg), ("sites", sites)):
-        write_table(table, out / f"{name}.csv")
+        io.write_table(table, out / f"{name}.csv")
         print(f"{out / name}.csv: {len(table)} rows")
 
 

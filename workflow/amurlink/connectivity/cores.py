@@ -38,8 +38,8 @@ _STRUCTURE = {
 
 
 def core_ids(values: np.ndarray) -> np.ndarray:
-    """int32 core ids of a core raster read as floats: NaN (no data) and ids ≤ 0 are 0 (no core)."""
-    values = np.asarray(values)
+    """int32 core ids of a core raster as read: masked, NaN and ids ≤ 0 are 0 (no core)."""
+    values = np.ma.filled(values, 0)
     return np.where(np.isfinite(values) & (values > 0), values, 0).astype(np.int32)
 
 
@@ -110,7 +110,7 @@ def core_attributes(
     suitability : numpy.ndarray, optional
         Habitat suitability; NaN cells are left out of the mean.
     country : numpy.ndarray, optional
-        Country index per cell (0 or NaN = none), with ``country_codes`` mapping
+        Country index per cell (0 = none), with ``country_codes`` mapping
         index → ISO 3166 alpha-3.
     country_codes : mapping of int to str, optional
         Index → iso_a3.
@@ -143,7 +143,7 @@ def core_attributes(
             table["mean_suitability"] = np.where(number > 0, total / number, np.nan)
     if country is not None:
         codes = dict(country_codes or {})
-        cidx = np.nan_to_num(np.asarray(country), nan=0).ravel().astype(np.int64)
+        cidx = np.asarray(country).ravel().astype(np.int64)
         in_core = flat > 0
         shares = {}
         for index, iso in sorted(codes.items()):

@@ -39,6 +39,15 @@ WATER_CLASS = 80
 NEVER_LOGGED = 50.0
 
 
+def nan_filled(values: np.ndarray) -> np.ndarray:
+    """float64 copy of a raster as read, masked (no-data) cells NaN.
+
+    NaN is the no-data convention of every connectivity function: an impassable
+    resistance cell, a cell outside every corridor, no suitability.
+    """
+    return np.ma.filled(np.ma.asarray(values).astype(np.float64), np.nan)
+
+
 def suitability_to_resistance(h: np.ndarray, c: float = 8.0) -> np.ndarray:
     """Habitat suitability to resistance by Keeley et al.'s negative exponential.
 

@@ -109,9 +109,7 @@ def _mock_from_argv(argv: list[str]):
     for arg in argv[1:]:
         key, sep, value = arg.partition("=")
         if not sep:
-            raise SystemExit(
-                f"usage: python {argv[0]} [configfile=FILE ...] [WILDCARD=VALUE ...]"
-            )
+            raise SystemExit(f"usage: python {argv[0]} [configfile=FILE ...] [WILDCARD=VALUE ...]")
         if key == "configfile":
             configfiles.append(value)
         else:

@@ -1,6 +1,9 @@
 """Habitat: from sightings to suitability.
 
-Sightings cleaned with an audit trail, target-group background, features and models
-(MaxEnt, GLM, random forest, boosted trees and their ensemble), tuning on spatial-block CV,
-evaluation, interpretation (response curves, importance, MESS) and windowed prediction.
+Sightings validated and cleaned with an audit trail (``sightings``; the files are read by
+:mod:`amurlink.core.io.occurrences`), target-group background (``background``), models
+(MaxEnt, GLM, random forest, boosted trees and their ensemble; ``models``), tuning on
+spatial-block CV (``tuning``), evaluation (``evaluate``), the one fit-or-tune step
+(``fitting``), interpretation (response curves, importance; ``interpret``), MESS
+(``extrapolation``) and windowed prediction (``predict``).
 """

@@ -16,12 +16,15 @@ uniform background over the accessible area.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 from scipy import ndimage
 
+from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
+from amurlink.habitat import sightings
 
 
 def scott_bandwidth(x, y) -> float:
@@ -193,36 +196,50 @@ def sample_background(
         raise ValueError(f"valid_mask shape {valid.shape} does not match grid {grid.shape}")
     if bias not in ("none", "target_group"):
         raise ValueError(f"bias must be 'none' or 'target_group', got {bias!r}")
-    if bias == "target_group" and (target_x is None or len(np.asarray(target_x)) == 0):
-        raise ValueError("target_group background needs target-group sightings")
-    factor = 1
+    target = None
     if bias == "target_group":
-        tx, ty = np.asarray(target_x, float), np.asarray(target_y, float)
-        inside = grid.contains(tx, ty)
-        if bandwidth_m is None or not np.isfinite(bandwidth_m):
-            bandwidth_m = scott_bandwidth(tx[inside], ty[inside])
-        if not np.isfinite(bandwidth_m):
-            bandwidth_m = grid.resolution
-        factor = block_factor(bandwidth_m / grid.resolution)
+        if target_x is None or len(np.asarray(target_x)) == 0:
+            raise ValueError("target_group background needs target-group sightings")
+        target = _target_group(grid, target_x, target_y, bandwidth_m)
+    factor = block_factor(target[2] / grid.resolution) if target is not None else 1
+    rng = np.random.default_rng(seed)
     if factor > 1 and n_points < valid.sum():
-        return _sample_by_blocks(
-            grid, valid, n_points, np.random.default_rng(seed), factor,
-            (tx, ty, bandwidth_m) if bias == "target_group" else None, floor_fraction,
-        )  # fmt: skip
+        return _sample_by_blocks(grid, valid, n_points, rng, factor, target, floor_fraction)
+    return _sample_by_cells(grid, valid, n_points, rng, target, floor_fraction)
+
+
+def _target_group(grid: Grid, target_x, target_y, bandwidth_m: float | None):
+    """``(x, y, bandwidth)`` of the target group; the bandwidth by default Scott's rule.
+
+    Scott's rule over the points on the grid, or one cell where it is undefined
+    (fewer than two points).
+    """
+    tx, ty = np.asarray(target_x, float), np.asarray(target_y, float)
+    inside = grid.contains(tx, ty)
+    if bandwidth_m is None or not np.isfinite(bandwidth_m):
+        bandwidth_m = scott_bandwidth(tx[inside], ty[inside])
+    if not np.isfinite(bandwidth_m):
+        bandwidth_m = grid.resolution
+    return tx, ty, bandwidth_m
+
+
+def _sample_by_cells(grid, valid, n_points, rng, target, floor_fraction) -> pd.DataFrame:
+    """Background drawn cell by cell (A-ES weighted sampling without replacement).
+
+    Probability uniform (``target`` None), or ∝ the target group's kernel density
+    plus ``floor_fraction`` × its mean; every valid cell, weighted by it, when
+    ``n_points`` reaches the number of valid cells.
+    """
     flat_valid = np.flatnonzero(valid.ravel())
     if len(flat_valid) == 0:
         raise ValueError("no valid cells to sample background from")
-    rng = np.random.default_rng(seed)
-    if bias == "none":
+    if target is None:
         prob = np.full(len(flat_valid), 1.0 / len(flat_valid))
-    elif bias == "target_group":
-        if target_x is None or len(np.asarray(target_x)) == 0:
-            raise ValueError("target_group background needs target-group sightings")
-        dens = sighting_density(grid, target_x, target_y, valid, bandwidth_m).ravel()[flat_valid]
+    else:
+        tx, ty, bandwidth_m = target
+        dens = sighting_density(grid, tx, ty, valid, bandwidth_m).ravel()[flat_valid]
         dens = dens + floor_fraction * dens.mean()
         prob = dens / dens.sum()
-    else:
-        raise ValueError(f"bias must be 'none' or 'target_group', got {bias!r}")
     if n_points >= len(flat_valid):
         chosen = np.arange(len(flat_valid))
         weight = prob * len(flat_valid)
@@ -235,3 +252,50 @@ def sample_background(
     return pd.DataFrame(
         {"x": x, "y": y, "row": row.astype(np.int64), "col": col.astype(np.int64), "weight": weight}
     )
+
+
+def species_background(
+    grid: Grid,
+    valid_mask: np.ndarray,
+    *,
+    bias: str,
+    n_points: int,
+    seed: int,
+    records: pd.DataFrame | None = None,
+    stations: pd.DataFrame | None = None,
+    filters: dict | None = None,
+    source: str = "sightings",
+    log: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Background points of the habitat stage (rule ``background``).
+
+    With ``bias="target_group"`` the target group is every sighting in
+    ``records`` (and every station with effort) that passes config ``sightings``
+    ``filters`` and lies in the study area (:func:`sightings.target_group_points`);
+    none there is an :class:`InputError` naming ``source``, the sightings file.
+    The points are :func:`sample_background`'s.
+    """
+    target_x = target_y = None
+    if bias == "target_group":
+        filters = filters or {}
+        group = sightings.target_group_points(
+            records,
+            grid,
+            valid_mask,
+            max_uncertainty_m=filters.get("max_uncertainty_m"),
+            date_min=filters.get("date_min"),
+            date_max=filters.get("date_max"),
+            stations=stations,
+        )
+        if group.empty:
+            raise InputError(
+                f"{source}: no sightings of any species inside the study area "
+                "for the target-group background; set habitat.bias: none"
+            )
+        if log is not None:
+            log(f"target group: {group['kind'].value_counts().to_dict()}")
+        target_x, target_y = group["x"].to_numpy(), group["y"].to_numpy()
+    return sample_background(
+        grid, valid_mask, n_points=n_points, seed=seed, bias=bias,
+        target_x=target_x, target_y=target_y,
+    )  # fmt: skip

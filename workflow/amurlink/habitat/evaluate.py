@@ -203,42 +203,73 @@ def cross_validate(
     for fold in np.unique(folds):
         test = folds == fold
         train = ~test
-        row = {
-            "scheme": scheme,
-            "fold": int(fold),
-            "n_train_presences": int(y[train].sum()),
-            "n_test_presences": int(y[test].sum()),
-            "n_test_background": int((y[test] == 0).sum()),
-            "auc": math.nan,
-            "boyce": math.nan,
-            "omission_10p": math.nan,
-            "threshold": math.nan,
-            "note": "",
-        }
-        if row["n_test_presences"] < min_presences or row["n_train_presences"] < min_presences:
-            row["note"] = (
-                f"skipped: {row['n_test_presences']} test and {row['n_train_presences']} "
-                f"training presences (need {min_presences})"
-            )
-        elif row["n_test_background"] == 0 or (y[train] == 0).sum() == 0:
-            row["note"] = "skipped: no background in the test or training fold"
-        else:
+        row = fold_row(scheme, fold, y, test)
+        row["note"] = fold_skip_note(y, test, min_presences)
+        if not row["note"]:
             sw = None if sample_weight is None else np.asarray(sample_weight)[train]
             fitted = clone(model).fit(X[train], y[train], sample_weight=sw)
-            s_train_p = training_presence_scores(fitted, X[train & (y == 1)])
-            s_p = suitability(fitted, X[test & (y == 1)])
-            s_b = suitability(fitted, X[test & (y == 0)])
-            thr = presence_threshold(s_train_p)
             row.update(
-                auc=auc(s_p, s_b),
-                boyce=boyce_index(s_p, s_b),
-                omission_10p=omission_rate(s_p, thr),
-                threshold=thr,
+                fold_metrics(
+                    suitability(fitted, X[test & (y == 1)]),
+                    suitability(fitted, X[test & (y == 0)]),
+                    training_presence_scores(fitted, X[train & (y == 1)]),
+                )
             )
         if log is not None:
             log(f"{scheme} fold {fold}: {row}")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def fold_row(scheme: str, fold, y: np.ndarray, test: np.ndarray) -> dict:
+    """A fold's row of a CV table: its counts, metrics NaN until scored, no note."""
+    return {
+        "scheme": scheme,
+        "fold": int(fold),
+        "n_train_presences": int(y[~test].sum()),
+        "n_test_presences": int(y[test].sum()),
+        "n_test_background": int((y[test] == 0).sum()),
+        "auc": math.nan,
+        "boyce": math.nan,
+        "omission_10p": math.nan,
+        "threshold": math.nan,
+        "note": "",
+    }
+
+
+def fold_skip_note(y: np.ndarray, test: np.ndarray, min_presences: int) -> str:
+    """Why a fold cannot be scored ("" when it can): too few presences, or no background."""
+    n_test, n_train = int(y[test].sum()), int(y[~test].sum())
+    if n_test < min_presences or n_train < min_presences:
+        return f"skipped: {n_test} test and {n_train} training presences (need {min_presences})"
+    if (y[test] == 0).sum() == 0 or (y[~test] == 0).sum() == 0:
+        return "skipped: no background in the test or training fold"
+    return ""
+
+
+def fold_metrics(test_presence, test_background, training_presence) -> dict[str, float]:
+    """A fold's AUC, Boyce and or.10p, at the threshold from the training presences' scores."""
+    thr = presence_threshold(training_presence)
+    return {
+        "auc": auc(test_presence, test_background),
+        "boyce": boyce_index(test_presence, test_background),
+        "omission_10p": omission_rate(test_presence, thr),
+        "threshold": thr,
+    }
+
+
+def station_scores(scores, detected, threshold: float) -> dict:
+    """Scores at stations with effort: TSS at ``threshold`` and AUC of detections vs the rest.
+
+    ``scores`` are the model's suitabilities at the stations, ``detected`` True
+    where the species was detected (False: effort without detection, a true absence).
+    """
+    return {
+        **tss(scores[detected], scores[~detected], threshold),
+        "auc_stations": auc(scores[detected], scores[~detected]),
+        "n_detected": int(detected.sum()),
+        "n_absent": int((~detected).sum()),
+    }
 
 
 def summarise_cv(table: pd.DataFrame) -> dict[str, dict[str, float]]:
@@ -310,12 +341,10 @@ def assess(
     }
     if X_stations is not None and len(X_stations):
         s = suitability(fitted, np.asarray(X_stations, float))
-        det = np.asarray(detected, bool)
+        st = station_scores(s, np.asarray(detected, bool), train["threshold"])
+        order = ("tss", "sensitivity", "specificity", "n_detected", "n_absent", "auc_stations")
         metrics["tss"] = {
-            **tss(s[det], s[~det], train["threshold"]),
-            "n_detected": int(det.sum()),
-            "n_absent": int((~det).sum()),
-            "auc_stations": auc(s[det], s[~det]),
+            **{k: st[k] for k in order},  # the order metrics.json has always had
             "note": "camera-trap stations: detection vs effort without detection",
         }
     else:

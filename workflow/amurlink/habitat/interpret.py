@@ -1,7 +1,7 @@
-"""Interpreting a fitted habitat model: MESS, response curves, permutation importance.
+"""Interpreting a fitted habitat model: response curves, permutation importance.
 
-- :func:`mess` -- multivariate environmental similarity surface (Elith, Kearney &
-  Phillips 2010, Methods Ecol Evol 1:330), as MaxEnt and dismo::mess compute it.
+(MESS, where the model extrapolates, is :mod:`amurlink.habitat.extrapolation`.)
+
 - :func:`partial_dependence` -- response curves: the mean prediction over reference
   points with one covariate set to each value of a grid (Friedman 2001, Ann Stat
   29:1189; the "marginal" curves biomod2's ``bm_PlotResponseCurves`` draws).
@@ -19,56 +19,6 @@ import pandas as pd
 
 from amurlink.habitat import evaluate
 from amurlink.habitat.models import EnsembleModel, suitability
-
-
-def mess(X, reference, exclude: Sequence[int] = ()) -> tuple[np.ndarray, np.ndarray]:
-    """MESS of points ``X`` relative to ``reference`` points (Elith et al. 2010).
-
-    For each covariate, with ``f`` the percentage of reference points at or below
-    the value ``p`` (dismo::mess; Elith et al. write "smaller than", the same
-    without ties) and ``min``/``max`` the reference range, the similarity is
-    ``100·(p − min)/(max − min)`` if f = 0, ``2f`` if 0 < f ≤ 50,
-    ``2(100 − f)`` if 50 ≤ f < 100, and ``100·(max − p)/(max − min)`` if f = 100.
-    MESS is the minimum over covariates: negative where at least one covariate is
-    outside the reference range (novel conditions), 100 at the median of all.
-
-    Parameters
-    ----------
-    X : (n, k) array
-    reference : (m, k) array
-        The training environments (background and presences).
-    exclude : columns to skip (categorical covariates).
-
-    Returns
-    -------
-    mess : (n,) array, NaN where a row of X is not finite
-    most_dissimilar : (n,) int array, column giving the minimum (MoD), −1 where NaN
-    """
-    X = np.asarray(X, float)
-    ref = np.asarray(reference, float)
-    ref = ref[np.isfinite(ref).all(axis=1)]
-    cols = [j for j in range(X.shape[1]) if j not in set(exclude)]
-    sims = np.full((X.shape[0], len(cols)), np.nan)
-    for i, j in enumerate(cols):
-        r = np.sort(ref[:, j])
-        lo, hi = r[0], r[-1]
-        span = hi - lo if hi > lo else 1.0
-        p = X[:, j]
-        # reference values ≤ p, as dismo::mess (findInterval): with "<" a covariate
-        # with many ties at its minimum (distance 0 on roads, no logging) would
-        # give similarity 0 at every such cell
-        f = 100.0 * np.searchsorted(r, p, side="right") / len(r)
-        s = np.where(f <= 50, 2 * f, 2 * (100 - f))
-        s = np.where(f == 0, 100 * (p - lo) / span, s)
-        s = np.where(f == 100, 100 * (hi - p) / span, s)
-        sims[:, i] = s
-    ok = np.isfinite(X).all(axis=1)
-    out = np.full(X.shape[0], np.nan)
-    mod = np.full(X.shape[0], -1, np.int64)
-    if ok.any() and cols:
-        out[ok] = sims[ok].min(axis=1)
-        mod[ok] = np.asarray(cols)[sims[ok].argmin(axis=1)]
-    return out, mod
 
 
 def _predict_members(model, X) -> dict[str, np.ndarray]:
@@ -157,6 +107,34 @@ def permutation_importance(
     table["percent"] = 100 * pos / pos.sum() if pos.sum() > 0 else 0.0
     table["base_auc"] = base_auc
     return table.sort_values("percent", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def response_and_importance(
+    model, seed: int, n_background: int = 3000, n_repeats: int = 5
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Response curves and permutation importance of a model fitted by the habitat stage.
+
+    Uses what the fit stored on the model (:func:`amurlink.habitat.fitting.fit_species_model`):
+    ``covariate_names_``, ``reference_`` (training presences, then background) and
+    ``n_presences_train_``.  Curves are averaged over the background; importance
+    is measured on all presences and a seeded subset of ``n_background``
+    background points, which keeps the permutations quick.
+    """
+    names = list(model.covariate_names_)
+    reference = np.asarray(model.reference_, float)
+    n_p = int(model.n_presences_train_)
+    y = np.r_[np.ones(n_p, int), np.zeros(len(reference) - n_p, int)]
+    categorical = (
+        list(np.flatnonzero(~model.continuous_)) if isinstance(model, EnsembleModel) else []
+    )
+    curves = partial_dependence(model, reference[y == 0], names, seed=seed, categorical=categorical)
+    rng = np.random.default_rng(seed)
+    bg = np.flatnonzero(y == 0)
+    keep = np.sort(np.r_[np.flatnonzero(y == 1), rng.choice(bg, min(len(bg), n_background), False)])
+    importance = permutation_importance(
+        model, reference[keep], y[keep], names, n_repeats=n_repeats, seed=seed
+    )
+    return curves, importance
 
 
 def plot_response_curves(curves: pd.DataFrame, title: str = ""):

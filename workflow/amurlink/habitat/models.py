@@ -80,7 +80,32 @@ def _resolve_columns(columns, n_features: int, names: Sequence[str] | None) -> l
     return sorted(set(out))
 
 
-class MaxentModel(ClassifierMixin, BaseEstimator):
+class _PresenceBackgroundModel(ClassifierMixin, BaseEstimator):
+    """What every model here shares: a classifier of presence (1) against background (0).
+
+    A model defines ``predict_suitability``, its score in [0, 1]; ``predict_proba``
+    and ``predict`` (suitability ≥ 0.5) follow from it.  Models wrapping a
+    scikit-learn classifier (GLM, boosting) override ``predict_proba`` with the
+    classifier's and read the suitability from it.
+    """
+
+    def _start_fit(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+        """``X`` as 2-D floats and ``y`` as 0/1 ints; records ``n_features_in_`` and ``classes_``."""
+        X = _as_2d(X)
+        y = np.asarray(y).astype(int).ravel()
+        self.n_features_in_ = X.shape[1]
+        self.classes_ = np.array([0, 1])
+        return X, y
+
+    def predict_proba(self, X) -> np.ndarray:
+        s = self.predict_suitability(X)
+        return np.column_stack([1 - s, s])
+
+    def predict(self, X) -> np.ndarray:
+        return (self.predict_suitability(X) >= 0.5).astype(int)
+
+
+class MaxentModel(_PresenceBackgroundModel):
     """MaxEnt as maxnet fits it: an infinitely weighted L1-penalised logistic regression.
 
     Phillips, S.J., Anderson, R.P., Dudík, M., Schapire, R.E. & Blair, M.E. (2017)
@@ -398,13 +423,6 @@ class MaxentModel(ClassifierMixin, BaseEstimator):
         """MaxEnt's raw output: the Gibbs density, summing to 1 over the background."""
         return np.exp(self.decision_function(X))
 
-    def predict_proba(self, X) -> np.ndarray:
-        s = self.predict_suitability(X)
-        return np.column_stack([1 - s, s])
-
-    def predict(self, X) -> np.ndarray:
-        return (self.predict_suitability(X) >= 0.5).astype(int)
-
     def coefficients(self) -> dict[str, float]:
         """Non-zero coefficients by feature name."""
         check_is_fitted(self, "coef_")
@@ -430,7 +448,7 @@ def _balanced_weights(y: np.ndarray, sample_weight=None) -> np.ndarray:
     return out
 
 
-class GLMModel(ClassifierMixin, BaseEstimator):
+class GLMModel(_PresenceBackgroundModel):
     """Ridge-penalised logistic regression on standardised polynomial terms.
 
     The presence-background GLM of the benchmarks in Valavi et al. (2022,
@@ -487,11 +505,8 @@ class GLMModel(ClassifierMixin, BaseEstimator):
     def predict_suitability(self, X) -> np.ndarray:
         return self.predict_proba(X)[:, 1]
 
-    def predict(self, X) -> np.ndarray:
-        return (self.predict_suitability(X) >= 0.5).astype(int)
 
-
-class DownsampledRFModel(ClassifierMixin, BaseEstimator):
+class DownsampledRFModel(_PresenceBackgroundModel):
     """Random forest where each tree sees all presences and as many background points.
 
     Down-sampled ("balanced") random forest of Valavi et al. (2021, Ecol Monogr
@@ -523,10 +538,7 @@ class DownsampledRFModel(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y, sample_weight=None) -> DownsampledRFModel:
-        X = _as_2d(X)
-        y = np.asarray(y).astype(int).ravel()
-        self.n_features_in_ = X.shape[1]
-        self.classes_ = np.array([0, 1])
+        X, y = self._start_fit(X, y)
         rng = np.random.default_rng(self.random_state)
         pres = np.flatnonzero(y == 1)
         bg = np.flatnonzero(y == 0)
@@ -578,15 +590,8 @@ class DownsampledRFModel(ClassifierMixin, BaseEstimator):
             votes += proba[:, col] if col is not None else 0.0
         return votes / len(self.trees_)
 
-    def predict_proba(self, X) -> np.ndarray:
-        s = self.predict_suitability(X)
-        return np.column_stack([1 - s, s])
 
-    def predict(self, X) -> np.ndarray:
-        return (self.predict_suitability(X) >= 0.5).astype(int)
-
-
-class BoostingModel(ClassifierMixin, BaseEstimator):
+class BoostingModel(_PresenceBackgroundModel):
     """Histogram gradient boosting with presences and background weighted equally.
 
     A boosted-tree model in the spirit of BRT (Elith et al. 2008, J Anim Ecol
@@ -615,10 +620,7 @@ class BoostingModel(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y, sample_weight=None) -> BoostingModel:
-        X = _as_2d(X)
-        y = np.asarray(y).astype(int).ravel()
-        self.n_features_in_ = X.shape[1]
-        self.classes_ = np.array([0, 1])
+        X, y = self._start_fit(X, y)
         cat = _resolve_columns(self.categorical, X.shape[1], None)
         mask = np.zeros(X.shape[1], bool)
         mask[cat] = True
@@ -643,11 +645,8 @@ class BoostingModel(ClassifierMixin, BaseEstimator):
     def predict_suitability(self, X) -> np.ndarray:
         return self.predict_proba(X)[:, 1]
 
-    def predict(self, X) -> np.ndarray:
-        return (self.predict_suitability(X) >= 0.5).astype(int)
 
-
-class EnsembleModel(ClassifierMixin, BaseEstimator):
+class EnsembleModel(_PresenceBackgroundModel):
     """Weighted mean of member models' suitabilities; their spread measures uncertainty.
 
     Valavi et al. (2022, Ecol Monogr 92:e01486) found a simple average of
@@ -766,13 +765,6 @@ class EnsembleModel(ClassifierMixin, BaseEstimator):
             clamping[outside] = np.abs(mean[outside] - raw)
         out["clamping"] = clamping
         return out
-
-    def predict_proba(self, X) -> np.ndarray:
-        s = self.predict_suitability(X)
-        return np.column_stack([1 - s, s])
-
-    def predict(self, X) -> np.ndarray:
-        return (self.predict_suitability(X) >= 0.5).astype(int)
 
 
 def _unclamped(model):

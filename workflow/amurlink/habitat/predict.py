@@ -8,12 +8,14 @@ reader over the covariate GeoTIFF (no-data as NaN) and stream the blocks into
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 from rasterio.windows import Window
 
-from amurlink.habitat.interpret import mess
+from amurlink.core.errors import InputError
+from amurlink.core.tiles import Tile
+from amurlink.habitat.extrapolation import mess
 from amurlink.habitat.models import EnsembleModel, suitability
 
 ReadWindow = Callable[[Window], np.ndarray]
@@ -39,20 +41,20 @@ def predict_windows(
         yield window, predict_block(model, read_window(window))
 
 
-def valid_windows(
-    read_window: ReadWindow, windows: Iterable[Window]
-) -> Iterator[tuple[Window, np.ndarray]]:
-    """Yield ``(window, mask)``: True where every band of the block is finite."""
-    for window in windows:
-        yield window, np.isfinite(np.asarray(read_window(window), float)).all(axis=0)
-
-
 def valid_mask(
-    read_window: ReadWindow, windows: Iterable[Window], shape: tuple[int, int]
+    blocks: Iterable[tuple[Window, Mapping[str, np.ndarray]]], shape: tuple[int, int]
 ) -> np.ndarray:
-    """Boolean mask of grid ``shape``: cells where every covariate has data."""
+    """Boolean mask of grid ``shape``: cells where every covariate has data.
+
+    ``blocks`` are ``(window, arrays by name)`` as :func:`amurlink.core.io.read_windows`
+    yields them (bands-first, NaN for no data); a cell is valid where every band
+    of every array is finite.
+    """
     mask = np.zeros(shape, bool)
-    for window, block in valid_windows(read_window, windows):
+    for window, arrays in blocks:
+        block = np.logical_and.reduce(
+            [np.isfinite(np.asarray(a, float)).all(axis=0) for a in arrays.values()]
+        )
         r, c = int(window.row_off), int(window.col_off)
         mask[r : r + block.shape[0], c : c + block.shape[1]] = block
     return mask
@@ -87,7 +89,53 @@ def binary_habitat(block: np.ndarray, threshold: float, nodata: int = 255) -> np
     return out
 
 
+#: The bands of a prediction tile, in order.
 LAYERS = ("suitability", "uncertainty", "clamping", "mess")
+#: No-data value of the prediction tiles and layers.
+NODATA = -9999.0
+
+
+def check_covariates(model, names: Sequence[str], path) -> None:
+    """Raise :class:`InputError` unless the covariate bands ``names`` are those the model was fitted on."""
+    fitted_names = getattr(model, "covariate_names_", names)
+    if list(fitted_names) != list(names):
+        raise InputError(
+            f"{path}: bands {names} differ from the model's {fitted_names}; refit the model"
+        )
+
+
+def predict_tile(model, read_window: ReadWindow, tile: Tile, window_size: int) -> np.ndarray:
+    """The :data:`LAYERS` of ``tile``, window by window: float32 (layers, rows, cols), NaN for no data.
+
+    ``model`` is a fitted model with ``reference_`` (its training environments,
+    for clamping and MESS); a single model is wrapped by :func:`as_ensemble`.
+    Memory: the tile's output and one window of covariates.
+    """
+    reference = model.reference_
+    ensemble = as_ensemble(model, reference)
+    out = np.full((len(LAYERS), tile.height, tile.width), np.nan, np.float32)
+    for window in tile.windows(window_size):
+        layers = predict_layers(ensemble, read_window(window), reference)
+        r, c = int(window.row_off) - tile.row0, int(window.col_off) - tile.col0
+        for i, name in enumerate(LAYERS):
+            out[i, r : r + int(window.height), c : c + int(window.width)] = layers[name]
+    return out
+
+
+def mosaic_block(
+    tile_block: np.ndarray, threshold: float
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """A prediction tile's bands for the layer rasters, and its binary habitat.
+
+    ``tile_block`` is a tile as written (bands :data:`LAYERS`, :data:`NODATA` for
+    no data); returns each layer with no data as :data:`NODATA` and the uint8
+    habitat (:func:`binary_habitat` of the suitability at ``threshold``).
+    """
+    block = np.where(tile_block == NODATA, np.nan, tile_block)
+    layers = {
+        name: np.nan_to_num(band, nan=NODATA) for name, band in zip(LAYERS, block, strict=True)
+    }
+    return layers, binary_habitat(block[0], threshold)
 
 
 def as_ensemble(model, X_reference, categorical=()) -> EnsembleModel:

@@ -1,4 +1,9 @@
-"""Sightings: reading, cleaning and spatial thinning of presence records.
+"""Sightings: validation, cleaning and spatial thinning of presence records.
+
+The tables come from :mod:`amurlink.core.io.occurrences` as read (every cell a
+string); the functions here check and convert them, raising
+:class:`~amurlink.core.errors.InputError` with the file (``path``, passed in for
+the message), the column and the line numbers.
 
 Cleaning follows the usual steps for occurrence data before species
 distribution modelling (Aiello-Lammens et al. 2015, Ecography 38:541, spThin;
@@ -17,20 +22,24 @@ import math
 import os
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from amurlink.core.errors import InputError
+from amurlink.core.errors import InputError, require_columns
 from amurlink.core.grid import Grid
 
 SOURCES = ("camera_trap", "tracks", "scat", "report")
 SIGHTING_COLUMNS = ("species", "date", "source", "uncertainty_m")
 STATION_COLUMNS = ("station", "trap_nights", "start", "end")
+CAMERA_TRAP_COLUMNS = ("station", "date", "species", "count")
+#: Columns of a species' presence/absence table at camera-trap stations.
+STATION_PA_COLUMNS = ("station", "x", "y", "row", "col", "trap_nights", "detections", "detected")
 _INFRASPECIFIC = re.compile(r"\b(ssp|subsp|var|f)\.?\s+")
+
+PathLike = str | os.PathLike
 
 
 def _line_numbers(mask) -> str:
@@ -40,14 +49,9 @@ def _line_numbers(mask) -> str:
     return shown + (f" … ({len(lines)} rows)" if len(lines) > 10 else "")
 
 
-def _read_csv(path: str | os.PathLike) -> pd.DataFrame:
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: file not found")
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except Exception as err:  # pandas raises several parser errors
-        raise InputError(f"{path}: cannot be read as CSV ({err})") from err
+def _lower_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with stripped, lower-case column names (headers are typed by hand)."""
+    return df.rename(columns=lambda c: c.strip().lower())
 
 
 def _coordinates(df: pd.DataFrame, path, crs: str | None) -> tuple[pd.DataFrame, str]:
@@ -59,11 +63,9 @@ def _coordinates(df: pd.DataFrame, path, crs: str | None) -> tuple[pd.DataFrame,
         if crs is None:
             raise InputError(f"{path}: columns x, y need the `crs` argument (or give lon, lat)")
         xcol, ycol, src_crs = "x", "y", crs
-    elif {"lon", "lat"} <= cols:
-        xcol, ycol, src_crs = "lon", "lat", crs
     else:
-        missing = "lon" if "lon" not in cols else "lat"
-        raise InputError(f"{path}: missing column '{missing}' (need lon, lat in WGS84, or x, y)")
+        require_columns(df, ("lon", "lat"), path, "need lon, lat in WGS84, or x, y")
+        xcol, ycol, src_crs = "lon", "lat", crs
     out = df.copy()
     for col in (xcol, ycol):
         vals = pd.to_numeric(out[col], errors="coerce")
@@ -99,13 +101,35 @@ def _dates(values: pd.Series, path, column: str, required: bool) -> pd.Series:
     return dates
 
 
-def read_sightings(path: str | os.PathLike, crs: str | None = None) -> pd.DataFrame:
-    """Read a sightings CSV and validate it.
+def _non_negative(values: pd.Series, path, column: str, bad_if_missing: bool) -> pd.Series:
+    """``values`` as floats; an :class:`InputError` at lines that are not numbers ≥ 0.
+
+    Missing cells are errors when ``bad_if_missing``, else they stay NaN.
+    """
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = (numbers.isna() if bad_if_missing else numbers.isna() & values.notna()) | (numbers < 0)
+    if bad.any():
+        raise InputError(
+            f"{path}: column '{column}' is not a non-negative number at line(s) {_line_numbers(bad)}"
+        )
+    return numbers.astype(float)
+
+
+def validate_sightings(df: pd.DataFrame, path: PathLike, crs: str | None = None) -> pd.DataFrame:
+    """Check and convert a sightings table in the plain CSV layout.
 
     Required columns: ``species``, ``date`` (ISO), ``source`` (one of
     camera_trap, tracks, scat, report), ``uncertainty_m`` (may be empty =
     unknown), and either ``lon``/``lat`` in WGS84 or ``x``/``y`` in ``crs``.
     Optional: ``station`` (camera-trap station id).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table as read, every cell a string
+        (:func:`amurlink.core.io.occurrences.read_occurrences`).
+    path
+        The file it came from, for messages and ``attrs``.
 
     Returns
     -------
@@ -120,28 +144,15 @@ def read_sightings(path: str | os.PathLike, crs: str | None = None) -> pd.DataFr
         Naming the file and the column: missing columns, unparseable
         coordinates, dates or uncertainties (with line numbers), unknown sources.
     """
-    return _validate_sightings(_read_csv(path), path, crs)
-
-
-def _validate_sightings(df: pd.DataFrame, path, crs: str | None) -> pd.DataFrame:
-    """Check and convert a sightings table in the plain-CSV layout (see :func:`read_sightings`)."""
-    df.columns = [c.strip().lower() for c in df.columns]
-    for col in SIGHTING_COLUMNS:
-        if col not in df.columns:
-            raise InputError(f"{path}: missing column '{col}' (columns: {', '.join(df.columns)})")
+    df = _lower_columns(df)
+    require_columns(df, SIGHTING_COLUMNS, path)
     df, src_crs = _coordinates(df, path, crs)
     if df["species"].isna().any():
         raise InputError(
             f"{path}: column 'species' is empty at line(s) {_line_numbers(df['species'].isna())}"
         )
     df["date"] = _dates(df["date"], path, "date", required=False)
-    unc = pd.to_numeric(df["uncertainty_m"], errors="coerce")
-    bad = (unc.isna() & df["uncertainty_m"].notna()) | (unc < 0)
-    if bad.any():
-        raise InputError(
-            f"{path}: column 'uncertainty_m' is not a non-negative number at line(s) {_line_numbers(bad)}"
-        )
-    df["uncertainty_m"] = unc.astype(float)
+    df["uncertainty_m"] = _non_negative(df["uncertainty_m"], path, "uncertainty_m", False)
     df["source"] = df["source"].fillna("").str.strip().str.lower()
     bad = ~df["source"].isin(SOURCES)
     if bad.any():
@@ -156,25 +167,17 @@ def _validate_sightings(df: pd.DataFrame, path, crs: str | None) -> pd.DataFrame
     return out
 
 
-def read_stations(path: str | os.PathLike, crs: str | None = None) -> pd.DataFrame:
-    """Read a camera-trap station table: station, lon, lat (or x, y), trap_nights, start, end.
+def validate_stations(df: pd.DataFrame, path: PathLike, crs: str | None = None) -> pd.DataFrame:
+    """Check and convert a camera-trap station table: station, lon, lat (or x, y), trap_nights, start, end.
 
+    ``df`` is the table as read (strings), ``path`` its file (for messages).
     Returns station, x, y, trap_nights (float ≥ 0), start, end (datetime64);
     ``attrs`` hold ``crs`` and ``path``.
     """
-    df = _read_csv(path)
-    df.columns = [c.strip().lower() for c in df.columns]
-    for col in STATION_COLUMNS:
-        if col not in df.columns:
-            raise InputError(f"{path}: missing column '{col}' (columns: {', '.join(df.columns)})")
+    df = _lower_columns(df)
+    require_columns(df, STATION_COLUMNS, path)
     df, src_crs = _coordinates(df, path, crs)
-    nights = pd.to_numeric(df["trap_nights"], errors="coerce")
-    bad = nights.isna() | (nights < 0)
-    if bad.any():
-        raise InputError(
-            f"{path}: column 'trap_nights' is not a non-negative number at line(s) {_line_numbers(bad)}"
-        )
-    df["trap_nights"] = nights.astype(float)
+    df["trap_nights"] = _non_negative(df["trap_nights"], path, "trap_nights", True)
     df["start"] = _dates(df["start"], path, "start", required=False)
     df["end"] = _dates(df["end"], path, "end", required=False)
     if df["station"].isna().any() or df["station"].duplicated().any():
@@ -185,7 +188,6 @@ def read_stations(path: str | os.PathLike, crs: str | None = None) -> pd.DataFra
 
 
 # ------------------------------------------------------- other formats
-FORMATS = ("auto", "csv", "gbif", "dwca", "camera_trap")
 #: GBIF basisOfRecord → sighting source
 _BASIS = {"MACHINE_OBSERVATION": "camera_trap", "HUMAN_OBSERVATION": "report"}
 
@@ -198,16 +200,18 @@ def _from_darwin_core(df: pd.DataFrame, path) -> pd.DataFrame:
     ``coordinateUncertaintyInMeters`` and ``basisOfRecord`` (machine observation →
     camera_trap, others → report).
     """
-    cols = {c.split("/")[-1]: c for c in df.columns}  # DwC-A may give full term URIs
+    # DwC-A may give full term URIs: go by the last part (the last column of a name wins)
+    terms = df.set_axis([str(c).split("/")[-1] for c in df.columns], axis=1)
+    terms = terms.loc[:, ~terms.columns.duplicated(keep="last")]
+    require_columns(terms, ("decimalLatitude", "decimalLongitude"), path, "Darwin Core")
 
     def col(name):
-        return df[cols[name]] if name in cols else pd.Series(pd.NA, index=df.index, dtype=object)
+        if name in terms.columns:
+            return terms[name]
+        return pd.Series(pd.NA, index=df.index, dtype=object)
 
-    for need in ("decimalLatitude", "decimalLongitude"):
-        if need not in cols:
-            raise InputError(f"{path}: missing Darwin Core column '{need}'")
     species = col("species").replace("", pd.NA)
-    if "scientificName" in cols:
+    if "scientificName" in terms.columns:
         species = species.fillna(col("scientificName"))
     if species.isna().all():
         raise InputError(f"{path}: missing Darwin Core column 'species' (or 'scientificName')")
@@ -226,62 +230,18 @@ def _from_darwin_core(df: pd.DataFrame, path) -> pd.DataFrame:
     return out.dropna(subset=["species"]).reset_index(drop=True)
 
 
-def read_gbif(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a GBIF occurrence download in the simple (tab-separated) CSV format.
-
-    GBIF "simple" downloads are tab-separated Darwin Core columns (GBIF 2024,
-    *Occurrence download formats*); see :func:`_from_darwin_core` for the mapping.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: file not found")
-    try:
-        df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, na_values=[""],
-                         quoting=3)  # fmt: skip
-    except Exception as err:
-        raise InputError(
-            f"{path}: cannot be read as a GBIF tab-separated download ({err})"
-        ) from err
-    return _validate_sightings(_from_darwin_core(df, path), path, None)
-
-
-def read_dwca(path: str | os.PathLike) -> pd.DataFrame:
-    """Read the occurrence core of a Darwin Core Archive (zip with meta.xml) via python-dwca-reader.
-
-    Wieczorek et al. (2012) Darwin Core: an evolving community-developed
-    biodiversity data standard. PLoS ONE 7:e29715.
-    """
-    from dwca.read import DwCAReader
-
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: file not found")
-    try:
-        with DwCAReader(str(path)) as dwca:
-            rows = [dict(row.data) for row in dwca]
-    except Exception as err:
-        raise InputError(f"{path}: cannot be read as a Darwin Core Archive ({err})") from err
-    df = pd.DataFrame(rows).astype(str).replace({"": pd.NA, "None": pd.NA})
-    return _validate_sightings(_from_darwin_core(df, path), path, None)
-
-
-def read_camera_trap(path: str | os.PathLike, stations: pd.DataFrame) -> pd.DataFrame:
+def camera_trap_sightings(df: pd.DataFrame, stations: pd.DataFrame, path: PathLike) -> pd.DataFrame:
     """Camera-trap detections (station, date, species, count) placed at their stations.
 
     Rows with ``count`` 0 are effort without detection and yield no sighting.
-    ``stations`` is a table from :func:`read_stations` (its coordinates and CRS).
+    ``df`` is the detection table as read (strings), ``path`` its file;
+    ``stations`` a table from :func:`validate_stations` (its coordinates and CRS).
     """
-    df = _read_csv(path)
-    df.columns = [c.strip().lower() for c in df.columns]
-    for col in ("station", "date", "species", "count"):
-        if col not in df.columns:
-            raise InputError(f"{path}: missing column '{col}' (camera-trap table: station, "
-                             "date, species, count)")  # fmt: skip
-    count = pd.to_numeric(df["count"], errors="coerce")
-    if (count.isna() | (count < 0)).any():
-        bad = count.isna() | (count < 0)
-        raise InputError(f"{path}: column 'count' is not a non-negative number at line(s) "
-                         f"{_line_numbers(bad)}")  # fmt: skip
+    df = _lower_columns(df)
+    require_columns(
+        df, CAMERA_TRAP_COLUMNS, path, "camera-trap table: station, date, species, count"
+    )
+    count = _non_negative(df["count"], path, "count", True)
     unknown = ~df["station"].isin(stations["station"])
     if unknown.any():
         raise InputError(
@@ -300,43 +260,26 @@ def read_camera_trap(path: str | os.PathLike, stations: pd.DataFrame) -> pd.Data
             "station": det["station"],
         }
     )
-    return _validate_sightings(out, path, stations.attrs.get("crs", "EPSG:4326"))
+    return validate_sightings(out, path, stations.attrs.get("crs", "EPSG:4326"))
 
 
-def detect_format(path: str | os.PathLike) -> str:
-    """Guess a sightings file's format: dwca (zip), gbif (tab-separated DwC), camera_trap, csv."""
-    path = Path(path)
-    if path.suffix.lower() == ".zip":
-        return "dwca"
-    if not path.exists():
-        raise InputError(f"{path}: file not found")
-    with open(path, encoding="utf-8", errors="replace") as f:
-        header = f.readline()
-    if "\t" in header and "decimalLatitude" in header:
-        return "gbif"
-    cols = {c.strip().lower() for c in header.split(",")}
-    if {"station", "count", "species"} <= cols and not ({"lon", "lat"} <= cols):
-        return "camera_trap"
-    return "csv"
-
-
-def read_any(
-    path: str | os.PathLike, fmt: str = "auto", stations: pd.DataFrame | None = None
+def records_from_table(
+    df: pd.DataFrame, fmt: str, path: PathLike, stations: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """Read sightings in format ``fmt`` (``auto`` guesses, see :func:`detect_format`)."""
-    if fmt not in FORMATS:
-        raise InputError(f"inputs.sightings_format: {fmt!r} is not one of {FORMATS}")
-    if fmt == "auto":
-        fmt = detect_format(path)
-    if fmt == "gbif":
-        return read_gbif(path)
-    if fmt == "dwca":
-        return read_dwca(path)
+    """Sightings (as :func:`validate_sightings` returns them) from a table read in format ``fmt``.
+
+    ``df`` and ``fmt`` are what :func:`amurlink.core.io.occurrences.read_occurrences`
+    returns for ``path``: ``gbif`` and ``dwca`` are Darwin Core occurrences
+    (:func:`_from_darwin_core`), ``camera_trap`` a detection table that needs the
+    ``stations``, ``csv`` the plain layout.
+    """
+    if fmt in ("gbif", "dwca"):
+        return validate_sightings(_from_darwin_core(df, path), path, None)
     if fmt == "camera_trap":
         if stations is None:
             raise InputError(f"{path}: a camera-trap table needs inputs.camera_stations")
-        return read_camera_trap(path, stations)
-    return read_sightings(path)
+        return camera_trap_sightings(df, stations, path)
+    return validate_sightings(df, path)
 
 
 # ----------------------------------------------------------------- names
@@ -459,7 +402,7 @@ def clean_sightings(
     Parameters
     ----------
     df : DataFrame
-        From :func:`read_sightings` (``attrs['crs']`` is the CRS of x, y).
+        From :func:`validate_sightings` (``attrs['crs']`` is the CRS of x, y).
     grid : Grid
         The analysis grid; output x, y are in its CRS.
     valid_mask : bool array of grid.shape, optional
@@ -477,97 +420,112 @@ def clean_sightings(
         If no record names the species, or every record of it lies outside the study area.
     """
     path = df.attrs.get("path", "sightings")
-    audit: list[dict] = [
+    steps = [
+        ("species", lambda cur: _species_step(cur, species_name, synonyms, path)),
+        ("date", lambda cur: _date_step(cur, date_min, date_max)),
+        (
+            "uncertainty",
+            lambda cur: _uncertainty_step(cur, max_uncertainty_m, keep_unknown_uncertainty),
+        ),
+        ("study_area", lambda cur: _study_area_step(cur, grid, valid_mask, species_name, path)),
+        ("one_per_cell", _one_per_cell_step),
+        ("thinning", lambda cur: _thinning_step(cur, thin_km, seed)),
+    ]
+    audit = [
         {"step": "read", "kept": len(df), "dropped": 0, "reason": f"{len(df)} records in {path}"}
     ]
-
-    def record(step: str, before: int, after: pd.DataFrame, reason: str) -> None:
+    cur = df
+    for step, run in steps:
+        before = len(cur)
+        cur, reason = run(cur)
         audit.append(
-            {"step": step, "kept": len(after), "dropped": before - len(after), "reason": reason}
+            {"step": step, "kept": len(cur), "dropped": before - len(cur), "reason": reason}
         )
+    return _presence_table(cur), pd.DataFrame(audit, columns=["step", "kept", "dropped", "reason"])
 
-    is_species = match_species(df["species"], species_name, synonyms)
-    cur = df[is_species].copy()
-    others = sorted(set(df.loc[~is_species, "species"].dropna().astype(str)))
-    record("species", len(df), cur, f"other species: {', '.join(others) or 'none'}")
-    if cur.empty:
+
+# Each step of clean_sightings takes the records left and returns those it keeps and the
+# audit's reason for the ones it drops.
+
+
+def _species_step(cur, species_name, synonyms, path) -> tuple[pd.DataFrame, str]:
+    is_species = match_species(cur["species"], species_name, synonyms)
+    others = sorted(set(cur.loc[~is_species, "species"].dropna().astype(str)))
+    kept = cur[is_species].copy()
+    if kept.empty:
         raise InputError(
             f"{path}: no sightings of {species_name} (or synonyms {list(synonyms)}) in column "
             f"'species'; names found: {', '.join(others[:20]) or 'none'}"
         )
+    return kept, f"other species: {', '.join(others) or 'none'}"
 
-    n = len(cur)
-    if date_min is not None or date_max is not None:
-        ok = cur["date"].notna()
-        if date_min is not None:
-            ok &= cur["date"] >= pd.Timestamp(date_min)
-        if date_max is not None:
-            ok &= cur["date"] <= pd.Timestamp(date_max)
-        no_date = int(cur["date"].isna().sum())
-        cur = cur[ok]
-        record(
-            "date",
-            n,
-            cur,
-            f"outside {date_min or '…'} to {date_max or '…'} ({no_date} without date)",
-        )
-    else:
-        record("date", n, cur, "no date range set")
 
-    n = len(cur)
+def _date_step(cur, date_min, date_max) -> tuple[pd.DataFrame, str]:
+    if date_min is None and date_max is None:
+        return cur, "no date range set"
+    ok = cur["date"].notna()
+    if date_min is not None:
+        ok &= cur["date"] >= pd.Timestamp(date_min)
+    if date_max is not None:
+        ok &= cur["date"] <= pd.Timestamp(date_max)
+    no_date = int(cur["date"].isna().sum())
+    return cur[ok], f"outside {date_min or '…'} to {date_max or '…'} ({no_date} without date)"
+
+
+def _uncertainty_step(cur, max_uncertainty_m, keep_unknown) -> tuple[pd.DataFrame, str]:
+    if max_uncertainty_m is None:
+        return cur, "no maximum set"
     unknown = cur["uncertainty_m"].isna()
-    if max_uncertainty_m is not None:
-        ok = cur["uncertainty_m"] <= max_uncertainty_m
-        if keep_unknown_uncertainty:
-            ok |= unknown
-        cur = cur[ok]
-        record(
-            "uncertainty",
-            n,
-            cur,
-            f"uncertainty_m > {max_uncertainty_m:g}; {int(unknown.sum())} with unknown uncertainty "
-            f"{'kept' if keep_unknown_uncertainty else 'dropped'}",
-        )
-    else:
-        record("uncertainty", n, cur, "no maximum set")
+    ok = cur["uncertainty_m"] <= max_uncertainty_m
+    if keep_unknown:
+        ok |= unknown
+    return cur[ok], (
+        f"uncertainty_m > {max_uncertainty_m:g}; {int(unknown.sum())} with unknown uncertainty "
+        f"{'kept' if keep_unknown else 'dropped'}"
+    )
 
-    n = len(cur)
+
+def _study_area_step(cur, grid, valid_mask, species_name, path) -> tuple[pd.DataFrame, str]:
     located = locate(cur, grid, valid_mask)
-    cur = located[located["inside"]]
-    record("study_area", n, cur, "outside the grid or in a no-data cell")
-    if cur.empty and n > 0:
+    kept = located[located["inside"]]
+    if kept.empty and len(cur) > 0:
         raise InputError(
-            f"{path}: no sightings of {species_name} inside the study area: all {n} records that "
-            f"passed the filters lie outside the grid bounds {tuple(round(b) for b in grid.bounds)} "
-            f"({grid.crs}) or on no-data cells; check the coordinates (lon/lat order, CRS) and "
-            f"study_area in the config"
+            f"{path}: no sightings of {species_name} inside the study area: all {len(cur)} records "
+            f"that passed the filters lie outside the grid bounds "
+            f"{tuple(round(b) for b in grid.bounds)} ({grid.crs}) or on no-data cells; check the "
+            f"coordinates (lon/lat order, CRS) and study_area in the config"
         )
-    if cur.empty:
+    if kept.empty:
         raise InputError(
             f"{path}: no sightings of {species_name} left after the date and uncertainty filters"
         )
+    return kept, "outside the grid or in a no-data cell"
 
-    n = len(cur)
+
+def _one_per_cell_step(cur) -> tuple[pd.DataFrame, str]:
+    """The most precise record of each cell, then the latest, then the first in the file."""
     order = cur.assign(_unc=cur["uncertainty_m"].fillna(np.inf), _d=cur["date"]).sort_values(
         ["row", "col", "_unc", "_d", "line"],
         ascending=[True, True, True, False, True],
         kind="stable",
     )
-    cur = order.drop_duplicates(["row", "col"], keep="first").drop(columns=["_unc", "_d"])
-    cur = cur.sort_values("line", kind="stable")
-    record("one_per_cell", n, cur, "another record in the same cell")
+    kept = order.drop_duplicates(["row", "col"], keep="first").drop(columns=["_unc", "_d"])
+    return kept.sort_values("line", kind="stable"), "another record in the same cell"
 
-    n = len(cur)
-    if thin_km and thin_km > 0:
-        keep = thin(cur["x"].to_numpy(), cur["y"].to_numpy(), thin_km * 1000.0, seed)
-        cur = cur.iloc[np.sort(keep)]
-        record(
-            "thinning", n, cur, f"closer than {thin_km:g} km to a kept record (spThin, seed {seed})"
-        )
-    else:
-        record("thinning", n, cur, "no thinning")
 
-    out = pd.DataFrame(
+def _thinning_step(cur, thin_km, seed) -> tuple[pd.DataFrame, str]:
+    if not (thin_km and thin_km > 0):
+        return cur, "no thinning"
+    keep = thin(cur["x"].to_numpy(), cur["y"].to_numpy(), thin_km * 1000.0, seed)
+    return (
+        cur.iloc[np.sort(keep)],
+        f"closer than {thin_km:g} km to a kept record (spThin, seed {seed})",
+    )
+
+
+def _presence_table(cur: pd.DataFrame) -> pd.DataFrame:
+    """The cleaned records as the presences table (grid CRS, ISO dates)."""
+    return pd.DataFrame(
         {
             "x": cur["x"].to_numpy(float),
             "y": cur["y"].to_numpy(float),
@@ -579,7 +537,42 @@ def clean_sightings(
             "station": cur["station"].to_numpy(),
         }
     )
-    return out, pd.DataFrame(audit, columns=["step", "kept", "dropped", "reason"])
+
+
+def species_presences(
+    records: pd.DataFrame,
+    stations: pd.DataFrame | None,
+    grid: Grid,
+    valid_mask: np.ndarray | None,
+    *,
+    species: dict,
+    filters: dict,
+    seed: int,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """One species' presences, cleaning audit and station presence/absence (rule ``presences``).
+
+    ``species`` is the config entry (``name``, ``synonyms``, ``thin_km``),
+    ``filters`` config ``sightings`` (``max_uncertainty_m``, ``date_min``,
+    ``date_max``).  Returns :func:`clean_sightings`'s presences and audit and
+    :func:`station_detections` (an empty table of its columns without stations).
+    """
+    synonyms = species.get("synonyms", [])
+    presences, audit = clean_sightings(
+        records,
+        species_name=species["name"],
+        synonyms=synonyms,
+        grid=grid,
+        valid_mask=valid_mask,
+        max_uncertainty_m=filters.get("max_uncertainty_m"),
+        date_min=filters.get("date_min"),
+        date_max=filters.get("date_max"),
+        thin_km=species.get("thin_km", 0),
+        seed=seed,
+    )
+    if stations is None:
+        return presences, audit, pd.DataFrame(columns=list(STATION_PA_COLUMNS))
+    detections = station_detections(stations, records, species["name"], synonyms, grid, valid_mask)
+    return presences, audit, detections
 
 
 def station_detections(
@@ -610,7 +603,7 @@ def station_detections(
         match_distance_m = grid.resolution
     st = locate(stations, grid, valid_mask)
     st = st[st["inside"] & (st["trap_nights"] > 0)].reset_index(drop=True)
-    cols = ["station", "x", "y", "row", "col", "trap_nights", "detections", "detected"]
+    cols = list(STATION_PA_COLUMNS)
     if st.empty:
         return pd.DataFrame(columns=cols)
     sp = sightings[match_species(sightings["species"], species_name, synonyms)]

@@ -65,15 +65,6 @@ def _fold_job(model, X, y, sw, train, test):
     )
 
 
-def _fold_ok(y, test, min_presences: int) -> str:
-    n_test, n_train = int(y[test].sum()), int(y[~test].sum())
-    if n_test < min_presences or n_train < min_presences:
-        return f"skipped: {n_test} test and {n_train} training presences (need {min_presences})"
-    if (y[test] == 0).sum() == 0 or (y[~test] == 0).sum() == 0:
-        return "skipped: no background in the test or training fold"
-    return ""
-
-
 def fold_scores(
     jobs: Sequence[tuple[str, BaseEstimator]],
     X,
@@ -97,7 +88,7 @@ def fold_scores(
     for scheme, folds in folds_by_scheme.items():
         for fold in np.unique(folds):
             test = np.asarray(folds) == fold
-            note = _fold_ok(y, test, min_presences)
+            note = evaluate.fold_skip_note(y, test, min_presences)
             for key, model in jobs:
                 if note:
                     out[(key, scheme, int(fold))] = note
@@ -127,18 +118,7 @@ def fold_table(
         folds = np.asarray(folds)
         for fold in np.unique(folds):
             test = folds == fold
-            row = {
-                "scheme": scheme,
-                "fold": int(fold),
-                "n_train_presences": int(y[~test].sum()),
-                "n_test_presences": int(y[test].sum()),
-                "n_test_background": int((y[test] == 0).sum()),
-                "auc": math.nan,
-                "boyce": math.nan,
-                "omission_10p": math.nan,
-                "threshold": math.nan,
-                "note": "",
-            }
+            row = evaluate.fold_row(scheme, fold, y, test)
             parts = [scores[(k, scheme, int(fold))] for k in keys]
             if isinstance(parts[0], str):
                 row["note"] = parts[0]
@@ -146,13 +126,7 @@ def fold_table(
                 s_test = sum(wi * p[0] for wi, p in zip(w, parts, strict=True))
                 s_train_p = sum(wi * p[1] for wi, p in zip(w, parts, strict=True))
                 yt = y[test]
-                thr = evaluate.presence_threshold(s_train_p)
-                row.update(
-                    auc=evaluate.auc(s_test[yt == 1], s_test[yt == 0]),
-                    boyce=evaluate.boyce_index(s_test[yt == 1], s_test[yt == 0]),
-                    omission_10p=evaluate.omission_rate(s_test[yt == 1], thr),
-                    threshold=thr,
-                )
+                row.update(evaluate.fold_metrics(s_test[yt == 1], s_test[yt == 0], s_train_p))
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -233,7 +207,6 @@ def fit_tuned_ensemble(
     tuning : DataFrame
         Every candidate: member, setting, spatial-CV means and sds, ``selected``.
     """
-    grid = grid or {}
     X = np.asarray(X, float)
     y = np.asarray(y).astype(int)
     spatial = {
@@ -242,15 +215,81 @@ def fit_tuned_ensemble(
     rand = {"random": evaluate.random_folds(len(y), n_folds, seed)}
     say = log or (lambda msg: None)
 
-    # (1) tune: all candidates on spatial folds
-    candidates = []
-    for kind in members:
-        for setting in candidate_settings(kind, grid):
-            est = _member(kind, setting, categorical, feature_names, seed)
-            candidates.append((kind, setting, _label(kind, setting), est))
+    # (1), (2) tune: all candidates on spatial folds, the best setting per member
+    candidates = _candidates(members, grid or {}, categorical, feature_names, seed)
     scores = fold_scores(
         [(lab, est) for _, _, lab, est in candidates], X, y, spatial, sample_weight, n_jobs=n_jobs
     )
+    tuning, chosen = _choose_settings(candidates, members, scores, y, spatial, say)
+
+    # (3) random CV of the chosen settings
+    scores.update(
+        fold_scores(
+            [(lab, est) for _, lab, est in chosen.values()], X, y, rand, sample_weight,
+            n_jobs=n_jobs,
+        )
+    )  # fmt: skip
+    both = {**spatial, **rand}
+    tables, member_summary = _member_cv(chosen, scores, y, both)
+
+    # (4) weights from spatial-CV skill
+    weights = _skill_weights(member_summary)
+    labels = [lab for _, lab, _ in chosen.values()]
+    t = fold_table(scores, labels, y, both, weights=weights)
+    t.insert(0, "model", "ensemble")
+    tables.append(t)
+
+    # (5) refit members on all data
+    ensemble = _refit_ensemble(
+        [est for _, _, est in chosen.values()], list(chosen), weights, X, y,
+        categorical, feature_names, sample_weight, n_jobs,
+    )  # fmt: skip
+    train = evaluate.training_metrics(ensemble, X[y == 1], X[y == 0])
+    # Binary-habitat cut-off from out-of-fold (random CV) presence scores: a
+    # random forest scores its own training presences near 1, which would push a
+    # training-data threshold far above what unseen presences reach.
+    oof = out_of_fold_presence_scores(scores, labels, weights, y, rand["random"], "random")
+    threshold = evaluate.presence_threshold(oof)
+    summary = {
+        "threshold": threshold if np.isfinite(threshold) else train["threshold"],
+        "training": train,
+        "members": member_summary,
+        "ensemble": {"cv": evaluate.summarise_cv(t)},
+        "threshold_training": train["threshold"],
+        "threshold_rule": "10th percentile of out-of-fold (random CV) presence suitability",
+        "weighting": "spatial-block CV AUC − 0.5, floored at 0, normalised",
+        "selection": "lowest spatial-CV or.10p, then highest spatial-CV AUC (ENMeval)",
+    }
+    return ensemble, summary, pd.concat(tables, ignore_index=True), tuning
+
+
+def _candidates(members, grid: dict, categorical, feature_names, seed: int) -> list[tuple]:
+    """Every setting to try of every member: ``(kind, setting, label, estimator)``."""
+    return [
+        (kind, setting, _label(kind, setting),
+         _member(kind, setting, categorical, feature_names, seed))
+        for kind in members
+        for setting in candidate_settings(kind, grid)
+    ]  # fmt: skip
+
+
+def _member_cv(chosen: dict, scores: dict, y, folds_by_scheme: dict) -> tuple[list, dict]:
+    """Per chosen member: its fold table (with a ``model`` column) and its CV summary."""
+    tables, member_summary = [], {}
+    for kind, (setting, lab, _) in chosen.items():
+        t = fold_table(scores, lab, y, folds_by_scheme)
+        t.insert(0, "model", kind)
+        tables.append(t)
+        member_summary[kind] = {"setting": setting, "label": lab, "cv": evaluate.summarise_cv(t)}
+    return tables, member_summary
+
+
+def _choose_settings(candidates, members, scores, y, spatial, say):
+    """The tuning table (every candidate's spatial-CV summary) and the chosen setting per member.
+
+    ``candidates`` are ``(kind, setting, label, estimator)``; returns the table with
+    ``selected`` marked and ``{kind: (setting, label, estimator)}`` in ``members`` order.
+    """
     tuning_rows = []
     for kind, setting, lab, _ in candidates:
         s = evaluate.summarise_cv(fold_table(scores, lab, y, spatial))["spatial_block"]
@@ -266,70 +305,38 @@ def fit_tuned_ensemble(
         _, setting, lab, est = kind_cands[list(sub.index).index(best)]
         chosen[kind] = (setting, lab, est)
         say(f"tuning {kind}: chose {lab} of {len(sub)} candidates")
+    return tuning, chosen
 
-    # (3) random CV of the chosen settings
-    scores.update(
-        fold_scores(
-            [(lab, est) for _, lab, est in chosen.values()],
-            X,
-            y,
-            rand,
-            sample_weight,
-            n_jobs=n_jobs,
-        )
-    )
-    both = {**spatial, **rand}
-    tables, member_summary = [], {}
-    for kind, (setting, lab, _) in chosen.items():
-        t = fold_table(scores, lab, y, both)
-        t.insert(0, "model", kind)
-        tables.append(t)
-        member_summary[kind] = {"setting": setting, "label": lab, "cv": evaluate.summarise_cv(t)}
 
-    # (4) weights from spatial-CV skill
-    auc_sp = np.array([member_summary[k]["cv"]["spatial_block"]["auc_mean"] for k in chosen])
+def _skill_weights(member_summary: dict) -> np.ndarray:
+    """Members' weights: spatial-CV AUC − 0.5 floored at 0, normalised (equal if none has skill).
+
+    Each member's weight is also recorded in ``member_summary``.
+    """
+    auc_sp = np.array([m["cv"]["spatial_block"]["auc_mean"] for m in member_summary.values()])
     weights = np.clip(np.nan_to_num(auc_sp - 0.5, nan=0.0), 0.0, None)
     if weights.sum() <= 0:
-        weights = np.ones(len(chosen))
+        weights = np.ones(len(member_summary))
     weights = weights / weights.sum()
-    for k, w in zip(chosen, weights, strict=True):
+    for k, w in zip(member_summary, weights, strict=True):
         member_summary[k]["weight"] = float(w)
-    t = fold_table(scores, [lab for _, lab, _ in chosen.values()], y, both, weights=weights)
-    t.insert(0, "model", "ensemble")
-    tables.append(t)
-    folds = pd.concat(tables, ignore_index=True)
-    ens_cv = evaluate.summarise_cv(t)
+    return weights
 
-    # (5) refit members on all data
+
+def _refit_ensemble(
+    estimators, names, weights, X, y, categorical, feature_names, sample_weight, n_jobs
+) -> models.EnsembleModel:
+    """The members refitted on all data (in parallel), combined with ``weights``."""
     fitted_members = Parallel(n_jobs=n_jobs)(
-        delayed(_fit)(est, X, y, sample_weight) for _, _, est in chosen.values()
+        delayed(_fit)(est, X, y, sample_weight) for est in estimators
     )
     cat_idx = models._resolve_columns(categorical, X.shape[1], list(feature_names))
-    ensemble = models.EnsembleModel(
-        members=list(zip(chosen, fitted_members, strict=True)),
+    return models.EnsembleModel(
+        members=list(zip(names, fitted_members, strict=True)),
         weights=weights,
         categorical=cat_idx,
         prefit=True,
     ).fit(X, y)
-    train = evaluate.training_metrics(ensemble, X[y == 1], X[y == 0])
-    # Binary-habitat cut-off from out-of-fold (random CV) presence scores: a
-    # random forest scores its own training presences near 1, which would push a
-    # training-data threshold far above what unseen presences reach.
-    oof = out_of_fold_presence_scores(
-        scores, [lab for _, lab, _ in chosen.values()], weights, y, rand["random"], "random"
-    )
-    threshold = evaluate.presence_threshold(oof)
-    summary = {
-        "threshold": threshold if np.isfinite(threshold) else train["threshold"],
-        "training": train,
-        "members": member_summary,
-        "ensemble": {"cv": ens_cv},
-        "threshold_training": train["threshold"],
-        "threshold_rule": "10th percentile of out-of-fold (random CV) presence suitability",
-        "weighting": "spatial-block CV AUC − 0.5, floored at 0, normalised",
-        "selection": "lowest spatial-CV or.10p, then highest spatial-CV AUC (ENMeval)",
-    }
-    return ensemble, summary, folds, tuning
 
 
 def out_of_fold_presence_scores(scores, keys, weights, y, folds, scheme: str) -> np.ndarray:

@@ -21,13 +21,20 @@ from __future__ import annotations
 import html
 import textwrap
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from amurlink.outputs.maps import A4_INCHES
+
+#: Title of the brief (HTML and PDF).
+TITLE = "amurlink brief: connectivity of Amur leopard and tiger habitat"
+#: Columns of the brief's cross-border table, in order.
+CROSS_BORDER_COLUMNS = ["species", "link_id", "from_core", "to_core", "dPC", "n_threats",
+                        "threats_by_country", "top_threat_id", "n_proposed_road"]  # fmt: skip
 
 
 def habitat_by_country(
@@ -62,6 +69,19 @@ def habitat_counts(habitat: np.ndarray, country: np.ndarray, codes: Mapping[int,
     idx = np.ma.filled(np.ma.asarray(country), 0)
     counts = Counter({iso: int(np.count_nonzero(hab & (idx == k))) for k, iso in codes.items()})
     counts["none"] = int(np.count_nonzero(hab & ~np.isin(idx, list(codes))))
+    return counts
+
+
+def count_habitat(strips: Iterable, codes: Mapping[int, str]) -> Counter:
+    """:func:`habitat_counts` added up over strips, so memory does not grow with the grid.
+
+    ``strips`` yields ``(window, arrays)`` with ``arrays["habitat"]`` and
+    ``arrays["country"]`` bands-first, NaN = no data
+    (:func:`amurlink.core.io.read_strips`).
+    """
+    counts = Counter()
+    for _, arrays in strips:
+        counts += habitat_counts(arrays["habitat"][0], arrays["country"][0], codes)
     return counts
 
 
@@ -280,3 +300,117 @@ SCENARIO_HEADINGS = {
 def scenario_display(table: pd.DataFrame) -> pd.DataFrame:
     """The scenario table with short headings, for the brief's pages."""
     return table.rename(columns=SCENARIO_HEADINGS)
+
+
+@dataclass
+class SpeciesFigures:
+    """What the brief reads of one species."""
+
+    species: str
+    #: Habitat cells per ISO code (:func:`count_habitat`) and the area of one cell (m²).
+    habitat_counts: Mapping[str, int]
+    cell_area_m2: float
+    #: ``indices.json`` of the baseline network, its cores and links.
+    indices: Mapping
+    cores: pd.DataFrame
+    links: pd.DataFrame
+    #: Threat table and cross-border link table of the threats stage.
+    threats: pd.DataFrame
+    cross_border: pd.DataFrame
+
+
+@dataclass
+class BriefContent:
+    """The brief's sections (``(heading, paragraphs, table or None)``), CSV tables and key sentences."""
+
+    sections: list[tuple]
+    tables: dict[str, pd.DataFrame]
+    sentences: list[str]
+
+
+def brief_content(
+    per_species: Sequence[SpeciesFigures],
+    codes: Mapping[int, str],
+    comparisons: Sequence[Mapping],
+    descriptions: Mapping[str, str] | None,
+    top_n: int,
+) -> BriefContent:
+    """Everything the brief says: tables across species, scenario sentences, the sections.
+
+    Parameters
+    ----------
+    per_species : sequence of SpeciesFigures
+        One per species, in the order of the tables' columns and rows.
+    codes : mapping
+        Country index → ISO code.
+    comparisons : sequence of mapping
+        The scenario comparisons (``comparison.json`` of each scenario and species).
+    descriptions : mapping, optional
+        Scenario → its description (config ``scenarios``).
+    top_n : int
+        Number of worst threats listed per species.
+
+    Returns
+    -------
+    BriefContent
+        Tables ``habitat_by_country``, ``network``, ``cross_border_links``,
+        ``scenarios`` and ``worst_threats_<species>``.
+    """
+    habitat = pd.concat(
+        [
+            habitat_table(f.habitat_counts, codes, f.cell_area_m2).assign(species=f.species)
+            for f in per_species
+        ],
+        ignore_index=True,
+    )
+    habitat = habitat.pivot(index="country", columns="species", values="habitat_km2")
+    habitat = habitat.reset_index().rename_axis(columns=None)
+    habitat.columns = ["country", *[f"{s} habitat (km²)" for s in habitat.columns[1:]]]
+    network = pd.DataFrame(
+        [{"species": f.species} | network_summary(f.indices, f.cores, f.links) for f in per_species]
+    )
+    worst = {f.species: worst_threats(f.threats, top_n) for f in per_species}
+    cross = pd.concat([f.cross_border.assign(species=f.species) for f in per_species],
+                      ignore_index=True)  # fmt: skip
+    cross["top_threat_id"] = pd.to_numeric(cross["top_threat_id"]).astype("Int64")
+    cross = cross.reindex(columns=CROSS_BORDER_COLUMNS)
+    scenarios = scenario_table(comparisons)
+    sentences = scenario_sentences(scenarios, descriptions)
+    tables = {"habitat_by_country": habitat, "network": network, "cross_border_links": cross,
+              "scenarios": scenarios} | {f"worst_threats_{sp}": t for sp, t in worst.items()}  # fmt: skip
+    sections = brief_sections(sentences, habitat, network, cross, worst, scenarios, top_n)
+    return BriefContent(sections, tables, sentences)
+
+
+def brief_sections(
+    sentences: Sequence[str],
+    habitat: pd.DataFrame,
+    network: pd.DataFrame,
+    cross: pd.DataFrame,
+    worst: Mapping[str, pd.DataFrame],
+    scenarios: pd.DataFrame,
+    top_n: int,
+) -> list[tuple]:
+    """The brief's sections, ``(heading, paragraphs, table or None)``, in reading order."""
+    sections = [
+        ("Key findings", list(sentences) or ["No scenario is configured."], None),
+        ("Habitat area by country",
+         ["Area of cells classed as habitat (suitability above the model's threshold)."],
+         habitat),
+        ("Core areas and links (baseline)",
+         ["PC: probability of connectivity; EC: equivalent connected area (km²)."], network),
+        ("Cross-border links",
+         ["Links whose least-cost path crosses an international border, and the threats on "
+          "them: both countries need to act."], cross),
+    ]  # fmt: skip
+    for sp, table in worst.items():
+        sections.append(
+            (f"The {top_n} worst threats — {sp}",
+             ["Ranked by score = severity × extent × (1 + dPC/100) × current factor "
+              "(amurlink.threats)."], table)
+        )  # fmt: skip
+    if len(scenarios):
+        sections.append(
+            ("Scenario deltas", ["Δ in per cent of the baseline."], scenario_display(scenarios))
+        )
+    return sections

@@ -1,28 +1,30 @@
-"""Outputs: print maps (species, scenario), generalised sightings, the results GeoPackage layers.
+"""Outputs: print maps of a species (habitat, corridors, threats) and of a scenario.
 
 Maps are drawn with matplotlib on the Agg backend (no display needed) on an
 A4 page, portrait or landscape to suit the study area's shape, in the analysis
-CRS with axes in kilometres, and saved as PNG (300 dpi) and PDF
-(:func:`save_figure`).  Each has a legend, a scale bar and north arrow (in the
-lower corner with least land, so they cover no data), country borders and names
-(placed clear of that corner and of the cores), a locator inset (the shipped
-Natural Earth clip, 130–132.2° E, 42.1–44.2° N, with the map area in red),
-title, date and data credits.  The scale bar is drawn here rather than taken
-from a plotting add-on, so its length is exact in map units and testable.
+CRS with axes in kilometres; scripts save them as PNG (:data:`DPI`) and PDF
+(:func:`amurlink.core.io.figures.save_figure`).  Each has a legend, a scale bar
+and north arrow (in the lower corner with least land, so they cover no data),
+country borders and names (placed clear of that corner and of the cores), a
+locator inset (the shipped Natural Earth clip,
+:func:`amurlink.core.io.naturalearth.read_naturalearth`, 130–132.2° E,
+42.1–44.2° N, with the map area in red), title, date and data credits.  The
+scale bar is drawn here rather than taken from a plotting add-on, so its length
+is exact in map units and testable.
 
 The printed date is config ``outputs.date``, else ``SOURCE_DATE_EPOCH``, else
 today (:func:`map_date`); PDFs carry no creation time, so fixed inputs and a
 fixed date give identical files.
 
-Sightings are never drawn or packaged as points: only counts per grid cell
-(:func:`generalise_points`).
+Sightings are never drawn as points: only counts per grid cell
+(:func:`amurlink.outputs.public.generalise_points`, :func:`draw_sightings_grid`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import matplotlib
@@ -41,6 +43,9 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 from pyproj import CRS, Transformer  # noqa: E402
 
 from amurlink.core.grid import Grid  # noqa: E402
+from amurlink.core.tiles import coarsen_mean  # noqa: E402
+from amurlink.prepare.footprints import scenario_footprint  # noqa: E402
+from amurlink.prepare.layers import rasterize_index  # noqa: E402
 
 #: A4 in inches (portrait width, height).
 A4_INCHES = (8.27, 11.69)
@@ -77,8 +82,14 @@ THREAT_COLOUR = "#d7191c"
 BORDER_COLOUR = "#222222"
 SUITABILITY_CMAP = "YlGn"
 
-#: Words that mark a layer as holding sighting locations; never packaged.
-SENSITIVE_LAYER_WORDS = ("presence", "sighting", "camera", "background")
+#: How the habitat model of config ``habitat.model`` is named in a map's subtitle.
+MODEL_NAMES = {
+    "ensemble": "ensemble model",
+    "maxent": "MaxEnt",
+    "glm": "GLM",
+    "rf": "random forest",
+    "brt": "boosted trees",
+}
 
 
 # ------------------------------------------------------------- scale bar
@@ -160,7 +171,6 @@ def draw_scale_bar(
     by = y0 + loc[1] * (y1 - y0)
     h = height_fraction * (y1 - y0)
     step = length_m / segments
-    halo = [pe.withStroke(linewidth=2.5, foreground="white")]
     # white backing so the bar reads over any suitability colour
     pad = 0.35 * h
     ax.add_patch(
@@ -189,6 +199,14 @@ def draw_scale_bar(
         )
         ax.add_patch(rect)
         blocks.append(rect)
+    _draw_scale_labels(ax, bx, by - 0.6 * h, length_m, segments)
+    return blocks
+
+
+def _draw_scale_labels(ax, x: float, y: float, length_m: float, segments: int) -> None:
+    """Tick labels under a scale bar starting at ``x``: km (or m), the last with its unit."""
+    step = length_m / segments
+    halo = [pe.withStroke(linewidth=2.5, foreground="white")]
     for i in range(segments + 1):
         value = i * step
         text = (
@@ -199,8 +217,8 @@ def draw_scale_bar(
             else f"{value:g}"
         )
         ax.text(
-            bx + value,
-            by - 0.6 * h,
+            x + value,
+            y,
             text,
             ha="center",
             va="top",
@@ -208,7 +226,6 @@ def draw_scale_bar(
             zorder=21,
             path_effects=halo,
         )
-    return blocks
 
 
 def north_arrow_angle(crs: str, x: float, y: float) -> float:
@@ -359,6 +376,27 @@ def _page_size(grid_bounds: tuple[float, float, float, float]) -> tuple[float, f
     return w, h, portrait
 
 
+def species_map_titles(species: Mapping, model: str, top_n: int) -> tuple[str, str]:
+    """Title and subtitle of a species map (``species``: config entry with ``key`` and ``name``)."""
+    title = f"{species['key'].capitalize()} ({species['name']}): habitat, corridors and threats"
+    subtitle = (
+        f"Habitat suitability ({MODEL_NAMES.get(model, model)}), "
+        f"least-cost corridors and the {top_n} worst road and logging threats in them"
+    )
+    return title, subtitle
+
+
+def corridors_between_cores(
+    corridors: np.ndarray, cores: gpd.GeoDataFrame, grid: Grid
+) -> np.ndarray:
+    """Corridor cells outside every core, as a species map shades them.
+
+    Corridors are drawn between the cores; inside a core the shading would only
+    hide the suitability the core outline already marks.
+    """
+    return np.asarray(corridors, bool) & ~(rasterize_index(cores, grid) > 0)
+
+
 def species_map(
     suitability: np.ndarray,
     grid: Grid,
@@ -421,22 +459,82 @@ def species_map(
     matplotlib.figure.Figure
         An A4 figure; save with ``dpi=300`` (:data:`DPI`).
     """
-    bounds = grid.bounds
-    width_in, height_in, portrait = _page_size(bounds)
+    fig, ax, layout, portrait = _map_page(grid)
+    cax = fig.add_axes(layout["colorbar"])
+    extent = _extent(grid)
+    handles: list = []
+    # land first, under the suitability, so no-data land still reads as land
+    _draw_land(ax, countries)
+    _draw_suitability(fig, ax, cax, suitability, extent)
+    if corridors_mask is not None and np.any(corridors_mask):
+        _shade_cells(ax, corridors_mask, CORRIDOR_COLOUR, extent, zorder=2, alpha=CORRIDOR_ALPHA)
+        handles.append(
+            Patch(
+                facecolor=CORRIDOR_COLOUR,
+                alpha=CORRIDOR_ALPHA,
+                edgecolor="none",
+                label="Least-cost corridor",
+            )
+        )
+    if roads is not None and not roads.empty:
+        _draw_roads(ax, roads, handles)
+    _draw_countries(ax, countries, border, grid.bounds, handles, avoid=cores)
+    if cores is not None and not cores.empty:
+        _draw_cores(ax, cores, handles)
+    if links is not None and not links.empty:
+        _draw_paths(ax, links, handles)
+    if threats is not None and not threats.empty and "rank" in threats:
+        _draw_ranked_threats(ax, threats, top_n, handles)
+    if sightings_grid is not None and not sightings_grid.empty:
+        draw_sightings_grid(ax, sightings_grid, handles)
+    _finish_map(
+        fig, ax, grid, handles, layout, title=title, subtitle=subtitle, credits=credits,
+        date=date, locator=locator, portrait=portrait, countries=countries,
+        note="Sightings shown only as counts per grid cell (sensitive)."
+        if sightings_grid is not None and not sightings_grid.empty
+        else "Sightings are not shown (sensitive).",
+    )  # fmt: skip
+    return fig
+
+
+def _map_page(grid: Grid) -> tuple[Figure, object, dict, bool]:
+    """An A4 figure shaped to the study area and its map axes: ``(fig, ax, layout, portrait)``."""
+    width_in, height_in, portrait = _page_size(grid.bounds)
     fig = Figure(figsize=(width_in, height_in), dpi=DPI)
     layout = _layout(portrait)
     ax = fig.add_axes(layout["map"])
-    cax = fig.add_axes(layout["colorbar"])
-    xmin, ymin, xmax, ymax = bounds
-    extent = (xmin, xmax, ymin, ymax)
-    handles: list = []
+    return fig, ax, layout, portrait
 
-    # land first, under the suitability, so no-data land still reads as land
+
+def _extent(grid: Grid) -> tuple[float, float, float, float]:
+    """The grid's bounds as matplotlib's image extent (left, right, bottom, top)."""
+    xmin, ymin, xmax, ymax = grid.bounds
+    return (xmin, xmax, ymin, ymax)
+
+
+def _draw_land(ax, countries: gpd.GeoDataFrame | None) -> None:
+    """Country polygons filled light grey, under everything else."""
     if countries is not None and not countries.empty:
         for geom in countries.geometry:
             for ring in _lines_xy([geom]):
                 ax.fill(ring[:, 0], ring[:, 1], facecolor="#ececec", edgecolor="none", zorder=0)
 
+
+def _shade_cells(ax, mask, colour: str, extent, *, zorder: float, alpha: float | None = None):
+    """Cells where ``mask`` is true painted in one colour (the rest transparent)."""
+    ax.imshow(
+        np.ma.masked_where(~np.asarray(mask, bool), np.ones(np.shape(mask))),
+        extent=extent,
+        origin="upper",
+        cmap=matplotlib.colors.ListedColormap([colour]),
+        alpha=alpha,
+        interpolation="nearest",
+        zorder=zorder,
+    )
+
+
+def _draw_suitability(fig, ax, cax, suitability, extent) -> None:
+    """Habitat suitability 0–1 (no data transparent) and its horizontal colour bar."""
     suit = np.ma.masked_invalid(np.ma.filled(np.ma.asarray(suitability, dtype=float), np.nan))
     suit = np.ma.masked_where(suit < -1, suit)  # -9999 no-data that was not masked
     image = ax.imshow(
@@ -453,136 +551,112 @@ def species_map(
     cbar.set_label("Habitat suitability (cloglog, 0–1)", fontsize=8)
     cbar.ax.tick_params(labelsize=7)
 
-    if corridors_mask is not None and np.any(corridors_mask):
-        shade = np.ma.masked_where(~np.asarray(corridors_mask, bool), np.ones(grid.shape))
-        ax.imshow(
-            shade,
-            extent=extent,
-            origin="upper",
-            cmap=matplotlib.colors.ListedColormap([CORRIDOR_COLOUR]),
-            alpha=CORRIDOR_ALPHA,
-            interpolation="nearest",
-            zorder=2,
-        )
-        handles.append(
-            Patch(
-                facecolor=CORRIDOR_COLOUR,
-                alpha=CORRIDOR_ALPHA,
-                edgecolor="none",
-                label="Least-cost corridor",
-            )
-        )
 
-    if roads is not None and not roads.empty:
-        groups = _road_groups(roads)
-        status = (
-            roads["status"].astype(str)
-            if "status" in roads
-            else pd.Series("existing", index=roads.index)
-        )
-        for group, (colour, lw, z) in ROAD_STYLE.items():
-            sel = (groups == group) & (status != "proposed")
-            if sel.any():
-                ax.add_collection(
-                    LineCollection(
-                        _lines_xy(roads.geometry[sel]), colors=colour, linewidths=lw, zorder=z
-                    )
-                )
-                handles.append(Line2D([], [], color=colour, lw=lw, label=f"Road, {group}"))
-        sel = status == "proposed"
+def _road_status(roads: gpd.GeoDataFrame) -> pd.Series:
+    """Each road's ``status`` (``existing`` where the column is absent)."""
+    if "status" in roads:
+        return roads["status"].astype(str)
+    return pd.Series("existing", index=roads.index)
+
+
+def _draw_roads(ax, roads: gpd.GeoDataFrame, handles: list) -> None:
+    """Existing roads grey by group (major darkest and widest), proposed roads dashed."""
+    groups = _road_groups(roads)
+    status = _road_status(roads)
+    for group, (colour, lw, z) in ROAD_STYLE.items():
+        sel = (groups == group) & (status != "proposed")
         if sel.any():
             ax.add_collection(
                 LineCollection(
-                    _lines_xy(roads.geometry[sel]),
-                    colors="#3c3c3c",
-                    linewidths=1.1,
-                    linestyles=(0, (3, 2)),
-                    zorder=4,
+                    _lines_xy(roads.geometry[sel]), colors=colour, linewidths=lw, zorder=z
                 )
             )
-            handles.append(
-                Line2D([], [], color="#3c3c3c", lw=1.1, ls=(0, (3, 2)), label="Road, proposed")
-            )
-
-    _draw_countries(ax, countries, border, bounds, handles, avoid=cores)
-
-    if cores is not None and not cores.empty:
+            handles.append(Line2D([], [], color=colour, lw=lw, label=f"Road, {group}"))
+    sel = status == "proposed"
+    if sel.any():
         ax.add_collection(
-            LineCollection(_lines_xy(cores.geometry), colors="black", linewidths=1.0, zorder=8)
+            LineCollection(
+                _lines_xy(roads.geometry[sel]),
+                colors="#3c3c3c",
+                linewidths=1.1,
+                linestyles=(0, (3, 2)),
+                zorder=4,
+            )
         )
         handles.append(
-            Patch(facecolor="none", edgecolor="black", lw=1.0, label="Core habitat area")
+            Line2D([], [], color="#3c3c3c", lw=1.1, ls=(0, (3, 2)), label="Road, proposed")
         )
-        if "core_id" in cores:
-            for _, row in cores.iterrows():
-                pt = row.geometry.point_on_surface()
-                ax.text(
-                    pt.x,
-                    pt.y,
-                    str(row["core_id"]),
-                    fontsize=7,
-                    ha="center",
-                    va="center",
-                    zorder=9,
-                    path_effects=[pe.withStroke(linewidth=2, foreground="white")],
-                )
 
-    if links is not None and not links.empty:
-        cross = (
-            links["crosses_border"].fillna(False).astype(bool)
-            if "crosses_border" in links
-            else pd.Series(False, index=links.index)
-        )
-        for sel, colour, label in (
-            (~cross, PATH_COLOUR, "Least-cost path"),
-            (cross, CROSS_BORDER_PATH_COLOUR, "Least-cost path, cross-border"),
-        ):
-            if sel.any():
-                ax.add_collection(
-                    LineCollection(
-                        _lines_xy(links.geometry[sel]), colors=colour, linewidths=1.6, zorder=10
-                    )
-                )
-                handles.append(Line2D([], [], color=colour, lw=1.6, label=label))
 
-    if threats is not None and not threats.empty and "rank" in threats:
-        ranked = threats[pd.to_numeric(threats["rank"], errors="coerce").notna()].copy()
-        ranked["_r"] = pd.to_numeric(ranked["rank"]).astype(int)
-        ranked = ranked.sort_values("_r").head(top_n)
-        marker_of = {"road": "o", "logging": "s"}
-        pts = shapely.point_on_surface(ranked.geometry.values)
-        for p, r, kind in zip(pts, ranked["_r"], ranked["kind"], strict=True):
-            # one marker each, the higher-ranked on top where markers overlap
-            z = 12 + (len(ranked) - r) / (len(ranked) + 1)
-            ax.plot(
-                p.x, p.y, ls="none", marker=marker_of.get(kind, "o"), markersize=9,
-                markerfacecolor=THREAT_COLOUR, markeredgecolor="white", markeredgewidth=0.8,
-                zorder=z,
-            )  # fmt: skip
+def _draw_cores(ax, cores: gpd.GeoDataFrame, handles: list) -> None:
+    """Core outlines, labelled with their ``core_id`` when there is one."""
+    ax.add_collection(
+        LineCollection(_lines_xy(cores.geometry), colors="black", linewidths=1.0, zorder=8)
+    )
+    handles.append(Patch(facecolor="none", edgecolor="black", lw=1.0, label="Core habitat area"))
+    if "core_id" in cores:
+        for _, row in cores.iterrows():
+            pt = row.geometry.point_on_surface()
             ax.text(
-                p.x, p.y, str(r), fontsize=5.5, color="white", fontweight="bold",
-                ha="center", va="center", zorder=z,
-            )  # fmt: skip
-        for kind, marker in marker_of.items():
-            if (ranked["kind"] == kind).any():
-                handles.append(
-                    Line2D(
-                        [], [], ls="none", marker=marker, markersize=8,
-                        markerfacecolor=THREAT_COLOUR, markeredgecolor="white",
-                        label=f"Top threat (rank): {kind}",
-                    )
-                )  # fmt: skip
+                pt.x,
+                pt.y,
+                str(row["core_id"]),
+                fontsize=7,
+                ha="center",
+                va="center",
+                zorder=9,
+                path_effects=[pe.withStroke(linewidth=2, foreground="white")],
+            )
 
-    if sightings_grid is not None and not sightings_grid.empty:
-        draw_sightings_grid(ax, sightings_grid, handles)
-    _finish_map(
-        fig, ax, grid, handles, layout, title=title, subtitle=subtitle, credits=credits,
-        date=date, locator=locator, portrait=portrait, countries=countries,
-        note="Sightings shown only as counts per grid cell (sensitive)."
-        if sightings_grid is not None and not sightings_grid.empty
-        else "Sightings are not shown (sensitive).",
-    )  # fmt: skip
-    return fig
+
+def _draw_paths(ax, links: gpd.GeoDataFrame, handles: list) -> None:
+    """Least-cost paths, cross-border ones (``crosses_border``) in their own colour."""
+    cross = (
+        links["crosses_border"].fillna(False).astype(bool)
+        if "crosses_border" in links
+        else pd.Series(False, index=links.index)
+    )
+    for sel, colour, label in (
+        (~cross, PATH_COLOUR, "Least-cost path"),
+        (cross, CROSS_BORDER_PATH_COLOUR, "Least-cost path, cross-border"),
+    ):
+        if sel.any():
+            ax.add_collection(
+                LineCollection(
+                    _lines_xy(links.geometry[sel]), colors=colour, linewidths=1.6, zorder=10
+                )
+            )
+            handles.append(Line2D([], [], color=colour, lw=1.6, label=label))
+
+
+def _draw_ranked_threats(ax, threats: gpd.GeoDataFrame, top_n: int, handles: list) -> None:
+    """The ``top_n`` ranked threats as red markers (circle road, square cutblock) with their rank."""
+    ranked = threats[pd.to_numeric(threats["rank"], errors="coerce").notna()].copy()
+    ranked["_r"] = pd.to_numeric(ranked["rank"]).astype(int)
+    ranked = ranked.sort_values("_r").head(top_n)
+    marker_of = {"road": "o", "logging": "s"}
+    pts = shapely.point_on_surface(ranked.geometry.values)
+    for p, r, kind in zip(pts, ranked["_r"], ranked["kind"], strict=True):
+        # one marker each, the higher-ranked on top where markers overlap
+        z = 12 + (len(ranked) - r) / (len(ranked) + 1)
+        ax.plot(
+            p.x, p.y, ls="none", marker=marker_of.get(kind, "o"), markersize=9,
+            markerfacecolor=THREAT_COLOUR, markeredgecolor="white", markeredgewidth=0.8,
+            zorder=z,
+        )  # fmt: skip
+        ax.text(
+            p.x, p.y, str(r), fontsize=5.5, color="white", fontweight="bold",
+            ha="center", va="center", zorder=z,
+        )  # fmt: skip
+    for kind, marker in marker_of.items():
+        if (ranked["kind"] == kind).any():
+            handles.append(
+                Line2D(
+                    [], [], ls="none", marker=marker, markersize=8,
+                    markerfacecolor=THREAT_COLOUR, markeredgecolor="white",
+                    label=f"Top threat (rank): {kind}",
+                )
+            )  # fmt: skip
 
 
 def _layout(portrait: bool) -> dict:
@@ -724,38 +798,6 @@ def draw_locator(fig, rect, countries: gpd.GeoDataFrame, grid: Grid):
 
 
 # ------------------------------------------------------------ sightings
-def generalise_points(x: np.ndarray, y: np.ndarray, cell_m: float, crs: str) -> gpd.GeoDataFrame:
-    """Count points per square grid cell: polygons of the cells holding any.
-
-    Sightings of poached species are published only generalised to a grid
-    (GBIF's practice for sensitive species; Chapman 2020, *Current Best
-    Practices for Generalizing Sensitive Species Occurrence Data*, GBIF).  Cells
-    are aligned to multiples of ``cell_m`` in ``crs``, so the grid does not
-    depend on the points.
-
-    Returns
-    -------
-    GeoDataFrame
-        ``cell_km``, ``n_sightings``, cell polygon (4 corners), in ``crs``.
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    cols = np.floor(x[ok] / cell_m).astype(np.int64)
-    rows = np.floor(y[ok] / cell_m).astype(np.int64)
-    if cols.size == 0:
-        return gpd.GeoDataFrame({"cell_km": [], "n_sightings": []}, geometry=[], crs=crs)
-    cells, counts = np.unique(np.stack([cols, rows], 1), axis=0, return_counts=True)
-    geoms = [
-        shapely.box(c * cell_m, r * cell_m, (c + 1) * cell_m, (r + 1) * cell_m) for c, r in cells
-    ]
-    return gpd.GeoDataFrame(
-        {"cell_km": float(cell_m) / 1000, "n_sightings": counts.astype(np.int64)},
-        geometry=geoms,
-        crs=crs,
-    )
-
-
 def draw_sightings_grid(ax, cells: gpd.GeoDataFrame, handles: list) -> None:
     """Outline generalised sighting cells with their counts."""
     ax.add_collection(
@@ -772,86 +814,6 @@ def draw_sightings_grid(ax, cells: gpd.GeoDataFrame, handles: list) -> None:
         Patch(facecolor="none", edgecolor="#6a3d9a", ls="--", lw=0.6,
               label=f"Sightings per {km:g} km cell")
     )  # fmt: skip
-
-
-# ------------------------------------------------------------ saving
-def save_figure(fig, png_path, pdf_path=None) -> None:
-    """Save a map as PNG (300 dpi) and PDF, atomically, with fixed metadata.
-
-    Matplotlib stamps PDFs with the creation time; it is removed so the same
-    inputs give the same file.
-    """
-    from amurlink.core.io import atomic_path
-
-    if png_path is not None:
-        with atomic_path(png_path) as tmp:
-            fig.savefig(tmp, dpi=DPI, format="png", metadata={"Software": "amurlink (matplotlib)"})
-    if pdf_path is not None:
-        with atomic_path(pdf_path) as tmp:
-            fig.savefig(tmp, format="pdf",
-                        metadata={"Creator": "amurlink (matplotlib)", "CreationDate": None})  # fmt: skip
-
-
-# ------------------------------------------------------------ geopackage
-def package_layers(
-    per_species: Mapping[str, Mapping[str, gpd.GeoDataFrame]],
-    countries: gpd.GeoDataFrame,
-    border: gpd.GeoDataFrame | None,
-    crs: str | None = None,
-    sightings_grids: Mapping[str, gpd.GeoDataFrame] | None = None,
-    extra: Mapping[str, gpd.GeoDataFrame] | None = None,
-) -> dict[str, gpd.GeoDataFrame]:
-    """Layers of the results GeoPackage, named ``<species>_<layer>``, plus countries and border.
-
-    Parameters
-    ----------
-    per_species : mapping
-        ``{species: {"cores": gdf, "links": gdf, "corridors": gdf, "threats": gdf}}``.
-    countries, border : GeoDataFrame
-        Country polygons and border lines.
-    crs : str, optional
-        Reproject every layer to this CRS (default: the first layer's).
-    sightings_grids : mapping, optional
-        ``{species: generalise_points(...)}``: the only form in which
-        sightings are published (layer ``<species>_sightings_grid_<km>km``).
-    extra : mapping, optional
-        Further layers by name (e.g. scenario comparisons).
-
-    Returns
-    -------
-    dict
-        Layer name → GeoDataFrame, in a stable order.
-
-    Raises
-    ------
-    ValueError
-        If a layer name suggests sighting locations (never published).
-    """
-    layers: dict[str, gpd.GeoDataFrame] = {}
-    for species, parts in per_species.items():
-        for name, gdf in parts.items():
-            layers[f"{species}_{name}"] = gdf
-    layers.update(extra or {})
-    layers["countries"] = countries
-    if border is not None:
-        layers["border"] = border
-    for name in layers:
-        if any(word in name.lower() for word in SENSITIVE_LAYER_WORDS):
-            raise ValueError(f"layer {name!r} looks like sighting data; it must not be published")
-    # generalised sightings (grid-cell polygons with counts) are the one public form
-    for species, cells in (sightings_grids or {}).items():
-        bad = set(cells.geom_type) - {"Polygon"}
-        if bad:
-            raise ValueError(f"generalised sightings of {species} hold {bad}; only cell polygons")
-        km = float(cells["cell_km"].iloc[0]) if len(cells) else 0
-        layers[f"{species}_sightings_grid_{km:g}km"] = cells
-    target = crs or next((g.crs for g in layers.values() if g.crs is not None), None)
-    out = {}
-    for name, gdf in layers.items():
-        if target is not None and gdf.crs is not None and gdf.crs != target:
-            gdf = gdf.to_crs(target)
-        out[name] = gdf
-    return out
 
 
 # ------------------------------------------------------------ scenario map
@@ -895,7 +857,7 @@ def scenario_map(
         Corridor cells of each.
     footprint : ndarray of bool
         Cells the scenario newly takes (new roads, cutblocks;
-        :func:`amurlink.connectivity.cores.scenario_footprint`), drawn black.
+        :func:`amurlink.prepare.footprints.scenario_footprint`), drawn black.
     relief : ndarray of bool, optional
         Cells where the scenario lifts a pressure (crossings, fence removal), green.
     baseline_links : GeoDataFrame
@@ -914,21 +876,47 @@ def scenario_map(
     -------
     matplotlib.figure.Figure
     """
-    bounds = grid.bounds
-    width_in, height_in, portrait = _page_size(bounds)
-    fig = Figure(figsize=(width_in, height_in), dpi=DPI)
-    layout = _layout(portrait)
-    ax = fig.add_axes(layout["map"])
-    xmin, ymin, xmax, ymax = bounds
-    extent = (xmin, xmax, ymin, ymax)
+    fig, ax, layout, portrait = _map_page(grid)
+    extent = _extent(grid)
     handles: list = []
-    if countries is not None and not countries.empty:
-        for geom in countries.geometry:
-            for ring in _lines_xy([geom]):
-                ax.fill(ring[:, 0], ring[:, 1], facecolor="#ececec", edgecolor="none", zorder=0)
-    base = np.asarray(baseline_corridors, bool)
-    scen = np.asarray(scenario_corridors, bool)
-    classes = np.zeros(grid.shape, np.uint8)
+    _draw_land(ax, countries)
+    _draw_corridor_changes(ax, baseline_corridors, scenario_corridors, extent, handles)
+    if roads is not None and not roads.empty:
+        sel = _road_status(roads) != "proposed"
+        ax.add_collection(LineCollection(_lines_xy(roads.geometry[sel]), colors="#9a9a9a",
+                                         linewidths=0.4, zorder=2))  # fmt: skip
+        handles.append(Line2D([], [], color="#9a9a9a", lw=0.4, label="Road, existing"))
+    for mask, colour, label in ((footprint, "#000000", "Scenario: new road / cutblock"),
+                                (relief, "#1a9641", "Scenario: pressure lifted")):  # fmt: skip
+        if mask is not None and np.any(mask):
+            _shade_cells(ax, mask, colour, extent, zorder=6)
+            handles.append(Patch(facecolor=colour, label=label))
+    _draw_countries(ax, countries, border, grid.bounds, handles)
+    if scenario_cores is not None and not scenario_cores.empty:
+        ax.add_collection(LineCollection(_lines_xy(scenario_cores.geometry), colors="black",
+                                         linewidths=0.9, zorder=8))  # fmt: skip
+        handles.append(Patch(facecolor="none", edgecolor="black", label="Core area (scenario)"))
+    if baseline_links is not None and not baseline_links.empty:
+        _draw_link_status(ax, baseline_links, link_status, handles)
+    if new_links is not None and not new_links.empty:
+        ax.add_collection(LineCollection(_lines_xy(new_links.geometry), colors="#762a83",
+                                         linewidths=1.2, zorder=9))  # fmt: skip
+        handles.append(Line2D([], [], color="#762a83", lw=1.2, label="Link new in the scenario"))
+    if summary:
+        _draw_summary_box(ax, summary)
+    _finish_map(
+        fig, ax, grid, handles, layout, title=title, subtitle=subtitle, credits=credits,
+        date=date, locator=locator, portrait=portrait, countries=countries,
+        note="Sightings are not shown (sensitive).",
+    )  # fmt: skip
+    return fig
+
+
+def _draw_corridor_changes(ax, baseline, scenario, extent, handles: list) -> None:
+    """Corridor cells of both, lost in the scenario, and new in it, each in its colour."""
+    base = np.asarray(baseline, bool)
+    scen = np.asarray(scenario, bool)
+    classes = np.zeros(base.shape, np.uint8)
     classes[base & scen] = 1
     classes[base & ~scen] = 2
     classes[~base & scen] = 3
@@ -939,83 +927,86 @@ def scenario_map(
     ):
         sel = classes == value
         if sel.any():
-            ax.imshow(np.ma.masked_where(~sel, np.ones(grid.shape)), extent=extent,
-                      origin="upper", cmap=matplotlib.colors.ListedColormap([colour]),
-                      alpha=alpha, interpolation="nearest", zorder=1)  # fmt: skip
+            _shade_cells(ax, sel, colour, extent, zorder=1, alpha=alpha)
             handles.append(Patch(facecolor=colour, alpha=alpha, label=label))
-    if roads is not None and not roads.empty:
-        status = (
-            roads["status"].astype(str)
-            if "status" in roads
-            else pd.Series("existing", index=roads.index)
-        )
-        sel = status != "proposed"
-        ax.add_collection(LineCollection(_lines_xy(roads.geometry[sel]), colors="#9a9a9a",
-                                         linewidths=0.4, zorder=2))  # fmt: skip
-        handles.append(Line2D([], [], color="#9a9a9a", lw=0.4, label="Road, existing"))
-    for mask, colour, label in ((footprint, "#000000", "Scenario: new road / cutblock"),
-                                (relief, "#1a9641", "Scenario: pressure lifted")):  # fmt: skip
-        if mask is not None and np.any(mask):
-            ax.imshow(np.ma.masked_where(~np.asarray(mask, bool), np.ones(grid.shape)),
-                      extent=extent, origin="upper",
-                      cmap=matplotlib.colors.ListedColormap([colour]),
-                      interpolation="nearest", zorder=6)  # fmt: skip
-            handles.append(Patch(facecolor=colour, label=label))
-    _draw_countries(ax, countries, border, bounds, handles)
-    if scenario_cores is not None and not scenario_cores.empty:
-        ax.add_collection(LineCollection(_lines_xy(scenario_cores.geometry), colors="black",
-                                         linewidths=0.9, zorder=8))  # fmt: skip
-        handles.append(Patch(facecolor="none", edgecolor="black", label="Core area (scenario)"))
-    if baseline_links is not None and not baseline_links.empty:
-        status_of = dict(zip(link_status["link_id"], link_status["status"], strict=True))
-        st = baseline_links["link_id"].map(status_of).fillna("unchanged")
-        for status, (colour, ls, label) in LINK_STATUS_STYLE.items():
-            sel = st == status
-            if sel.any():
-                lw = 3.0 if status in ("lost", "weakened") else 1.4
-                ax.add_collection(LineCollection(_lines_xy(baseline_links.geometry[sel]),
-                                                 colors=colour, linewidths=lw, linestyles=ls,
-                                                 zorder=10 if status != "unchanged" else 9))  # fmt: skip
-                handles.append(Line2D([], [], color=colour, lw=lw, ls=ls, label=label))
-                if status in ("lost", "weakened"):
-                    halo = [pe.withStroke(linewidth=2, foreground="white")]
-                    for lid, geom in zip(
-                        baseline_links["link_id"][sel], baseline_links.geometry[sel], strict=True
-                    ):
-                        p = geom.interpolate(0.5, normalized=True)
-                        ax.text(p.x, p.y, f"L{lid}", fontsize=8, color=colour, fontweight="bold",
-                                zorder=11, path_effects=halo)  # fmt: skip
-    if new_links is not None and not new_links.empty:
-        ax.add_collection(LineCollection(_lines_xy(new_links.geometry), colors="#762a83",
-                                         linewidths=1.2, zorder=9))  # fmt: skip
-        handles.append(Line2D([], [], color="#762a83", lw=1.2, label="Link new in the scenario"))
-    if summary:
-        lines = []
-        for key, unit in (("PC", ""), ("EC", " km²")):
-            b, s_, d = (summary.get(f"{key}_baseline"), summary.get(f"{key}_scenario"),
-                        summary.get(f"delta_{key}_pct"))  # fmt: skip
-            if b is not None and s_ is not None:
-                pct = f" ({d:+.1f} %)" if d is not None else ""
-                fmt = "#.3g" if key == "PC" else ",.0f"
-                lines.append(f"{key}: {b:{fmt}} → {s_:{fmt}}{unit}{pct}")
-        lost = summary.get("links_lost") or []
-        weak = summary.get("links_weakened") or []
-        lines.append(f"Links lost: {len(lost)}; weakened: {len(weak)}")
-        ax.text(0.02, 0.98, "\n".join(lines), transform=ax.transAxes, ha="left", va="top",
-                fontsize=8, zorder=25, gid="scenario_summary",
-                bbox={"facecolor": "white", "alpha": 1.0, "edgecolor": "#666666"})  # fmt: skip
-    _finish_map(
-        fig, ax, grid, handles, layout, title=title, subtitle=subtitle, credits=credits,
-        date=date, locator=locator, portrait=portrait, countries=countries,
-        note="Sightings are not shown (sensitive).",
-    )  # fmt: skip
-    return fig
 
 
-def locator_countries() -> gpd.GeoDataFrame:
-    """The shipped Natural Earth clip (WGS84; 130–132.2° E, 42.1–44.2° N) for locator insets."""
-    import importlib.resources
+def _draw_link_status(ax, links: gpd.GeoDataFrame, link_status: pd.DataFrame, handles: list):
+    """Baseline paths coloured by their status in the scenario; lost and weakened ones labelled."""
+    status_of = dict(zip(link_status["link_id"], link_status["status"], strict=True))
+    st = links["link_id"].map(status_of).fillna("unchanged")
+    for status, (colour, ls, label) in LINK_STATUS_STYLE.items():
+        sel = st == status
+        if sel.any():
+            lw = 3.0 if status in ("lost", "weakened") else 1.4
+            ax.add_collection(LineCollection(_lines_xy(links.geometry[sel]),
+                                             colors=colour, linewidths=lw, linestyles=ls,
+                                             zorder=10 if status != "unchanged" else 9))  # fmt: skip
+            handles.append(Line2D([], [], color=colour, lw=lw, ls=ls, label=label))
+            if status in ("lost", "weakened"):
+                halo = [pe.withStroke(linewidth=2, foreground="white")]
+                for lid, geom in zip(links["link_id"][sel], links.geometry[sel], strict=True):
+                    p = geom.interpolate(0.5, normalized=True)
+                    ax.text(p.x, p.y, f"L{lid}", fontsize=8, color=colour, fontweight="bold",
+                            zorder=11, path_effects=halo)  # fmt: skip
 
-    resource = importlib.resources.files("amurlink") / "data" / "naturalearth_amur.gpkg"
-    with importlib.resources.as_file(resource) as path:
-        return gpd.read_file(path, layer="countries")
+
+def _draw_summary_box(ax, summary: Mapping) -> None:
+    """PC and EC before → after (Δ %) and the links lost and weakened, in the upper left corner."""
+    lines = []
+    for key, unit in (("PC", ""), ("EC", " km²")):
+        b, s_, d = (summary.get(f"{key}_baseline"), summary.get(f"{key}_scenario"),
+                    summary.get(f"delta_{key}_pct"))  # fmt: skip
+        if b is not None and s_ is not None:
+            pct = f" ({d:+.1f} %)" if d is not None else ""
+            fmt = "#.3g" if key == "PC" else ",.0f"
+            lines.append(f"{key}: {b:{fmt}} → {s_:{fmt}}{unit}{pct}")
+    lost = summary.get("links_lost") or []
+    weak = summary.get("links_weakened") or []
+    lines.append(f"Links lost: {len(lost)}; weakened: {len(weak)}")
+    ax.text(0.02, 0.98, "\n".join(lines), transform=ax.transAxes, ha="left", va="top",
+            fontsize=8, zorder=25, gid="scenario_summary",
+            bbox={"facecolor": "white", "alpha": 1.0, "edgecolor": "#666666"})  # fmt: skip
+
+
+def scenario_map_title(species: Mapping, scenario: str) -> str:
+    """Title of a scenario map (``species``: config entry with ``key``)."""
+    return f"{species['key'].capitalize()}: scenario '{scenario}' against the baseline"
+
+
+def scenario_changes(strips: Iterable, names: Sequence[str], factor: int):
+    """Footprint (new roads and cutblocks) and relief (roads or fences gone) on a map grid.
+
+    Parameters
+    ----------
+    strips : iterable of (window, arrays)
+        The baseline and scenario pressure stacks (``arrays["baseline"]``,
+        ``arrays["scenario"]``, bands-first, NaN = no data) strip by strip at full
+        resolution, each strip a whole number of ``factor`` rows
+        (:func:`amurlink.core.io.read_strips`).
+    names : sequence of str
+        Band names of both stacks (``road_<group>``, ``logging_age``, ``fence``).
+    factor : int
+        Full-resolution cells per map cell along a side.
+
+    Returns
+    -------
+    footprint, relief : ndarray of bool
+        On the map grid: a map cell is marked when any of its cells is, so thin
+        new roads stay visible on a decimated map.  The footprint is
+        :func:`amurlink.prepare.footprints.scenario_footprint`; relief marks road
+        and fence cells of the baseline that the scenario no longer has.
+    """
+    parts: dict[str, list[np.ndarray]] = {"footprint": [], "relief": []}
+    for _, arrays in strips:
+        # no data counts as no pressure
+        base_p = np.where(np.isnan(arrays["baseline"]), 0.0, arrays["baseline"])
+        scen_p = np.where(np.isnan(arrays["scenario"]), 0.0, arrays["scenario"])
+        relief = np.zeros(base_p.shape[1:], bool)
+        for k, name in enumerate(names):
+            if name.startswith("road_") or name == "fence":
+                relief |= (base_p[k] > 0) & ~(scen_p[k] > 0)
+        footprint = scenario_footprint(base_p, scen_p, list(names))
+        for key, mask in (("footprint", footprint), ("relief", relief)):
+            parts[key].append(coarsen_mean(mask.astype(float), factor, 1.0) > 0)
+    return np.vstack(parts["footprint"]), np.vstack(parts["relief"])

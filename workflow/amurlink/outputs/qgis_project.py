@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from amurlink.outputs.styles import QGIS_VERSION, Style
+from amurlink.outputs.public import is_public_raster_group
+from amurlink.outputs.styles import QGIS_VERSION, Style, style_from_qml
 
 #: Layer groups of the project, in display order (top first).
 GROUPS = ("threats", "connectivity", "scenarios", "habitat", "base")
@@ -178,8 +181,6 @@ def referenced_sources(qgz: bytes) -> list[str]:
     return re.findall(r"<datasource>(.*?)</datasource>", xml)
 
 
-#: Raster groups that a public project may show (model outputs; no sighting data).
-PUBLIC_GROUPS = ("habitat", "connectivity", "scenarios", "threats")
 #: Layers drawn when the project opens (the rest are listed, unchecked).
 VISIBLE_ROLES = ("threats", "links", "cores", "countries", "border", "suitability")
 
@@ -231,3 +232,56 @@ def vector_group(layer: str) -> str:
 def is_visible(name: str) -> bool:
     role = name.replace(" ", "_").rsplit("_", 1)[-1]
     return role in VISIBLE_ROLES
+
+
+#: QGIS geometry type of each GeoPackage geometry type name.
+GEOMETRY = {"LINESTRING": "Line", "MULTILINESTRING": "Line", "POLYGON": "Polygon",
+            "MULTIPOLYGON": "Polygon", "POINT": "Point", "MULTIPOINT": "Point"}  # fmt: skip
+
+
+def relative_source(path: str | os.PathLike, project_dir: str | os.PathLike) -> str:
+    """``path`` relative to the project's directory, with forward slashes (as QGIS writes it)."""
+    return Path(os.path.relpath(path, project_dir)).as_posix()
+
+
+def project_layers(
+    gpkg: str | os.PathLike,
+    vector_styles: Mapping[str, tuple[str, str]],
+    raster_styles: Sequence[tuple[str, str]],
+    project_dir: str | os.PathLike,
+    *,
+    public: bool,
+) -> list[ProjectLayer]:
+    """Layers of a results project: the GeoPackage's layers, then the rasters, each styled.
+
+    Parameters
+    ----------
+    gpkg : path
+        The results GeoPackage.
+    vector_styles : mapping
+        Its styled layers, ``{layer: (QML, geometry type name)}``
+        (:func:`amurlink.core.io.styles_db.read_layer_styles`).
+    raster_styles : sequence of (path, str)
+        Each raster and the QML of the ``.qml`` beside it, in display order.
+    project_dir : path
+        Directory of the project file; sources are relative to it.
+    public : bool
+        Keep only the rasters a public project may show
+        (:func:`amurlink.outputs.public.is_public_raster_group`).
+    """
+    layers = []
+    for name, (qml, geometry) in vector_styles.items():
+        layers.append(ProjectLayer(
+            name=name.replace("_", " "), source=f"{relative_source(gpkg, project_dir)}|layername={name}",
+            kind="vector", group=vector_group(name), style=style_from_qml(qml),
+            geometry=GEOMETRY.get(geometry.upper(), "Unknown"), visible=is_visible(name),
+        ))  # fmt: skip
+    for raster, qml in raster_styles:
+        name, group = raster_name_and_group(raster)
+        if public and not is_public_raster_group(group):
+            continue
+        layers.append(ProjectLayer(
+            name=name, source=relative_source(raster, project_dir), kind="raster", group=group,
+            style=style_from_qml(qml), visible=is_visible(name),
+        ))  # fmt: skip
+    return layers

@@ -12,26 +12,26 @@ band statistics (embedded in every COG by :mod:`amurlink.core.io`); class raster
 paletted renderer with a label per class.  Vector layers get single-symbol,
 categorized or graduated renderers chosen from their name and columns.
 
-Everything here builds strings from plain values; :func:`read_raster_info` and
-:func:`add_layer_styles` are the only functions that touch files.
+Everything here builds strings from plain values and touches no file: the
+raster facts come from :func:`amurlink.core.io.raster_info.read_raster_info`,
+and :func:`amurlink.core.io.write_layers` stores the vector styles in the
+GeoPackage (:mod:`amurlink.core.io.styles_db`).
 """
 
 from __future__ import annotations
 
 import colorsys
-import os
-import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
+from amurlink.core.io.raster_info import RGBA, RasterInfo
+
 #: Version string written into QML and project files (Debian bookworm's QGIS).
 QGIS_VERSION = "3.22.16-Białowieża"
 DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
-
-RGBA = tuple[int, int, int, int]
 
 #: Habitat raster: 0 = not habitat, 1 = habitat.
 HABITAT_CLASSES: dict[int, tuple[str, RGBA]] = {
@@ -114,21 +114,6 @@ def habitat_colours() -> dict[int, RGBA]:
 
 
 # ------------------------------------------------------------------ rasters
-@dataclass
-class RasterInfo:
-    """What a raster's style is built from (read by :func:`read_raster_info`)."""
-
-    stem: str
-    description: str
-    dtype: str
-    minimum: float
-    maximum: float
-    nodata: float | None = None
-    colormap: dict[int, RGBA] | None = None
-    labels: dict[int, str] = field(default_factory=dict)
-    values: list[int] = field(default_factory=list)
-
-
 @dataclass
 class Style:
     """A layer style: the renderer type QGIS will report and the XML for it."""
@@ -269,63 +254,6 @@ def raster_style(info: RasterInfo) -> Style:
     key = info.stem if info.stem in CONTINUOUS_RAMPS else info.description
     ramp, reverse, stretch = CONTINUOUS_RAMPS.get(key, DEFAULT_RAMP)
     return pseudocolor_style(info.minimum, info.maximum, ramp, reverse, stretch)
-
-
-def read_raster_info(path: str | os.PathLike) -> RasterInfo:
-    """Read what :func:`raster_style` needs from band 1 of a raster (statistics, colour table, labels)."""
-    from pathlib import Path
-
-    import rasterio
-
-    from amurlink.core.io import COUNTRY_TAG_PREFIX
-
-    path = Path(path)
-    with rasterio.open(path) as src:
-        band_tags = src.tags(1)
-        tags = src.tags()
-        try:
-            colormap = {int(k): tuple(v) for k, v in src.colormap(1).items()}
-        except ValueError:
-            colormap = None
-        minimum = float(band_tags.get("STATISTICS_MINIMUM", "nan"))
-        maximum = float(band_tags.get("STATISTICS_MAXIMUM", "nan"))
-        # block by block: a job's memory stays that of one block whatever the raster's size
-        if not (np.isfinite(minimum) and np.isfinite(maximum)):
-            low, high = np.inf, -np.inf
-            for _, window in src.block_windows(1):
-                data = src.read(1, window=window, masked=True)
-                if data.count():
-                    low, high = min(low, float(data.min())), max(high, float(data.max()))
-            minimum, maximum = (low, high) if np.isfinite(low) else (0, 1)
-        labels: dict[int, str] = {}
-        for key, value in tags.items():
-            for prefix in ("class_", COUNTRY_TAG_PREFIX):
-                if key.startswith(prefix) and key[len(prefix) :].isdigit():
-                    labels[int(key[len(prefix) :])] = value
-        values: list[int] = []
-        stem = path.stem
-        if stem in CLASS_RASTERS or colormap:
-            present: set[int] = set()
-            for _, window in src.block_windows(1):
-                present.update(
-                    int(v) for v in np.unique(src.read(1, window=window, masked=True).compressed())
-                )
-            values = sorted(present)[:256]
-        if colormap:
-            # GDAL pads colour tables to 256 entries; keep the classes that are present or named.
-            keep = set(values) | set(labels)
-            colormap = {k: v for k, v in colormap.items() if k in keep}
-        return RasterInfo(
-            stem=stem,
-            description=(src.descriptions[0] or ""),
-            dtype=src.dtypes[0],
-            minimum=minimum,
-            maximum=maximum,
-            nodata=src.nodata,
-            colormap=colormap or None,
-            labels=labels,
-            values=values,
-        )
 
 
 # ------------------------------------------------------------------ vectors
@@ -521,62 +449,6 @@ def vector_style(name: str, gdf) -> Style:
     return single_symbol_style(geometry, colour)
 
 
-LAYER_STYLES_DDL = """
-CREATE TABLE IF NOT EXISTS layer_styles (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    f_table_catalog TEXT(256),
-    f_table_schema TEXT(256),
-    f_table_name TEXT(256),
-    f_geometry_column TEXT(256),
-    styleName TEXT(30),
-    styleQML TEXT,
-    styleSLD TEXT,
-    useAsDefault BOOLEAN,
-    description TEXT,
-    owner TEXT(30),
-    ui TEXT(30),
-    update_time DATETIME DEFAULT CURRENT_TIMESTAMP
-)
-"""
-#: Fixed timestamp, so that equal inputs give byte-equal GeoPackages (see io.fixed_gpkg_date).
-STYLE_TIME = "2000-01-01T00:00:00.000Z"
-
-
-def add_layer_styles(gpkg_path: str | os.PathLike, styles: Mapping[str, str]) -> None:
-    """Store ``{layer: qml}`` as each layer's default style in the GeoPackage's ``layer_styles``.
-
-    The table is registered in ``gpkg_contents`` as an attribute table (as QGIS and
-    GDAL do), and an existing default style of a layer is replaced.
-    """
-    con = sqlite3.connect(os.fspath(gpkg_path))
-    try:
-        with con:
-            con.execute(LAYER_STYLES_DDL)
-            con.execute(
-                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
-                "description, last_change) VALUES ('layer_styles', 'attributes', "
-                "'layer_styles', '', ?)",
-                (STYLE_TIME,),
-            )
-            for layer, qml in styles.items():
-                row = con.execute(
-                    "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?",
-                    (layer,),
-                ).fetchone()
-                if row is None:
-                    raise ValueError(f"{gpkg_path}: no geometry layer {layer!r} to style")
-                con.execute("DELETE FROM layer_styles WHERE f_table_name = ?", (layer,))
-                con.execute(
-                    "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
-                    "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, "
-                    "description, owner, ui, update_time) "
-                    "VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', '', ?)",
-                    (layer, row[0], layer, qml, f"amurlink default style of {layer}", STYLE_TIME),
-                )
-    finally:
-        con.close()
-
-
 def vector_styles(layers: Mapping[str, object]) -> dict[str, str]:
     """``{layer: qml}`` for the layers of a results GeoPackage (see :func:`vector_style`)."""
     return {name: vector_style(name, gdf).qml() for name, gdf in layers.items()}
@@ -596,19 +468,3 @@ def style_from_qml(qml: str) -> Style:
     if renderer is None:
         raise ValueError("style has neither a raster <pipe> nor a vector <renderer-v2>")
     return Style(renderer.get("type", ""), ET.tostring(renderer, encoding="unicode"))
-
-
-def read_layer_styles(gpkg_path: str | os.PathLike) -> dict[str, tuple[str, str]]:
-    """``{layer: (default style QML, geometry type name)}`` of a GeoPackage's styled layers."""
-    con = sqlite3.connect(f"file:{os.fspath(gpkg_path)}?mode=ro", uri=True)
-    try:
-        rows = con.execute(
-            "SELECT s.f_table_name, s.styleQML, g.geometry_type_name FROM layer_styles s "
-            "JOIN gpkg_geometry_columns g ON g.table_name = s.f_table_name "
-            "WHERE s.useAsDefault ORDER BY s.id"
-        ).fetchall()
-    except sqlite3.OperationalError:  # no layer_styles table
-        rows = []
-    finally:
-        con.close()
-    return {name: (qml, geom) for name, qml, geom in rows}

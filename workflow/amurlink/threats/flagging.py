@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -178,15 +179,6 @@ def zonal_stat(
 
 
 # ------------------------------------------------------------------ threats
-def require_columns(gdf: pd.DataFrame, columns, path: str) -> None:
-    """Raise :class:`~amurlink.core.errors.InputError` naming ``path`` and the missing columns."""
-    from amurlink.core.errors import InputError
-
-    missing = [c for c in columns if c not in gdf.columns]
-    if missing:
-        raise InputError(f"{path}: missing column(s) {missing}; found {list(gdf.columns)}")
-
-
 def _config(config: Mapping | None) -> dict:
     cfg = {**DEFAULT_CONFIG, **dict(config or {})}
     cfg["road_weight"] = dict(cfg.get("road_weight") or DEFAULT_CONFIG["road_weight"])
@@ -398,6 +390,26 @@ def flag_threats(
     rasters = (current, corridor_cost, pinchpoints, barrier_score, barrier_percent)
     if any(r is not None for r in rasters) and grid is None:
         raise ValueError("flag_threats: `grid` is required with a raster argument")
+    zone = _threat_zone(corridors, pinchpoints, grid)
+    if zone is None:
+        return _empty_threats(crs)
+    threats = _threat_records(roads, logging_blocks, zone, crs)
+    if threats is None:
+        return _empty_threats(crs)
+    geoms = threats.geometry.values
+    is_road = threats["kind"].isin(["road", "proposed_road"]).to_numpy()
+    _add_extent_and_severity(threats, is_road, cfg, reference_year)
+    _add_links_cut(threats, links, corridors)
+    threats["country"] = _majority_country(geoms, countries)
+    _add_raster_values(
+        threats, zone, grid, current=current, corridor_cost=corridor_cost,
+        pinchpoints=pinchpoints, barrier_score=barrier_score, barrier_percent=barrier_percent,
+    )  # fmt: skip
+    return _score_and_rank(threats, crs)
+
+
+def _threat_zone(corridors: gpd.GeoDataFrame, pinchpoints: np.ndarray | None, grid: Grid | None):
+    """The (prepared) zone threats are flagged in: corridors plus pinch-point cells; None if empty."""
     pinch_zone = None
     if pinchpoints is not None:
         pinch = np.ma.filled(np.ma.asarray(pinchpoints, dtype=np.float64), np.nan)
@@ -405,33 +417,39 @@ def flag_threats(
         if pinch_cells.any():
             pinch_zone = corridor_polygons(np.where(pinch_cells, 1.0, np.nan), grid, nodata=None)
     if corridors.empty and pinch_zone is None:
-        return _empty_threats(crs)
+        return None
     zone = shapely.union_all(
         [*corridors.geometry.values, *([] if pinch_zone is None else pinch_zone.geometry.values)]
     )
     shapely.prepare(zone)
+    return zone
 
+
+def _threat_records(roads, logging_blocks, zone, crs) -> gpd.GeoDataFrame | None:
+    """Road pieces and cutblock parts inside ``zone``, with their ``kind``; None when there are none."""
     road_parts = _road_pieces(roads, zone)
     road_parts["kind"] = np.where(road_parts["status"] == "proposed", "proposed_road", "road")
     block_parts = _logging_pieces(logging_blocks, zone)
     block_parts["kind"] = "logging"
     frames = [f for f in (road_parts, block_parts) if not f.empty]
     if not frames:
-        return _empty_threats(crs)
+        return None
     threats = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=crs)
     for col in ("highway", "road_group", "status"):
         threats[col] = threats[col].fillna("") if col in threats else ""
     if "year" not in threats:
         threats["year"] = np.nan
-    geoms = threats.geometry.values
-    is_road = threats["kind"].isin(["road", "proposed_road"]).to_numpy()
+    return threats
 
-    # --- extent inside the corridor
+
+def _add_extent_and_severity(
+    threats: gpd.GeoDataFrame, is_road: np.ndarray, cfg: Mapping, reference_year: int
+) -> None:
+    """``length_m``, ``area_ha`` and ``extent`` inside the corridor; ``severity``, ``age_years``."""
+    geoms = threats.geometry.values
     threats["length_m"] = np.where(is_road, shapely.length(geoms), np.nan)
     threats["area_ha"] = np.where(is_road, np.nan, shapely.area(geoms) / 1e4)
     threats["extent"] = np.where(is_road, threats["length_m"] / 1e3, threats["area_ha"] / 100)
-
-    # --- severity
     sev = np.ones(len(threats))
     if is_road.any():
         sev[is_road] = road_severity(
@@ -446,7 +464,12 @@ def flag_threats(
         threats.loc[~is_road, "age_years"] = age
     threats["severity"] = sev
 
-    # --- links cut
+
+def _add_links_cut(
+    threats: gpd.GeoDataFrame, links: gpd.GeoDataFrame | None, corridors: gpd.GeoDataFrame
+) -> None:
+    """The links each threat cuts and what follows from them: dPC, border, position, link factor."""
+    geoms = threats.geometry.values
     cut, crosses = _attribute_links(geoms, links, corridors)
     threats["crosses_path"] = crosses
     threats["n_links"] = [len(c) for c in cut]
@@ -481,10 +504,20 @@ def flag_threats(
     threats["position_along_link"] = position
     threats["link_factor"] = 1.0 + np.nan_to_num(threats["dPC"].to_numpy(float), nan=0.0) / 100.0
 
-    # --- country
-    threats["country"] = _majority_country(geoms, countries)
 
-    # --- rasters under the threat
+def _add_raster_values(
+    threats: gpd.GeoDataFrame,
+    zone,
+    grid: Grid | None,
+    *,
+    current: np.ndarray | None,
+    corridor_cost: np.ndarray | None,
+    pinchpoints: np.ndarray | None,
+    barrier_score: np.ndarray | None,
+    barrier_percent: np.ndarray | None,
+) -> None:
+    """Current (mean and factor), cost above the path, pinch-point and barrier maxima under each threat."""
+    geoms = threats.geometry.values
     threats["current_mean"] = np.nan
     threats["current_factor"] = 1.0
     if current is not None:
@@ -511,7 +544,9 @@ def flag_threats(
     ):
         threats[col] = zonal_stat(geoms, values, grid, "max") if values is not None else np.nan
 
-    # --- score and rank
+
+def _score_and_rank(threats: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
+    """Score, ``threat_id`` and baseline ``rank``; the table in :data:`THREAT_COLUMNS` order."""
     threats["score"] = (
         threats["severity"] * threats["extent"] * threats["link_factor"] * threats["current_factor"]
     )
@@ -696,3 +731,52 @@ def cross_border_report(
     table["top_threat_id"] = pd.to_numeric(table["top_threat_id"]).astype("Int64")
     table = table.sort_values(["dPC", "link_id"], ascending=[False, True], na_position="last")
     return table.reset_index(drop=True), on_cross.reset_index(drop=True)
+
+
+@dataclass
+class ThreatReport:
+    """The threats stage's products for one species (:func:`threat_report`)."""
+
+    #: Threat records with geometry (:func:`flag_threats`).
+    threats: gpd.GeoDataFrame
+    #: The records without geometry, with a representative point (:func:`threats_table`).
+    table: pd.DataFrame
+    #: Totals per country and kind, and over all countries (:func:`summarise_with_totals`).
+    summary: pd.DataFrame
+    #: Cross-border links and the threats on them (:func:`cross_border_report`).
+    cross_border_links: pd.DataFrame
+    cross_border_threats: pd.DataFrame
+
+
+def threat_report(
+    roads: gpd.GeoDataFrame | None,
+    logging_blocks: gpd.GeoDataFrame | None,
+    corridors: gpd.GeoDataFrame,
+    links: gpd.GeoDataFrame,
+    countries: gpd.GeoDataFrame | None,
+    *,
+    species: str,
+    **options,
+) -> ThreatReport:
+    """Flag and rank the threats of one species and build its tables.
+
+    Parameters
+    ----------
+    roads, logging_blocks, corridors, links, countries
+        As for :func:`flag_threats`.
+    species : str
+        Species key written into the summary.
+    **options
+        Keyword arguments of :func:`flag_threats` (rasters, ``grid``, ``config``,
+        ``reference_year``).
+    """
+    threats = flag_threats(roads, logging_blocks, corridors, links, countries, **options)
+    table = threats_table(threats)
+    cross_links, cross_threats = cross_border_report(table, links)
+    return ThreatReport(
+        threats=threats,
+        table=table,
+        summary=summarise_with_totals(threats, species),
+        cross_border_links=cross_links,
+        cross_border_threats=cross_threats,
+    )

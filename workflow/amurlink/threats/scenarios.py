@@ -192,48 +192,52 @@ def compare_links(
         _pair(a, b) for a, b in zip(scen["baseline_from"], scen["baseline_to"], strict=True)
     ]
     by_pair = {p: g for p, g in scen.groupby("pair", sort=False)}
-
-    rows = []
     base = pd.DataFrame(baseline_links)
-    for link in base.itertuples(index=False):
-        pair = _pair(link.from_core, link.to_core)
-        er_b = float(getattr(link, "effective_resistance", np.nan))
-        cwd_b = float(getattr(link, "cwd", np.nan))
-        match = by_pair.get(pair)
-        if match is None or len(match) == 0:
-            er_s = cwd_s = np.nan
-            ids = ""
-            status = "lost"
-        else:
-            er_vals = pd.to_numeric(match["effective_resistance"], errors="coerce").to_numpy(float)
-            er_s = float(np.nanmin(er_vals)) if np.isfinite(er_vals).any() else np.nan
-            cwd_s = float(np.nanmin(pd.to_numeric(match["cwd"], errors="coerce")))
-            ids = ",".join(str(int(i)) for i in sorted(match["link_id"]))
-        d_er, d_cwd = er_s - er_b, cwd_s - cwd_b
-        d_er_pct, d_cwd_pct = _pct(d_er, er_b), _pct(d_cwd, cwd_b)
-        if ids:
-            status = _status(d_er_pct, d_cwd_pct, weakened_pct)
-        rows.append(
-            {
-                "link_id": int(link.link_id),
-                "from_core": int(link.from_core),
-                "to_core": int(link.to_core),
-                "crosses_border": bool(getattr(link, "crosses_border", False)),
-                "dPC": float(getattr(link, "dPC", np.nan)),
-                "status": status,
-                "scenario_link_ids": ids,
-                "effective_resistance_baseline": er_b,
-                "effective_resistance_scenario": er_s,
-                "delta_effective_resistance": d_er,
-                "delta_effective_resistance_pct": d_er_pct,
-                "cwd_baseline": cwd_b,
-                "cwd_scenario": cwd_s,
-                "delta_cwd": d_cwd,
-                "delta_cwd_pct": d_cwd_pct,
-            }
-        )
+    rows = [_compare_link(link, by_pair, weakened_pct) for link in base.itertuples(index=False)]
     links = pd.DataFrame(rows, columns=LINK_COLUMNS)
+    return links, _unmatched_links(scen, base)
 
+
+def _compare_link(link, by_pair: Mapping, weakened_pct: float) -> dict:
+    """One row of :func:`compare_links`: a baseline link against the scenario links of its pair."""
+    pair = _pair(link.from_core, link.to_core)
+    er_b = float(getattr(link, "effective_resistance", np.nan))
+    cwd_b = float(getattr(link, "cwd", np.nan))
+    match = by_pair.get(pair)
+    if match is None or len(match) == 0:
+        er_s = cwd_s = np.nan
+        ids = ""
+        status = "lost"
+    else:
+        er_vals = pd.to_numeric(match["effective_resistance"], errors="coerce").to_numpy(float)
+        er_s = float(np.nanmin(er_vals)) if np.isfinite(er_vals).any() else np.nan
+        cwd_s = float(np.nanmin(pd.to_numeric(match["cwd"], errors="coerce")))
+        ids = ",".join(str(int(i)) for i in sorted(match["link_id"]))
+    d_er, d_cwd = er_s - er_b, cwd_s - cwd_b
+    d_er_pct, d_cwd_pct = _pct(d_er, er_b), _pct(d_cwd, cwd_b)
+    if ids:
+        status = _status(d_er_pct, d_cwd_pct, weakened_pct)
+    return {
+        "link_id": int(link.link_id),
+        "from_core": int(link.from_core),
+        "to_core": int(link.to_core),
+        "crosses_border": bool(getattr(link, "crosses_border", False)),
+        "dPC": float(getattr(link, "dPC", np.nan)),
+        "status": status,
+        "scenario_link_ids": ids,
+        "effective_resistance_baseline": er_b,
+        "effective_resistance_scenario": er_s,
+        "delta_effective_resistance": d_er,
+        "delta_effective_resistance_pct": d_er_pct,
+        "cwd_baseline": cwd_b,
+        "cwd_scenario": cwd_s,
+        "delta_cwd": d_cwd,
+        "delta_cwd_pct": d_cwd_pct,
+    }
+
+
+def _unmatched_links(scen: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
+    """Scenario links (with ``pair`` of baseline cores) joining a pair no baseline link joins."""
     base_pairs = {_pair(a, b) for a, b in zip(base["from_core"], base["to_core"], strict=True)}
     unmatched = scen.loc[np.array([p not in base_pairs for p in scen["pair"]], bool)].copy()
     unmatched["status"] = np.where(
@@ -241,8 +245,7 @@ def compare_links(
     )
     new_cols = ["link_id", "from_core", "to_core", "baseline_from", "baseline_to", "status",
                 "cwd", "effective_resistance"]  # fmt: skip
-    new_links = unmatched.reindex(columns=new_cols).reset_index(drop=True)
-    return links, new_links
+    return unmatched.reindex(columns=new_cols).reset_index(drop=True)
 
 
 def comparison_summary(
@@ -282,3 +285,40 @@ def comparison_summary(
     out["new_links"] = [int(i) for i in new_links.loc[new_links["status"] == "new", "link_id"]]
     out["split_links"] = [int(i) for i in new_links.loc[new_links["status"] == "split", "link_id"]]
     return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in out.items()}
+
+
+def compare_scenario(
+    baseline_cores: np.ndarray,
+    scenario_cores: np.ndarray,
+    baseline_links: pd.DataFrame,
+    scenario_links: pd.DataFrame,
+    baseline_indices: Mapping,
+    scenario_indices: Mapping,
+) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """A scenario against the baseline: cores matched, links compared, indices differenced.
+
+    Parameters
+    ----------
+    baseline_cores, scenario_cores : ndarray of int
+        Core-id rasters on one grid (0 or masked = not core).
+    baseline_links, scenario_links : DataFrame
+        Link tables (:func:`compare_links`).
+    baseline_indices, scenario_indices : mapping
+        ``indices.json`` of each (:func:`compare_indices`).
+
+    Returns
+    -------
+    summary : dict
+        :func:`comparison_summary` plus ``core_map`` (scenario core id, as a
+        string, → baseline core id), JSON-ready.
+    links, new_links : DataFrame
+        :func:`compare_links`.
+    """
+    core_map = match_cores(scenario_cores, baseline_cores)
+    links, new_links = compare_links(baseline_links, scenario_links, core_map)
+    indices = compare_indices(baseline_indices, scenario_indices)
+    base = np.ma.asarray(baseline_cores)
+    n_base = int(base.max()) if base.count() else 0
+    summary = comparison_summary(indices, links, new_links, core_map, n_base)
+    summary["core_map"] = {str(k): v for k, v in core_map.items()}
+    return summary, links, new_links

@@ -331,23 +331,6 @@ def read_windows(
         yield window, {name: read(window) for name, read in readers.items()}
 
 
-def read_on_grid(
-    paths: Mapping[str, str | os.PathLike], reference: str | None = None, band: int | None = 1
-) -> tuple[dict[str, np.ndarray], Grid]:
-    """Read whole rasters that must lie on one grid: ``(arrays by name, grid)``.
-
-    The grid check is :func:`open_on_grid`'s; arrays are float64 with NaN where
-    there is no data (as :func:`read_windows`'), of band ``band`` (2-D) or, with
-    ``band=None``, of every band (bands-first).  For rasters that fit in memory.
-    """
-    with open_on_grid(paths, reference) as (datasets, grid):
-        arrays = {
-            name: ds.read(band, masked=True).astype(np.float64).filled(np.nan)
-            for name, ds in datasets.items()
-        }
-    return arrays, grid
-
-
 def read_tiles(
     paths: Sequence[str | os.PathLike], grid: Grid
 ) -> Iterator[tuple[Window, np.ndarray]]:
@@ -442,15 +425,17 @@ def write_layers(
 ) -> Path:
     """Write several GeoDataFrames as the layers of one GeoPackage, atomically.
 
-    ``styles`` (layer → QGIS QML) go into the package's ``layer_styles`` table as
-    each layer's default style (:func:`amurlink.outputs.styles.add_layer_styles`).
+    ``styles`` (layer → QGIS QML, built by the caller, e.g.
+    :func:`amurlink.outputs.styles.vector_styles`) go into the package's
+    ``layer_styles`` table as each layer's default style
+    (:func:`amurlink.core.io.styles_db.add_layer_styles`).
     """
+    from amurlink.core.io.styles_db import add_layer_styles
+
     with atomic_path(path) as tmp, fixed_gpkg_date():
         for n, (name, gdf) in enumerate(layers.items()):
             gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", mode="a" if n else "w")
         if styles:
-            from amurlink.outputs.styles import add_layer_styles
-
             add_layer_styles(tmp, styles)
     return Path(path)
 

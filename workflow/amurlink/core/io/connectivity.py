@@ -13,17 +13,14 @@ import numpy as np
 import pandas as pd
 
 from amurlink.core.errors import require_columns
+from amurlink.core.io.tables import read_table
 
 #: Columns naming a link's two cores, in every link table.
 LINK_ENDS = ["from_core", "to_core"]
 
 
 def _read_csv(path: str | os.PathLike, columns: list[str], what: str) -> pd.DataFrame:
-    from amurlink.core.errors import InputError
-
-    if not os.path.exists(path):
-        raise InputError(f"{os.fspath(path)}: file not found")
-    table = pd.read_csv(path)
+    table = read_table(path, what=what)
     require_columns(table, columns, path, what)
     return table
 
