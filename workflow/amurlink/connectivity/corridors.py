@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -302,40 +302,70 @@ def least_cost_corridors(
         resistance, cores, resolution, neighbours, max_link_cwd, store, np.dtype(cwd_dtype)
     )
     candidates = zone_adjacency(solved.allocation)
-    crossed = {
-        p: np.setdiff1d(cores[path[:, 0], path[:, 1]], [0, *p]).size
-        for p, path in solved.paths.items()
-    }
-    selected = sorted(
-        p for p in candidates if p in solved.paths and not (drop_through_cores and crossed[p])
-    )
-    mosaic = np.full(cores.shape, np.inf)
-    for a, b in selected:
-        nlcc = store[a].astype(np.float64) + store[b] - solved.lcd[a, b]
-        np.fmin(mosaic, nlcc, out=mosaic)
-    # Float round-off of stored CWDs can leave tiny negatives along the LCP.
-    mosaic = np.maximum(mosaic, 0.0)
+    selected, crossed = _select_links(cores, solved.paths, candidates, drop_through_cores)
+    mosaic = _nlcc_mosaic(store, selected, solved.lcd, cores.shape)
     inside = np.isfinite(mosaic) & (mosaic <= corridor_width)
-    links = pd.DataFrame(
-        {
-            "from_core": [a for a, _ in selected],
-            "to_core": [b for _, b in selected],
-            "cwd": [float(solved.lcd[a, b]) for a, b in selected],
-            "lcp_length_m": [path_length(solved.paths[p], resolution) for p in selected],
-            "cores_crossed": [crossed[p] for p in selected],
-            "path": [solved.paths[p] for p in selected],
-        }
-    )
-    links["from_core"] = links["from_core"].astype(np.int64)
-    links["to_core"] = links["to_core"].astype(np.int64)
     return CorridorResult(
-        links=links,
+        links=_link_frame(selected, solved, crossed, resolution),
         corridors=np.where(inside, mosaic, np.nan).astype(np.float32),
         allocation=solved.allocation,
         min_cwd=solved.best.astype(np.float32),
         candidates=candidates,
         lcd=solved.lcd,
     )
+
+
+def _select_links(
+    cores: np.ndarray,
+    paths: Mapping[tuple[int, int], np.ndarray],
+    candidates: set[tuple[int, int]],
+    drop_through_cores: bool,
+) -> tuple[list[tuple[int, int]], dict[tuple[int, int], int]]:
+    """The links (sorted pairs) among the candidates, and the other cores each path crosses."""
+    crossed = {
+        p: np.setdiff1d(cores[path[:, 0], path[:, 1]], [0, *p]).size for p, path in paths.items()
+    }
+    selected = sorted(
+        p for p in candidates if p in paths and not (drop_through_cores and crossed[p])
+    )
+    return selected, crossed
+
+
+def _nlcc_mosaic(
+    store: Mapping[int, np.ndarray],
+    links: list[tuple[int, int]],
+    lcd: np.ndarray,
+    shape: tuple[int, int],
+) -> np.ndarray:
+    """Pass 2: the minimum over ``links`` of NLCC = CWD_A + CWD_B − LCD_AB (≥ 0, inf off every corridor)."""
+    mosaic = np.full(shape, np.inf)
+    for a, b in links:
+        nlcc = store[a].astype(np.float64) + store[b] - lcd[a, b]
+        np.fmin(mosaic, nlcc, out=mosaic)
+    # Float round-off of stored CWDs can leave tiny negatives along the LCP.
+    return np.maximum(mosaic, 0.0)
+
+
+def _link_frame(
+    links: list[tuple[int, int]],
+    solved: _SolvedCores,
+    crossed: Mapping[tuple[int, int], int],
+    resolution: float,
+) -> pd.DataFrame:
+    """:attr:`CorridorResult.links` of the selected ``links``."""
+    frame = pd.DataFrame(
+        {
+            "from_core": [a for a, _ in links],
+            "to_core": [b for _, b in links],
+            "cwd": [float(solved.lcd[a, b]) for a, b in links],
+            "lcp_length_m": [path_length(solved.paths[p], resolution) for p in links],
+            "cores_crossed": [crossed[p] for p in links],
+            "path": [solved.paths[p] for p in links],
+        }
+    )
+    frame["from_core"] = frame["from_core"].astype(np.int64)
+    frame["to_core"] = frame["to_core"].astype(np.int64)
+    return frame
 
 
 @dataclass

@@ -463,9 +463,7 @@ def cross_border_links(graph: nx.Graph, attribute: str = "crosses_border") -> It
 
 # ------------------------------------------------------------- the graph rule
 def join_link_resistances(
-    links: pd.DataFrame,
-    effective: pd.DataFrame,
-    corridor: pd.DataFrame | None = None,
+    links: pd.DataFrame, effective: pd.DataFrame, corridor: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """The links with the circuit rules' resistances joined on ``from_core``, ``to_core``.
 

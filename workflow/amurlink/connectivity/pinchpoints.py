@@ -232,26 +232,20 @@ def pinchpoint_maps(
     resolution: float,
     *,
     corridor_width: float,
-    neighbours: int = 8,
-    solver: circuit.Solver = "auto",
     shorting: str = "pair",
+    **options,
 ) -> PinchpointResult:
     """The pinch-point rule: both of Pinchpoint Mapper's products.
 
     The adjacent-pair map and link table of :func:`pinchpoints`, with the
-    all-pairs current of :func:`corridor_network_current` as ``network``; the
-    parameters are theirs (``shorting`` is the all-pairs run's).
+    all-pairs current of :func:`corridor_network_current` as ``network``.
+    ``options`` (``neighbours``, ``solver``) go to both; ``shorting`` is the
+    all-pairs run's.
     """
     result = pinchpoints(
-        resistance,
-        cores,
-        links,
-        resolution,
-        corridor_width=corridor_width,
-        neighbours=neighbours,
-        solver=solver,
+        resistance, cores, links, resolution, corridor_width=corridor_width, **options
     )
     result.network = corridor_network_current(
-        resistance, cores, corridors, neighbours=neighbours, solver=solver, shorting=shorting
+        resistance, cores, corridors, shorting=shorting, **options
     )
     return result

@@ -183,25 +183,23 @@ def apply_penalties(
         raise ValueError(f"water must be 'barrier' or 'nodata', got {water!r}")
     out = np.asarray(base, dtype=np.float64).copy()
     layers = {f"road_cells[{g}]": cells for g, cells in (road_cells or {}).items()}
-    layers.update(logging_age=logging_age, landcover=landcover, fence=fence, valid=valid)
-    for name, layer in layers.items():
-        if layer is not None and np.shape(layer) != out.shape:
-            raise ValueError(f"{name} shape {np.shape(layer)} != resistance shape {out.shape}")
-    _add_costs(
-        out,
-        road_cells or {},
-        road_resistance or {},
-        logging_age,
-        logging_resistance,
-        landcover,
-        builtup_resistance,
-    )
+    _check_shapes(out.shape, logging_age=logging_age, landcover=landcover, fence=fence,
+                  valid=valid, **layers)  # fmt: skip
+    _add_costs(out, road_cells or {}, road_resistance or {}, logging_age, logging_resistance,
+               landcover, builtup_resistance)  # fmt: skip
     _set_barriers(out, landcover, water, barrier_resistance, fence)
     if valid is not None:
         out[~np.asarray(valid, bool)] = np.nan
     # NaN survives np.maximum, so no-data stays no-data.
     out = np.maximum(out, MIN_RESISTANCE)
     return out.astype(np.float32)
+
+
+def _check_shapes(shape: tuple[int, ...], **layers) -> None:
+    """Every layer given (not None) has the resistance's ``shape``, or ValueError names it."""
+    for name, layer in layers.items():
+        if layer is not None and np.shape(layer) != shape:
+            raise ValueError(f"{name} shape {np.shape(layer)} != resistance shape {shape}")
 
 
 def _add_costs(
