@@ -208,6 +208,19 @@ def test_link_table_attributes_and_cross_border():
     assert links.geometry[0].coords[0] == (1500.0, links.geometry[0].coords[0][1])
 
 
+def test_link_cores_is_corridors_then_link_table():
+    from amurlink.connectivity.corridors import link_cores
+    from amurlink.core.grid import Grid
+
+    resistance, cores = three_in_a_row()
+    grid = Grid("EPSG:32652", Affine(1000, 0, 0, 0, -1000, 5000), cores.shape[1], cores.shape[0])
+    cores_gdf = core_polygons(cores, grid.transform, grid.crs, core_attributes(cores, 1e6))
+    result, links = link_cores(resistance, cores, cores_gdf, grid, corridor_width=3000.0)
+    expected = least_cost_corridors(resistance, cores, 1000.0, corridor_width=3000.0)
+    np.testing.assert_array_equal(result.corridors, expected.corridors)
+    assert links["cwd"].tolist() == pytest.approx([5000.0, 5000.0])
+
+
 # ------------------------------------------------------------------ scripts
 class _Files(dict):
     """Attribute access like snakemake's Namedlist."""
