@@ -11,16 +11,6 @@ wildcard_constraints:
     scenario="|".join(SCENARIOS),
 
 
-# Quick jobs (plots, packaging) run on the submit host, not as cluster jobs
-# (rules/outputs.smk adds the QGIS styles and project).
-localrules:
-    all,
-    map_species,
-    map_scenario,
-    brief,
-    geopackage,
-
-
 def logs(name):
     """Log file of a rule (with its wildcards in the name)."""
     return f"{RESULTS}/logs/{name}.log"
@@ -86,8 +76,79 @@ def scenario_files(wildcards):
     return [c["file"] for c in scenario_changes(wildcards) if c.get("file")]
 
 
-def species_params(wildcards):
-    return {"key": wildcards.species, **config["species"][wildcards.species]}
+# ------------------------------------------------------------------ params
+# A rule's params hold only the values its script reads: Snakemake reruns a job whose
+# params changed, so a whole config block would rerun it (and everything after it) when
+# any key of the block changes, e.g. the Omniscape radius rerunning resistance.
+
+
+def config_provider(*keys, default=None):
+    """A params function returning ``config[keys[0]][keys[1]]...`` (as PyPSA-Eur's).
+
+    ``default`` when a key is missing (the schema's defaults are filled in by the
+    Snakefile's ``validate``, so only keys without a default can be).
+    """
+
+    def value(wildcards):
+        node = config
+        for key in keys:
+            if not isinstance(node, dict) or key not in node:
+                return default
+            node = node[key]
+        return node
+
+    return value
+
+
+def config_subset(*keys, only):
+    """A params function: the config section at ``keys`` with only the keys ``only``.
+
+    For a script that hands a section to a library function as a mapping (e.g.
+    ``threats.flag_threats(config=...)``): the mapping holds what the function reads.
+    """
+
+    def value(wildcards):
+        section = config_provider(*keys, default={})(wildcards)
+        return {key: section[key] for key in only if key in section}
+
+    return value
+
+
+def species_params(*keys):
+    """A params function: the species of the job (``key``) and only these of its settings."""
+
+    def params(wildcards):
+        settings = config["species"][wildcards.species]
+        return {
+            "key": wildcards.species,
+            **{key: settings[key] for key in keys if key in settings},
+        }
+
+    return params
+
+
+def road_groups(wildcards):
+    """Names of the road groups (``covariates.road_classes``), without their OSM classes."""
+    return list(config["covariates"]["road_classes"])
+
+
+def scenario_description(wildcards):
+    return config["scenarios"][wildcards.scenario].get("description", "")
+
+
+def code_hash(*packages):
+    """The ``code`` param: a hash of amurlink.core and ``packages``, the library code the
+    rule's script runs (packages such as ``"connectivity"`` or modules such as
+    ``"outputs.styles"``).
+
+    Editing a file of them changes the param, so Snakemake reruns the rule's jobs (and
+    their dependents) but not the rules that run other packages
+    (amurlink.core.provenance; tests/test_rules.py checks each rule names every package
+    its script imports).
+    """
+    from amurlink.core.provenance import package_hash
+
+    return package_hash(*packages)
 
 
 def final_outputs():

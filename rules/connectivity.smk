@@ -20,9 +20,20 @@ rule resistance:
         mem_mb=2000,
         runtime=10,
     params:
-        connectivity=config["connectivity"],
-        road_groups=list(config["covariates"]["road_classes"]),
-        window_size=config["habitat"]["window_size"],
+        connectivity=config_subset(
+            "connectivity",
+            only=[
+                "shape_c",
+                "road_resistance",
+                "logging_resistance",
+                "builtup_resistance",
+                "water",
+                "barrier_resistance",
+            ],
+        ),
+        road_groups=road_groups,
+        window_size=config_provider("scale", "window_cells"),
+        code=code_hash("connectivity"),
     script:
         "../workflow/scripts/resistance.py"
 
@@ -52,6 +63,7 @@ rule connectivity_grid:
         runtime=20,
     params:
         factor=GRIDS.connectivity_factor,
+        code=code_hash("connectivity", "outputs.styles", "prepare.footprints"),
     script:
         "../workflow/scripts/connectivity_grid.py"
 
@@ -75,7 +87,8 @@ rule cores:
         mem_mb=2000,
         runtime=10,
     params:
-        species=species_params,
+        species=species_params("min_core_km2"),
+        code=code_hash("connectivity"),
     script:
         "../workflow/scripts/cores.py"
 
@@ -101,7 +114,16 @@ rule corridors:
         mem_mb=4000,
         runtime=60,
     params:
-        connectivity=config["connectivity"],
+        connectivity=config_subset(
+            "connectivity",
+            only=[
+                "max_link_cwd_km",
+                "corridor_width_km",
+                "neighbours",
+                "drop_through_cores",
+            ],
+        ),
+        code=code_hash("connectivity"),
     script:
         "../workflow/scripts/corridors.py"
 
@@ -125,9 +147,10 @@ rule circuit:
         mem_mb=6000,
         runtime=60,
     params:
-        neighbours=config["connectivity"]["neighbours"],
-        solver=config["connectivity"]["circuit_solver"],
-        shorting=config["connectivity"]["circuit_shorting"],
+        neighbours=config_provider("connectivity", "neighbours"),
+        solver=config_provider("connectivity", "circuit_solver"),
+        shorting=config_provider("connectivity", "circuit_shorting"),
+        code=code_hash("connectivity"),
     script:
         "../workflow/scripts/circuit.py"
 
@@ -152,7 +175,16 @@ rule pinchpoints:
         mem_mb=6000,
         runtime=60,
     params:
-        connectivity=config["connectivity"],
+        connectivity=config_subset(
+            "connectivity",
+            only=[
+                "corridor_width_km",
+                "neighbours",
+                "circuit_solver",
+                "circuit_shorting",
+            ],
+        ),
+        code=code_hash("connectivity"),
     script:
         "../workflow/scripts/pinchpoints.py"
 
@@ -176,7 +208,11 @@ rule barriers:
         mem_mb=4000,
         runtime=30,
     params:
-        connectivity=config["connectivity"],
+        connectivity=config_subset(
+            "connectivity",
+            only=["barrier_radii_m", "restored_resistance", "neighbours"],
+        ),
+        code=code_hash("connectivity"),
     script:
         "../workflow/scripts/barriers.py"
 
@@ -206,7 +242,8 @@ rule graph:
         mem_mb=2000,
         runtime=20,
     params:
-        species=species_params,
+        species=species_params("dispersal_km"),
+        code=code_hash("connectivity"),
     script:
         "../workflow/scripts/graph.py"
 
@@ -231,6 +268,7 @@ rule to_habitat_grid:
         runtime=10,
     params:
         factor=GRIDS.connectivity_factor,
+        code=code_hash(),
     script:
         "../workflow/scripts/to_habitat_grid.py"
 
@@ -256,6 +294,7 @@ rule omniscape_inputs:
         runtime=10,
     params:
         factor=GRIDS.omniscape_factor,
+        code=code_hash("connectivity"),
     script:
         "../workflow/scripts/omniscape_inputs.py"
 
@@ -279,9 +318,12 @@ rule omniscape_tile:
         mem_mb=config["scale"]["tile_mem_mb"]["omniscape"],
         runtime=60,
     params:
-        omniscape=config["connectivity"]["omniscape"],
-        tile_size=config["scale"]["tile_size_cells"],
-        neighbours=config["connectivity"]["neighbours"],
+        omniscape=config_subset(
+            "connectivity", "omniscape", only=["radius_km", "block_size"]
+        ),
+        tile_size=config_provider("scale", "tile_size_cells"),
+        neighbours=config_provider("connectivity", "neighbours"),
+        code=code_hash("connectivity"),
     script:
         "../workflow/scripts/omniscape_tile.py"
 
@@ -312,6 +354,9 @@ rule omniscape_mosaic:
     params:
         factor=GRIDS.omniscape_factor,
         connectivity_factor=GRIDS.connectivity_factor,
-        omniscape=config["connectivity"]["omniscape"],
+        omniscape=config_subset(
+            "connectivity", "omniscape", only=["radius_km", "block_size"]
+        ),
+        code=code_hash("connectivity"),
     script:
         "../workflow/scripts/omniscape_mosaic.py"

@@ -53,5 +53,6 @@ if config["demo"]["enabled"]:
                     "covariates",
                 )
             },
+            code=code_hash("apps.demo", "prepare"),
         script:
             "../workflow/scripts/demo.py"

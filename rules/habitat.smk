@@ -22,11 +22,14 @@ rule presences:
         mem_mb=2000,
         runtime=10,
     params:
-        species=species_params,
-        sightings=config["sightings"],
-        sightings_format=config["inputs"]["sightings_format"],
-        habitat=config["habitat"],
-        seed=config["seed"],
+        species=species_params("name", "synonyms", "thin_km"),
+        sightings=config_subset(
+            "sightings", only=["max_uncertainty_m", "date_min", "date_max"]
+        ),
+        sightings_format=config_provider("inputs", "sightings_format"),
+        window_size=config_provider("scale", "window_cells"),
+        seed=config_provider("seed"),
+        code=code_hash("habitat"),
     script:
         "../workflow/scripts/presences.py"
 
@@ -49,10 +52,14 @@ rule background:
         mem_mb=2000,
         runtime=10,
     params:
-        sightings=config["sightings"],
-        sightings_format=config["inputs"]["sightings_format"],
-        habitat=config["habitat"],
-        seed=config["seed"],
+        sightings=config_subset(
+            "sightings", only=["max_uncertainty_m", "date_min", "date_max"]
+        ),
+        sightings_format=config_provider("inputs", "sightings_format"),
+        habitat=config_subset("habitat", only=["bias", "background_points"]),
+        window_size=config_provider("scale", "window_cells"),
+        seed=config_provider("seed"),
+        code=code_hash("habitat"),
     script:
         "../workflow/scripts/background.py"
 
@@ -65,8 +72,20 @@ rule fit_model:
         covariates=prepared("covariates.tif"),
     output:
         model=habitat("model.pkl"),
-        metrics=habitat("metrics.json"),
-        metrics_csv=habitat("metrics.csv"),
+        metrics=report(
+            habitat("metrics.json"),
+            caption="../workflow/report/metrics.rst",
+            category="Habitat",
+            subcategory="{species}",
+            labels={"species": "{species}", "output": "model metrics (JSON)"},
+        ),
+        metrics_csv=report(
+            habitat("metrics.csv"),
+            caption="../workflow/report/metrics_table.rst",
+            category="Habitat",
+            subcategory="{species}",
+            labels={"species": "{species}", "output": "model metrics"},
+        ),
         cv_folds=habitat("cv_folds.csv"),
         tuning=habitat("tuning.csv"),
     log:
@@ -80,9 +99,22 @@ rule fit_model:
         mem_mb=4000,
         runtime=60,
     params:
-        species=species_params,
-        habitat=config["habitat"],
-        seed=config["seed"],
+        habitat=config_subset(
+            "habitat",
+            only=[
+                "model",
+                "members",
+                "tuning",
+                "categorical",
+                "features",
+                "beta",
+                "cv_folds",
+                "block_size_km",
+            ],
+        ),
+        window_size=config_provider("scale", "window_cells"),
+        seed=config_provider("seed"),
+        code=code_hash("habitat"),
     script:
         "../workflow/scripts/fit_model.py"
 
@@ -106,8 +138,9 @@ rule predict_tile:
         mem_mb=config["scale"]["tile_mem_mb"]["predict"],
         runtime=60,
     params:
-        tile_size=config["scale"]["predict_tile_cells"],
-        window_size=config["habitat"]["window_size"],
+        tile_size=config_provider("scale", "predict_tile_cells"),
+        window_size=config_provider("scale", "window_cells"),
+        code=code_hash("habitat"),
     script:
         "../workflow/scripts/predict_tile.py"
 
@@ -137,6 +170,8 @@ rule predict_suitability:
     resources:
         mem_mb=2000,
         runtime=30,
+    params:
+        code=code_hash("habitat", "outputs.styles"),
     script:
         "../workflow/scripts/predict_suitability.py"
 
@@ -146,9 +181,21 @@ rule interpret_model:
         model=habitat("model.pkl"),
     output:
         curves=habitat("response_curves.csv"),
-        curves_png=habitat("response_curves.png"),
+        curves_png=report(
+            habitat("response_curves.png"),
+            caption="../workflow/report/response_curves.rst",
+            category="Habitat",
+            subcategory="{species}",
+            labels={"species": "{species}", "output": "response curves"},
+        ),
         importance=habitat("importance.csv"),
-        importance_png=habitat("importance.png"),
+        importance_png=report(
+            habitat("importance.png"),
+            caption="../workflow/report/importance.rst",
+            category="Habitat",
+            subcategory="{species}",
+            labels={"species": "{species}", "output": "permutation importance"},
+        ),
     log:
         logs("interpret_model/{species}"),
     benchmark:
@@ -160,6 +207,7 @@ rule interpret_model:
         mem_mb=3000,
         runtime=20,
     params:
-        seed=config["seed"],
+        seed=config_provider("seed"),
+        code=code_hash("habitat"),
     script:
         "../workflow/scripts/interpret_model.py"

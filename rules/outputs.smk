@@ -1,5 +1,8 @@
 # Outputs: one GeoPackage of the results, print maps per species and scenario,
 # scenario comparisons and the policy brief.
+# Quick jobs (plots, packaging) are local rules: they run on the submit host, not as
+# cluster jobs (``localrule: True`` rather than a ``localrules:`` list, which does not
+# follow the rules when the workflow is a module with renamed rules).
 # Sightings reach public outputs only as counts per generalised grid cell (geopackage).
 
 # Scenarios compared with the baseline (a regex matching nothing when there are none).
@@ -25,6 +28,7 @@ rule geopackage:
         logs("geopackage"),
     benchmark:
         bench("geopackage")
+    localrule: True
     conda:
         ENV
     threads: 1
@@ -33,7 +37,8 @@ rule geopackage:
         runtime=10,
     params:
         species=SPECIES,
-        generalise_km=config["sightings"]["generalise_km"],
+        generalise_km=config_provider("sightings", "generalise_km"),
+        code=code_hash("outputs", "connectivity.corridors", "connectivity.progress"),
     script:
         "../workflow/scripts/geopackage.py"
 
@@ -60,6 +65,7 @@ rule map_species:
         logs("map_species/{species}"),
     benchmark:
         bench("map_species/{species}")
+    localrule: True
     conda:
         ENV
     threads: 1
@@ -67,11 +73,14 @@ rule map_species:
         mem_mb=2000,
         runtime=10,
     params:
-        species=species_params,
-        top_n=config["threats"]["top_n"],
+        species=species_params("name"),
+        top_n=config_provider("threats", "top_n"),
         credits=map_credits(),
-        date=config["outputs"]["date"],
-        model=config["habitat"]["model"],
+        date=config_provider("outputs", "date"),
+        model=config_provider("habitat", "model"),
+        code=code_hash(
+            "outputs", "prepare", "connectivity.corridors", "connectivity.progress"
+        ),
     script:
         "../workflow/scripts/map_species.py"
 
@@ -113,7 +122,8 @@ rule compare_scenario:
         mem_mb=2000,
         runtime=10,
     params:
-        description=lambda wc: config["scenarios"][wc.scenario].get("description", ""),
+        description=scenario_description,
+        code=code_hash("threats"),
     script:
         "../workflow/scripts/compare_scenario.py"
 
@@ -147,6 +157,7 @@ rule map_scenario:
         bench("map_scenario/{scenario}/{species}")
     wildcard_constraints:
         scenario=NON_BASELINE,
+    localrule: True
     conda:
         ENV
     threads: 1
@@ -154,10 +165,13 @@ rule map_scenario:
         mem_mb=2000,
         runtime=10,
     params:
-        species=species_params,
-        description=lambda wc: config["scenarios"][wc.scenario].get("description", ""),
+        species=species_params(),
+        description=scenario_description,
         credits=map_credits(),
-        date=config["outputs"]["date"],
+        date=config_provider("outputs", "date"),
+        code=code_hash(
+            "outputs", "prepare", "connectivity.corridors", "connectivity.progress"
+        ),
     script:
         "../workflow/scripts/map_scenario.py"
 
@@ -190,6 +204,7 @@ rule brief:
         logs("brief"),
     benchmark:
         bench("brief")
+    localrule: True
     conda:
         ENV
     threads: 1
@@ -202,19 +217,15 @@ rule brief:
         scenario_descriptions={
             k: v.get("description", "") for k, v in config["scenarios"].items()
         },
-        top_n=config["threats"]["top_n"],
+        top_n=config_provider("threats", "top_n"),
         credits=map_credits(),
-        date=config["outputs"]["date"],
+        date=config_provider("outputs", "date"),
+        code=code_hash("outputs", "connectivity.cores", "prepare"),
     script:
         "../workflow/scripts/brief.py"
 
 
 # ------------------------------------------------- QGIS: styles beside rasters, projects
-
-
-localrules:
-    raster_styles,
-    qgis_project,
 
 
 rule raster_styles:
@@ -226,12 +237,15 @@ rule raster_styles:
         logs("raster_styles"),
     benchmark:
         bench("raster_styles")
+    localrule: True
     conda:
         ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        code=code_hash("outputs"),
     script:
         "../workflow/scripts/raster_styles.py"
 
@@ -248,6 +262,7 @@ rule qgis_project:
         logs("qgis_project"),
     benchmark:
         bench("qgis_project")
+    localrule: True
     conda:
         ENV
     threads: 1
@@ -256,5 +271,6 @@ rule qgis_project:
         runtime=10,
     params:
         title="amurlink: Amur leopard and tiger habitat, corridors and threats",
+        code=code_hash("outputs"),
     script:
         "../workflow/scripts/qgis_project.py"

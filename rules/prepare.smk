@@ -23,8 +23,9 @@ rule prepare_vectors:
     resources:
         mem_mb=2000,
     params:
-        study_area=config["study_area"],
-        road_classes=config["covariates"]["road_classes"],
+        study_area=config_provider("study_area"),
+        road_classes=config_provider("covariates", "road_classes"),
+        code=code_hash("prepare", "outputs.styles"),
     script:
         "../workflow/scripts/prepare_vectors.py"
 
@@ -47,7 +48,8 @@ rule align_rasters:
     resources:
         mem_mb=2000,
     params:
-        window_size=config["habitat"]["window_size"],
+        window_size=config_provider("scale", "window_cells"),
+        code=code_hash("prepare"),
     script:
         "../workflow/scripts/align_rasters.py"
 
@@ -74,8 +76,19 @@ rule covariates_tile:
         mem_mb=config["scale"]["tile_mem_mb"]["covariates"],
         runtime=30,
     params:
-        covariates=config["covariates"],
+        covariates=config_subset(
+            "covariates",
+            only=[
+                "forest_classes",
+                "forest_radius_m",
+                "logging_radius_m",
+                "max_distance_m",
+                "reference_year",
+                "road_classes",
+            ],
+        ),
         tile_size=covariate_tile_size(),
+        code=code_hash("prepare"),
     script:
         "../workflow/scripts/covariates_tile.py"
 
@@ -96,6 +109,8 @@ rule covariates:
     resources:
         mem_mb=2000,
         runtime=30,
+    params:
+        code=code_hash(),
     script:
         "../workflow/scripts/covariates.py"
 
@@ -120,7 +135,8 @@ rule pressures:
         mem_mb=2000,
     params:
         changes=scenario_changes,
-        road_classes=config["covariates"]["road_classes"],
-        reference_year=config["covariates"]["reference_year"],
+        road_classes=config_provider("covariates", "road_classes"),
+        reference_year=config_provider("covariates", "reference_year"),
+        code=code_hash("prepare"),
     script:
         "../workflow/scripts/pressures.py"

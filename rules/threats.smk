@@ -48,7 +48,8 @@ rule threats:
         mem_mb=2000,
         runtime=10,
     params:
-        threats=config["threats"],
-        reference_year=config["covariates"]["reference_year"],
+        threats=config_subset("threats", only=["road_weight", "logging_halflife_years"]),
+        reference_year=config_provider("covariates", "reference_year"),
+        code=code_hash("threats", "connectivity.corridors", "connectivity.progress"),
     script:
         "../workflow/scripts/threats.py"

@@ -173,6 +173,20 @@ def test_leopard_niche_narrower_than_tiger(written):
     assert 0.05 < leopard < tiger < 0.9
 
 
+def test_niche_table_keeps_each_species_responses_in_order():
+    niches = demo._niches("""
+        a  elevation        gaussian  380.0  200.0
+        b  slope            decline     0.3    3.0
+        a  forest_fraction  logistic    0.75   0.06
+    """)  # fmt: skip
+    assert niches == {
+        "a": {"elevation": ("gaussian", 380.0, 200.0), "forest_fraction": ("logistic", 0.75, 0.06)},
+        "b": {"slope": ("decline", 0.3, 3.0)},
+    }
+    assert list(niches["a"]) == ["elevation", "forest_fraction"]  # responses multiply in order
+    assert set(demo.NICHES) == {"leopard", "tiger", "prey"}
+
+
 def test_truth_depends_only_on_what_the_files_show(written):
     """Recomputing the covariates from the written files gives back the truth."""
     landscape, config, _ = written

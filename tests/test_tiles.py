@@ -149,7 +149,12 @@ def test_covariates_tiled_equal_untiled():
     from shapely.geometry import LineString, Point, box
 
     from amurlink.core.grid import Grid
-    from amurlink.prepare.layers import compute_covariates, covariate_halo_m
+    from amurlink.prepare.covariates import (
+        compute_covariates,
+        covariate_halo_cells,
+        covariate_halo_m,
+        tile_covariates,
+    )
 
     res = 100.0
     grid = Grid.from_bounds("EPSG:32652", (0, 0, 6000, 5000), res)
@@ -173,20 +178,21 @@ def test_covariates_tiled_equal_untiled():
               reference_year=2025, max_distance_m=800, dem_fill=float(np.nanmean(dem)))  # fmt: skip
     whole, names = compute_covariates(landcover, dem, roads, towns, logging, landcover != 0,
                                       grid, **kw)  # fmt: skip
-    halo = int(np.ceil(covariate_halo_m(300, 400, 800) / res)) + 1
+    settings = {"road_classes": {"major": [], "minor": []}, "forest_classes": (10,),
+                "forest_radius_m": 300, "logging_radius_m": 400, "reference_year": 2025,
+                "max_distance_m": 800}  # fmt: skip
+    halo = covariate_halo_cells(settings, grid)
+    assert halo == int(np.ceil(covariate_halo_m(300, 400, 800) / res)) + 1
     tiled = np.full_like(whole, np.nan)
-    from affine import Affine
-
     for tile in tile_grid(grid.shape, 16):
         outer = tile.expand(halo, grid.shape)
-        t = grid.transform
-        sub = Grid(crs, t @ Affine.translation(outer.col0, outer.row0), outer.width, outer.height)
         lc = landcover[outer.slices]
-        part, _ = compute_covariates(lc, dem[outer.slices], roads, towns, logging, lc != 0, sub,
-                                     **kw)  # fmt: skip
-        tiled[:, tile.row0 : tile.row0 + tile.height, tile.col0 : tile.col0 + tile.width] = part[
-            :, tile.inner(outer)[0], tile.inner(outer)[1]
-        ]
+        part, part_names, units = tile_covariates(
+            lc, dem[outer.slices], roads, towns, logging, grid.window_grid(outer.window()),
+            tile.inner(outer), settings, dem_fill=kw["dem_fill"],
+        )  # fmt: skip
+        tiled[:, tile.slices[0], tile.slices[1]] = part
+    assert part_names == names and units[names.index("slope")] == "degree"
     assert names[3] == "dist_road_major"
     assert np.nanmax(whole[3]) == 800  # the cap
     np.testing.assert_allclose(tiled, whole, rtol=1e-5, atol=1e-4)

@@ -9,7 +9,7 @@ def main(snakemake):
     inp, params = snakemake.input, snakemake.params
     hab = params.habitat
     with io.open_on_grid({"covariates": inp.covariates}) as (ds, grid):
-        valid = predict.valid_mask(io.read_windows(ds, grid, hab["window_size"]), grid.shape)
+        valid = predict.valid_mask(io.read_windows(ds, grid, params.window_size), grid.shape)
     records = stations = None
     if hab["bias"] == "target_group":  # the target group: every sighting, and the stations
         if inp.stations:

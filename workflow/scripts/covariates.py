@@ -2,21 +2,17 @@
 
 import logging
 
-import rasterio
-
 from amurlink.core import io, smk
-from amurlink.core.grid import Grid
+from amurlink.core.io.rasters import read_band_units, read_grid
 
 log = logging.getLogger(__name__)
 
 
 def main(snakemake):
     inp, out = snakemake.input, snakemake.output
-    with rasterio.open(inp.landcover) as src:
-        grid = Grid.from_dataset(src)
+    grid = read_grid(inp.landcover)
     names = io.read_band_names(inp.tiles[0])
-    with rasterio.open(inp.tiles[0]) as src:
-        units = list(src.units)
+    units = read_band_units(inp.tiles[0])
     with io.RasterWriter(
         out.covariates, grid, dtype="float32", nodata=-9999.0, descriptions=names, units=units
     ) as writer:

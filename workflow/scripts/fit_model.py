@@ -19,7 +19,7 @@ def main(snakemake):
         read = io.window_reader(ds["covariates"])
         X = {
             name: predict.values_at(
-                read, grid.windows(hab["window_size"]), t["row"], t["col"], len(names)
+                read, grid.windows(snakemake.params.window_size), t["row"], t["col"], len(names)
             )
             for name, t in points.items()
         }

@@ -8,9 +8,7 @@ from amurlink.habitat import predict, sightings
 def main(snakemake):
     inp, params = snakemake.input, snakemake.params
     with io.open_on_grid({"covariates": inp.covariates}) as (ds, grid):
-        valid = predict.valid_mask(
-            io.read_windows(ds, grid, params.habitat["window_size"]), grid.shape
-        )
+        valid = predict.valid_mask(io.read_windows(ds, grid, params.window_size), grid.shape)
     stations = None
     if inp.stations:
         raw = tables.read_table(inp.stations[0], text=True)

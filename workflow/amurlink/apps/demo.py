@@ -50,7 +50,9 @@ from scipy import ndimage, sparse
 from scipy.sparse.csgraph import minimum_spanning_tree
 from skimage.graph import MCP_Geometric
 
+from amurlink.core import io
 from amurlink.core.grid import Grid
+from amurlink.core.io.config import read_config
 from amurlink.core.io.naturalearth import read_naturalearth
 from amurlink.prepare import covariates as cv
 
@@ -153,36 +155,43 @@ RIVERS: dict[str, list[tuple[float, float]]] = {
     "Kedrovaya": [(130.98, 43.18), (131.00, 42.95), (130.96, 42.78)],
 }
 
-#: Virtual-species niches: response of suitability to each covariate.
-#: ("logistic", midpoint, scale) rises with the covariate, ("gaussian", mean, sd)
-#: peaks at the mean; ("decline", weight, e-folding) is 1 - weight*exp(-x/e).
-NICHES: dict[str, dict[str, tuple[str, float, float]]] = {
-    # Forest-dependent, mid elevations, strongly avoids roads and settlements.
-    "leopard": {
-        "forest_fraction": ("logistic", 0.75, 0.06),
-        "elevation": ("gaussian", 380.0, 200.0),
-        "slope": ("decline", 0.3, 3.0),
-        "dist_road_major": ("logistic", 3000.0, 900.0),
-        "dist_settlement": ("logistic", 4000.0, 1200.0),
-        "logging_recency": ("decline", 0.6, 6.0),
-    },
-    # Broader: tolerates more open forest, a wider range of elevations, nearer roads.
-    "tiger": {
-        "forest_fraction": ("logistic", 0.55, 0.08),
-        "elevation": ("gaussian", 420.0, 300.0),
-        "dist_road_major": ("logistic", 2500.0, 2000.0),
-        "dist_road_minor": ("decline", 0.4, 800.0),
-        "dist_settlement": ("logistic", 3000.0, 2000.0),
-        "logging_recency": ("decline", 0.3, 6.0),
-    },
-    # The target group: common prey recorded by the same surveys (Phillips et al. 2009).
-    # Broad niches: everywhere with some cover, so their records mostly carry the
-    # observers' bias, which is what a target-group background must estimate.
-    "prey": {
-        "forest_fraction": ("logistic", 0.2, 0.2),
-        "dist_settlement": ("logistic", 800.0, 600.0),
-    },
-}
+#: Virtual-species niches, one row per response of suitability to a covariate:
+#: ``logistic midpoint scale`` rises with the covariate, ``gaussian mean sd`` peaks at
+#: the mean, ``decline weight e-folding`` is 1 - weight*exp(-x/e-folding).  A species'
+#: responses multiply in the order of its rows.
+#: - leopard: forest-dependent, mid elevations, strongly avoids roads and settlements;
+#: - tiger: broader, tolerates more open forest, a wider range of elevations, nearer roads;
+#: - prey: the target group, common prey recorded by the same surveys (Phillips et al.
+#:   2009); broad niches, everywhere with some cover, so that their records mostly carry
+#:   the observers' bias, which is what a target-group background must estimate.
+NICHE_TABLE = """
+leopard  forest_fraction  logistic     0.75     0.06
+leopard  elevation        gaussian   380.0    200.0
+leopard  slope            decline      0.3      3.0
+leopard  dist_road_major  logistic  3000.0    900.0
+leopard  dist_settlement  logistic  4000.0   1200.0
+leopard  logging_recency  decline      0.6      6.0
+tiger    forest_fraction  logistic     0.55     0.08
+tiger    elevation        gaussian   420.0    300.0
+tiger    dist_road_major  logistic  2500.0   2000.0
+tiger    dist_road_minor  decline      0.4    800.0
+tiger    dist_settlement  logistic  3000.0   2000.0
+tiger    logging_recency  decline      0.3      6.0
+prey     forest_fraction  logistic     0.2      0.2
+prey     dist_settlement  logistic   800.0    600.0
+"""
+
+
+def _niches(table: str) -> dict[str, dict[str, tuple[str, float, float]]]:
+    """``{species: {covariate: (response, a, b)}}`` from :data:`NICHE_TABLE`'s rows, in order."""
+    niches: dict[str, dict[str, tuple[str, float, float]]] = {}
+    for row in table.strip().splitlines():
+        species, covariate, response, a, b = row.split()
+        niches.setdefault(species, {})[covariate] = (response, float(a), float(b))
+    return niches
+
+
+NICHES = _niches(NICHE_TABLE)
 #: Other species in the survey records, with (opportunistic records, detections per trap-night).
 TARGET_GROUP_SPECIES = {
     "Sus scrofa": (420, 0.01),
@@ -929,6 +938,10 @@ def _random_dates(rng, n: int, first: str, last: str) -> list[str]:
     return [(a + pd.Timedelta(days=int(d))).date().isoformat() for d in days]
 
 
+#: Columns of a species' records after ``species`` (the sightings table's layout).
+RECORD_COLUMNS = ["lon", "lat", "date", "source", "uncertainty_m", "station"]
+
+
 def make_sightings(
     key: str,
     spec: dict,
@@ -946,8 +959,20 @@ def make_sightings(
     where it is present).  Each camera station detects the species
     Poisson(``prob * trap_nights * rate``) times.  A few records are made dirty
     on purpose (synonyms, imprecise, too old, outside the study area) so the
-    workflow's filters have work.
+    workflow's filters have work.  The steps draw from ``rng`` in turn.
     """
+    opp = _opportunistic_records(key, spec, prob, bias, grid, rng)
+    cams = _camera_records(key, spec, prob, grid, stations, rng)
+    df = pd.concat([opp, cams], ignore_index=True)
+    df.insert(0, "species", spec["name"])
+    _make_dirty(df, len(opp), spec, bbox_lonlat, rng)
+    df["lon"] = df["lon"].astype(float).round(6)
+    df["lat"] = df["lat"].astype(float).round(6)
+    return df
+
+
+def _opportunistic_records(key: str, spec: dict, prob, bias, grid: Grid, rng) -> pd.DataFrame:
+    """Tracks, scat and reports in cells drawn in proportion to ``bias * prob``."""
     n_opp = spec.get("records", OPPORTUNISTIC_RECORDS.get(key, 300))
     weights = (bias * prob).ravel().astype(np.float64)
     weights /= weights.sum()
@@ -964,7 +989,7 @@ def make_sightings(
         rng.uniform(200, 1500, n_opp),
         np.where(source == "tracks", rng.uniform(30, 300, n_opp), rng.uniform(10, 100, n_opp)),
     )
-    opp = pd.DataFrame(
+    return pd.DataFrame(
         {
             "lon": lon,
             "lat": lat,
@@ -974,7 +999,10 @@ def make_sightings(
             "station": None,
         }
     )
-    # Camera traps.
+
+
+def _camera_records(key: str, spec: dict, prob, grid: Grid, stations, rng) -> pd.DataFrame:
+    """Detections at the camera stations: Poisson(``prob * trap_nights * rate``) each."""
     rate = spec.get("detection_rate", DETECTION_RATE.get(key, 0.008))
     sx, sy = _from_lonlat(stations["lon"], stations["lat"], grid.crs)
     sr, sc = grid.rowcol(sx, sy)
@@ -996,11 +1024,16 @@ def make_sightings(
                     "station": st["station"],
                 }
             )
-    cams = pd.DataFrame(cam_rows, columns=opp.columns)
-    df = pd.concat([opp, cams], ignore_index=True)
-    df.insert(0, "species", spec["name"])
+    return pd.DataFrame(cam_rows, columns=RECORD_COLUMNS)
+
+
+def _make_dirty(df: pd.DataFrame, n_opp: int, spec: dict, bbox_lonlat, rng) -> None:
+    """Spoil 2-6 % of the first ``n_opp`` (opportunistic) records each way, in place.
+
+    Synonyms, imprecise reports, records too old and records outside the study area;
+    camera rows stay clean.
+    """
     n = len(df)
-    # Dirty records (2-6 % each) on opportunistic rows only, so camera rows stay clean.
     idx_opp = np.arange(n_opp)
     synonyms = list(spec.get("synonyms") or [])
     if synonyms:
@@ -1021,9 +1054,6 @@ def make_sightings(
     df.loc[k, "lat"] = np.where(
         side == 2, lat0 - shift, np.where(side == 3, lat1 + shift, df.loc[k, "lat"])
     )
-    df["lon"] = df["lon"].astype(float).round(6)
-    df["lat"] = df["lat"].astype(float).round(6)
-    return df
 
 
 # --------------------------------------------------------------------------- main entry
@@ -1041,7 +1071,7 @@ def generate_demo(config: dict) -> DemoLandscape:
 
     Pure: returns arrays, GeoDataFrames and DataFrames; :func:`write_demo` writes
     them.  The same config gives identical outputs; ``config['seed']`` changes
-    every random step.
+    every random step (each step draws from its own generator, :data:`SEED_OFFSETS`).
 
     Parameters
     ----------
@@ -1056,16 +1086,45 @@ def generate_demo(config: dict) -> DemoLandscape:
     """
     t0 = time.perf_counter()
     seed = int(config.get("seed", 20261124))
-    settings = covariate_settings(config)
     grid = demo_grid(config)
-    crs = grid.crs
-    res = grid.resolution
     countries, border = country_layers(grid)
     codes = {i + 1: iso for i, iso in enumerate(countries["iso_a3"])}
     country = _rasterize(countries.geometry.to_numpy(), list(codes), grid)
-    land = country > 0
+    relief = _relief(grid, country > 0, countries, border, codes, seed)
+    log.info("terrain %.1f s", time.perf_counter() - t0)
+    settlements, roads = _settlements_and_roads(relief, codes, seed)
+    log.info("roads %.1f s", time.perf_counter() - t0)
+    landcover = _landcover(grid, relief, country, codes, roads, settlements, seed)
+    log.info("landcover %.1f s", time.perf_counter() - t0)
+    roads, cutblocks = _forestry(
+        grid, landcover, relief.dem, country, codes, roads, countries, border, seed
+    )
+    log.info("tracks, logging, proposed road %.1f s", time.perf_counter() - t0)
+    species = _virtual_species(
+        config, grid, landcover, relief.dem, country, codes, roads, settlements, cutblocks, seed
+    )
+    log.info("virtual species %.1f s", time.perf_counter() - t0)
+    # In the order of DemoLandscape's fields.
+    return DemoLandscape(
+        grid, landcover, relief.dem, country, codes,
+        roads, cutblocks, settlements, countries, border, **species,
+    )  # fmt: skip
 
-    # Terrain on a fixed 250 m lattice, interpolated to the demo grid.
+
+@dataclass
+class _Relief:
+    """The terrain on its fixed lattice and the DEM interpolated onto the demo grid."""
+
+    lattice: _Lattice
+    tgrid: Grid  # the lattice as a grid
+    t_country: np.ndarray  # country index on the lattice
+    terrain: dict[str, np.ndarray]  # elevation, d_sea, d_river on the lattice
+    dem: np.ndarray  # float32 metres on the demo grid, 0 on the sea
+
+
+def _relief(grid: Grid, land, countries, border, codes: dict[int, str], seed: int) -> _Relief:
+    """Terrain on a fixed 250 m lattice, interpolated to the demo grid (0 off ``land``)."""
+    crs = grid.crs
     lattice = _Lattice.covering(grid.bounds, TERRAIN_RESOLUTION, margin=4 * TERRAIN_RESOLUTION)
     tgrid = lattice.grid(crs)
     t_country = _rasterize(countries.geometry.to_numpy(), list(codes), tgrid)
@@ -1078,9 +1137,12 @@ def generate_demo(config: dict) -> DemoLandscape:
     dem = np.where(
         land, np.clip(_resample(ter["elevation"], lattice, x, y), 1.0, None), 0.0
     ).astype(np.float32)
-    log.info("terrain %.1f s", time.perf_counter() - t0)
+    return _Relief(lattice, tgrid, t_country, ter, dem)
 
-    # Settlements and main roads, routed on a coarse grid along valleys.
+
+def _settlements_and_roads(relief: _Relief, codes: dict[int, str], seed: int):
+    """Settlements, and the main roads between them routed on a coarse grid along valleys."""
+    tgrid, ter = relief.tgrid, relief.terrain
     t_slope = cv.slope_degrees(ter["elevation"], TERRAIN_RESOLUTION)
     settlements = make_settlements(
         tgrid,
@@ -1088,37 +1150,44 @@ def generate_demo(config: dict) -> DemoLandscape:
         t_slope,
         ter["d_sea"],
         ter["d_river"],
-        t_country,
+        relief.t_country,
         codes,
         _rng(seed, "settlements"),
     )
     factor = int(round(ROUTING_RESOLUTION / TERRAIN_RESOLUTION))
     rgrid = tgrid.coarsen(factor)
-    pad = lambda a, v: np.pad(  # noqa: E731
-        a,
-        ((0, rgrid.height * factor - a.shape[0]), (0, rgrid.width * factor - a.shape[1])),
-        constant_values=v,
-    )
-    block = lambda a, v: pad(a, v).reshape(rgrid.height, factor, rgrid.width, factor)  # noqa: E731
-    r_elev = block(ter["elevation"], 0.0).mean(axis=(1, 3))
-    r_slope = block(t_slope, 0.0).mean(axis=(1, 3))
-    r_country = block(t_country, 0)[:, factor // 2, :, factor // 2]
-    router = _Router(rgrid, r_elev, r_slope, r_country, codes)
-    roads = make_roads(settlements, router)
-    log.info("roads %.1f s", time.perf_counter() - t0)
 
-    # Land cover on the demo grid.
+    def blocks(a: np.ndarray, fill) -> np.ndarray:
+        """``a`` padded with ``fill`` to whole blocks, as (rows, factor, cols, factor)."""
+        pad = ((0, rgrid.height * factor - a.shape[0]), (0, rgrid.width * factor - a.shape[1]))
+        return np.pad(a, pad, constant_values=fill).reshape(
+            rgrid.height, factor, rgrid.width, factor
+        )
+
+    r_elev = blocks(ter["elevation"], 0.0).mean(axis=(1, 3))
+    r_slope = blocks(t_slope, 0.0).mean(axis=(1, 3))
+    r_country = blocks(relief.t_country, 0)[:, factor // 2, :, factor // 2]
+    router = _Router(rgrid, r_elev, r_slope, r_country, codes)
+    return settlements, make_roads(settlements, router)
+
+
+def _landcover(grid: Grid, relief: _Relief, country, codes, roads, settlements, seed: int):
+    """Land cover on the demo grid from the relief, the roads and two noise fields."""
+    lattice, ter = relief.lattice, relief.terrain
+    x, y = grid.xy()
     lc_rng = _rng(seed, "landcover_noise")
     noise = _resample(fractal_field(lattice, [8e3, 4e3, 2e3, 1e3], 0.6, lc_rng), lattice, x, y)
     noise2 = _resample(fractal_field(lattice, [16e3, 8e3, 4e3, 2e3], 0.7, lc_rng), lattice, x, y)
-    slope = cv.slope_degrees(dem, res).astype(np.float32)
+    slope = cv.slope_degrees(relief.dem, grid.resolution).astype(np.float32)
     d_sea = np.maximum(_resample(ter["d_sea"], lattice, x, y), 0)
     d_river = np.maximum(_resample(ter["d_river"], lattice, x, y), 0)
-    t_road = cv.distance_to(rasterize_lines(roads.geometry.to_numpy(), tgrid), TERRAIN_RESOLUTION)
+    t_road = cv.distance_to(
+        rasterize_lines(roads.geometry.to_numpy(), relief.tgrid), TERRAIN_RESOLUTION
+    )
     d_road = np.maximum(_resample(t_road, lattice, x, y), 0)
-    landcover = make_landcover(
+    return make_landcover(
         grid,
-        dem,
+        relief.dem,
         slope,
         country,
         codes,
@@ -1129,10 +1198,14 @@ def generate_demo(config: dict) -> DemoLandscape:
         noise2,
         settlements,
     )
-    del noise, d_sea, d_river, d_road
-    log.info("landcover %.1f s", time.perf_counter() - t0)
 
-    # Tracks and logging in the forest; recent cuts show as shrubland.
+
+def _forestry(grid: Grid, landcover, dem, country, codes, roads, countries, border, seed: int):
+    """Tracks and logging in the forest, and the proposed road; the roads get their ids.
+
+    Recent cuts show as shrubland: ``landcover`` is changed in place.
+    """
+    land = country > 0
     area_km2 = float(land.sum()) * grid.cell_area / 1e6
     tracks = make_tracks(
         roads,
@@ -1148,15 +1221,21 @@ def generate_demo(config: dict) -> DemoLandscape:
     recent_mask = _rasterize(recent.geometry.to_numpy(), [1] * len(recent), grid).astype(bool)
     landcover[recent_mask & (landcover == 10)] = 20
     roads = pd.concat([roads, tracks], ignore_index=True)
-    ff_for_proposal = cv.class_fraction(landcover, [10], 2000 / res)
+    ff_for_proposal = cv.class_fraction(landcover, [10], 2000 / grid.resolution)
     proposed = make_proposed_road(border, countries, grid, ff_for_proposal, _rng(seed, "proposed"))
     del ff_for_proposal
     roads["proposed"] = None
-    roads = gpd.GeoDataFrame(pd.concat([roads, proposed], ignore_index=True), crs=crs)
+    roads = gpd.GeoDataFrame(pd.concat([roads, proposed], ignore_index=True), crs=grid.crs)
     roads.insert(0, "road_id", np.arange(1, len(roads) + 1))
-    log.info("tracks, logging, proposed road %.1f s", time.perf_counter() - t0)
+    return roads, cutblocks
 
-    # Virtual species.
+
+def _virtual_species(
+    config, grid: Grid, landcover, dem, country, codes, roads, settlements, cutblocks, seed: int
+) -> dict:
+    """Truth and records of the configured species and the target group (DemoLandscape fields)."""
+    land = country > 0
+    settings = covariate_settings(config)
     covs = truth_covariates(landcover, dem, roads, settlements, cutblocks, grid, settings)
     access = np.minimum.reduce([covs[k] for k in covs if k.startswith("dist_road_")])
     bias = (0.15 + np.exp(-access / 1500.0)).astype(np.float32)
@@ -1174,18 +1253,8 @@ def generate_demo(config: dict) -> DemoLandscape:
         prob[key] = np.where(land, presence_probability(suit[key], alpha, beta), 0).astype(
             np.float32
         )
-        sightings.append(
-            make_sightings(
-                key,
-                spec,
-                prob[key],
-                bias,
-                grid,
-                stations,
-                bbox,
-                _rng(seed, "sightings", _species_offset(key)),
-            )
-        )
+        rng = _rng(seed, "sightings", _species_offset(key))
+        sightings.append(make_sightings(key, spec, prob[key], bias, grid, stations, bbox, rng))
     prey_suitability = virtual_suitability(covs, NICHES["prey"], land)
     prey_prob = np.where(land, presence_probability(prey_suitability, -0.07, 0.3), 0).astype(
         np.float32
@@ -1194,32 +1263,27 @@ def generate_demo(config: dict) -> DemoLandscape:
         spec = {"name": name, "records": records, "detection_rate": rate}
         rng = _rng(seed, "sightings", 100_000 + i)
         sightings.append(make_sightings(name, spec, prey_prob, bias, grid, stations, bbox, rng))
-    log.info("virtual species %.1f s", time.perf_counter() - t0)
-    return DemoLandscape(
-        grid=grid,
-        landcover=landcover,
-        dem=dem,
-        country=country,
-        country_codes=codes,
-        roads=roads,
-        logging=cutblocks,
-        settlements=settlements,
-        countries=countries,
-        border=border,
-        sightings=pd.concat(sightings, ignore_index=True),
-        camera_stations=stations,
-        suitability=suit,
-        presence_probability=prob,
-        covariates=covs,
-    )
+    return {
+        "sightings": pd.concat(sightings, ignore_index=True),
+        "camera_stations": stations,
+        "suitability": suit,
+        "presence_probability": prob,
+        "covariates": covs,
+    }
+
+
+#: Metadata of the truth rasters.
+TRUTH_NOTE = "true virtual-species suitability; never read by the workflow"
 
 
 def write_demo(
     demo: DemoLandscape, config: dict, truth_dir: str | Path = "results/demo/truth"
 ) -> list[Path]:
-    """Write the demo region where ``config['inputs']`` points, and the truth into ``truth_dir``."""
-    from amurlink.core import io
+    """Write the demo region where ``config['inputs']`` points, and the truth into ``truth_dir``.
 
+    The command's output step (:func:`main`, and the rule's script): every file goes
+    through :mod:`amurlink.core.io`.
+    """
     inputs = config["inputs"]
     grid = demo.grid
     written = [
@@ -1257,44 +1321,29 @@ def write_demo(
         written.append(io.write_table(demo.camera_stations, inputs["camera_stations"]))
     truth_dir = Path(truth_dir)
     nodata_land = demo.country == 0
+    truth = {  # file suffix: band description, rasters by species, metadata
+        "": ("suitability", demo.suitability, {"note": TRUTH_NOTE}),
+        "_presence_probability": ("presence_probability", demo.presence_probability, None),
+    }
     for key in demo.suitability:
-        written.append(
-            io.write_raster(
-                truth_dir / f"{key}.tif",
-                np.where(nodata_land, -9999, demo.suitability[key]),
-                grid,
-                nodata=-9999,
-                descriptions="suitability",
-                units="probability 0-1",
-                dtype="float32",
-                metadata={"note": "true virtual-species suitability; never read by the workflow"},
+        for suffix, (description, rasters, metadata) in truth.items():
+            written.append(
+                io.write_raster(
+                    truth_dir / f"{key}{suffix}.tif",
+                    np.where(nodata_land, -9999, rasters[key]),
+                    grid,
+                    nodata=-9999,
+                    descriptions=description,
+                    units="probability 0-1",
+                    dtype="float32",
+                    metadata=metadata,
+                )
             )
-        )
-        written.append(
-            io.write_raster(
-                truth_dir / f"{key}_presence_probability.tif",
-                np.where(nodata_land, -9999, demo.presence_probability[key]),
-                grid,
-                nodata=-9999,
-                descriptions="presence_probability",
-                units="probability 0-1",
-                dtype="float32",
-            )
-        )
     return written
 
 
-def load_config(path: str | Path) -> dict:
-    """Read a config YAML and fill in the schema's defaults (as the Snakefile does)."""
-    import yaml
-
-    config = yaml.safe_load(Path(path).read_text())
-    schema = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
-    if schema.exists():
-        from snakemake.utils import validate
-
-        validate(config, str(schema), set_default=True)
-    return config
+#: The workflow's config schema (absent when the package is installed without the workflow).
+CONFIG_SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -1307,7 +1356,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=None, help="override the config's seed")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    config = load_config(args.config)
+    # The schema's defaults filled in, as the Snakefile does.
+    config = read_config(args.config, CONFIG_SCHEMA if CONFIG_SCHEMA.exists() else None)
     if args.seed is not None:
         config["seed"] = args.seed
     start = time.perf_counter()

@@ -45,7 +45,7 @@ from pyproj import CRS, Transformer  # noqa: E402
 from amurlink.core.grid import Grid  # noqa: E402
 from amurlink.core.tiles import coarsen_mean  # noqa: E402
 from amurlink.prepare.footprints import scenario_footprint  # noqa: E402
-from amurlink.prepare.layers import rasterize_index  # noqa: E402
+from amurlink.prepare.vectors import rasterize_index  # noqa: E402
 
 #: A4 in inches (portrait width, height).
 A4_INCHES = (8.27, 11.69)

@@ -1,0 +1,210 @@
+"""Vector inputs checked, reprojected to the analysis CRS and clipped to the study area.
+
+Roads, logging cutblocks, countries (with the borders between them) and settlements
+are checked (columns, codes, CRS) before anything is written, so that a bad input
+fails with a message naming its file and field; :func:`rasterize_index` burns a
+prepared layer onto the grid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from rasterio import features
+
+from amurlink.core.errors import InputError, require_columns
+from amurlink.core.grid import Grid
+
+
+def to_study_area(gdf: gpd.GeoDataFrame, grid: Grid, path: str) -> gpd.GeoDataFrame:
+    """Features of ``gdf`` with a geometry, in the grid's CRS, clipped to its extent.
+
+    A layer without a CRS is an :class:`InputError` naming ``path``.
+    """
+    if gdf.crs is None:
+        raise InputError(f"{path}: layer has no CRS; define one (e.g. ogr2ogr -a_srs)")
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].to_crs(grid.crs)
+    gdf = gdf.clip(shapely.box(*grid.bounds))
+    return gdf[~gdf.geometry.is_empty].reset_index(drop=True)
+
+
+def prepare_roads(
+    roads: gpd.GeoDataFrame, grid: Grid, road_classes: Mapping[str, Sequence[str]], path: str
+) -> gpd.GeoDataFrame:
+    """Check, reproject and clip roads; add ``group`` and ``status``.
+
+    OSM marks planned roads ``highway=proposed`` with the planned class in the
+    ``proposed`` tag; such roads keep that class in ``highway`` and get
+    ``status='proposed'`` so that baseline covariates and resistance leave them out.
+    """
+    require_columns(roads, ["highway"], path)
+    roads = roads.copy()
+    roads["highway"] = roads["highway"].astype(str).str.strip().str.lower()
+    status = np.where(roads["highway"] == "proposed", "proposed", "existing")
+    if (status == "proposed").any():
+        if "proposed" not in roads.columns:
+            raise InputError(
+                f"{path}: roads with highway='proposed' need a 'proposed' column giving the planned class"
+            )
+        planned = roads["proposed"].astype(str).str.strip().str.lower()
+        roads.loc[status == "proposed", "highway"] = planned[status == "proposed"]
+    roads["status"] = status
+    group_of = {cls: g for g, classes in road_classes.items() for cls in classes}
+    unknown = sorted(set(roads["highway"]) - set(group_of))
+    if unknown:
+        raise InputError(
+            f"{path}: column 'highway' has unknown road class(es) {unknown}; "
+            f"known: {sorted(group_of)} (config covariates.road_classes)"
+        )
+    roads["group"] = roads["highway"].map(group_of)
+    if "name" not in roads.columns:
+        roads["name"] = ""
+    roads = to_study_area(roads, grid, path).explode(index_parts=False).reset_index(drop=True)
+    roads = roads[roads.geom_type == "LineString"].reset_index(drop=True)
+    roads["road_id"] = np.arange(1, len(roads) + 1)
+    return roads[["road_id", "highway", "group", "status", "name", "geometry"]]
+
+
+def prepare_logging(blocks: gpd.GeoDataFrame, grid: Grid, path: str) -> gpd.GeoDataFrame:
+    """Check, reproject and clip logging cutblocks (``year`` required)."""
+    require_columns(blocks, ["year"], path)
+    years = pd.to_numeric(blocks["year"], errors="coerce")
+    bad = blocks.index[years.isna() | (years < 1900) | (years > 2100)]
+    if len(bad):
+        raise InputError(f"{path}: column 'year' has invalid values in rows {list(bad[:10])}")
+    blocks = blocks.assign(year=years.astype(int))
+    blocks = to_study_area(blocks, grid, path)
+    blocks = blocks[blocks.geom_type.isin(["Polygon", "MultiPolygon"])].reset_index(drop=True)
+    blocks["block_id"] = np.arange(1, len(blocks) + 1)
+    blocks["area_ha"] = blocks.geometry.area / 1e4
+    return blocks[["block_id", "year", "area_ha", "geometry"]]
+
+
+def prepare_countries(
+    countries: gpd.GeoDataFrame, grid: Grid, path: str
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Country polygons clipped to the study area, and the borders between them.
+
+    Accepts Natural Earth's column names (``ISO_A3``/``ADM0_A3``, ``NAME``).
+    """
+    rename = {}
+    for want, options in {
+        "iso_a3": ["ISO_A3", "ADM0_A3", "iso_a3"],
+        "name": ["NAME", "name"],
+    }.items():
+        found = next((c for c in options if c in countries.columns), None)
+        if found is None:
+            raise InputError(f"{path}: missing column {want!r} (or one of {options})")
+        rename[found] = want
+    countries = countries.rename(columns=rename)[["iso_a3", "name", "geometry"]]
+    countries = to_study_area(countries, grid, path)
+    countries = countries.dissolve(by="iso_a3", as_index=False, sort=True)[
+        ["iso_a3", "name", "geometry"]
+    ]
+    if countries.empty:
+        raise InputError(f"{path}: no country polygon overlaps the study area")
+    return countries, country_borders(countries, grid)
+
+
+def country_borders(countries: gpd.GeoDataFrame, grid: Grid) -> gpd.GeoDataFrame:
+    """The lines where two of the (prepared) ``countries`` meet, named ``"ISO-ISO"``."""
+    lines = []
+    geoms = list(countries.geometry)
+    tol = grid.resolution / 10
+    # The clip box's edge is not a border; polygons from one source share vertices,
+    # and snapping absorbs rounding where they do not.
+    frame = shapely.box(*grid.bounds).exterior.buffer(tol)
+    for i in range(len(geoms)):
+        for j in range(i + 1, len(geoms)):
+            shared = shapely.intersection(shapely.snap(geoms[i], geoms[j], tol), geoms[j])
+            parts = [
+                p
+                for p in shapely.get_parts(shared)
+                if p.geom_type in ("LineString", "MultiLineString")
+            ]
+            if not parts:
+                continue
+            shared = shapely.line_merge(shapely.union_all(parts)).difference(frame)
+            if not shared.is_empty and shared.length > 0:
+                lines.append(
+                    {
+                        "countries": f"{countries.iso_a3[i]}-{countries.iso_a3[j]}",
+                        "geometry": shared,
+                    }
+                )
+    return gpd.GeoDataFrame(lines, columns=["countries", "geometry"], crs=grid.crs)
+
+
+def prepare_settlements(
+    points: gpd.GeoDataFrame, grid: Grid, countries: gpd.GeoDataFrame, path: str
+) -> gpd.GeoDataFrame:
+    """Check, reproject and clip settlements (``population`` required); add ``iso_a3``."""
+    require_columns(points, ["population"], path)
+    points = points.copy()
+    points["population"] = pd.to_numeric(points["population"], errors="coerce").fillna(0)
+    if "name" not in points.columns:
+        points["name"] = ""
+    points = to_study_area(points, grid, path)
+    points = points.drop(columns="iso_a3", errors="ignore")
+    joined = gpd.sjoin(points, countries[["iso_a3", "geometry"]], how="left", predicate="within")
+    points["iso_a3"] = joined.groupby(level=0)["iso_a3"].first().reindex(points.index)
+    return points[["name", "population", "iso_a3", "geometry"]]
+
+
+def rasterize_index(gdf: gpd.GeoDataFrame, grid: Grid, all_touched: bool = False) -> np.ndarray:
+    """Raster of 1-based row index of the (last) feature covering each cell; 0 elsewhere."""
+    if gdf.empty:
+        return np.zeros(grid.shape, np.int32)
+    shapes = ((geom, i + 1) for i, geom in enumerate(gdf.geometry))
+    return features.rasterize(
+        shapes,
+        out_shape=grid.shape,
+        transform=grid.transform,
+        fill=0,
+        dtype="int32",
+        all_touched=all_touched,
+    )
+
+
+@dataclass
+class PreparedVectors:
+    """The vector inputs checked and clipped, and the countries burnt onto the grid."""
+
+    countries: gpd.GeoDataFrame
+    border: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame
+    logging: gpd.GeoDataFrame
+    settlements: gpd.GeoDataFrame
+    country_index: np.ndarray  # uint8, 1-based index into country_codes, 0 = no country
+    country_codes: dict[int, str]
+
+
+def prepare_vectors(
+    countries: gpd.GeoDataFrame,
+    roads: gpd.GeoDataFrame,
+    logging: gpd.GeoDataFrame,
+    settlements: gpd.GeoDataFrame,
+    grid: Grid,
+    road_classes: Mapping[str, Sequence[str]],
+    paths: Mapping[str, str],
+) -> PreparedVectors:
+    """Check and clip every vector input (:func:`prepare_countries` and the others).
+
+    Every layer is checked before the caller writes anything; ``paths`` (by layer:
+    ``countries``, ``roads``, ``logging``, ``settlements``) name the files in messages.
+    """
+    countries, border = prepare_countries(countries, grid, paths["countries"])
+    return PreparedVectors(
+        countries=countries,
+        border=border,
+        roads=prepare_roads(roads, grid, road_classes, paths["roads"]),
+        logging=prepare_logging(logging, grid, paths["logging"]),
+        settlements=prepare_settlements(settlements, grid, countries, paths["settlements"]),
+        country_index=rasterize_index(countries, grid).astype(np.uint8),
+        country_codes={i + 1: iso for i, iso in enumerate(countries.iso_a3)},
+    )
