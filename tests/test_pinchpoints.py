@@ -155,3 +155,10 @@ def test_over_links_yields_lcds_logs_and_releases(caplog):
     assert seen[0][2] == pytest.approx(distances.lcd(1, 3))
     assert kept == {2, 3}  # before the last link, only the next link's CWDs stayed
     assert any("test links: link 2-3, 2 of 2 done" in m for m in caplog.messages)
+
+
+def test_finite_max():
+    from amurlink.connectivity.progress import finite_max
+
+    assert finite_max(np.array([np.nan, 2.0, np.inf, 1.0])) == 2.0
+    assert finite_max(np.full(3, np.nan)) == 0.0

@@ -4,6 +4,7 @@ import numpy as np
 
 from amurlink.connectivity.barriers import barrier_scores, radii_in_cells
 from amurlink.connectivity.cores import core_ids
+from amurlink.connectivity.progress import finite_max
 from amurlink.connectivity.resistance import nan_filled
 from amurlink.core import io, smk
 from amurlink.core.io.connectivity import read_link_pairs
@@ -30,8 +31,8 @@ def main(snakemake):
     smk.log.info(
         "%d links; max improvement score %.3g (resistance units), max %.1f %% of a link's LCD",
         len(links),
-        float(np.nanmax(result.score)) if np.isfinite(result.score).any() else 0.0,
-        float(np.nanmax(result.percent)) if np.isfinite(result.percent).any() else 0.0,
+        finite_max(result.score),
+        finite_max(result.percent),
     )
     io.write_raster(
         out.barriers,

@@ -1,9 +1,8 @@
 """Rule circuit: circuit-theory connectivity between habitat cores (Circuitscape pairwise mode)."""
 
-import numpy as np
-
 from amurlink.connectivity import circuit
 from amurlink.connectivity.cores import core_ids
+from amurlink.connectivity.progress import finite_max
 from amurlink.connectivity.resistance import nan_filled
 from amurlink.core import io, smk
 from amurlink.core.io.inputs import read_rasters_on_grid
@@ -36,7 +35,7 @@ def main(snakemake):
         len(result.ids),
         len(table),
         int((table["effective_resistance"] >= 0).sum()),
-        float(np.nanmax(result.cum_current)) if np.isfinite(result.cum_current).any() else 0.0,
+        finite_max(result.cum_current),
     )
 
 

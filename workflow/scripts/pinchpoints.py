@@ -4,6 +4,7 @@ import numpy as np
 
 from amurlink.connectivity.cores import core_ids
 from amurlink.connectivity.pinchpoints import pinchpoint_maps
+from amurlink.connectivity.progress import finite_max
 from amurlink.connectivity.resistance import nan_filled
 from amurlink.core import io, smk
 from amurlink.core.io.connectivity import read_link_pairs
@@ -28,12 +29,9 @@ def main(snakemake):
         solver=cfg["circuit_solver"],
         shorting=cfg["circuit_shorting"],
     )
-    smk.log.info(
-        "%d links; pinch-point current max %.3g A; all-pairs corridor current max %.3g A",
-        len(links),
-        float(np.nanmax(result.current)) if np.isfinite(result.current).any() else 0.0,
-        float(np.nanmax(result.network)) if np.isfinite(result.network).any() else 0.0,
-    )
+    peaks = [finite_max(current) for current in (result.current, result.network)]
+    smk.log.info("%d links; pinch-point current max %.3g A; all-pairs corridor current max "
+                 "%.3g A", len(links), *peaks)  # fmt: skip
     io.write_raster(
         out.pinchpoints,
         np.stack([result.current, result.network]).astype("float32"),

@@ -1,9 +1,11 @@
-"""Progress of the connectivity stage's long loops (solves, links, Omniscape targets), logged."""
+"""What the connectivity stage logs: progress of its long loops (solves, links, Omniscape targets) and peaks."""
 
 from __future__ import annotations
 
 import logging
 import time
+
+import numpy as np
 
 
 class Progress:
@@ -49,3 +51,10 @@ class Progress:
                 elapsed,
                 left,
             )
+
+
+def finite_max(values) -> float:
+    """Largest finite value of an array, 0.0 when it has none: the peaks the rules log."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    return float(values[finite].max()) if finite.any() else 0.0
