@@ -195,7 +195,7 @@ class CoreCostDistances:
 
         After each link its progress is logged (``what`` heads the message) and
         every CWD but those of the next link's cores is released, so memory holds
-        the CWDs of at most three cores whatever the number of links.
+        about two CWD rasters whatever the number of links.
         """
         links = [(int(a), int(b)) for a, b in links]
         progress = Progress(what, len(links), log, every=0)
