@@ -63,7 +63,7 @@ rule connectivity_grid:
         runtime=20,
     params:
         factor=GRIDS.connectivity_factor,
-        code=code_hash("connectivity", "outputs.styles"),
+        code=code_hash("connectivity", "outputs.styles", "prepare.footprints"),
     script:
         "../workflow/scripts/connectivity_grid.py"
 
@@ -294,7 +294,7 @@ rule omniscape_inputs:
         runtime=10,
     params:
         factor=GRIDS.omniscape_factor,
-        code=code_hash(),
+        code=code_hash("connectivity"),
     script:
         "../workflow/scripts/omniscape_inputs.py"
 

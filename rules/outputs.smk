@@ -38,7 +38,7 @@ rule geopackage:
     params:
         species=SPECIES,
         generalise_km=config_provider("sightings", "generalise_km"),
-        code=code_hash("outputs", "threats.flagging"),
+        code=code_hash("outputs", "connectivity.corridors", "connectivity.progress"),
     script:
         "../workflow/scripts/geopackage.py"
 
@@ -78,7 +78,9 @@ rule map_species:
         credits=map_credits(),
         date=config_provider("outputs", "date"),
         model=config_provider("habitat", "model"),
-        code=code_hash("outputs", "connectivity.cores", "prepare", "threats.flagging"),
+        code=code_hash(
+            "outputs", "prepare", "connectivity.corridors", "connectivity.progress"
+        ),
     script:
         "../workflow/scripts/map_species.py"
 
@@ -167,7 +169,9 @@ rule map_scenario:
         description=scenario_description,
         credits=map_credits(),
         date=config_provider("outputs", "date"),
-        code=code_hash("outputs", "connectivity.cores", "prepare", "threats.flagging"),
+        code=code_hash(
+            "outputs", "prepare", "connectivity.corridors", "connectivity.progress"
+        ),
     script:
         "../workflow/scripts/map_scenario.py"
 

@@ -50,6 +50,6 @@ rule threats:
     params:
         threats=config_subset("threats", only=["road_weight", "logging_halflife_years"]),
         reference_year=config_provider("covariates", "reference_year"),
-        code=code_hash("threats"),
+        code=code_hash("threats", "connectivity.corridors", "connectivity.progress"),
     script:
         "../workflow/scripts/threats.py"

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from amurlink.connectivity.barriers import barrier_scores, disk, improvement, radii_in_cells
-from amurlink.connectivity.pinchpoints import CoreCostDistances
+from amurlink.connectivity.corridors import CoreCostDistances
 
 RES = 100.0  # m per cell: cost units are resistance x metres
 

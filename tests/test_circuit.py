@@ -459,3 +459,12 @@ def rasterio_open(path):
     import rasterio
 
     return rasterio.open(path)
+
+
+def test_pairwise_result_table():
+    r = np.ones((1, 5))
+    focal = np.array([[1, 0, 2, 0, 3]])
+    table = circuit.pairwise(r, focal, neighbours=4, solver="direct").table()
+    assert table.columns.tolist() == ["core_a", "core_b", "effective_resistance"]
+    assert table[["core_a", "core_b"]].values.tolist() == [[1, 2], [1, 3], [2, 3]]
+    np.testing.assert_allclose(table["effective_resistance"], [2.0, 4.0, 2.0])

@@ -10,14 +10,9 @@ import pytest
 import rasterio
 from affine import Affine
 
-from amurlink.apps.circuitscape_ini import (
-    GridHeader,
-    main,
-    read_ascii_grid,
-    run_job,
-    write_ascii_grid,
-)
+from amurlink.apps.circuitscape_ini import main, run_job
 from amurlink.core.errors import InputError
+from amurlink.core.io.circuitscape import GridHeader, read_ascii_grid, write_ascii_grid
 
 HEADER = GridHeader(ncols=8, nrows=4, xllcorner=1000.0, yllcorner=2000.0, cellsize=30.0)
 

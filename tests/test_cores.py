@@ -84,15 +84,20 @@ def test_polygons_areas_match():
     assert gdf.geometry[0].bounds == (500_000, 4_798_000, 503_000, 4_800_000)
 
 
-def test_scenario_footprint_is_new_roads_and_new_cuts():
-    from amurlink.connectivity.cores import scenario_footprint
+def test_core_ids_from_a_raster_as_read():
+    from amurlink.connectivity.cores import core_ids
 
-    names = ["road_major", "road_track", "logging_age", "fence"]
-    base = np.zeros((4, 3, 3))
-    base[2] = 50
-    base[0, 0, :] = 1  # an existing road stays: not a new loss
-    scen = base.copy()
-    scen[1, :, 1] = 1  # a new track down the middle column
-    scen[2, 2, 2] = 0  # a new cut in the corner
-    lost = scenario_footprint(base, scen, names)
-    assert lost.tolist() == [[False, True, False], [False, True, False], [False, True, True]]
+    values = np.ma.masked_array([[1.0, 2.0, np.nan, -1.0]], mask=[[False, True, False, False]])
+    ids = core_ids(values)
+    assert ids.dtype == np.int32 and ids.tolist() == [[1, 0, 0, 0]]
+
+
+def test_core_table_labels_and_tabulates():
+    from amurlink.connectivity.cores import core_table
+
+    habitat = np.zeros((4, 6), bool)
+    habitat[:, :2] = True  # 8 cells
+    habitat[0, 5] = True  # 1 cell: too small
+    cores, table = core_table(habitat, 1e6, 2.0, suitability=np.full((4, 6), 0.5))
+    assert cores.max() == 1 and (cores == 1).sum() == 8
+    assert table["area_km2"].tolist() == [8.0] and table["mean_suitability"].tolist() == [0.5]

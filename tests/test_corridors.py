@@ -10,6 +10,8 @@ from affine import Affine
 
 from amurlink.connectivity.cores import core_attributes, core_polygons
 from amurlink.connectivity.corridors import (
+    corridor_mask,
+    corridor_polygons,
     cost_distance,
     least_cost_corridors,
     link_table,
@@ -149,12 +151,31 @@ def test_zone_adjacency_edges_only():
 
 
 def test_disk_scratch_gives_same_result(tmp_path):
+    from amurlink.core.io.scratch import ScratchArrays
+
     resistance, cores = three_in_a_row()
     resistance[2, 5] = np.nan
     mem = least_cost_corridors(resistance, cores, 1.0, corridor_width=3.0)
-    disk = least_cost_corridors(resistance, cores, 1.0, corridor_width=3.0, scratch_dir=tmp_path)
+    with ScratchArrays(tmp_path, prefix=".cwd-") as store:
+        disk = least_cost_corridors(resistance, cores, 1.0, corridor_width=3.0, cwd_store=store)
+        assert sorted(store) == [1, 2, 3] and store[2].dtype == np.float32
     np.testing.assert_array_equal(mem.corridors, disk.corridors)
     assert list(tmp_path.iterdir()) == []  # scratch CWDs removed
+
+
+def test_scratch_arrays_is_a_mapping_on_disk(tmp_path):
+    from amurlink.core.io.scratch import ScratchArrays
+
+    with ScratchArrays(tmp_path) as store:
+        store["a"] = np.arange(6.0).reshape(2, 3)
+        (scratch,) = tmp_path.iterdir()
+        assert len(list(scratch.iterdir())) == 1
+        assert isinstance(store["a"], np.memmap) and store["a"][1, 2] == 5.0
+        assert list(store) == ["a"] and len(store) == 1
+        del store["a"]
+        with pytest.raises(KeyError):
+            store["a"]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_path_length():
@@ -185,6 +206,19 @@ def test_link_table_attributes_and_cross_border():
     no_border = link_table(result.links, cores_gdf, transform, "EPSG:32652")
     assert no_border["crosses_border"].tolist() == [False, True]
     assert links.geometry[0].coords[0] == (1500.0, links.geometry[0].coords[0][1])
+
+
+def test_link_cores_is_corridors_then_link_table():
+    from amurlink.connectivity.corridors import link_cores
+    from amurlink.core.grid import Grid
+
+    resistance, cores = three_in_a_row()
+    grid = Grid("EPSG:32652", Affine(1000, 0, 0, 0, -1000, 5000), cores.shape[1], cores.shape[0])
+    cores_gdf = core_polygons(cores, grid.transform, grid.crs, core_attributes(cores, 1e6))
+    result, links = link_cores(resistance, cores, cores_gdf, grid, corridor_width=3000.0)
+    expected = least_cost_corridors(resistance, cores, 1000.0, corridor_width=3000.0)
+    np.testing.assert_array_equal(result.corridors, expected.corridors)
+    assert links["cwd"].tolist() == pytest.approx([5000.0, 5000.0])
 
 
 # ------------------------------------------------------------------ scripts
@@ -505,3 +539,35 @@ def test_links_through_a_third_core_counted_and_optionally_dropped():
         (1, 2),
         (2, 3),
     ]
+
+
+# ------------------------------------------------------------ corridor products
+def test_corridor_polygons_area_and_cost_range():
+    from amurlink.core.grid import Grid
+
+    grid = Grid("EPSG:32652", Affine(100, 0, 0, 0, -100, 4000), 40, 40)
+    cost = np.full(grid.shape, -9999.0, dtype=np.float32)
+    # NLCC cost: distance (m) of the cell centre row from a path at y = 2000
+    cost[10:30, 10:30] = (np.abs(np.arange(10, 30) - 19.5) * 100)[:, None]
+    corridors = corridor_polygons(cost, grid)
+    assert len(corridors) == 1
+    assert corridors.geometry[0].equals(shapely.box(1000, 1000, 3000, 3000))
+    assert corridors["area_km2"][0] == pytest.approx(4.0)
+    assert corridors["cost_min"][0] == pytest.approx(50.0)
+    assert corridors["cost_max"][0] == pytest.approx(950.0)
+
+
+def test_corridor_polygons_diagonal_cells_form_one_component(small_grid):
+    arr = np.full(small_grid.shape, -9999.0)
+    arr[5, 5] = arr[6, 6] = 1.0  # touch at a corner only: one 8-connected corridor
+    arr[20, 20] = 2.0
+    corridors = corridor_polygons(np.ma.masked_equal(arr, -9999.0), small_grid)
+    assert len(corridors) == 2
+    assert corridors["area_km2"].tolist() == pytest.approx([0.02, 0.01])
+    assert corridors.is_valid.all()
+
+
+def test_corridor_mask_drops_masked_nan_and_nodata():
+    values = np.ma.masked_array([[1.0, np.nan, -9999.0, 0.0]], mask=[[True, False, False, False]])
+    assert corridor_mask(values).tolist() == [[False, False, False, True]]
+    assert corridor_mask(np.array([[-9999.0]]), nodata=None).tolist() == [[True]]

@@ -243,3 +243,32 @@ def test_four_nodes_pc_ec_and_fractions_by_hand():
     # Without link 1-2: p*12 = 1-4-3-2 = .015625, p*13 = 1-4-3 = .03125, the rest unchanged:
     #   2 (2 * .015625 + 3 * .03125 + .5 + 3 + 1 + 3) = 15.25 -> PCnum' = 45.25.
     assert links.loc[(1, 2), "dPC"] == pytest.approx(100 * 3.25 / 48.5)
+
+
+def test_join_link_resistances():
+    links = pd.DataFrame({"from_core": [1, 1], "to_core": [2, 3], "cwd": [10.0, 20.0],
+                          "current": [9.0, 9.0]})  # fmt: skip
+    effective = pd.DataFrame({"from_core": [1], "to_core": [2], "effective_resistance": [4.0]})
+    corridor = pd.DataFrame({"from_core": [1, 1], "to_core": [2, 3],
+                             "corridor_resistance": [5.0, np.nan]})  # fmt: skip
+    out = cg.join_link_resistances(links, effective)
+    assert out["effective_resistance"].tolist()[0] == 4.0 and out["current"].isna().all()
+    out = cg.join_link_resistances(links, effective, corridor)
+    assert out["cwd_to_corridor_resistance"].tolist()[0] == 2.0
+    assert np.isnan(out["cwd_to_corridor_resistance"].iloc[1])
+
+
+def test_core_network_ranks_links_and_keeps_json_strict():
+    cores = pd.DataFrame({"core_id": [1, 2, 3], "area_km2": [1.0, 2.0, 3.0],
+                          "geometry": [None] * 3})  # fmt: skip
+    links = pd.DataFrame({"link_id": [2, 1], "from_core": [2, 1], "to_core": [3, 2],
+                          "cwd": [1000.0, 3000.0]})  # fmt: skip
+    result = cg.core_network(cores, links, 100.0, "tiger", 1.0)
+    assert result.links["link_id"].tolist() == [1, 2]
+    # the cheaper link joins the larger cores: it matters most
+    assert result.links.set_index("link_id")["rank_dPC"].to_dict() == {1: 2, 2: 1}
+    assert result.indices["species"] == "tiger" and result.indices["n_nodes"] == 3
+    assert {"dPC", "betweenness"} <= set(result.nodes.columns)
+    empty = cg.core_network(cores.iloc[:0], links.iloc[:0], 100.0, "tiger", 1.0)
+    assert math.isnan(empty.indices["EC_fraction"])
+    assert empty.json_indices()["EC_fraction"] is None

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 from shapely.geometry import LineString, box
 
+from amurlink.connectivity.corridors import corridor_polygons
 from amurlink.core import io
 from amurlink.core.grid import Grid
 from amurlink.core.io.figures import save_figure
@@ -116,7 +117,7 @@ def map_inputs():
         ],
         crs=CRS,
     )
-    corridor_polys = thr.corridor_polygons(np.where(corridors, 1.0, -9999.0), grid)
+    corridor_polys = corridor_polygons(np.where(corridors, 1.0, -9999.0), grid)
     threats = thr.flag_threats(roads, None, corridor_polys, links, countries)
     return grid, suit, cores, links, corridors, roads, threats, countries
 
@@ -176,7 +177,7 @@ def test_package_layers_names_and_no_sightings(map_inputs):
         geometry=[LineString([(620_000, 4_690_000), (620_000, 4_760_000)])],
         crs=CRS,
     )
-    polys = thr.corridor_polygons(np.where(corridors, 1.0, -9999.0), grid)
+    polys = corridor_polygons(np.where(corridors, 1.0, -9999.0), grid)
     per_species = {
         "leopard": {"cores": cores, "links": links, "corridors": polys, "threats": threats}
     }

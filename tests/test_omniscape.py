@@ -98,3 +98,40 @@ def test_target_cells_are_block_centres():
 def test_normalise_leaves_no_flow_as_nan():
     out = normalise(np.array([1.0, 0.0]), np.array([2.0, 0.0]))
     assert out[0] == 0.5 and np.isnan(out[1])
+
+
+def test_radius_cells_rounds_up():
+    from amurlink.connectivity.omniscape import radius_cells
+
+    assert radius_cells(2.0, 1000.0) == 2
+    assert radius_cells(2.1, 1000.0) == 3
+    assert radius_cells(0.1, 1000.0) == 1
+
+
+def test_coarse_inputs_block_means():
+    from amurlink.connectivity.omniscape import coarse_inputs
+
+    resistance = np.array([[1.0, 3.0, np.nan, np.nan], [1.0, 3.0, np.nan, 5.0]])
+    suitability = np.array([[0.5, 0.7, 1.0, 1.0], [np.nan, 0.3, 1.0, 1.0]])
+    r, s = coarse_inputs(resistance, suitability, 2)
+    assert r[0, 0] == 2.0 and np.isnan(r[0, 1])  # 3 of 4 cells without resistance
+    assert s[0, 0] == pytest.approx(0.5) and np.isnan(s[0, 1])  # no source off the grid
+    _, s = coarse_inputs(resistance, np.full(resistance.shape, np.nan), 2)
+    assert s[0, 0] == 0.0  # passable, but no suitability: no source
+
+
+def test_mosaic_tiles_sums_parts_in_place():
+    from rasterio.windows import Window
+
+    from amurlink.connectivity.omniscape import mosaic_tiles
+
+    outside = np.zeros((2, 3), bool)
+    outside[1, 2] = True
+    parts = [
+        (Window(0, 0, 2, 2), np.stack([np.ones((2, 2)), 2 * np.ones((2, 2))])),
+        (Window(1, 0, 2, 2), np.stack([np.ones((2, 2)), 2 * np.ones((2, 2))])),
+    ]
+    result = mosaic_tiles(parts, outside)
+    np.testing.assert_array_equal(result.cumulative, [[1, 2, 1], [1, 2, np.nan]])
+    np.testing.assert_array_equal(result.normalised, [[0.5, 0.5, 0.5], [0.5, 0.5, np.nan]])
+    assert result.n_targets is None

@@ -122,3 +122,43 @@ def test_demo_writes_pinchpoints_barriers_and_network(pipeline_run):
         cores = gpd.read_file(base / "network.gpkg", layer="cores")
         assert len(links) == len(pd.read_csv(base / "links.csv")) and len(cores) >= 2
         assert {"crosses_border", "corridor_resistance", "dPC", "dIIC"} <= set(links.columns)
+
+
+def test_pinchpoint_maps_adds_the_all_pairs_network():
+    from amurlink.connectivity.pinchpoints import pinchpoint_maps
+
+    resistance, cores = _strip(4, 11)
+    corridors = np.zeros(resistance.shape)
+    result = pinchpoint_maps(
+        resistance, cores, corridors, [(1, 2)], 1.0, corridor_width=1e9, neighbours=4
+    )
+    network = corridor_network_current(resistance, cores, corridors, neighbours=4)
+    np.testing.assert_allclose(result.network, network, equal_nan=True)
+    np.testing.assert_allclose(result.current[:, 1:-1], 0.25, rtol=1e-9)
+
+
+def test_over_links_yields_lcds_logs_and_releases(caplog):
+    import logging
+
+    from amurlink.connectivity.corridors import CoreCostDistances
+
+    resistance, cores = _strip(3, 6)
+    cores[1, 3] = 3
+    distances = CoreCostDistances(resistance, cores, 1.0, neighbours=4)
+    with caplog.at_level(logging.INFO, logger="amurlink.connectivity.corridors"):
+        seen = []
+        for a, b, lcd in distances.over_links([(1, 3), (2, 3)], "test links"):
+            seen.append((a, b, lcd))
+            distances(a), distances(b)
+            kept = set(distances._cwd)
+    assert [(a, b) for a, b, _ in seen] == [(1, 3), (2, 3)]
+    assert seen[0][2] == pytest.approx(distances.lcd(1, 3))
+    assert kept == {2, 3}  # before the last link, only the next link's CWDs stayed
+    assert any("test links: link 2-3, 2 of 2 done" in m for m in caplog.messages)
+
+
+def test_finite_max():
+    from amurlink.connectivity.progress import finite_max
+
+    assert finite_max(np.array([np.nan, 2.0, np.inf, 1.0])) == 2.0
+    assert finite_max(np.full(3, np.nan)) == 0.0

@@ -113,3 +113,40 @@ def test_valid_mask_and_shape_check():
         apply_penalties(base, fence=np.zeros((3, 3), bool))
     with pytest.raises(ValueError, match="water"):
         apply_penalties(base, water="lake")
+
+
+def test_nan_filled_masks_to_nan():
+    from amurlink.connectivity.resistance import nan_filled
+
+    out = nan_filled(np.ma.masked_array(np.array([[1, 2]], np.float32), mask=[[False, True]]))
+    assert out.dtype == np.float64 and out[0, 0] == 1 and np.isnan(out[0, 1])
+
+
+def test_pressure_bands_and_landscape_resistance():
+    from amurlink.connectivity.resistance import (
+        ResistanceSummary,
+        landscape_resistance,
+        pressure_bands,
+    )
+    from amurlink.core.errors import InputError
+
+    names = ["road_major", "road_minor", "logging_age", "fence"]
+    bands = pressure_bands(names, ["major", "minor"], "p.tif")
+    assert bands == {"roads": {"major": 0, "minor": 1}, "logging_age": 2, "fence": 3}
+    with pytest.raises(InputError, match="p.tif: no band named 'road_track'"):
+        pressure_bands(names, ["track"], "p.tif")
+    pressures = np.zeros((4, 1, 3))
+    pressures[2] = 50.0  # never logged
+    pressures[0, 0, 1] = 1  # a major road in the middle
+    pressures[3, 0, 2] = 1  # a fence on the right
+    params = {"shape_c": 8, "road_resistance": {"major": 400}, "logging_resistance": [],
+              "builtup_resistance": 0, "water": "barrier", "barrier_resistance": 5000}  # fmt: skip
+    suitability = np.array([[1.0, 1.0, 1.0]])
+    landcover = np.array([[np.nan, 10, 10]])
+    r = landscape_resistance(suitability, pressures, landcover, bands, params)
+    assert r.tolist() == [[1.0, 401.0, 5000.0]]
+    summary = ResistanceSummary()
+    summary.add(r)
+    summary.add(np.array([np.nan], np.float32))
+    assert (summary.count, summary.low, summary.high) == (3, 1.0, 5000.0)
+    assert summary.mean == pytest.approx(5402 / 3)

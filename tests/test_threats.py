@@ -12,6 +12,7 @@ import pytest
 from affine import Affine
 from shapely.geometry import LineString, box
 
+from amurlink.connectivity.corridors import corridor_polygons
 from amurlink.core import io
 from amurlink.core.grid import Grid
 from amurlink.threats import flagging as thr
@@ -55,29 +56,9 @@ def scene():
     return grid, cost, roads, blocks, links, countries
 
 
-def test_corridor_polygons_area_and_cost_range(scene):
-    grid, cost, *_ = scene
-    corridors = thr.corridor_polygons(cost, grid)
-    assert len(corridors) == 1
-    assert corridors.geometry[0].equals(box(1000, 1000, 3000, 3000))
-    assert corridors["area_km2"][0] == pytest.approx(4.0)
-    assert corridors["cost_min"][0] == pytest.approx(50.0)
-    assert corridors["cost_max"][0] == pytest.approx(950.0)
-
-
-def test_corridor_polygons_diagonal_cells_form_one_component(small_grid):
-    arr = np.full(small_grid.shape, -9999.0)
-    arr[5, 5] = arr[6, 6] = 1.0  # touch at a corner only: one 8-connected corridor
-    arr[20, 20] = 2.0
-    corridors = thr.corridor_polygons(np.ma.masked_equal(arr, -9999.0), small_grid)
-    assert len(corridors) == 2
-    assert corridors["area_km2"].tolist() == pytest.approx([0.02, 0.01])
-    assert corridors.is_valid.all()
-
-
 def test_one_road_threat_split_at_corridor_edge(scene):
     grid, cost, roads, blocks, links, countries = scene
-    corridors = thr.corridor_polygons(cost, grid)
+    corridors = corridor_polygons(cost, grid)
     out = thr.flag_threats(roads, blocks.iloc[:0], corridors, links, countries)
     road = out[out["kind"] == "road"]
     assert len(road) == 1  # the road outside the corridor is no threat
@@ -99,16 +80,14 @@ def test_road_crossing_a_corridor_twice_gives_two_records(scene):
         geometry=[LineString([(1200, 0), (1200, 3500), (2800, 3500), (2800, 0)])],
         crs=CRS,
     )
-    out = thr.flag_threats(u_road, None, thr.corridor_polygons(cost, grid), links, countries)
+    out = thr.flag_threats(u_road, None, corridor_polygons(cost, grid), links, countries)
     assert len(out) == 2
     assert out["length_m"].tolist() == pytest.approx([2000.0, 2000.0])
 
 
 def test_cutblock_half_inside(scene):
     grid, cost, roads, blocks, links, countries = scene
-    out = thr.flag_threats(
-        roads.iloc[:0], blocks, thr.corridor_polygons(cost, grid), links, countries
-    )
+    out = thr.flag_threats(roads.iloc[:0], blocks, corridor_polygons(cost, grid), links, countries)
     assert len(out) == 1
     rec = out.iloc[0]
     assert rec["kind"] == "logging"
@@ -127,7 +106,7 @@ def test_score_follows_documented_formula(scene):
     out = thr.flag_threats(
         roads,
         blocks,
-        thr.corridor_polygons(cost, grid),
+        corridor_polygons(cost, grid),
         links,
         countries,
         current=current,
@@ -149,7 +128,7 @@ def test_score_follows_documented_formula(scene):
 
 def test_proposed_road_excluded_from_baseline(scene):
     grid, cost, roads, blocks, links, countries = scene
-    out = thr.flag_threats(roads, blocks, thr.corridor_polygons(cost, grid), links, countries)
+    out = thr.flag_threats(roads, blocks, corridor_polygons(cost, grid), links, countries)
     proposed = out[out["source_id"] == 3]
     assert proposed["kind"].tolist() == ["proposed_road"]
     assert proposed["rank"].isna().all()
@@ -160,7 +139,7 @@ def test_proposed_road_excluded_from_baseline(scene):
     out2 = thr.flag_threats(
         roads,
         None,
-        thr.corridor_polygons(cost, grid),
+        corridor_polygons(cost, grid),
         links,
         countries,
         config={"road_weight": {"trunk": 1.0, "primary": 1.0, "proposed": 0.5}},
@@ -175,9 +154,7 @@ def test_links_cut_and_missing_dpc(scene):
         geometry=[LineString([(0, 2000), (4000, 2000)]), LineString([(0, 2500), (4000, 2500)])],
         crs=CRS,
     )
-    out = thr.flag_threats(
-        roads.iloc[:1], None, thr.corridor_polygons(cost, grid), links, countries
-    )
+    out = thr.flag_threats(roads.iloc[:1], None, corridor_polygons(cost, grid), links, countries)
     rec = out.iloc[0]
     assert rec["link_ids"] == "4,5" and rec["n_links"] == 2
     assert np.isnan(rec["dPC"]) and rec["link_factor"] == 1.0
@@ -193,7 +170,7 @@ def test_logging_severity_halves_each_halflife():
 
 def test_no_corridor_gives_empty_table(scene):
     grid, _, roads, blocks, links, countries = scene
-    empty = thr.corridor_polygons(np.full(grid.shape, -9999.0), grid)
+    empty = corridor_polygons(np.full(grid.shape, -9999.0), grid)
     out = thr.flag_threats(roads, blocks, empty, links, countries)
     assert out.empty and list(out.columns) == thr.THREAT_COLUMNS
     assert thr.summarise_threats(out).empty
@@ -201,7 +178,7 @@ def test_no_corridor_gives_empty_table(scene):
 
 def test_summary_and_files(scene, tmp_path):
     grid, cost, roads, blocks, links, countries = scene
-    out = thr.flag_threats(roads, blocks, thr.corridor_polygons(cost, grid), links, countries)
+    out = thr.flag_threats(roads, blocks, corridor_polygons(cost, grid), links, countries)
     summary = thr.summarise_threats(out).set_index(["country", "kind"])
     assert summary.loc[("RUS", "road"), "length_km"] == pytest.approx(2.0)
     assert summary.loc[("CHN", "logging"), "area_ha"] == pytest.approx(30.0)
@@ -238,7 +215,7 @@ def test_pinchpoint_and_barrier_attributes_nan_safe():
     grid = Grid.from_bounds("EPSG:32652", (0, 0, 10_000, 10_000), 1000)
     corridor = np.full(grid.shape, -9999.0)
     corridor[:, 4:6] = 1.0  # a vertical corridor, columns 4-5
-    corridors = thr.corridor_polygons(corridor, grid)
+    corridors = corridor_polygons(corridor, grid)
     pinch = np.full(grid.shape, np.nan)
     pinch[5, 8] = 3.0  # a pinch point outside the corridor
     barrier = np.full(grid.shape, np.nan)

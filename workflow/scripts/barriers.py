@@ -1,33 +1,27 @@
 """Rule barriers: Barrier Mapper improvement scores at several radii."""
 
 import numpy as np
-import pandas as pd
 
 from amurlink.connectivity.barriers import barrier_scores, radii_in_cells
+from amurlink.connectivity.cores import core_ids
+from amurlink.connectivity.progress import finite_max
+from amurlink.connectivity.resistance import nan_filled
 from amurlink.core import io, smk
-from amurlink.core.errors import InputError
+from amurlink.core.io.connectivity import read_link_pairs
+from amurlink.core.io.inputs import read_rasters_on_grid
 
 
 def main(snakemake):
-    inp, out, params = snakemake.input, snakemake.output, snakemake.params
-    cfg = params.connectivity
-    resistance, grid = io.read_raster(inp.resistance)
-    resistance = np.ma.filled(resistance.astype("float64"), np.nan)
-    cores, core_grid = io.read_raster(inp.cores, masked=False)
-    if core_grid != grid:
-        raise InputError(f"{inp.cores}: not on the grid of {inp.resistance}")
-    table = pd.read_csv(inp.links)
-    missing = {"from_core", "to_core"} - set(table.columns)
-    if missing:
-        raise InputError(f"{inp.links}: missing columns {', '.join(sorted(missing))}")
-    links = list(zip(table["from_core"].astype(int), table["to_core"].astype(int), strict=True))
+    inp, out, cfg = snakemake.input, snakemake.output, snakemake.params.connectivity
+    rasters, grid = read_rasters_on_grid({"resistance": inp.resistance, "cores": inp.cores})
+    links = read_link_pairs(inp.links)
     radii = cfg["barrier_radii_m"]
     used = [r * grid.resolution for r in radii_in_cells(radii, grid.resolution)]
     smk.log.info("radii %s m on a %g m grid: windows of %s m", radii, grid.resolution, used)
 
     result = barrier_scores(
-        resistance,
-        np.where(cores > 0, cores, 0),
+        nan_filled(rasters["resistance"]),
+        core_ids(rasters["cores"]),
         links,
         grid.resolution,
         radii,
@@ -37,8 +31,8 @@ def main(snakemake):
     smk.log.info(
         "%d links; max improvement score %.3g (resistance units), max %.1f %% of a link's LCD",
         len(links),
-        float(np.nanmax(result.score)) if np.isfinite(result.score).any() else 0.0,
-        float(np.nanmax(result.percent)) if np.isfinite(result.percent).any() else 0.0,
+        finite_max(result.score),
+        finite_max(result.percent),
     )
     io.write_raster(
         out.barriers,

@@ -1,28 +1,20 @@
-"""Circuit-theory connectivity between habitat cores (Circuitscape pairwise mode)."""
-
-import logging
-
-import numpy as np
-import pandas as pd
+"""Rule circuit: circuit-theory connectivity between habitat cores (Circuitscape pairwise mode)."""
 
 from amurlink.connectivity import circuit
+from amurlink.connectivity.cores import core_ids
+from amurlink.connectivity.progress import finite_max
+from amurlink.connectivity.resistance import nan_filled
 from amurlink.core import io, smk
-from amurlink.core.errors import InputError
-
-log = logging.getLogger(__name__)
+from amurlink.core.io.inputs import read_rasters_on_grid
 
 
 def main(snakemake):
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
-    resistance, grid = io.read_raster(inp.resistance)
-    cores, core_grid = io.read_raster(inp.cores, masked=False)
-    if core_grid != grid:
-        raise InputError(f"{inp.cores}: not on the grid of {inp.resistance}")
-    # No-data (masked) resistance cells are impassable: NaN is not a node.
-    resistance = np.ma.filled(resistance.astype("float64"), np.nan)
+    # No-data resistance cells are impassable: NaN is not a node.
+    rasters, grid = read_rasters_on_grid({"resistance": inp.resistance, "cores": inp.cores})
     result = circuit.pairwise(
-        resistance,
-        np.where(cores > 0, cores, 0),
+        nan_filled(rasters["resistance"]),
+        core_ids(rasters["cores"]),
         neighbours=int(params.neighbours),
         solver=getattr(params, "solver", "auto"),
         shorting=getattr(params, "shorting", "pair"),
@@ -36,15 +28,14 @@ def main(snakemake):
         units="A",
         dtype="float32",
     )
-    table = pd.DataFrame(list(result.pairs()), columns=["core_a", "core_b", "effective_resistance"])
+    table = result.table()
     io.write_table(table, out.effective_resistance)
-    connected = table["effective_resistance"] >= 0
-    log.info(
+    smk.log.info(
         "%d cores, %d pairs, %d connected; cumulative current max %.4g A",
         len(result.ids),
         len(table),
-        int(connected.sum()),
-        float(np.nanmax(result.cum_current)) if np.isfinite(result.cum_current).any() else 0.0,
+        int((table["effective_resistance"] >= 0).sum()),
+        finite_max(result.cum_current),
     )
 
 

@@ -2,42 +2,38 @@
 
 import numpy as np
 
-from amurlink.connectivity.cores import core_attributes, core_polygons, label_cores
+from amurlink.connectivity.cores import core_polygons, core_table
+from amurlink.connectivity.resistance import nan_filled
 from amurlink.core import io, smk
-from amurlink.core.errors import InputError
+from amurlink.core.io.inputs import read_rasters_on_grid
 
 
 def main(snakemake):
-    species = snakemake.params.species
-    habitat, grid = io.read_raster(snakemake.input.habitat)
-    suitability, s_grid = io.read_raster(snakemake.input.suitability)
-    country, c_grid = io.read_raster(snakemake.input.country, masked=False)
-    for path, other in ((snakemake.input.suitability, s_grid), (snakemake.input.country, c_grid)):
-        if other != grid:
-            raise InputError(f"{path}: grid differs from {snakemake.input.habitat}")
-    codes = io.read_country_codes(snakemake.input.country)
-
+    inp, out, species = snakemake.input, snakemake.output, snakemake.params.species
+    rasters, grid = read_rasters_on_grid(
+        {"habitat": inp.habitat, "suitability": inp.suitability, "country": inp.country}
+    )
     # the connectivity grid's habitat already excludes the scenario's footprint
-    mask = np.ma.filled(habitat, 0) == 1
-    cores = label_cores(mask, grid.cell_area, species["min_core_km2"])
-    table = core_attributes(
-        cores,
+    habitat = np.ma.filled(rasters["habitat"], 0) == 1
+    cores, table = core_table(
+        habitat,
         grid.cell_area,
-        suitability=np.ma.filled(suitability.astype(np.float64), np.nan),
-        country=country,
-        country_codes=codes,
+        species["min_core_km2"],
+        suitability=nan_filled(rasters["suitability"]),
+        country=np.ma.filled(rasters["country"], 0),
+        country_codes=io.read_country_codes(inp.country),
     )
     smk.log.info(
         "%d cores of >= %s km2 (%.0f km2 in all) from %d habitat cells",
         len(table),
         species["min_core_km2"],
         table["area_km2"].sum(),
-        int(mask.sum()),
+        int(habitat.sum()),
     )
     if table.empty:
         smk.log.warning("no habitat patch reaches min_core_km2; no cores, no corridors")
     io.write_raster(
-        snakemake.output.cores,
+        out.cores,
         cores,
         grid,
         nodata=0,
@@ -46,9 +42,7 @@ def main(snakemake):
         categorical=True,
         dtype="int32",
     )
-    io.write_vector(
-        core_polygons(cores, grid.transform, grid.crs, table), snakemake.output.polygons
-    )
+    io.write_vector(core_polygons(cores, grid.transform, grid.crs, table), out.polygons)
 
 
 smk.run(main, globals().get("snakemake"))

@@ -2,36 +2,37 @@
 
 from pathlib import Path
 
-import numpy as np
-
-from amurlink.connectivity.corridors import least_cost_corridors, link_table
+from amurlink.connectivity.cores import core_ids
+from amurlink.connectivity.corridors import link_cores
+from amurlink.connectivity.resistance import nan_filled
 from amurlink.core import io, smk
-from amurlink.core.errors import InputError
+from amurlink.core.errors import require_columns
+from amurlink.core.io.inputs import read_rasters_on_grid
+from amurlink.core.io.scratch import ScratchArrays
 
 
 def main(snakemake):
-    cfg = snakemake.params.connectivity
-    resistance, grid = io.read_raster(snakemake.input.resistance)
-    cores, c_grid = io.read_raster(snakemake.input.cores, masked=False)
-    if c_grid != grid:
-        raise InputError(f"{snakemake.input.cores}: grid differs from {snakemake.input.resistance}")
-    cores_gdf = io.read_vector(snakemake.input.polygons)
-    if "core_id" not in cores_gdf.columns:
-        raise InputError(f"{snakemake.input.polygons}: no column core_id")
-    border = io.read_vector(snakemake.input.countries, layer="border").to_crs(grid.crs)
+    inp, out, cfg = snakemake.input, snakemake.output, snakemake.params.connectivity
+    rasters, grid = read_rasters_on_grid({"resistance": inp.resistance, "cores": inp.cores})
+    cores = core_ids(rasters["cores"])
+    cores_gdf = io.read_vector(inp.polygons)
+    require_columns(cores_gdf, ["core_id"], inp.polygons)
+    border = io.read_vector(inp.countries, layer="border").to_crs(grid.crs)
 
-    result = least_cost_corridors(
-        np.ma.filled(resistance.astype(np.float64), np.nan),
-        cores,
-        grid.resolution,
-        max_link_cwd=cfg["max_link_cwd_km"] * 1000,
-        corridor_width=cfg["corridor_width_km"] * 1000,
-        neighbours=cfg["neighbours"],
-        drop_through_cores=cfg.get("drop_through_cores", False),
-        # CWD rasters go to disk beside the outputs, so memory holds two at a time.
-        scratch_dir=Path(snakemake.output.corridors).parent,
-    )
-    links = link_table(result.links, cores_gdf, grid.transform, grid.crs, border=border)
+    # CWD rasters go to disk beside the outputs, so memory holds two at a time.
+    with ScratchArrays(Path(out.corridors).parent, prefix=".cwd-") as cwd_store:
+        result, links = link_cores(
+            nan_filled(rasters["resistance"]),
+            cores,
+            cores_gdf,
+            grid,
+            border=border,
+            max_link_cwd=cfg["max_link_cwd_km"] * 1000,
+            corridor_width=cfg["corridor_width_km"] * 1000,
+            neighbours=cfg["neighbours"],
+            drop_through_cores=cfg.get("drop_through_cores", False),
+            cwd_store=cwd_store,
+        )
     smk.log.info(
         "%d cores, %d adjacent pairs, %d links (%d cross the border)",
         int(cores.max(initial=0)),
@@ -40,7 +41,7 @@ def main(snakemake):
         int(links["crosses_border"].sum()),
     )
     io.write_raster(
-        snakemake.output.corridors,
+        out.corridors,
         result.corridors,
         grid,
         nodata=-9999,
@@ -48,8 +49,8 @@ def main(snakemake):
         units="cost above the least-cost path (resistance x m)",
         metadata={"corridor_width": str(cfg["corridor_width_km"] * 1000)},
     )
-    io.write_vector(links, snakemake.output.links)
-    io.write_table(links.drop(columns="geometry"), snakemake.output.table)
+    io.write_vector(links, out.links)
+    io.write_table(links.drop(columns="geometry"), out.table)
 
 
 smk.run(main, globals().get("snakemake"))

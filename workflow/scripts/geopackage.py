@@ -9,10 +9,10 @@ import logging
 
 import pandas as pd
 
+from amurlink.connectivity.corridors import corridor_polygons
 from amurlink.core import io, smk
 from amurlink.core.errors import require_columns
 from amurlink.outputs import public, styles
-from amurlink.threats.flagging import corridor_polygons
 
 log = logging.getLogger(__name__)
 

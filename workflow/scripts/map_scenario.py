@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from amurlink.connectivity.corridors import corridor_mask
 from amurlink.core import io, smk
 from amurlink.core.errors import InputError
 from amurlink.core.grids import coarsen_factor
@@ -13,7 +14,6 @@ from amurlink.core.io.figures import save_figure
 from amurlink.core.io.inputs import read_rasters_on_grid, read_vectors
 from amurlink.core.io.naturalearth import read_naturalearth
 from amurlink.outputs import maps
-from amurlink.threats.flagging import corridor_mask
 
 log = logging.getLogger(__name__)
 

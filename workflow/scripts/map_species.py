@@ -2,12 +2,12 @@
 
 import logging
 
+from amurlink.connectivity.corridors import corridor_mask
 from amurlink.core import smk
 from amurlink.core.io.figures import save_figure
 from amurlink.core.io.inputs import read_rasters_on_grid, read_vectors
 from amurlink.core.io.naturalearth import read_naturalearth
 from amurlink.outputs import maps
-from amurlink.threats.flagging import corridor_mask
 
 log = logging.getLogger(__name__)
 

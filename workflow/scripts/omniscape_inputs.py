@@ -2,21 +2,21 @@
 
 import numpy as np
 
+from amurlink.connectivity.omniscape import coarse_inputs
+from amurlink.connectivity.resistance import nan_filled
 from amurlink.core import io, smk
-from amurlink.core.errors import InputError
-from amurlink.core.tiles import coarsen_mean
+from amurlink.core.io.inputs import read_rasters_on_grid
 
 
 def main(snakemake):
     inp, out, factor = snakemake.input, snakemake.output, snakemake.params.factor
-    resistance, grid = io.read_raster(inp.resistance)
-    suitability, s_grid = io.read_raster(inp.suitability)
-    if s_grid != grid:
-        raise InputError(f"{inp.suitability}: grid differs from {inp.resistance}")
+    rasters, grid = read_rasters_on_grid(
+        {"resistance": inp.resistance, "suitability": inp.suitability}
+    )
     coarse = grid.coarsen(factor)
-    r = coarsen_mean(np.ma.filled(resistance.astype(np.float64), np.nan), factor)
-    s = coarsen_mean(np.ma.filled(suitability.astype(np.float64), np.nan), factor)
-    s = np.where(np.isfinite(r), np.nan_to_num(s, nan=0.0), np.nan)
+    r, s = coarse_inputs(
+        nan_filled(rasters["resistance"]), nan_filled(rasters["suitability"]), factor
+    )
     smk.log.info(
         "coarse grid %d x %d cells of %.0f m (factor %d), %d passable",
         coarse.height, coarse.width, coarse.resolution, factor, np.isfinite(r).sum(),

@@ -2,65 +2,39 @@
 
 import numpy as np
 
-from amurlink.connectivity.pinchpoints import corridor_network_current, pinchpoints
+from amurlink.connectivity.cores import core_ids
+from amurlink.connectivity.pinchpoints import pinchpoint_maps
+from amurlink.connectivity.progress import finite_max
+from amurlink.connectivity.resistance import nan_filled
 from amurlink.core import io, smk
-from amurlink.core.errors import InputError
-
-
-def read_link_pairs(path):
-    """(from_core, to_core) pairs of the corridors rule's link table."""
-    import pandas as pd
-
-    table = pd.read_csv(path)
-    missing = {"from_core", "to_core"} - set(table.columns)
-    if missing:
-        raise InputError(f"{path}: missing columns {', '.join(sorted(missing))}")
-    return list(zip(table["from_core"].astype(int), table["to_core"].astype(int), strict=True))
-
-
-def read_on_grid(path, grid, **kwargs):
-    data, other = io.read_raster(path, **kwargs)
-    if other != grid:
-        raise InputError(f"{path}: not on the grid of the resistance raster")
-    return data
+from amurlink.core.io.connectivity import read_link_pairs
+from amurlink.core.io.inputs import read_rasters_on_grid
 
 
 def main(snakemake):
-    inp, out, params = snakemake.input, snakemake.output, snakemake.params
-    cfg = params.connectivity
-    resistance, grid = io.read_raster(inp.resistance)
-    resistance = np.ma.filled(resistance.astype("float64"), np.nan)
-    cores = read_on_grid(inp.cores, grid, masked=False)
-    cores = np.where(cores > 0, cores, 0)
-    corridors = np.ma.filled(read_on_grid(inp.corridors, grid).astype("float64"), np.nan)
+    inp, out, cfg = snakemake.input, snakemake.output, snakemake.params.connectivity
+    rasters, grid = read_rasters_on_grid(
+        {"resistance": inp.resistance, "cores": inp.cores, "corridors": inp.corridors}
+    )
     links = read_link_pairs(inp.links)
 
-    result = pinchpoints(
-        resistance,
-        cores,
+    result = pinchpoint_maps(
+        nan_filled(rasters["resistance"]),
+        core_ids(rasters["cores"]),
+        nan_filled(rasters["corridors"]),
         links,
         grid.resolution,
         corridor_width=cfg["corridor_width_km"] * 1000,
         neighbours=cfg["neighbours"],
         solver=cfg["circuit_solver"],
-    )
-    network = corridor_network_current(
-        resistance,
-        cores,
-        corridors,
-        neighbours=cfg["neighbours"],
-        solver=cfg["circuit_solver"],
         shorting=cfg["circuit_shorting"],
     )
-    smk.log.info(
-        "%d links; pinch-point current max %.3g A; all-pairs corridor current max %.3g A",
-        len(links),
-        float(np.nanmax(result.current)) if np.isfinite(result.current).any() else 0.0,
-        float(np.nanmax(network)) if np.isfinite(network).any() else 0.0,
-    )
+    peaks = [finite_max(current) for current in (result.current, result.network)]
+    smk.log.info("%d links; pinch-point current max %.3g A; all-pairs corridor current max "
+                 "%.3g A", len(links), *peaks)  # fmt: skip
     io.write_raster(
         out.pinchpoints,
-        np.stack([result.current, network]).astype("float32"),
+        np.stack([result.current, result.network]).astype("float32"),
         grid,
         nodata=-9999.0,
         descriptions=["pinchpoint_current", "corridor_all_pairs_current"],

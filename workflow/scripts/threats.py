@@ -2,6 +2,7 @@
 
 import logging
 
+from amurlink.connectivity.corridors import corridor_polygons
 from amurlink.core import io, smk
 from amurlink.core.io.inputs import read_rasters_on_grid, read_vectors
 from amurlink.threats import flagging as thr
@@ -31,7 +32,7 @@ def main(snakemake):
                   "links": ["link_id"]},
     )  # fmt: skip
     corridor_cost = arrays["corridor_cost"]
-    corridors = thr.corridor_polygons(corridor_cost, grid)
+    corridors = corridor_polygons(corridor_cost, grid)
     log.info(
         "%d corridor components (%.0f km2), %d links, %d roads, %d cutblocks",
         len(corridors), corridors["area_km2"].sum(), len(layers["links"]), len(layers["roads"]),

@@ -48,162 +48,39 @@ Maps hold 0 on cells that are no node unless set_null_*_to_nodata is true.
 from __future__ import annotations
 
 import argparse
-import configparser
 import logging
 import math
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from amurlink.connectivity import circuit
 from amurlink.core.errors import InputError
+from amurlink.core.io.circuitscape import (
+    GridHeader,
+    Job,
+    read_grid,
+    read_job,
+    write_ascii_grid,
+    write_focal_resistances,
+    write_resistance_matrix,
+)
 
 log = logging.getLogger(__name__)
 
-NODATA = -9999.0
-TRUE_WORDS = {"true", "1", "yes", "on"}
-
-
-# ------------------------------------------------------------------ ASCII grids
-@dataclass(frozen=True)
-class GridHeader:
-    """Georeferencing of an ESRI ASCII grid."""
-
-    ncols: int
-    nrows: int
-    xllcorner: float
-    yllcorner: float
-    cellsize: float
-    nodata: float = NODATA
-
-
-def read_ascii_grid(path: str | os.PathLike) -> tuple[np.ndarray, GridHeader]:
-    """Read an ESRI ASCII grid; no-data cells become NaN.
-
-    Accepts xllcenter/yllcenter (converted to corners) and a missing
-    NODATA_value line.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: file not found")
-    header: dict[str, float] = {}
-    with open(path) as fh:
-        n_header = 0
-        for line in fh:
-            parts = line.split()
-            if len(parts) == 2 and parts[0][0].isalpha():
-                header[parts[0].lower()] = float(parts[1])
-                n_header += 1
-            else:
-                break
-    missing = {"ncols", "nrows", "cellsize"} - header.keys()
-    if missing:
-        raise InputError(f"{path}: ASCII grid header lacks {', '.join(sorted(missing))}")
-    cellsize = header["cellsize"]
-    xll = header.get("xllcorner", header.get("xllcenter", 0.0) - cellsize / 2)
-    yll = header.get("yllcorner", header.get("yllcenter", 0.0) - cellsize / 2)
-    nodata = header.get("nodata_value", NODATA)
-    try:
-        data = np.loadtxt(path, skiprows=n_header, dtype=np.float64, ndmin=2)
-    except ValueError as err:
-        raise InputError(f"{path}: cannot parse grid values ({err})") from err
-    nrows, ncols = int(header["nrows"]), int(header["ncols"])
-    if data.shape != (nrows, ncols):
-        raise InputError(f"{path}: {data.shape} values, header says {(nrows, ncols)}")
-    data[data == nodata] = np.nan
-    return data, GridHeader(ncols, nrows, xll, yll, cellsize, nodata)
-
-
-def _format_value(value: float) -> str:
-    # Circuitscape.jl writes round.(map, digits=8) with shortest float formatting.
-    return repr(round(float(value), 8))
-
-
-def write_ascii_grid(path: str | os.PathLike, data: np.ndarray, header: GridHeader) -> Path:
-    """Write an ESRI ASCII grid in Circuitscape.jl's layout; NaN becomes NODATA_value."""
-    from amurlink.core.io import atomic_path
-
-    data = np.where(np.isnan(data), header.nodata, data)
-    lines = [
-        f"ncols         {header.ncols}",
-        f"nrows         {header.nrows}",
-        f"xllcorner     {header.xllcorner!r}",
-        f"yllcorner     {header.yllcorner!r}",
-        f"cellsize      {header.cellsize!r}",
-        f"NODATA_value  {header.nodata!r}",
-    ]
-    lines += [" ".join(_format_value(v) for v in row) for row in data]
-    with atomic_path(path) as tmp:
-        tmp.write_text("\n".join(lines) + "\n")
-    return Path(path)
-
-
-def read_grid(path: str | os.PathLike) -> tuple[np.ndarray, GridHeader]:
-    """Read an ASCII grid or a GeoTIFF (first band) as float64 with NaN for no-data."""
-    path = Path(path)
-    if path.suffix.lower() in (".tif", ".tiff"):
-        import rasterio
-
-        if not path.exists():
-            raise InputError(f"{path}: file not found")
-        with rasterio.open(path) as src:
-            arr = src.read(1, masked=True).astype(np.float64).filled(np.nan)
-            t = src.transform
-            if not math.isclose(abs(t.a), abs(t.e)) or t.b or t.d:
-                raise InputError(f"{path}: cells must be square and north-up")
-            nodata = src.nodata if src.nodata is not None else NODATA
-            header = GridHeader(src.width, src.height, t.c, t.f + src.height * t.e, t.a, nodata)
-        return arr, header
-    return read_ascii_grid(path)
-
-
-# -------------------------------------------------------------------------- job
-@dataclass
-class Job:
-    """A parsed Circuitscape raster job."""
-
-    path: Path
-    options: dict[str, str]
-
-    def get(self, key: str, default: str = "") -> str:
-        return self.options.get(key.lower(), default).strip()
-
-    def flag(self, key: str, default: bool = False) -> bool:
-        value = self.get(key)
-        return value.lower() in TRUE_WORDS if value else default
-
-    def file(self, key: str) -> Path:
-        value = self.get(key)
-        if not value or value.lower() == "none":
-            raise InputError(f"{self.path}: [{key}] is required for this scenario")
-        p = Path(value).expanduser()
-        return p if p.is_absolute() else self.path.parent / p
-
-    @property
-    def prefix(self) -> str:
-        out = self.get("output_file")
-        if not out:
-            raise InputError(f"{self.path}: output_file is not set")
-        p = Path(out).expanduser()
-        p = p if p.is_absolute() else self.path.parent / p
-        return str(p).split(".out")[0]
-
-
-def read_job(path: str | os.PathLike) -> Job:
-    """Parse a Circuitscape ``.ini`` file (sections are ignored; keys are global)."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: file not found")
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    try:
-        parser.read(path)
-    except configparser.Error as err:
-        raise InputError(f"{path}: not a valid .ini file ({err})") from err
-    options = {k.lower(): v for section in parser.sections() for k, v in parser[section].items()}
-    return Job(path, options)
+SCENARIOS = ("pairwise", "one-to-all", "all-to-one", "advanced")
+#: Job keys this runner refuses when they are True.
+UNSUPPORTED = (
+    "use_mask",
+    "use_included_pairs",
+    "use_variable_source_strengths",
+    "use_reclass_table",
+    "log_transform_maps",
+    "set_focal_node_currents_to_zero",
+)
 
 
 def _solver(job: Job) -> circuit.Solver:
@@ -258,50 +135,83 @@ def _map_out(data: np.ndarray, null_to_nodata: bool) -> np.ndarray:
     return data if null_to_nodata else np.nan_to_num(data, nan=0.0)
 
 
-def _write_resistance_matrix(prefix: str, ids: np.ndarray, matrix: np.ndarray) -> list[Path]:
-    from amurlink.core.io import write_text
+def _check_job(job: Job) -> str:
+    """The job's scenario, after refusing what this runner does not support."""
+    data_type = job.get("data_type", "raster").lower()
+    if data_type != "raster":
+        raise InputError(f"{job.path}: data_type = {data_type!r}; only raster jobs are supported")
+    scenario = job.get("scenario").lower()
+    if scenario not in SCENARIOS:
+        raise InputError(
+            f"{job.path}: scenario = {scenario!r}; use pairwise, one-to-all, all-to-one or advanced"
+        )
+    for key in UNSUPPORTED:
+        if job.flag(key):
+            raise InputError(f"{job.path}: {key} = True is not supported")
+    if job.flag("use_polygons") and scenario != "advanced":
+        raise InputError(f"{job.path}: use_polygons is supported in advanced mode only")
+    return scenario
 
-    table = np.zeros((len(ids) + 1, len(ids) + 1))
-    table[0, 1:] = ids
-    table[1:, 0] = ids
-    table[1:, 1:] = matrix
-    full = "\n".join(" ".join(repr(float(v)) for v in row) for row in table) + "\n"
-    rows = [
-        f"{float(ids[a])!r} {float(ids[b])!r} {float(matrix[b, a])!r}"
-        for a in range(len(ids))
-        for b in range(a + 1, len(ids))
-    ]
-    three = "\n".join(rows) + ("\n" if rows else "")
-    return [
-        write_text(full, f"{prefix}_resistances.out"),
-        write_text(three, f"{prefix}_resistances_3columns.out"),
-    ]
+
+@dataclass
+class _Outputs:
+    """The job's output options, and the files written so far."""
+
+    prefix: str
+    header: GridHeader
+    write_cur: bool
+    cum_only: bool
+    write_max: bool
+    write_volt: bool
+    null_cur: bool
+    null_volt: bool
+    written: list[Path] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, job: Job, header: GridHeader) -> _Outputs:
+        return cls(
+            job.prefix,
+            header,
+            write_cur=job.flag("write_cur_maps"),
+            cum_only=job.flag("write_cum_cur_map_only"),
+            write_max=job.flag("write_max_cur_maps"),
+            write_volt=job.flag("write_volt_maps"),
+            null_cur=job.flag("set_null_currents_to_nodata"),
+            null_volt=job.flag("set_null_voltages_to_nodata"),
+        )
+
+    @property
+    def per_map(self) -> bool:
+        """Maps per pair or focal node are wanted."""
+        return (self.write_cur and not self.cum_only) or self.write_volt
+
+    def current(self, name: str, data: np.ndarray) -> None:
+        self.written.append(
+            write_ascii_grid(
+                f"{self.prefix}_{name}.asc", _map_out(data, self.null_cur), self.header
+            )
+        )
+
+    def voltage(self, name: str, data: np.ndarray) -> None:
+        self.written.append(
+            write_ascii_grid(
+                f"{self.prefix}_{name}.asc", _map_out(data, self.null_volt), self.header
+            )
+        )
+
+    def per_node_maps(self, currents: dict, voltages: dict, suffix) -> None:
+        """Each pair's or focal node's current and voltage maps, as asked."""
+        for key, cmap in currents.items():
+            if self.write_cur and not self.cum_only:
+                self.current(f"curmap_{suffix(key)}", cmap)
+            if self.write_volt:
+                self.voltage(f"voltmap_{suffix(key)}", voltages[key])
 
 
 def run_job(path: str | os.PathLike) -> list[Path]:
     """Run the Circuitscape raster job in ``path``; return the files written."""
     job = read_job(path)
-    data_type = job.get("data_type", "raster").lower()
-    if data_type != "raster":
-        raise InputError(f"{job.path}: data_type = {data_type!r}; only raster jobs are supported")
-    scenario = job.get("scenario").lower()
-    if scenario not in ("pairwise", "one-to-all", "all-to-one", "advanced"):
-        raise InputError(
-            f"{job.path}: scenario = {scenario!r}; use pairwise, one-to-all, all-to-one or advanced"
-        )
-    unsupported = (
-        "use_mask",
-        "use_included_pairs",
-        "use_variable_source_strengths",
-        "use_reclass_table",
-        "log_transform_maps",
-        "set_focal_node_currents_to_zero",
-    )
-    for key in unsupported:
-        if job.flag(key):
-            raise InputError(f"{job.path}: {key} = True is not supported")
-    if job.flag("use_polygons") and scenario != "advanced":
-        raise InputError(f"{job.path}: use_polygons is supported in advanced mode only")
+    scenario = _check_job(job)
     habitat, header, is_resistance = _load_habitat(job)
     common = {
         "neighbours": 4 if job.flag("connect_four_neighbors_only") else 8,
@@ -310,97 +220,71 @@ def run_job(path: str | os.PathLike) -> list[Path]:
         "is_conductance": not is_resistance,
         "solver": _solver(job),
     }
-    prefix = job.prefix
-    Path(prefix).parent.mkdir(parents=True, exist_ok=True)
-    write_cur = job.flag("write_cur_maps")
-    cum_only = job.flag("write_cum_cur_map_only")
-    write_max = job.flag("write_max_cur_maps")
-    write_volt = job.flag("write_volt_maps")
-    null_cur = job.flag("set_null_currents_to_nodata")
-    null_volt = job.flag("set_null_voltages_to_nodata")
-    per_map = (write_cur and not cum_only) or write_volt
-    written: list[Path] = []
+    outputs = _Outputs.of(job, header)
+    Path(outputs.prefix).parent.mkdir(parents=True, exist_ok=True)
     log.info("running %s (%s) on %d×%d cells", job.path, scenario, header.nrows, header.ncols)
-
-    def grid(name: str, data: np.ndarray, null: bool) -> None:
-        written.append(write_ascii_grid(f"{prefix}_{name}.asc", _map_out(data, null), header))
-
     if scenario == "advanced":
-        source = _load_aligned(job, "source_file", header)
-        ground = _load_aligned(job, "ground_file", header)
-        if job.flag("use_unit_currents"):
-            source = np.where(np.nan_to_num(source) != 0, 1.0, 0.0)
-        ground_is_resistance = job.flag("ground_file_is_resistances", True)
-        if job.flag("use_direct_grounds"):
-            # Every ground cell tied directly to ground (resistance 0).
-            ground = np.where(np.nan_to_num(ground) != 0, 0.0, np.nan)
-            ground_is_resistance = True
-        regions = None
-        if job.flag("use_polygons"):
-            regions = np.nan_to_num(_load_aligned(job, "polygon_file", header)).astype(np.int64)
-        policy = job.get("remove_src_or_gnd", "keepall").lower()
-        if policy not in ("keepall", "rmvsrc", "rmvgnd", "rmvall"):
-            raise InputError(f"{job.path}: remove_src_or_gnd = {policy!r} is not known")
-        result = circuit.advanced(
-            habitat,
-            source,
-            ground,
-            ground_is_resistance=ground_is_resistance,
-            policy=policy,  # type: ignore[arg-type]
-            regions=regions,
-            **common,
-        )
-        if write_volt:
-            grid("voltmap", result.voltage, null_volt)
-        if write_cur or cum_only:
-            grid("curmap", result.current, null_cur)
-        return written
+        _run_advanced(job, habitat, header, common, outputs)
+    else:
+        _run_focal(job, scenario, habitat, header, common, outputs)
+    return outputs.written
 
+
+def _run_advanced(job: Job, habitat, header: GridHeader, common: dict, out: _Outputs) -> None:
+    """Advanced mode: sources and grounds from the job's rasters."""
+    source = _load_aligned(job, "source_file", header)
+    ground = _load_aligned(job, "ground_file", header)
+    if job.flag("use_unit_currents"):
+        source = np.where(np.nan_to_num(source) != 0, 1.0, 0.0)
+    ground_is_resistance = job.flag("ground_file_is_resistances", True)
+    if job.flag("use_direct_grounds"):
+        # Every ground cell tied directly to ground (resistance 0).
+        ground = np.where(np.nan_to_num(ground) != 0, 0.0, np.nan)
+        ground_is_resistance = True
+    regions = None
+    if job.flag("use_polygons"):
+        regions = np.nan_to_num(_load_aligned(job, "polygon_file", header)).astype(np.int64)
+    policy = job.get("remove_src_or_gnd", "keepall").lower()
+    if policy not in ("keepall", "rmvsrc", "rmvgnd", "rmvall"):
+        raise InputError(f"{job.path}: remove_src_or_gnd = {policy!r} is not known")
+    result = circuit.advanced(
+        habitat,
+        source,
+        ground,
+        ground_is_resistance=ground_is_resistance,
+        policy=policy,  # type: ignore[arg-type]
+        regions=regions,
+        **common,
+    )
+    if out.write_volt:
+        out.voltage("voltmap", result.voltage)
+    if out.write_cur or out.cum_only:
+        out.current("curmap", result.current)
+
+
+def _run_focal(
+    job: Job, scenario: str, habitat, header: GridHeader, common: dict, out: _Outputs
+) -> None:
+    """Pairwise, one-to-all or all-to-one: current between the job's focal nodes."""
     focal = _focal(job, header)
-    want_currents = write_cur or cum_only or write_max
+    maps = {
+        "currents": out.write_cur or out.cum_only or out.write_max,
+        "max_current": out.write_max,
+    }
     if scenario == "pairwise":
-        result = circuit.pairwise(
-            habitat,
-            focal,
-            currents=want_currents,
-            max_current=write_max,
-            pair_maps=per_map,
-            **common,
-        )
-        written += _write_resistance_matrix(prefix, result.ids, result.resistance_matrix)
-        for (a, b), cmap in result.curmaps.items():
-            if write_cur and not cum_only:
-                grid(f"curmap_{a}_{b}", cmap, null_cur)
-            if write_volt:
-                grid(f"voltmap_{a}_{b}", result.voltmaps[(a, b)], null_volt)
+        result = circuit.pairwise(habitat, focal, pair_maps=out.per_map, **maps, **common)
+        out.written += write_resistance_matrix(out.prefix, result.ids, result.resistance_matrix)
+        out.per_node_maps(result.curmaps, result.voltmaps, lambda pair: f"{pair[0]}_{pair[1]}")
     else:
         func = circuit.one_to_all if scenario == "one-to-all" else circuit.all_to_one
-        result = func(
-            habitat,
-            focal,
-            currents=want_currents,
-            max_current=write_max,
-            focal_maps=per_map,
-            **common,
-        )
+        result = func(habitat, focal, focal_maps=out.per_map, **maps, **common)
         if scenario == "one-to-all":
-            from amurlink.core.io import write_text
-
-            text = "".join(
-                f"{float(i)!r} {float(r)!r}\n"
-                for i, r in zip(result.ids, result.resistances, strict=True)
-            )
-            written.append(write_text(text, f"{prefix}_resistances.out"))
-        for focal_id, cmap in result.curmaps.items():
-            if write_cur and not cum_only:
-                grid(f"curmap_{focal_id}", cmap, null_cur)
-            if write_volt:
-                grid(f"voltmap_{focal_id}", result.voltmaps[focal_id], null_volt)
-    if result.cum_current is not None and (write_cur or cum_only):
-        grid("cum_curmap", result.cum_current, null_cur)
-    if write_max and result.max_current is not None:
-        grid("max_curmap", result.max_current, null_cur)
-    return written
+            out.written.append(write_focal_resistances(out.prefix, result.ids, result.resistances))
+        out.per_node_maps(result.curmaps, result.voltmaps, str)
+    if result.cum_current is not None and (out.write_cur or out.cum_only):
+        out.current("cum_curmap", result.cum_current)
+    if out.write_max and result.max_current is not None:
+        out.current("max_curmap", result.max_current)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,7 +34,6 @@ Software*. The Nature Conservancy, Seattle WA.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import minimum_filter
 
-from amurlink.connectivity.pinchpoints import CoreCostDistances
+from amurlink.connectivity.corridors import CoreCostDistances
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +87,7 @@ class BarrierResult:
     score: np.ndarray
     percent: np.ndarray
     best_radius_m: np.ndarray
-    links: pd.DataFrame
+    links: pd.DataFrame | None = None
 
 
 def improvement(
@@ -160,42 +159,48 @@ def barrier_scores(
     cores = np.asarray(cores)
     distances = distances or CoreCostDistances(resistance, cores, resolution, neighbours)
     radii = radii_in_cells(radii_m, resolution)
-    score = np.zeros(resistance.shape)
-    percent = np.zeros(resistance.shape)
-    best_radius = np.full(resistance.shape, np.nan)
+    maps = BarrierResult(
+        np.zeros(resistance.shape), np.zeros(resistance.shape), np.full(resistance.shape, np.nan)
+    )
     rows = []
-    start = time.perf_counter()
-    links = [(int(a), int(b)) for a, b in links]
-    for n, (a, b) in enumerate(links, 1):
-        lcd = distances.lcd(a, b)
-        link_score = link_percent = 0.0
-        if np.isfinite(lcd) and lcd > 0:
-            for radius in radii:
-                saved = improvement(
-                    distances(a), distances(b), lcd, radius, resolution, restored_resistance
-                )
-                per_metre = saved / (2.0 * radius * resolution)
-                better = per_metre > score
-                score[better] = per_metre[better]
-                best_radius[better] = radius * resolution
-                np.fmax(percent, 100.0 * saved / lcd, out=percent)
-                link_score = max(link_score, float(per_metre.max()))
-                link_percent = max(link_percent, float(100.0 * saved.max() / lcd))
-        rows.append((a, b, lcd, link_score, link_percent))
-        elapsed = time.perf_counter() - start
-        log.info(
-            "barriers: link %d-%d (%d of %d), %.1f s elapsed, about %.1f s left",
-            a,
-            b,
-            n,
-            len(links),
-            elapsed,
-            elapsed / n * (len(links) - n),
+    for a, b, lcd in distances.over_links(links, "barriers"):
+        best = _restore_link(
+            distances(a), distances(b), lcd, radii, resolution, restored_resistance, maps
         )
-        distances.release(keep=[c for pair in links[n : n + 1] for c in pair])
+        rows.append((a, b, lcd, *best))
     impassable = ~np.isfinite(resistance)
-    score[impassable] = np.nan
-    percent[impassable] = np.nan
-    best_radius[impassable] = np.nan
-    table = pd.DataFrame(rows, columns=["from_core", "to_core", "lcd", "max_score", "max_percent"])
-    return BarrierResult(score, percent, best_radius, table)
+    for values in (maps.score, maps.percent, maps.best_radius_m):
+        values[impassable] = np.nan
+    maps.links = pd.DataFrame(
+        rows, columns=["from_core", "to_core", "lcd", "max_score", "max_percent"]
+    )
+    return maps
+
+
+def _restore_link(
+    cwd_a: np.ndarray,
+    cwd_b: np.ndarray,
+    lcd: float,
+    radii: Sequence[int],
+    resolution: float,
+    restored_resistance: float,
+    maps: BarrierResult,
+) -> tuple[float, float]:
+    """Fold link A–B's improvement at every radius into ``maps`` (maxima, in place).
+
+    Returns the link's largest score and percentage (0 when its LCD is not a
+    positive finite number: nothing to improve).
+    """
+    link_score = link_percent = 0.0
+    if not (np.isfinite(lcd) and lcd > 0):
+        return link_score, link_percent
+    for radius in radii:
+        saved = improvement(cwd_a, cwd_b, lcd, radius, resolution, restored_resistance)
+        per_metre = saved / (2.0 * radius * resolution)
+        better = per_metre > maps.score
+        maps.score[better] = per_metre[better]
+        maps.best_radius_m[better] = radius * resolution
+        np.fmax(maps.percent, 100.0 * saved / lcd, out=maps.percent)
+        link_score = max(link_score, float(per_metre.max()))
+        link_percent = max(link_percent, float(100.0 * saved.max() / lcd))
+    return link_score, link_percent

@@ -48,6 +48,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import cg, splu
 
+from amurlink.connectivity.progress import Progress
+
 log = logging.getLogger(__name__)
 
 Solver = Literal["auto", "direct", "cg+amg"]
@@ -135,7 +137,10 @@ def _cell_conductance(values: np.ndarray, is_conductance: bool) -> tuple[np.ndar
 
 
 def _cell_edges(
-    values: np.ndarray, neighbours: int, avg: Average, is_conductance: bool
+    values: np.ndarray,
+    neighbours: int = 8,
+    avg: Average = "resistance",
+    is_conductance: bool = False,
 ) -> _CellEdges:
     if neighbours not in (4, 8):
         raise ValueError(f"neighbours must be 4 or 8, got {neighbours}")
@@ -322,31 +327,6 @@ def _choose(method: Solver, n: int) -> Solver:
     return ("direct" if n < DIRECT_MAX_NODES else "cg+amg") if method == "auto" else method
 
 
-class _Progress:
-    """Log 'done i of n' with the time left, at most every ``every`` seconds."""
-
-    def __init__(self, what: str, total: int, every: float = 10.0):
-        self.what, self.total, self.every = what, total, every
-        self.done = 0
-        self.start = self.last = time.perf_counter()
-
-    def step(self, n: int = 1) -> None:
-        self.done += n
-        now = time.perf_counter()
-        if now - self.last >= self.every or self.done == self.total:
-            self.last = now
-            elapsed = now - self.start
-            left = elapsed / self.done * (self.total - self.done) if self.done else float("nan")
-            log.info(
-                "%s: %d of %d done, %.1f s elapsed, about %.1f s left",
-                self.what,
-                self.done,
-                self.total,
-                elapsed,
-                left,
-            )
-
-
 # ------------------------------------------------------------------- node currents
 def node_currents(
     edges: np.ndarray,
@@ -420,7 +400,7 @@ def _grounded_green(
     nodes: np.ndarray,
     focal_local: Sequence[int],
     method: Solver,
-    progress: _Progress | None = None,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Voltages for unit current at each focal node, the first focal node grounded.
 
@@ -467,6 +447,14 @@ class PairwiseResult:
         """``(id_a, id_b, effective_resistance)`` for every pair ``a < b``."""
         for a, b in itertools.combinations(range(len(self.ids)), 2):
             yield int(self.ids[a]), int(self.ids[b]), float(self.resistance_matrix[a, b])
+
+    def table(self):
+        """:meth:`pairs` as a table: ``core_a``, ``core_b``, ``effective_resistance`` (−1: not connected)."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            list(self.pairs()), columns=["core_a", "core_b", "effective_resistance"]
+        )
 
 
 @dataclass
@@ -526,6 +514,15 @@ def _focal_nodes(graph: CircuitGraph, focal: np.ndarray, ids: np.ndarray) -> np.
         if found.size:
             nodes[k] = found[0]
     return nodes
+
+
+def _start_current_maps(
+    result: PairwiseResult | FocalResult, valid: np.ndarray, max_current: bool
+) -> None:
+    """Zero cumulative (and maximum) current maps on the nodes, NaN elsewhere."""
+    result.cum_current = np.where(valid, 0.0, np.nan)
+    if max_current:
+        result.max_current = np.where(valid, 0.0, np.nan)
 
 
 def _accumulate(cum: np.ndarray, peak: np.ndarray | None, cmap: np.ndarray) -> None:
@@ -593,9 +590,7 @@ def pairwise(
     np.fill_diagonal(result.resistance_matrix, 0.0)
     want_maps = currents or max_current or pair_maps
     if want_maps:
-        result.cum_current = np.where(cells.valid, 0.0, np.nan)
-        if max_current:
-            result.max_current = np.where(cells.valid, 0.0, np.nan)
+        _start_current_maps(result, cells.valid, max_current)
     if k < 2:
         return result
     if shorting == "pair" and np.any(counts > 1):
@@ -636,8 +631,8 @@ def _pairwise_shared(cells, focal, ids, solver, result, want_maps, pair_maps) ->
         len(groups),
         total_solves,
     )
-    progress = _Progress("pairwise solves", total_solves)
-    pair_progress: _Progress | None = None  # started when the first map is made
+    progress = Progress("pairwise solves", total_solves, log)
+    pair_progress: Progress | None = None  # started when the first map is made
     for members in groups:
         comp_nodes = _component_nodes(graph, labels[members[0]])
         local = np.searchsorted(comp_nodes, nodes[members])
@@ -651,7 +646,7 @@ def _pairwise_shared(cells, focal, ids, solver, result, want_maps, pair_maps) ->
         if not want_maps:
             continue
         if pair_progress is None:
-            pair_progress = _Progress("pairwise current maps", total_pairs)
+            pair_progress = Progress("pairwise current maps", total_pairs, log)
         for p, q in itertools.combinations(range(len(members)), 2):
             a, b = members[p], members[q]
             # Circuitscape injects +1 A at the higher ID, −1 A at the lower and
@@ -667,7 +662,7 @@ def _pairwise_shared(cells, focal, ids, solver, result, want_maps, pair_maps) ->
 def _pairwise_per_pair(cells, focal, ids, solver, result, want_maps, pair_maps) -> None:
     """Circuitscape's focal-region path: only the pair's two regions shorted."""
     pairs = list(itertools.combinations(range(len(ids)), 2))
-    progress = _Progress("pairwise pairs", len(pairs))
+    progress = Progress("pairwise pairs", len(pairs), log)
     log.info("pairwise with focal regions: %d pairs, one graph and solve each", len(pairs))
     for a, b in pairs:
         two = np.where((focal == ids[a]) | (focal == ids[b]), focal, 0)
@@ -693,15 +688,19 @@ def _focal_mode(
     resistance: np.ndarray,
     focal: np.ndarray,
     *,
-    neighbours: int,
-    avg: Average,
-    is_conductance: bool,
-    solver: Solver,
-    currents: bool,
-    max_current: bool,
-    focal_maps: bool,
+    solver: Solver = "auto",
+    currents: bool = True,
+    max_current: bool = False,
+    focal_maps: bool = False,
+    **graph_options,
 ) -> FocalResult:
-    cells = _cell_edges(resistance, neighbours, avg, is_conductance)
+    """One-to-all or all-to-one (``mode``); the options are :func:`pairwise`'s.
+
+    ``focal_maps`` keeps each focal node's voltage and current map (as
+    ``pair_maps`` does per pair); ``graph_options`` are ``neighbours``, ``avg``
+    and ``is_conductance``.
+    """
+    cells = _cell_edges(resistance, **graph_options)
     ids, focal = _focal_ids(focal, cells.shape)
     graph = _assemble(cells, focal)  # Circuitscape shorts every region in these modes
     nodes = _focal_nodes(graph, focal, ids)
@@ -712,11 +711,9 @@ def _focal_mode(
     k = len(ids)
     result = FocalResult(ids, np.full(k, DISCONNECTED if mode == "one-to-all" else 0.0))
     if currents or max_current or focal_maps:
-        result.cum_current = np.where(cells.valid, 0.0, np.nan)
-        if max_current:
-            result.max_current = np.where(cells.valid, 0.0, np.nan)
+        _start_current_maps(result, cells.valid, max_current)
     labels = np.where(nodes >= 0, graph.component[np.maximum(nodes, 0)], -1)
-    progress = _Progress(mode, k)
+    progress = Progress(mode, k, log)
     greens: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for target in range(k):
         members = np.flatnonzero((labels == labels[target]) & (labels >= 0))
@@ -778,70 +775,28 @@ def _one_to_all_voltages(x: np.ndarray, local: np.ndarray, t: int, others: list[
     return x[:, others] @ (-volt * s) + volt
 
 
-def one_to_all(
-    resistance: np.ndarray,
-    focal: np.ndarray,
-    *,
-    neighbours: int = 8,
-    avg: Average = "resistance",
-    is_conductance: bool = False,
-    solver: Solver = "auto",
-    currents: bool = True,
-    max_current: bool = False,
-    focal_maps: bool = False,
-) -> FocalResult:
+def one_to_all(resistance: np.ndarray, focal: np.ndarray, **options) -> FocalResult:
     """Circuitscape one-to-all mode: 1 A into each focal node, all others grounded.
 
     Every focal region is shorted.  ``resistances[k]`` is the voltage at the
     source per ampere (−1 when no other focal node shares its component).  One
     Green's-function solve per focal node and a k×k dense solve per target
     replace Circuitscape's refactorisation for each target; the answers agree
-    to solver tolerance.  See :func:`pairwise` for the other parameters.
+    to solver tolerance.  Keyword ``options`` (``neighbours``, ``avg``,
+    ``is_conductance``, ``solver``, ``currents``, ``max_current``,
+    ``focal_maps``) as :func:`pairwise`'s, with the same defaults.
     """
-    return _focal_mode(
-        "one-to-all",
-        resistance,
-        focal,
-        neighbours=neighbours,
-        avg=avg,
-        is_conductance=is_conductance,
-        solver=solver,
-        currents=currents,
-        max_current=max_current,
-        focal_maps=focal_maps,
-    )
+    return _focal_mode("one-to-all", resistance, focal, **options)
 
 
-def all_to_one(
-    resistance: np.ndarray,
-    focal: np.ndarray,
-    *,
-    neighbours: int = 8,
-    avg: Average = "resistance",
-    is_conductance: bool = False,
-    solver: Solver = "auto",
-    currents: bool = True,
-    max_current: bool = False,
-    focal_maps: bool = False,
-) -> FocalResult:
+def all_to_one(resistance: np.ndarray, focal: np.ndarray, **options) -> FocalResult:
     """Circuitscape all-to-one mode: each focal node in turn grounded, the others sources.
 
     As in Circuitscape.jl, each focal *cell* injects 1 A (a region of n node
-    cells injects n A).  ``resistances`` are 0.  See :func:`pairwise` for the
-    parameters.
+    cells injects n A).  ``resistances`` are 0.  Keyword ``options`` as
+    :func:`one_to_all`'s.
     """
-    return _focal_mode(
-        "all-to-one",
-        resistance,
-        focal,
-        neighbours=neighbours,
-        avg=avg,
-        is_conductance=is_conductance,
-        solver=solver,
-        currents=currents,
-        max_current=max_current,
-        focal_maps=focal_maps,
-    )
+    return _focal_mode("all-to-one", resistance, focal, **options)
 
 
 # ------------------------------------------------------------------------ advanced

@@ -37,6 +37,12 @@ _STRUCTURE = {
 }
 
 
+def core_ids(values: np.ndarray) -> np.ndarray:
+    """int32 core ids of a core raster as read: masked, NaN and ids ≤ 0 are 0 (no core)."""
+    values = np.ma.filled(values, 0)
+    return np.where(np.isfinite(values) & (values > 0), values, 0).astype(np.int32)
+
+
 def label_cores(
     habitat: np.ndarray,
     cell_area_m2: float,
@@ -157,6 +163,22 @@ def core_attributes(
     return table
 
 
+def core_table(
+    habitat: np.ndarray,
+    cell_area_m2: float,
+    min_core_km2: float,
+    **attributes,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The cores rule: label the cores of a habitat mask and tabulate them.
+
+    :func:`label_cores` of ``habitat`` (boolean; no-data cells False), then
+    :func:`core_attributes` with ``attributes`` (``suitability``, ``country``,
+    ``country_codes``).  Returns the int32 core raster and the table.
+    """
+    cores = label_cores(habitat, cell_area_m2, min_core_km2)
+    return cores, core_attributes(cores, cell_area_m2, **attributes)
+
+
 def core_polygons(cores: np.ndarray, transform, crs, attributes: pd.DataFrame | None = None):
     """Polygons of the cores (one, possibly multi-part, feature per core).
 
@@ -191,28 +213,3 @@ def core_polygons(cores: np.ndarray, transform, crs, attributes: pd.DataFrame | 
     if attributes is not None:
         gdf = gdf.merge(attributes, on="core_id", how="left")
     return gdf.sort_values("core_id").reset_index(drop=True)
-
-
-def scenario_footprint(baseline: np.ndarray, scenario: np.ndarray, names: list[str]) -> np.ndarray:
-    """Cells a scenario newly takes from habitat: new road cells and new cutblocks.
-
-    A new road or logging concession destroys habitat on its footprint and
-    splits the patch it crosses (Forman & Alexander 1998, Annu. Rev. Ecol.
-    Syst. 29:207 — roads as barriers and habitat loss), so scenario cores are
-    labelled on habitat minus this footprint.
-
-    Parameters
-    ----------
-    baseline, scenario : numpy.ndarray
-        Pressure stacks (bands-first) of the baseline and the scenario, bands
-        ``road_<group>`` (0/1), ``logging_age`` (years since the last cut), ``fence``.
-    names : list of str
-        Band names of both stacks.
-    """
-    lost = np.zeros(baseline.shape[1:], bool)
-    for k, name in enumerate(names):
-        if name.startswith("road_"):
-            lost |= (scenario[k] > 0) & ~(baseline[k] > 0)
-        elif name == "logging_age":
-            lost |= scenario[k] < baseline[k]
-    return lost

@@ -15,6 +15,8 @@ nearest (in cost) to A, and the normalised least-cost corridor
 
 is 0 along the LCP and grows with the extra cost of a detour.  The corridors
 of all links are mosaicked by their minimum and cut at a width (cost) threshold.
+The later stages read the mosaic as a mask of corridor cells or as one polygon
+per corridor (:func:`corridor_mask`, :func:`corridor_polygons`).
 
 Cost units throughout are resistance × metres: 1000 units are one kilometre of
 the best habitat (resistance 1).
@@ -32,13 +34,19 @@ from __future__ import annotations
 
 import logging
 import math
-import tempfile
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from skimage.graph import MCP_Geometric
+
+from amurlink.connectivity.progress import Progress
+from amurlink.core.grid import Grid
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 log = logging.getLogger(__name__)
 
@@ -135,37 +143,66 @@ def path_length(path: np.ndarray, resolution: float) -> float:
     return float(np.hypot(steps[:, 0], steps[:, 1]).sum() * resolution)
 
 
-class _CwdStore:
-    """CWD rasters by core id, in memory or (bounded memory) in .npy memmaps on disk."""
+class CoreCostDistances:
+    """Cost-weighted distance from each core, solved once on demand and kept.
 
-    def __init__(self, scratch_dir: str | Path | None, dtype=np.float32):
-        self.dtype = np.dtype(dtype)
-        self._mem: dict[int, np.ndarray] = {}
-        self._tmp = (
-            tempfile.TemporaryDirectory(dir=scratch_dir, prefix=".cwd-")
-            if scratch_dir is not None
-            else None
-        )
+    Built on ``resistance`` (≥ 1, NaN impassable) and the ``cores`` raster (int
+    ids, 0 = none), with cells of ``resolution`` metres (cost units are
+    resistance × metres) and ``neighbours`` moves (4 or 8, as in the corridors
+    rule).  :func:`~amurlink.connectivity.pinchpoints.pinchpoints` and
+    :func:`~amurlink.connectivity.barriers.barrier_scores` can share one instance,
+    so that each core's CWD is solved once for both.
+    """
 
-    def put(self, core_id: int, cwd: np.ndarray) -> None:
-        if self._tmp is None:
-            self._mem[core_id] = cwd.astype(self.dtype)
-            return
-        path = Path(self._tmp.name) / f"cwd_{core_id}.npy"
-        mm = np.lib.format.open_memmap(path, mode="w+", dtype=self.dtype, shape=cwd.shape)
-        mm[:] = cwd
-        mm.flush()
-        del mm
+    def __init__(self, resistance, cores, resolution: float, neighbours: int = 8):
+        self.resistance = np.asarray(resistance, dtype=np.float64)
+        self.cores = np.asarray(cores)
+        self.resolution = float(resolution)
+        self.neighbours = neighbours
+        self._cwd: dict[int, np.ndarray] = {}
 
-    def get(self, core_id: int) -> np.ndarray:
-        if self._tmp is None:
-            return self._mem[core_id]
-        return np.load(Path(self._tmp.name) / f"cwd_{core_id}.npy", mmap_mode="r")
+    def __call__(self, core_id: int) -> np.ndarray:
+        if core_id not in self._cwd:
+            try:
+                cwd, _ = cost_distance(
+                    self.resistance,
+                    self.cores == core_id,
+                    self.resolution,
+                    neighbours=self.neighbours,
+                )
+            except ValueError:  # no passable cell in the core: reaches nothing
+                log.warning("core %d has no passable cell", core_id)
+                cwd = np.full(self.resistance.shape, np.inf)
+            self._cwd[core_id] = cwd
+        return self._cwd[core_id]
 
-    def close(self) -> None:
-        self._mem.clear()
-        if self._tmp is not None:
-            self._tmp.cleanup()
+    def lcd(self, a: int, b: int) -> float:
+        """Least-cost distance between cores ``a`` and ``b`` (inf if disconnected)."""
+        cells = self.cores == b
+        return float(self(a)[cells].min()) if cells.any() else float("inf")
+
+    def release(self, keep: Iterable[int] = ()) -> None:
+        """Forget every CWD but those of ``keep`` (bounds memory over many links)."""
+        keep = set(keep)
+        for core_id in list(self._cwd):
+            if core_id not in keep:
+                del self._cwd[core_id]
+
+    def over_links(
+        self, links: Sequence[tuple[int, int]], what: str
+    ) -> Iterator[tuple[int, int, float]]:
+        """Yield ``(a, b, lcd)`` for each link in turn: the per-link loop of Linkage Mapper's tools.
+
+        After each link its progress is logged (``what`` heads the message) and
+        every CWD but those of the next link's cores is released, so memory holds
+        about two CWD rasters whatever the number of links.
+        """
+        links = [(int(a), int(b)) for a, b in links]
+        progress = Progress(what, len(links), log, every=0)
+        for n, (a, b) in enumerate(links, 1):
+            yield a, b, self.lcd(a, b)
+            progress.step(detail=f"link {a}-{b}")
+            self.release(keep=[c for pair in links[n : n + 1] for c in pair])
 
 
 @dataclass
@@ -207,7 +244,7 @@ def least_cost_corridors(
     max_link_cwd: float = math.inf,
     corridor_width: float = math.inf,
     neighbours: int = 8,
-    scratch_dir: str | Path | None = None,
+    cwd_store: MutableMapping[int, np.ndarray] | None = None,
     cwd_dtype=np.float32,
     drop_through_cores: bool = False,
 ) -> CorridorResult:
@@ -216,8 +253,7 @@ def least_cost_corridors(
     Two passes over the cores.  Pass 1 solves one CWD per core, updates the
     cost allocation (nearest core per cell), records the LCD to every other
     core and traces the least-cost path to each candidate partner, and stores
-    the CWD as ``cwd_dtype`` (on disk under ``scratch_dir`` when given, so at
-    most two CWD rasters are in memory at once).  Pass 2 builds the NLCC of each
+    the CWD as ``cwd_dtype`` in ``cwd_store``.  Pass 2 builds the NLCC of each
     selected link from the two stored CWDs and mosaics it by minimum.
 
     Parameters
@@ -236,8 +272,10 @@ def least_cost_corridors(
         with a larger NLCC are NaN in ``corridors``.
     neighbours : {4, 8}
         Moves allowed.
-    scratch_dir : path, optional
-        Directory for on-disk CWD rasters; in memory when None.
+    cwd_store : mutable mapping of int to numpy.ndarray, optional
+        Where the CWD of each core is kept between the passes: a dict (the
+        default, in memory) or :class:`amurlink.core.io.scratch.ScratchArrays`
+        (on disk, so at most two CWD rasters are in memory at once).
     cwd_dtype : numpy dtype
         Precision of the stored CWDs (float32 halves memory; NLCC is then
         exact to about 1e-7 of the CWD).
@@ -259,93 +297,146 @@ def least_cost_corridors(
     cores = np.asarray(cores)
     if resistance.shape != cores.shape:
         raise ValueError(f"resistance {resistance.shape} and cores {cores.shape} differ in shape")
-    n = int(cores.max(initial=0))
-    shape = cores.shape
-    allocation = np.zeros(shape, np.int32)
-    best = np.full(shape, np.inf)
-    lcd = np.full((n + 1, n + 1), np.inf)
-    np.fill_diagonal(lcd, 0.0)
+    store = {} if cwd_store is None else cwd_store
+    solved = _solve_cores(
+        resistance, cores, resolution, neighbours, max_link_cwd, store, np.dtype(cwd_dtype)
+    )
+    candidates = zone_adjacency(solved.allocation)
+    selected, crossed = _select_links(cores, solved.paths, candidates, drop_through_cores)
+    mosaic = _nlcc_mosaic(store, selected, solved.lcd, cores.shape)
+    inside = np.isfinite(mosaic) & (mosaic <= corridor_width)
+    return CorridorResult(
+        links=_link_frame(selected, solved, crossed, resolution),
+        corridors=np.where(inside, mosaic, np.nan).astype(np.float32),
+        allocation=solved.allocation,
+        min_cwd=solved.best.astype(np.float32),
+        candidates=candidates,
+        lcd=solved.lcd,
+    )
 
-    # Flat indices of each core's cells, grouped by id, for per-core minima.
+
+def _select_links(
+    cores: np.ndarray,
+    paths: Mapping[tuple[int, int], np.ndarray],
+    candidates: set[tuple[int, int]],
+    drop_through_cores: bool,
+) -> tuple[list[tuple[int, int]], dict[tuple[int, int], int]]:
+    """The links (sorted pairs) among the candidates, and the other cores each path crosses."""
+    crossed = {
+        p: np.setdiff1d(cores[path[:, 0], path[:, 1]], [0, *p]).size for p, path in paths.items()
+    }
+    selected = sorted(
+        p for p in candidates if p in paths and not (drop_through_cores and crossed[p])
+    )
+    return selected, crossed
+
+
+def _nlcc_mosaic(
+    store: Mapping[int, np.ndarray],
+    links: list[tuple[int, int]],
+    lcd: np.ndarray,
+    shape: tuple[int, int],
+) -> np.ndarray:
+    """Pass 2: the minimum over ``links`` of NLCC = CWD_A + CWD_B − LCD_AB (≥ 0, inf off every corridor)."""
+    mosaic = np.full(shape, np.inf)
+    for a, b in links:
+        nlcc = store[a].astype(np.float64) + store[b] - lcd[a, b]
+        np.fmin(mosaic, nlcc, out=mosaic)
+    # Float round-off of stored CWDs can leave tiny negatives along the LCP.
+    return np.maximum(mosaic, 0.0)
+
+
+def _link_frame(
+    links: list[tuple[int, int]],
+    solved: _SolvedCores,
+    crossed: Mapping[tuple[int, int], int],
+    resolution: float,
+) -> pd.DataFrame:
+    """:attr:`CorridorResult.links` of the selected ``links``."""
+    frame = pd.DataFrame(
+        {
+            "from_core": [a for a, _ in links],
+            "to_core": [b for _, b in links],
+            "cwd": [float(solved.lcd[a, b]) for a, b in links],
+            "lcp_length_m": [path_length(solved.paths[p], resolution) for p in links],
+            "cores_crossed": [crossed[p] for p in links],
+            "path": [solved.paths[p] for p in links],
+        }
+    )
+    frame["from_core"] = frame["from_core"].astype(np.int64)
+    frame["to_core"] = frame["to_core"].astype(np.int64)
+    return frame
+
+
+@dataclass
+class _SolvedCores:
+    """Pass 1 of :func:`least_cost_corridors`: what the CWDs of all cores give."""
+
+    allocation: np.ndarray  # int32 cheapest core per cell, 0 where none
+    best: np.ndarray  # CWD to that core (inf where unreachable)
+    lcd: np.ndarray  # (n+1, n+1) least-cost distances between cores
+    paths: dict[tuple[int, int], np.ndarray]  # LCP cells of every pair within max_link_cwd
+
+
+def _cells_by_core(cores: np.ndarray, n: int) -> dict[int, np.ndarray]:
+    """Flat indices of each core's cells, grouped by id (for per-core minima)."""
     flat_ids = cores.ravel()
     core_cells = np.flatnonzero(flat_ids > 0)
     order = np.argsort(flat_ids[core_cells], kind="stable")
     core_cells = core_cells[order]
     bounds = np.searchsorted(flat_ids[core_cells], np.arange(1, n + 2))
-    cells_of = {i: core_cells[bounds[i - 1] : bounds[i]] for i in range(1, n + 1)}
+    return {i: core_cells[bounds[i - 1] : bounds[i]] for i in range(1, n + 1)}
 
-    paths: dict[tuple[int, int], np.ndarray] = {}
-    store = _CwdStore(scratch_dir, cwd_dtype)
-    try:
-        for i in range(1, n + 1):
-            if cells_of[i].size == 0:
-                continue
-            try:
-                cwd, mcp = cost_distance(resistance, cores == i, resolution, neighbours=neighbours)
-            except ValueError:
-                log.warning("core %d has no passable cell; not linked", i)
-                continue
-            closer = cwd < best  # ties go to the lower id, processed first
-            best[closer] = cwd[closer]
-            allocation[closer] = i
-            flat_cwd = cwd.ravel()
-            for j in range(i + 1, n + 1):
-                cells = cells_of[j]
-                if cells.size == 0:
-                    continue
-                k = int(np.argmin(flat_cwd[cells]))
-                d = float(flat_cwd[cells[k]])
-                lcd[i, j] = lcd[j, i] = d
-                if np.isfinite(d) and d <= max_link_cwd:
-                    end = np.unravel_index(cells[k], shape)
-                    # Every reachable pair's path is kept (int32) until the allocation
-                    # is complete and the candidates are known.
-                    trace = mcp.traceback(tuple(int(e) for e in end))
-                    paths[(i, j)] = np.asarray(trace, dtype=np.int32)
-            store.put(i, cwd)
-            del cwd, mcp, flat_cwd
-            log.info("core %d/%d: CWD solved", i, n)
 
-        candidates = zone_adjacency(allocation)
-        crossed = {
-            p: np.setdiff1d(cores[path[:, 0], path[:, 1]], [0, *p]).size
-            for p, path in paths.items()
-        }
-        selected = sorted(
-            p for p in candidates if p in paths and not (drop_through_cores and crossed[p])
-        )
-        paths = {p: paths[p] for p in selected}
-        mosaic = np.full(shape, np.inf)
-        for a, b in selected:
-            nlcc = store.get(a).astype(np.float64) + store.get(b) - lcd[a, b]
-            np.fmin(mosaic, nlcc, out=mosaic)
-    finally:
-        store.close()
+def _solve_cores(
+    resistance: np.ndarray,
+    cores: np.ndarray,
+    resolution: float,
+    neighbours: int,
+    max_link_cwd: float,
+    store: MutableMapping[int, np.ndarray],
+    cwd_dtype: np.dtype,
+) -> _SolvedCores:
+    """Pass 1: one CWD per core, the allocation, the LCDs and the least-cost paths.
 
-    # Float round-off of stored CWDs can leave tiny negatives along the LCP.
-    mosaic = np.maximum(mosaic, 0.0)
-    inside = np.isfinite(mosaic) & (mosaic <= corridor_width)
-    corridors = np.where(inside, mosaic, np.nan).astype(np.float32)
-    links = pd.DataFrame(
-        {
-            "from_core": [a for a, _ in selected],
-            "to_core": [b for _, b in selected],
-            "cwd": [float(lcd[a, b]) for a, b in selected],
-            "lcp_length_m": [path_length(paths[p], resolution) for p in selected],
-            "cores_crossed": [crossed[p] for p in selected],
-            "path": [paths[p] for p in selected],
-        }
+    Each core's CWD goes to ``store`` as ``cwd_dtype`` before the next is solved.
+    """
+    n = int(cores.max(initial=0))
+    shape = cores.shape
+    solved = _SolvedCores(
+        np.zeros(shape, np.int32), np.full(shape, np.inf), np.full((n + 1, n + 1), np.inf), {}
     )
-    links["from_core"] = links["from_core"].astype(np.int64)
-    links["to_core"] = links["to_core"].astype(np.int64)
-    return CorridorResult(
-        links=links,
-        corridors=corridors,
-        allocation=allocation,
-        min_cwd=best.astype(np.float32),
-        candidates=candidates,
-        lcd=lcd,
-    )
+    np.fill_diagonal(solved.lcd, 0.0)
+    cells_of = _cells_by_core(cores, n)
+    for i in range(1, n + 1):
+        if cells_of[i].size == 0:
+            continue
+        try:
+            cwd, mcp = cost_distance(resistance, cores == i, resolution, neighbours=neighbours)
+        except ValueError:
+            log.warning("core %d has no passable cell; not linked", i)
+            continue
+        closer = cwd < solved.best  # ties go to the lower id, processed first
+        solved.best[closer] = cwd[closer]
+        solved.allocation[closer] = i
+        flat_cwd = cwd.ravel()
+        for j in range(i + 1, n + 1):
+            cells = cells_of[j]
+            if cells.size == 0:
+                continue
+            k = int(np.argmin(flat_cwd[cells]))
+            d = float(flat_cwd[cells[k]])
+            solved.lcd[i, j] = solved.lcd[j, i] = d
+            if np.isfinite(d) and d <= max_link_cwd:
+                end = np.unravel_index(cells[k], shape)
+                # Every reachable pair's path is kept (int32) until the allocation
+                # is complete and the candidates are known.
+                trace = mcp.traceback(tuple(int(e) for e in end))
+                solved.paths[(i, j)] = np.asarray(trace, dtype=np.int32)
+        store[i] = cwd.astype(cwd_dtype)
+        del cwd, mcp, flat_cwd
+        log.info("core %d/%d: CWD solved", i, n)
+    return solved
 
 
 def _iso(value) -> bool:
@@ -394,12 +485,7 @@ def link_table(
     import shapely
 
     cores_by_id = cores_gdf.set_index("core_id")
-    lines = []
-    for path in links["path"]:
-        rows, cols = np.asarray(path, dtype=np.float64).T
-        x = transform.c + transform.a * (cols + 0.5)
-        y = transform.f + transform.e * (rows + 0.5)
-        lines.append(shapely.LineString(np.column_stack([x, y])))
+    lines = [_path_line(path, transform) for path in links["path"]]
     out = gpd.GeoDataFrame(
         {
             "link_id": np.arange(1, len(links) + 1, dtype=np.int64),
@@ -420,6 +506,25 @@ def link_table(
     with np.errstate(invalid="ignore", divide="ignore"):
         out["cwd_to_euclid"] = np.where(euclid_m > 0, cwd / euclid_m, np.nan)
         out["cwd_to_path"] = np.where(path_m > 0, cwd / path_m, np.nan)
+    out["crosses_border"] = _crosses_border(out, cores_by_id, border, country_column)
+    out["cores_crossed"] = links["cores_crossed"].to_numpy(np.int64)
+    return out[[*LINK_COLUMNS, "geometry"]]
+
+
+def _path_line(path: np.ndarray, transform):
+    """A least-cost path's cells as a LineString through the cell centres."""
+    import shapely
+
+    rows, cols = np.asarray(path, dtype=np.float64).T
+    x = transform.c + transform.a * (cols + 0.5)
+    y = transform.f + transform.e * (rows + 0.5)
+    return shapely.LineString(np.column_stack([x, y]))
+
+
+def _crosses_border(out, cores_by_id, border, country_column: str) -> np.ndarray:
+    """Links whose path crosses the border, or whose cores' majority countries differ."""
+    import shapely
+
     crosses = np.zeros(len(out), bool)
     if country_column in cores_by_id.columns:
         ca = cores_by_id[country_column].reindex(out["from_core"]).to_numpy()
@@ -432,6 +537,92 @@ def link_table(
             np.asarray(border.geometry if hasattr(border, "geometry") else border)
         )
         crosses |= shapely.intersects(out.geometry.to_numpy(), border_geom)
-    out["crosses_border"] = crosses
-    out["cores_crossed"] = links["cores_crossed"].to_numpy(np.int64)
-    return out[[*LINK_COLUMNS, "geometry"]]
+    return crosses
+
+
+def link_cores(
+    resistance: np.ndarray,
+    cores: np.ndarray,
+    cores_gdf,
+    grid: Grid,
+    *,
+    border=None,
+    **options,
+):
+    """The corridors rule: :func:`least_cost_corridors` on ``grid``, then :func:`link_table`.
+
+    ``options`` go to :func:`least_cost_corridors`; ``cores_gdf`` and ``border``
+    to :func:`link_table`.  Returns the :class:`CorridorResult` and the link
+    GeoDataFrame.
+    """
+    result = least_cost_corridors(resistance, cores, grid.resolution, **options)
+    links = link_table(result.links, cores_gdf, grid.transform, grid.crs, border=border)
+    return result, links
+
+
+# ------------------------------------------------------ corridor products
+def corridor_polygons(
+    corridor_array: np.ndarray, grid: Grid, nodata: float | None = -9999.0
+) -> gpd.GeoDataFrame:
+    """Polygonise the corridor cells of a corridor raster.
+
+    Parameters
+    ----------
+    corridor_array : ndarray or masked array
+        The NLCC mosaic (``corridors.tif``); cells that are masked, NaN or equal
+        to ``nodata`` are outside every corridor.
+    grid : Grid
+        The raster's grid.
+    nodata : float, optional
+        No-data value of the raster.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per 8-connected corridor component: ``corridor_id`` (1..n,
+        largest first), ``area_km2``, ``cost_min`` and ``cost_max`` (the NLCC
+        range inside it, cost units), geometry (Polygon or MultiPolygon), in
+        ``grid.crs``.
+    """
+    import geopandas as gpd
+    import shapely
+    from rasterio import features
+    from scipy import ndimage
+
+    inside = corridor_mask(corridor_array, nodata)
+    labels, n = ndimage.label(inside, structure=np.ones((3, 3), bool))
+    columns = ["corridor_id", "area_km2", "cost_min", "cost_max", "geometry"]
+    if n == 0:
+        return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=grid.crs)
+    # 4-connected shapes are always valid polygons; diagonal-only contacts are
+    # re-joined by dissolving on the 8-connected label.
+    shapes = features.shapes(
+        labels.astype(np.int32), mask=inside, transform=grid.transform, connectivity=4
+    )
+    geoms, ids = [], []
+    for geom, value in shapes:
+        geoms.append(shapely.geometry.shape(geom))
+        ids.append(int(value))
+    parts = gpd.GeoDataFrame({"label": ids}, geometry=geoms, crs=grid.crs)
+    polys = parts.dissolve(by="label", as_index=False)
+    values = np.ma.filled(np.ma.asarray(corridor_array, dtype=np.float64), np.nan)
+    index = np.arange(1, n + 1)
+    polys["cost_min"] = polys["label"].map(
+        dict(zip(index, ndimage.minimum(values, labels, index), strict=True))
+    )
+    polys["cost_max"] = polys["label"].map(
+        dict(zip(index, ndimage.maximum(values, labels, index), strict=True))
+    )
+    polys["area_km2"] = polys.geometry.area / 1e6
+    polys = polys.sort_values(["area_km2", "label"], ascending=[False, True])
+    polys["corridor_id"] = np.arange(1, len(polys) + 1)
+    return polys[columns].reset_index(drop=True)
+
+
+def corridor_mask(corridor_array: np.ndarray, nodata: float | None = -9999.0) -> np.ndarray:
+    """Boolean mask of corridor cells (not masked, finite, not ``nodata``)."""
+    data = np.ma.filled(np.ma.asarray(corridor_array, dtype=np.float64), np.nan)
+    inside = np.isfinite(data)
+    if nodata is not None:
+        inside &= data != nodata
+    return inside

@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -188,6 +189,45 @@ def _iic_matrix(hops: csr_array, keep=None) -> np.ndarray:
     return 1.0 / (1.0 + _distances(hops, keep))  # inf hops → 0
 
 
+@dataclass
+class _Network:
+    """What every index needs of a graph: node order, areas, decay constant, weights."""
+
+    order: list
+    areas: np.ndarray
+    k: float
+    cost: csr_array  # edge costs (``weight``)
+    hops: csr_array  # 1 per edge
+
+    @classmethod
+    def of(
+        cls, graph: nx.Graph, dispersal_cost: float, area: str = "area_km2", weight: str = "cwd"
+    ) -> _Network:
+        order = _order(graph)
+        return cls(
+            order,
+            _areas(graph, order, area),
+            decay_constant(dispersal_cost),
+            _weights(graph, order, weight),
+            _weights(graph, order, None),
+        )
+
+    def pc(self, keep=None) -> np.ndarray:
+        """Matrix of ``p*_ij`` (on the nodes ``keep``)."""
+        return _pc_matrix(self.cost, self.k, keep)
+
+    def iic(self, keep=None) -> np.ndarray:
+        """Matrix of ``1 / (1 + nl_ij)`` (on the nodes ``keep``)."""
+        return _iic_matrix(self.hops, keep)
+
+    def numerators(self) -> tuple[float, float]:
+        """``PC_num`` and ``IIC_num``: the sums of ``a_i a_j p*_ij`` and ``a_i a_j / (1 + nl_ij)``."""
+        a = self.areas
+        if not len(a):
+            return 0.0, 0.0
+        return float(a @ self.pc() @ a), float(a @ self.iic() @ a)
+
+
 # ---------------------------------------------------------------- indices
 def connectivity_indices(
     graph: nx.Graph,
@@ -224,12 +264,9 @@ def connectivity_indices(
     """
     if not landscape_area > 0:
         raise ValueError(f"landscape area must be > 0, got {landscape_area}")
-    order = _order(graph)
-    a = _areas(graph, order, area)
-    k = decay_constant(dispersal_cost)
-    pc_num = float(a @ _pc_matrix(_weights(graph, order, weight), k) @ a) if len(a) else 0.0
-    iic_num = float(a @ _iic_matrix(_weights(graph, order, None)) @ a) if len(a) else 0.0
-    total = float(a.sum())
+    network = _Network.of(graph, dispersal_cost, area, weight)
+    pc_num, iic_num = network.numerators()
+    total = float(network.areas.sum())
     ec = math.sqrt(pc_num)
     return {
         "IIC": iic_num / landscape_area**2,
@@ -238,7 +275,7 @@ def connectivity_indices(
         "PC_num": pc_num,
         "EC": ec,
         "EC_fraction": ec / total if total > 0 else float("nan"),
-        "k": k,
+        "k": network.k,
         "dispersal_cost": float(dispersal_cost),
         "landscape_area": float(landscape_area),
         "total_core_area": total,
@@ -297,14 +334,10 @@ def node_importance(
     ----------
     Saura, S. & Rubio, L. (2010). *Ecography* 33, 523–537.
     """
-    order = _order(graph)
-    a = _areas(graph, order, area)
-    k = decay_constant(dispersal_cost)
-    w = _weights(graph, order, weight)
-    hops = _weights(graph, order, None)
-    table = {"node": order}
-    pc = _fractions(a, _pc_matrix(w, k), lambda keep: _pc_matrix(w, k, keep))
-    iic = _fractions(a, _iic_matrix(hops), lambda keep: _iic_matrix(hops, keep))
+    network = _Network.of(graph, dispersal_cost, area, weight)
+    table = {"node": network.order}
+    pc = _fractions(network.areas, network.pc(), network.pc)
+    iic = _fractions(network.areas, network.iic(), network.iic)
     for name, parts in (("dIIC", iic), ("dPC", pc)):
         table[name] = parts["d"]
         for part in ("intra", "flux", "connector"):
@@ -312,14 +345,11 @@ def node_importance(
     return pd.DataFrame(table)
 
 
-def link_importance(
-    graph: nx.Graph,
-    dispersal_cost: float,
-    *,
-    area: str = "area_km2",
-    weight: str = "cwd",
-) -> pd.DataFrame:
+def link_importance(graph: nx.Graph, dispersal_cost: float, **names: str) -> pd.DataFrame:
     """dPC and dIIC of every link: percent loss of PC / IIC when the link is removed.
+
+    ``names`` are the ``area`` and ``weight`` attribute names, as for
+    :func:`node_importance` (same defaults).
 
     Returns
     -------
@@ -331,18 +361,13 @@ def link_importance(
     Saura, S. & Rubio, L. (2010). *Ecography* 33, 523–537; Pascual-Hortal, L. &
     Saura, S. (2006). *Landscape Ecology* 21, 959–967.
     """
-    order = _order(graph)
-    a = _areas(graph, order, area)
-    k = decay_constant(dispersal_cost)
-    pc_num = float(a @ _pc_matrix(_weights(graph, order, weight), k) @ a)
-    iic_num = float(a @ _iic_matrix(_weights(graph, order, None)) @ a)
+    pc_num, iic_num = _Network.of(graph, dispersal_cost, **names).numerators()
     rows = []
     for u, v in sorted(tuple(sorted(e)) for e in graph.edges):
         data = graph.edges[u, v]
         graph.remove_edge(u, v)
         try:
-            pc_without = float(a @ _pc_matrix(_weights(graph, order, weight), k) @ a)
-            iic_without = float(a @ _iic_matrix(_weights(graph, order, None)) @ a)
+            pc_without, iic_without = _Network.of(graph, dispersal_cost, **names).numerators()
         finally:
             graph.add_edge(u, v, **data)
         rows.append(
@@ -434,3 +459,133 @@ def to_graphml(graph: nx.Graph) -> str:
 def cross_border_links(graph: nx.Graph, attribute: str = "crosses_border") -> Iterable:
     """Edges flagged as crossing a border."""
     return [(u, v) for u, v, d in graph.edges(data=True) if d.get(attribute)]
+
+
+# ------------------------------------------------------------- the graph rule
+def join_link_resistances(
+    links: pd.DataFrame, effective: pd.DataFrame, corridor: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The links with the circuit rules' resistances joined on ``from_core``, ``to_core``.
+
+    Parameters
+    ----------
+    links : pandas.DataFrame
+        The corridors rule's links (with ``cwd``).
+    effective : pandas.DataFrame
+        Circuitscape-style pairwise table (:func:`amurlink.core.io.connectivity.read_effective_resistance`):
+        ``effective_resistance`` (ohm, NaN for a pair not connected) and optionally
+        ``current``; ``current`` is NaN when it has none.
+    corridor : pandas.DataFrame, optional
+        Pinchpoint Mapper's per-link ``corridor_resistance`` (the effective
+        resistance within the link's corridor,
+        :func:`amurlink.core.io.connectivity.read_corridor_resistance`); joined with
+        ``cwd_to_corridor_resistance``, as Linkage Mapper adds Eff_Resist and
+        CWD_to_Eff_Resist to its link table (McRae 2012).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``links`` with the joined columns (any older copies of them replaced).
+    """
+    ends = ["from_core", "to_core"]
+    links = links.drop(columns=["effective_resistance", "current"], errors="ignore")
+    links = links.merge(effective, on=ends, how="left")
+    if "current" not in links.columns:
+        links["current"] = np.nan
+    if corridor is not None:
+        links = links.drop(columns=["corridor_resistance"], errors="ignore")
+        links = links.merge(corridor, on=ends, how="left")
+        links["cwd_to_corridor_resistance"] = links["cwd"] / links["corridor_resistance"]
+    return links
+
+
+@dataclass
+class NetworkResult:
+    """Output of :func:`core_network`.
+
+    Attributes
+    ----------
+    graph : networkx.Graph
+        Cores and links with every attribute and score (for GraphML).
+    indices : dict
+        :func:`connectivity_indices` with the species, its dispersal distance,
+        the distance used, the number of cross-border links and the conductance
+        attribute of the current-flow betweenness.
+    nodes : pandas.DataFrame
+        The core table with :func:`node_importance` and :func:`centrality` joined.
+    links : pandas.DataFrame
+        The links with :func:`link_importance`, edge betweenness and ``rank_dPC``
+        (1 = the link whose loss costs PC most), in ``link_id`` order.
+    """
+
+    graph: nx.Graph
+    indices: dict
+    nodes: pd.DataFrame
+    links: pd.DataFrame
+
+    def json_indices(self) -> dict:
+        """``indices`` for strict JSON, which has no NaN: undefined values (no cores) are None."""
+        return {
+            key: None if isinstance(value, float) and not np.isfinite(value) else value
+            for key, value in self.indices.items()
+        }
+
+    def core_layer(self, cores) -> pd.DataFrame:
+        """Core polygons (``core_id``, geometry) with the node table joined, for the network map."""
+        return cores[["core_id", "geometry"]].merge(self.nodes, on="core_id", how="left")
+
+
+def core_network(
+    cores: pd.DataFrame,
+    links: pd.DataFrame,
+    landscape_area: float,
+    species: str,
+    dispersal_km: float,
+) -> NetworkResult:
+    """The graph rule: Conefor's indices and importances of a core network, links ranked.
+
+    Parameters
+    ----------
+    cores : pandas.DataFrame
+        Core table (``core_id``, ``area_km2`` …; a geometry column is ignored).
+    links : pandas.DataFrame
+        Links with ``link_id``, ``from_core``, ``to_core``, ``cwd`` (cost units)
+        and the attributes to carry (:func:`join_link_resistances`).
+    landscape_area : float
+        :math:`A_L` (km²).
+    species : str
+        Species key, recorded in the indices.
+    dispersal_km : float
+        Species dispersal distance: ``p = 0.5`` at ``dispersal_km`` × 1000 cost
+        units (see :func:`decay_constant`).
+
+    Returns
+    -------
+    NetworkResult
+    """
+    dispersal_cost = dispersal_km * 1000.0
+    graph = build_graph(cores, links)
+    indices = connectivity_indices(graph, landscape_area, dispersal_cost)
+    nodes = node_importance(graph, dispersal_cost)
+    edges = link_importance(graph, dispersal_cost)
+    # After link_importance, which removes and re-adds each edge: that sets the
+    # graph's edge order, which betweenness and the GraphML follow.
+    node_centrality, edge_centrality = centrality(graph)
+    nodes = nodes.merge(node_centrality, on="node")
+    edges = edges.merge(edge_centrality, on=["u", "v"])
+    set_attributes(graph, nodes, edges)
+    indices.update(
+        species=species,
+        dispersal_km=dispersal_km,
+        distance="cwd (resistance x m)",
+        n_cross_border_links=len(cross_border_links(graph)),
+        conductance=conductance_attribute(graph),
+    )
+    node_table = cores.drop(columns="geometry").merge(
+        nodes.rename(columns={"node": "core_id"}), on="core_id", how="left"
+    )
+    link_scores = edges.rename(columns={"u": "from_core", "v": "to_core"})
+    ranked = links.merge(link_scores, on=["from_core", "to_core"], how="left")
+    ranked["rank_dPC"] = ranked["dPC"].rank(ascending=False, method="min").astype("Int64")
+    ranked = ranked.sort_values("link_id", ignore_index=True)
+    return NetworkResult(graph, indices, node_table, ranked)

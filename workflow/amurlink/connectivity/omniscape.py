@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +39,8 @@ import scipy.sparse as sp
 from scipy import ndimage
 
 from amurlink.connectivity.circuit import LinearSolver, node_currents
-from amurlink.core.tiles import Tile
+from amurlink.connectivity.progress import Progress
+from amurlink.core.tiles import Tile, coarsen_mean
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ class OmniscapeResult:
 
     cumulative: np.ndarray
     flow_potential: np.ndarray
-    n_targets: int
+    n_targets: int | None = None  # None for a mosaic of tiles (:func:`mosaic_tiles`)
 
     @property
     def normalised(self) -> np.ndarray:
@@ -211,44 +213,60 @@ def omniscape(
     uniform = np.where(passable, 1.0, np.nan)
     if targets is None:
         targets = target_cells(resistance.shape, block_size)
-    rows, cols = resistance.shape
-    half = block_size // 2
     circle = _circle(radius)
     cumulative = np.zeros(resistance.shape)
     potential = np.zeros(resistance.shape)
     n_done = 0
-    start = last = time.perf_counter()
-    for k, (tr, tc) in enumerate(zip(*targets, strict=True)):
-        if not passable[tr, tc]:
-            continue
-        b = (slice(max(tr - half, 0), tr + half + 1), slice(max(tc - half, 0), tc + half + 1))
-        amps = strength[b].sum()
-        if amps <= 0:
-            continue
-        r0, r1 = max(tr - radius, 0), min(tr + radius + 1, rows)
-        c0, c1 = max(tc - radius, 0), min(tc + radius + 1, cols)
-        inside = circle[r0 - tr + radius : r1 - tr + radius, c0 - tc + radius : c1 - tc + radius]
-        win = (slice(r0, r1), slice(c0, c1))
-        src = np.where(inside, strength[win], 0.0)
-        # Sources inside the target block feed the target itself: Omniscape drops them.
-        src[b[0].start - r0 : tr + half + 1 - r0, b[1].start - c0 : tc + half + 1 - c0] = 0.0
-        total = src.sum()
-        if total <= 0:
-            continue
-        src *= amps / total
-        ground = (tr - r0, tc - c0)
-        for landscape, out in ((resistance, cumulative), (uniform, potential)):
-            clipped = np.where(inside, landscape[win], np.nan)
-            current = _solve_window(clipped, src, ground, neighbours, solver)
-            if current is not None:
-                out[win] += current
-        n_done += 1
-        now = time.perf_counter()
-        if now - last > 30:
-            last = now
-            log.info("omniscape: target %d of %d, %.0f s", k + 1, len(targets[0]), now - start)
-    log.info("omniscape: %d targets solved in %.1f s", n_done, time.perf_counter() - start)
+    progress = Progress("omniscape targets", len(targets[0]), log, every=30)
+    for tr, tc in zip(*targets, strict=True):
+        window = _target_window(strength, passable, (tr, tc), radius, block_size // 2, circle)
+        if window is not None:
+            win, inside, src, ground = window
+            for landscape, out in ((resistance, cumulative), (uniform, potential)):
+                clipped = np.where(inside, landscape[win], np.nan)
+                current = _solve_window(clipped, src, ground, neighbours, solver)
+                if current is not None:
+                    out[win] += current
+            n_done += 1
+        progress.step()
+    log.info("omniscape: %d targets solved in %.1f s", n_done, progress.elapsed)
     return OmniscapeResult(cumulative, potential, n_done)
+
+
+def _target_window(
+    strength: np.ndarray,
+    passable: np.ndarray,
+    target: tuple[int, int],
+    radius: int,
+    half: int,
+    circle: np.ndarray,
+) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray, tuple[int, int]] | None:
+    """The circuit of one target: its window, circle, source currents and ground.
+
+    Returns ``(window slices, cells inside the circle, source current per cell,
+    ground cell in the window)``, or None when the target carries no current (an
+    impassable target, an empty block, or no source outside the block).
+    """
+    tr, tc = target
+    rows, cols = strength.shape
+    if not passable[tr, tc]:
+        return None
+    b = (slice(max(tr - half, 0), tr + half + 1), slice(max(tc - half, 0), tc + half + 1))
+    amps = strength[b].sum()
+    if amps <= 0:
+        return None
+    r0, r1 = max(tr - radius, 0), min(tr + radius + 1, rows)
+    c0, c1 = max(tc - radius, 0), min(tc + radius + 1, cols)
+    inside = circle[r0 - tr + radius : r1 - tr + radius, c0 - tc + radius : c1 - tc + radius]
+    win = (slice(r0, r1), slice(c0, c1))
+    src = np.where(inside, strength[win], 0.0)
+    # Sources inside the target block feed the target itself: Omniscape drops them.
+    src[b[0].start - r0 : tr + half + 1 - r0, b[1].start - c0 : tc + half + 1 - c0] = 0.0
+    total = src.sum()
+    if total <= 0:
+        return None
+    src *= amps / total
+    return win, inside, src, (tr - r0, tc - c0)
 
 
 def omniscape_tile(
@@ -289,3 +307,52 @@ def omniscape_tile(
     )
     targets = (rows - outer.row0, cols - outer.col0)
     return omniscape(resistance, source, radius, block_size, targets=targets, **kwargs)
+
+
+def radius_cells(radius_km: float, resolution: float) -> int:
+    """Omniscape's window radius in whole cells: ``radius_km`` rounded up, at least one cell."""
+    return max(1, math.ceil(radius_km * 1000 / resolution - 1e-9))
+
+
+def coarse_inputs(
+    resistance: np.ndarray, suitability: np.ndarray, factor: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Resistance and source strength on Omniscape's grid, ``factor`` times coarser.
+
+    Both are block means (:func:`amurlink.core.tiles.coarsen_mean`: no data where
+    more than half the block is); the source strength is the mean suitability,
+    0 where it has no data but the resistance has, NaN where the resistance has none.
+    """
+    r = coarsen_mean(resistance, factor)
+    s = coarsen_mean(suitability, factor)
+    return r, np.where(np.isfinite(r), np.nan_to_num(s, nan=0.0), np.nan)
+
+
+def mosaic_tiles(
+    parts: Iterable[tuple[object, np.ndarray]], outside: np.ndarray
+) -> OmniscapeResult:
+    """Sum the tiles' current maps at their places on the whole grid.
+
+    Parameters
+    ----------
+    parts : iterable of (window, numpy.ndarray)
+        Each tile's place (a :class:`rasterio.windows.Window` of the grid) and its
+        bands-first cumulative current and flow potential
+        (:func:`amurlink.core.io.read_tiles`), read one at a time.
+    outside : numpy.ndarray
+        Boolean mask of the grid's no-data cells (no resistance), NaN in the maps.
+
+    Returns
+    -------
+    OmniscapeResult
+        The untiled maps (as :func:`omniscape_tile` documents); ``n_targets`` None.
+    """
+    cumulative = np.zeros(outside.shape)
+    potential = np.zeros(outside.shape)
+    for window, part in parts:
+        where = window.toslices()
+        cumulative[where] += part[0]
+        potential[where] += part[1]
+    cumulative[outside] = np.nan
+    potential[outside] = np.nan
+    return OmniscapeResult(cumulative, potential)

@@ -32,15 +32,14 @@ Software*. The Nature Conservancy, Seattle WA.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from amurlink.connectivity import circuit
-from amurlink.connectivity.corridors import cost_distance
+from amurlink.connectivity.corridors import CoreCostDistances
 
 log = logging.getLogger(__name__)
 
@@ -58,60 +57,14 @@ class PinchpointResult:
         ``from_core``, ``to_core``, ``lcd`` (cost units), ``corridor_cells``,
         ``effective_resistance`` (ohm, within the corridor; −1 when the
         corridor does not join the cores).
+    network : numpy.ndarray or None
+        All-pairs current over the corridor network
+        (:func:`corridor_network_current`), when :func:`pinchpoint_maps` made it.
     """
 
     current: np.ndarray
     links: pd.DataFrame
-
-
-class CoreCostDistances:
-    """Cost-weighted distance from each core, solved once on demand and kept.
-
-    Parameters
-    ----------
-    resistance : numpy.ndarray
-        Resistance ≥ 1, NaN impassable.
-    cores : numpy.ndarray
-        int core ids, 0 = none.
-    resolution : float
-        Cell size in metres (cost units are resistance × metres).
-    neighbours : {4, 8}
-        Moves allowed (as in the corridors rule).
-    """
-
-    def __init__(self, resistance, cores, resolution: float, neighbours: int = 8):
-        self.resistance = np.asarray(resistance, dtype=np.float64)
-        self.cores = np.asarray(cores)
-        self.resolution = float(resolution)
-        self.neighbours = neighbours
-        self._cwd: dict[int, np.ndarray] = {}
-
-    def __call__(self, core_id: int) -> np.ndarray:
-        if core_id not in self._cwd:
-            try:
-                cwd, _ = cost_distance(
-                    self.resistance,
-                    self.cores == core_id,
-                    self.resolution,
-                    neighbours=self.neighbours,
-                )
-            except ValueError:  # no passable cell in the core: reaches nothing
-                log.warning("core %d has no passable cell", core_id)
-                cwd = np.full(self.resistance.shape, np.inf)
-            self._cwd[core_id] = cwd
-        return self._cwd[core_id]
-
-    def lcd(self, a: int, b: int) -> float:
-        """Least-cost distance between cores ``a`` and ``b`` (inf if disconnected)."""
-        cells = self.cores == b
-        return float(self(a)[cells].min()) if cells.any() else float("inf")
-
-    def release(self, keep: Iterable[int] = ()) -> None:
-        """Forget every CWD but those of ``keep`` (bounds memory over many links)."""
-        keep = set(keep)
-        for core_id in list(self._cwd):
-            if core_id not in keep:
-                del self._cwd[core_id]
+    network: np.ndarray | None = None
 
 
 def link_corridor(cwd_a: np.ndarray, cwd_b: np.ndarray, lcd: float, width: float) -> np.ndarray:
@@ -179,38 +132,12 @@ def pinchpoints(
     cores = np.asarray(cores)
     distances = distances or CoreCostDistances(resistance, cores, resolution, neighbours)
     current = np.full(resistance.shape, np.nan)
-    rows = []
-    start = time.perf_counter()
-    links = [(int(a), int(b)) for a, b in links]
-    for n, (a, b) in enumerate(links, 1):
-        lcd = distances.lcd(a, b)
-        inside = link_corridor(distances(a), distances(b), lcd, corridor_width)
-        inside |= (cores == a) | (cores == b)
-        inside &= np.isfinite(resistance)
-        if not inside.any():  # a core without a passable cell: nothing to map
-            log.warning("link %d-%d: no passable corridor cell", a, b)
-            rows.append((a, b, lcd, 0, circuit.DISCONNECTED))
-            continue
-        box = _bounding_box(inside)
-        clipped = np.where(inside[box], resistance[box], np.nan)
-        focal = np.where(inside[box] & np.isin(cores[box], (a, b)), cores[box], 0)
-        result = circuit.pairwise(clipped, focal, neighbours=neighbours, solver=solver)
-        r_eff = (
-            float(result.resistance_matrix[0, 1]) if len(result.ids) == 2 else circuit.DISCONNECTED
+    rows = [
+        _link_current(
+            resistance, cores, distances, (a, b), lcd, corridor_width, neighbours, solver, current
         )
-        np.fmax(current[box], result.cum_current, out=current[box])
-        rows.append((a, b, lcd, int(inside.sum()), r_eff))
-        elapsed = time.perf_counter() - start
-        log.info(
-            "pinch points: link %d-%d (%d of %d), %.1f s elapsed, about %.1f s left",
-            a,
-            b,
-            n,
-            len(links),
-            elapsed,
-            elapsed / n * (len(links) - n),
-        )
-        distances.release(keep=[c for pair in links[n : n + 1] for c in pair])
+        for a, b, lcd in distances.over_links(links, "pinch points")
+    ]
     table = pd.DataFrame(
         rows, columns=["from_core", "to_core", "lcd", "corridor_cells", "effective_resistance"]
     )
@@ -218,6 +145,37 @@ def pinchpoints(
     # which is no pinch point; Pinchpoint Mapper maps current in the corridors only.
     current[cores > 0] = np.nan
     return PinchpointResult(current, table)
+
+
+def _link_current(
+    resistance: np.ndarray,
+    cores: np.ndarray,
+    distances: CoreCostDistances,
+    link: tuple[int, int],
+    lcd: float,
+    corridor_width: float,
+    neighbours: int,
+    solver: circuit.Solver,
+    current: np.ndarray,
+) -> tuple[int, int, float, int, float]:
+    """Solve link A–B's circuit in its corridor; mosaic its current into ``current`` by maximum.
+
+    Returns the link's row of :attr:`PinchpointResult.links`.
+    """
+    a, b = link
+    inside = link_corridor(distances(a), distances(b), lcd, corridor_width)
+    inside |= (cores == a) | (cores == b)
+    inside &= np.isfinite(resistance)
+    if not inside.any():  # a core without a passable cell: nothing to map
+        log.warning("link %d-%d: no passable corridor cell", a, b)
+        return a, b, lcd, 0, circuit.DISCONNECTED
+    box = _bounding_box(inside)
+    clipped = np.where(inside[box], resistance[box], np.nan)
+    focal = np.where(inside[box] & np.isin(cores[box], (a, b)), cores[box], 0)
+    result = circuit.pairwise(clipped, focal, neighbours=neighbours, solver=solver)
+    r_eff = float(result.resistance_matrix[0, 1]) if len(result.ids) == 2 else circuit.DISCONNECTED
+    np.fmax(current[box], result.cum_current, out=current[box])
+    return a, b, lcd, int(inside.sum()), r_eff
 
 
 def corridor_network_current(
@@ -264,3 +222,30 @@ def corridor_network_current(
     current = result.cum_current.copy()
     current[cores > 0] = np.nan  # shorted focal regions, as in pinchpoints()
     return current
+
+
+def pinchpoint_maps(
+    resistance: np.ndarray,
+    cores: np.ndarray,
+    corridors: np.ndarray,
+    links: Sequence[tuple[int, int]],
+    resolution: float,
+    *,
+    corridor_width: float,
+    shorting: str = "pair",
+    **options,
+) -> PinchpointResult:
+    """The pinch-point rule: both of Pinchpoint Mapper's products.
+
+    The adjacent-pair map and link table of :func:`pinchpoints`, with the
+    all-pairs current of :func:`corridor_network_current` as ``network``.
+    ``options`` (``neighbours``, ``solver``) go to both; ``shorting`` is the
+    all-pairs run's.
+    """
+    result = pinchpoints(
+        resistance, cores, links, resolution, corridor_width=corridor_width, **options
+    )
+    result.network = corridor_network_current(
+        resistance, cores, corridors, shorting=shorting, **options
+    )
+    return result

@@ -19,9 +19,13 @@ Software*. The Nature Conservancy, Seattle WA.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
+
+from amurlink.core.errors import InputError
 
 #: Resistance of the least suitable habitat (h = 0) in Keeley et al.'s transform.
 MAX_HABITAT_RESISTANCE = 100.0
@@ -33,6 +37,15 @@ BUILTUP_CLASS = 50
 WATER_CLASS = 80
 #: logging_recency value of cells never logged (amurlink.prepare.covariates.logging_recency).
 NEVER_LOGGED = 50.0
+
+
+def nan_filled(values: np.ndarray) -> np.ndarray:
+    """float64 copy of a raster as read, masked (no-data) cells NaN.
+
+    NaN is the no-data convention of every connectivity function: an impassable
+    resistance cell, a cell outside every corridor, no suitability.
+    """
+    return np.ma.filled(np.ma.asarray(values).astype(np.float64), np.nan)
 
 
 def suitability_to_resistance(h: np.ndarray, c: float = 8.0) -> np.ndarray:
@@ -169,34 +182,147 @@ def apply_penalties(
     if water not in ("barrier", "nodata"):
         raise ValueError(f"water must be 'barrier' or 'nodata', got {water!r}")
     out = np.asarray(base, dtype=np.float64).copy()
-    shape = out.shape
+    layers = {f"road_cells[{g}]": cells for g, cells in (road_cells or {}).items()}
+    _check_shapes(out.shape, logging_age=logging_age, landcover=landcover, fence=fence,
+                  valid=valid, **layers)  # fmt: skip
+    _add_costs(out, road_cells or {}, road_resistance or {}, logging_age, logging_resistance,
+               landcover, builtup_resistance)  # fmt: skip
+    _set_barriers(out, landcover, water, barrier_resistance, fence)
+    if valid is not None:
+        out[~np.asarray(valid, bool)] = np.nan
+    # NaN survives np.maximum, so no-data stays no-data.
+    out = np.maximum(out, MIN_RESISTANCE)
+    return out.astype(np.float32)
 
-    def check(name, arr):
-        if arr is not None and np.shape(arr) != shape:
-            raise ValueError(f"{name} shape {np.shape(arr)} != resistance shape {shape}")
 
-    road_resistance = road_resistance or {}
-    for group, cells in (road_cells or {}).items():
-        check(f"road_cells[{group}]", cells)
+def _check_shapes(shape: tuple[int, ...], **layers) -> None:
+    """Every layer given (not None) has the resistance's ``shape``, or ValueError names it."""
+    for name, layer in layers.items():
+        if layer is not None and np.shape(layer) != shape:
+            raise ValueError(f"{name} shape {np.shape(layer)} != resistance shape {shape}")
+
+
+def _add_costs(
+    out: np.ndarray,
+    road_cells: Mapping[str, np.ndarray],
+    road_resistance: Mapping[str, float],
+    logging_age: np.ndarray | None,
+    logging_resistance: Sequence[Mapping[str, float]],
+    landcover: np.ndarray | None,
+    builtup_resistance: float,
+) -> None:
+    """Add the road, logging and built-up penalties to ``out`` (in place); they sum."""
+    for group, cells in road_cells.items():
         out[np.asarray(cells, bool)] += float(road_resistance.get(group, 0.0))
     if logging_age is not None:
-        check("logging_age", logging_age)
         out += logging_penalty(logging_age, logging_resistance)
     if landcover is not None:
-        check("landcover", landcover)
         out[landcover == BUILTUP_CLASS] += float(builtup_resistance)
+
+
+def _set_barriers(
+    out: np.ndarray,
+    landcover: np.ndarray | None,
+    water: str,
+    barrier_resistance: float,
+    fence: np.ndarray | None,
+) -> None:
+    """Raise water and fence cells to ``barrier_resistance`` (water: NaN when "nodata"), in place."""
+    if landcover is not None:
         is_water = landcover == WATER_CLASS
         if water == "nodata":
             out[is_water] = np.nan
         else:
             out[is_water] = np.maximum(out[is_water], barrier_resistance)
     if fence is not None:
-        check("fence", fence)
         fence = np.asarray(fence, bool)
         out[fence] = np.maximum(out[fence], barrier_resistance)
-    if valid is not None:
-        check("valid", valid)
-        out[~np.asarray(valid, bool)] = np.nan
-    # NaN survives np.maximum, so no-data stays no-data.
-    out = np.maximum(out, MIN_RESISTANCE)
-    return out.astype(np.float32)
+
+
+# ------------------------------------------------------------ the resistance rule
+def pressure_bands(
+    names: Sequence[str], road_groups: Sequence[str], path: str | os.PathLike
+) -> dict[str, int | dict[str, int]]:
+    """Indices of the bands :func:`landscape_resistance` needs in a pressure stack.
+
+    Returns ``{"roads": {group: index}, "logging_age": index, "fence": index}``;
+    a missing band (``road_<group>``, ``logging_age``, ``fence``) is an
+    :class:`~amurlink.core.errors.InputError` naming ``path``, the stack's file.
+    """
+
+    def index(name: str) -> int:
+        if name not in names:
+            raise InputError(f"{path}: no band named {name!r} (bands: {', '.join(names)})")
+        return list(names).index(name)
+
+    return {
+        "roads": {g: index(f"road_{g}") for g in road_groups},
+        "logging_age": index("logging_age"),
+        "fence": index("fence"),
+    }
+
+
+def landscape_resistance(
+    suitability: np.ndarray,
+    pressures: np.ndarray,
+    landcover: np.ndarray,
+    bands: Mapping,
+    params: Mapping,
+) -> np.ndarray:
+    """The resistance rule on one window: suitability through Keeley's curve, then penalties.
+
+    Parameters
+    ----------
+    suitability : numpy.ndarray
+        2-D habitat suitability, NaN outside the study area (which stays NaN).
+    pressures : numpy.ndarray
+        Bands-first pressure stack of the scenario, bands as :func:`pressure_bands`.
+    landcover : numpy.ndarray
+        2-D ESA WorldCover codes, NaN where no data.
+    bands : mapping
+        :func:`pressure_bands` of the stack.
+    params : mapping
+        Config ``connectivity``: ``shape_c``, ``road_resistance``,
+        ``logging_resistance``, ``builtup_resistance``, ``water``,
+        ``barrier_resistance``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 resistance, NaN where impassable or no data (:func:`apply_penalties`).
+    """
+    return apply_penalties(
+        suitability_to_resistance(suitability, params["shape_c"]),
+        road_cells={g: pressures[k] > 0 for g, k in bands["roads"].items()},
+        road_resistance=params["road_resistance"],
+        logging_age=pressures[bands["logging_age"]],
+        logging_resistance=params["logging_resistance"],
+        landcover=np.nan_to_num(landcover, nan=0).astype(int),
+        builtup_resistance=params["builtup_resistance"],
+        water=params["water"],
+        barrier_resistance=params["barrier_resistance"],
+        fence=pressures[bands["fence"]] > 0,
+        valid=np.isfinite(suitability),
+    )
+
+
+@dataclass
+class ResistanceSummary:
+    """Count, minimum, mean and maximum of the passable cells, window by window."""
+
+    count: int = 0
+    low: float = np.inf
+    high: float = -np.inf
+    total: float = 0.0
+
+    def add(self, resistance: np.ndarray) -> None:
+        """Count the finite cells of one window."""
+        finite = resistance[np.isfinite(resistance)]
+        if finite.size:
+            self.count += finite.size
+            self.low, self.high = min(self.low, finite.min()), max(self.high, finite.max())
+            self.total += finite.sum()
+
+    @property
+    def mean(self) -> float:
+        return self.total / max(self.count, 1)

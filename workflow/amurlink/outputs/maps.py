@@ -42,9 +42,9 @@ from matplotlib.patches import Patch, Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 from pyproj import CRS, Transformer  # noqa: E402
 
-from amurlink.connectivity.cores import scenario_footprint  # noqa: E402
 from amurlink.core.grid import Grid  # noqa: E402
 from amurlink.core.tiles import coarsen_mean  # noqa: E402
+from amurlink.prepare.footprints import scenario_footprint  # noqa: E402
 from amurlink.prepare.vectors import rasterize_index  # noqa: E402
 
 #: A4 in inches (portrait width, height).
@@ -857,7 +857,7 @@ def scenario_map(
         Corridor cells of each.
     footprint : ndarray of bool
         Cells the scenario newly takes (new roads, cutblocks;
-        :func:`amurlink.connectivity.cores.scenario_footprint`), drawn black.
+        :func:`amurlink.prepare.footprints.scenario_footprint`), drawn black.
     relief : ndarray of bool, optional
         Cells where the scenario lifts a pressure (crossings, fence removal), green.
     baseline_links : GeoDataFrame
@@ -994,7 +994,7 @@ def scenario_changes(strips: Iterable, names: Sequence[str], factor: int):
     footprint, relief : ndarray of bool
         On the map grid: a map cell is marked when any of its cells is, so thin
         new roads stay visible on a decimated map.  The footprint is
-        :func:`amurlink.connectivity.cores.scenario_footprint`; relief marks road
+        :func:`amurlink.prepare.footprints.scenario_footprint`; relief marks road
         and fence cells of the baseline that the scenario no longer has.
     """
     parts: dict[str, list[np.ndarray]] = {"footprint": [], "relief": []}

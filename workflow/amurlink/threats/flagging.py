@@ -75,8 +75,8 @@ import pandas as pd
 import shapely
 from affine import Affine
 from rasterio import features
-from scipy import ndimage
 
+from amurlink.connectivity.corridors import corridor_polygons
 from amurlink.core.grid import Grid
 
 log = logging.getLogger(__name__)
@@ -132,69 +132,6 @@ THREAT_COLUMNS = [
     "rank",
     "geometry",
 ]
-
-
-# ----------------------------------------------------------------- corridors
-def corridor_polygons(
-    corridor_array: np.ndarray, grid: Grid, nodata: float | None = -9999.0
-) -> gpd.GeoDataFrame:
-    """Polygonise the corridor cells of a corridor raster.
-
-    Parameters
-    ----------
-    corridor_array : ndarray or masked array
-        The NLCC mosaic (``corridors.tif``); cells that are masked, NaN or equal
-        to ``nodata`` are outside every corridor.
-    grid : Grid
-        The raster's grid.
-    nodata : float, optional
-        No-data value of the raster.
-
-    Returns
-    -------
-    GeoDataFrame
-        One row per 8-connected corridor component: ``corridor_id`` (1..n,
-        largest first), ``area_km2``, ``cost_min`` and ``cost_max`` (the NLCC
-        range inside it, cost units), geometry (Polygon or MultiPolygon), in
-        ``grid.crs``.
-    """
-    inside = corridor_mask(corridor_array, nodata)
-    labels, n = ndimage.label(inside, structure=np.ones((3, 3), bool))
-    columns = ["corridor_id", "area_km2", "cost_min", "cost_max", "geometry"]
-    if n == 0:
-        return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=grid.crs)
-    # 4-connected shapes are always valid polygons; diagonal-only contacts are
-    # re-joined by dissolving on the 8-connected label.
-    shapes = features.shapes(
-        labels.astype(np.int32), mask=inside, transform=grid.transform, connectivity=4
-    )
-    geoms, ids = [], []
-    for geom, value in shapes:
-        geoms.append(shapely.geometry.shape(geom))
-        ids.append(int(value))
-    parts = gpd.GeoDataFrame({"label": ids}, geometry=geoms, crs=grid.crs)
-    polys = parts.dissolve(by="label", as_index=False)
-    values = np.ma.filled(np.ma.asarray(corridor_array, dtype=np.float64), np.nan)
-    index = np.arange(1, n + 1)
-    polys["cost_min"] = polys["label"].map(
-        dict(zip(index, ndimage.minimum(values, labels, index), strict=True))
-    )
-    polys["cost_max"] = polys["label"].map(
-        dict(zip(index, ndimage.maximum(values, labels, index), strict=True))
-    )
-    polys["area_km2"] = polys.geometry.area / 1e6
-    polys = polys.sort_values(["area_km2", "label"], ascending=[False, True])
-    polys["corridor_id"] = np.arange(1, len(polys) + 1)
-    return polys[columns].reset_index(drop=True)
-
-
-def corridor_mask(corridor_array: np.ndarray, nodata: float | None = -9999.0) -> np.ndarray:
-    """Boolean mask of corridor cells (not masked, finite, not ``nodata``)."""
-    data = np.ma.filled(np.ma.asarray(corridor_array, dtype=np.float64), np.nan)
-    inside = np.isfinite(data)
-    if nodata is not None:
-        inside &= data != nodata
-    return inside
 
 
 # ------------------------------------------------------------- zonal values

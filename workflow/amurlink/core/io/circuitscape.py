@@ -1,0 +1,191 @@
+"""Circuitscape's file formats: ``.ini`` jobs, ESRI ASCII grids and ``.out`` resistance lists.
+
+Layouts follow Circuitscape.jl (``src/io.jl``, ``src/out.jl``), so that its runs can be
+read and reproduced by :mod:`amurlink.apps.circuitscape_ini`: grids are written with
+values rounded to 8 digits in shortest float form, resistances with ``repr`` floats.
+"""
+
+from __future__ import annotations
+
+import configparser
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import rasterio
+
+from amurlink.core.errors import InputError
+from amurlink.core.io import atomic_path, write_text
+
+#: No-data value of grids that do not say theirs.
+NODATA = -9999.0
+#: Words Circuitscape reads as True in a job file.
+TRUE_WORDS = {"true", "1", "yes", "on"}
+
+
+# ------------------------------------------------------------------ ASCII grids
+@dataclass(frozen=True)
+class GridHeader:
+    """Georeferencing of an ESRI ASCII grid."""
+
+    ncols: int
+    nrows: int
+    xllcorner: float
+    yllcorner: float
+    cellsize: float
+    nodata: float = NODATA
+
+
+def read_ascii_grid(path: str | os.PathLike) -> tuple[np.ndarray, GridHeader]:
+    """Read an ESRI ASCII grid; no-data cells become NaN.
+
+    Accepts xllcenter/yllcenter (converted to corners) and a missing
+    NODATA_value line.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    header: dict[str, float] = {}
+    with open(path) as fh:
+        n_header = 0
+        for line in fh:
+            parts = line.split()
+            if len(parts) == 2 and parts[0][0].isalpha():
+                header[parts[0].lower()] = float(parts[1])
+                n_header += 1
+            else:
+                break
+    missing = {"ncols", "nrows", "cellsize"} - header.keys()
+    if missing:
+        raise InputError(f"{path}: ASCII grid header lacks {', '.join(sorted(missing))}")
+    cellsize = header["cellsize"]
+    xll = header.get("xllcorner", header.get("xllcenter", 0.0) - cellsize / 2)
+    yll = header.get("yllcorner", header.get("yllcenter", 0.0) - cellsize / 2)
+    nodata = header.get("nodata_value", NODATA)
+    try:
+        data = np.loadtxt(path, skiprows=n_header, dtype=np.float64, ndmin=2)
+    except ValueError as err:
+        raise InputError(f"{path}: cannot parse grid values ({err})") from err
+    nrows, ncols = int(header["nrows"]), int(header["ncols"])
+    if data.shape != (nrows, ncols):
+        raise InputError(f"{path}: {data.shape} values, header says {(nrows, ncols)}")
+    data[data == nodata] = np.nan
+    return data, GridHeader(ncols, nrows, xll, yll, cellsize, nodata)
+
+
+def _format_value(value: float) -> str:
+    # Circuitscape.jl writes round.(map, digits=8) with shortest float formatting.
+    return repr(round(float(value), 8))
+
+
+def write_ascii_grid(path: str | os.PathLike, data: np.ndarray, header: GridHeader) -> Path:
+    """Write an ESRI ASCII grid in Circuitscape.jl's layout; NaN becomes NODATA_value."""
+    data = np.where(np.isnan(data), header.nodata, data)
+    lines = [
+        f"ncols         {header.ncols}",
+        f"nrows         {header.nrows}",
+        f"xllcorner     {header.xllcorner!r}",
+        f"yllcorner     {header.yllcorner!r}",
+        f"cellsize      {header.cellsize!r}",
+        f"NODATA_value  {header.nodata!r}",
+    ]
+    lines += [" ".join(_format_value(v) for v in row) for row in data]
+    with atomic_path(path) as tmp:
+        tmp.write_text("\n".join(lines) + "\n")
+    return Path(path)
+
+
+def read_grid(path: str | os.PathLike) -> tuple[np.ndarray, GridHeader]:
+    """Read an ASCII grid or a GeoTIFF (first band) as float64 with NaN for no-data."""
+    path = Path(path)
+    if path.suffix.lower() in (".tif", ".tiff"):
+        if not path.exists():
+            raise InputError(f"{path}: file not found")
+        with rasterio.open(path) as src:
+            arr = src.read(1, masked=True).astype(np.float64).filled(np.nan)
+            t = src.transform
+            if not math.isclose(abs(t.a), abs(t.e)) or t.b or t.d:
+                raise InputError(f"{path}: cells must be square and north-up")
+            nodata = src.nodata if src.nodata is not None else NODATA
+            header = GridHeader(src.width, src.height, t.c, t.f + src.height * t.e, t.a, nodata)
+        return arr, header
+    return read_ascii_grid(path)
+
+
+# -------------------------------------------------------------------------- jobs
+@dataclass
+class Job:
+    """A parsed Circuitscape raster job."""
+
+    path: Path
+    options: dict[str, str]
+
+    def get(self, key: str, default: str = "") -> str:
+        return self.options.get(key.lower(), default).strip()
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        value = self.get(key)
+        return value.lower() in TRUE_WORDS if value else default
+
+    def file(self, key: str) -> Path:
+        value = self.get(key)
+        if not value or value.lower() == "none":
+            raise InputError(f"{self.path}: [{key}] is required for this scenario")
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.path.parent / p
+
+    @property
+    def prefix(self) -> str:
+        out = self.get("output_file")
+        if not out:
+            raise InputError(f"{self.path}: output_file is not set")
+        p = Path(out).expanduser()
+        p = p if p.is_absolute() else self.path.parent / p
+        return str(p).split(".out")[0]
+
+
+def read_job(path: str | os.PathLike) -> Job:
+    """Parse a Circuitscape ``.ini`` file (sections are ignored; keys are global)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read(path)
+    except configparser.Error as err:
+        raise InputError(f"{path}: not a valid .ini file ({err})") from err
+    options = {k.lower(): v for section in parser.sections() for k, v in parser[section].items()}
+    return Job(path, options)
+
+
+# ------------------------------------------------------------------- resistances
+def write_resistance_matrix(prefix: str, ids: np.ndarray, matrix: np.ndarray) -> list[Path]:
+    """Pairwise resistances as Circuitscape.jl writes them; return the two files.
+
+    ``<prefix>_resistances.out``: the matrix with the focal IDs in the first row
+    and column and 0 in the corner (−1 for pairs not connected);
+    ``<prefix>_resistances_3columns.out``: ``id_a id_b R`` for every pair a < b.
+    """
+    table = np.zeros((len(ids) + 1, len(ids) + 1))
+    table[0, 1:] = ids
+    table[1:, 0] = ids
+    table[1:, 1:] = matrix
+    full = "\n".join(" ".join(repr(float(v)) for v in row) for row in table) + "\n"
+    rows = [
+        f"{float(ids[a])!r} {float(ids[b])!r} {float(matrix[b, a])!r}"
+        for a in range(len(ids))
+        for b in range(a + 1, len(ids))
+    ]
+    three = "\n".join(rows) + ("\n" if rows else "")
+    return [
+        write_text(full, f"{prefix}_resistances.out"),
+        write_text(three, f"{prefix}_resistances_3columns.out"),
+    ]
+
+
+def write_focal_resistances(prefix: str, ids: np.ndarray, resistances: np.ndarray) -> Path:
+    """One-to-all resistances as Circuitscape.jl writes them: ``id R`` per focal node."""
+    text = "".join(f"{float(i)!r} {float(r)!r}\n" for i, r in zip(ids, resistances, strict=True))
+    return write_text(text, f"{prefix}_resistances.out")
