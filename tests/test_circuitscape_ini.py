@@ -14,6 +14,13 @@ from amurlink.apps.circuitscape_ini import main, run_job
 from amurlink.core.errors import InputError
 from amurlink.core.io.circuitscape import GridHeader, read_ascii_grid, write_ascii_grid
 
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    """Jobs' relative paths are taken from the working directory (as Circuitscape does)."""
+    monkeypatch.chdir(tmp_path)
+
+
 HEADER = GridHeader(ncols=8, nrows=4, xllcorner=1000.0, yllcorner=2000.0, cellsize=30.0)
 
 
@@ -236,6 +243,7 @@ def test_command_line(tmp_path):
         capture_output=True,
         text=True,
         check=False,
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out/job_resistances.out").exists()
@@ -257,3 +265,23 @@ def test_average_conductance_is_circuitscapes_default(tmp_path, line, expected):
     )
     run_job(_ini(tmp_path, body))
     assert np.loadtxt(tmp_path / "r_resistances.out")[1, 2] == pytest.approx(expected)
+
+
+def test_relative_paths_are_from_the_working_directory(tmp_path, monkeypatch):
+    """Circuitscape.jl opens relative paths as given: from the working directory."""
+    (tmp_path / "jobs").mkdir()
+    header = GridHeader(2, 1, 0.0, 0.0, 1.0)
+    write_ascii_grid(tmp_path / "h.asc", np.array([[1.0, 1.0]]), header)
+    write_ascii_grid(tmp_path / "p.asc", np.array([[1.0, 2.0]]), header)
+    body = (
+        "[Circuitscape mode]\nscenario = pairwise\n[Habitat raster or graph]\n"
+        "habitat_file = h.asc\n[Options for pairwise and one-to-all and all-to-one modes]\n"
+        "point_file = p.asc\n[Output options]\noutput_file = o/r.out\n"
+    )
+    ini = tmp_path / "jobs" / "job.ini"
+    ini.write_text(body)
+    run_job(ini)
+    assert np.loadtxt(tmp_path / "o/r_resistances.out")[1, 2] == pytest.approx(1.0)
+    monkeypatch.chdir(tmp_path / "jobs")
+    with pytest.raises(InputError, match="h.asc: file not found"):
+        run_job("job.ini")

@@ -28,7 +28,7 @@ set_null_voltages_to_nodata;
 CHOLMOD) | direct | auto.
 
 Inputs are ESRI ASCII grids (``.asc``, optional NODATA_value) or GeoTIFFs.
-Relative paths are taken relative to the ``.ini`` file's directory.
+Relative paths are taken relative to the working directory, as Circuitscape does.
 
 Outputs (``<prefix>`` = output_file up to ``.out``), as in Circuitscape.jl
 ``src/out.jl``:

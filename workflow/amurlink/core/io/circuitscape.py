@@ -130,20 +130,25 @@ class Job:
         return value.lower() in TRUE_WORDS if value else default
 
     def file(self, key: str) -> Path:
+        """The path in option ``key``, as Circuitscape.jl resolves it.
+
+        Relative paths are taken relative to the current working directory, not
+        the ``.ini`` file's folder: Circuitscape.jl passes them to ``open`` as
+        they are (``src/io.jl``), and its verification jobs are run from
+        ``test/`` with paths such as ``input/raster/pairwise/1/cellmap.asc``.
+        """
         value = self.get(key)
         if not value or value.lower() == "none":
-            raise InputError(f"{self.path}: [{key}] is required for this scenario")
-        p = Path(value).expanduser()
-        return p if p.is_absolute() else self.path.parent / p
+            raise InputError(f"{self.path}: {key} is required for this scenario")
+        return Path(value).expanduser()
 
     @property
     def prefix(self) -> str:
+        """output_file up to ``.out`` (relative to the working directory, as :meth:`file`)."""
         out = self.get("output_file")
         if not out:
             raise InputError(f"{self.path}: output_file is not set")
-        p = Path(out).expanduser()
-        p = p if p.is_absolute() else self.path.parent / p
-        return str(p).split(".out")[0]
+        return str(Path(out).expanduser()).split(".out")[0]
 
 
 def read_job(path: str | os.PathLike) -> Job:
