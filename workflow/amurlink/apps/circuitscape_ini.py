@@ -62,8 +62,11 @@ from amurlink.core.errors import InputError
 from amurlink.core.io.circuitscape import (
     GridHeader,
     Job,
+    is_text_list,
     read_grid,
+    read_included_pairs,
     read_job,
+    read_table,
     write_ascii_grid,
     write_focal_resistances,
     write_resistance_matrix,
@@ -72,15 +75,13 @@ from amurlink.core.io.circuitscape import (
 log = logging.getLogger(__name__)
 
 SCENARIOS = ("pairwise", "one-to-all", "all-to-one", "advanced")
-#: Job keys this runner refuses when they are True.
-UNSUPPORTED = (
-    "use_mask",
-    "use_included_pairs",
-    "use_variable_source_strengths",
-    "use_reclass_table",
-    "log_transform_maps",
-    "set_focal_node_currents_to_zero",
-)
+#: Job keys this runner refuses when they are True, and why.
+UNSUPPORTED = {
+    "use_reclass_table": "reclassification tables are not read",
+    "set_focal_node_currents_to_zero": "Circuitscape.jl 5 does not implement it either",
+}
+#: No-data value Circuitscape.jl clamps summed maps to (``postprocess_cum_curmap!``).
+CS_NODATA = -9999.0
 
 
 def _solver(job: Job) -> circuit.Solver:
@@ -92,7 +93,23 @@ def _solver(job: Job) -> circuit.Solver:
     return mapping[name]  # type: ignore[return-value]
 
 
-def _load_habitat(job: Job) -> tuple[np.ndarray, GridHeader, bool]:
+@dataclass
+class _Inputs:
+    """The habitat grid after the mask, and the short-circuit polygons."""
+
+    habitat: np.ndarray
+    header: GridHeader
+    is_resistance: bool
+    polygons: np.ndarray | None
+
+    @property
+    def valid(self) -> np.ndarray:
+        """Cells that are nodes (Circuitscape's ``cellmap != 0``)."""
+        with np.errstate(invalid="ignore"):
+            return np.isfinite(self.habitat) & (self.habitat > 0)
+
+
+def _load_inputs(job: Job) -> _Inputs:
     path = job.file("habitat_file")
     values, header = read_grid(path)
     is_resistance = job.flag("habitat_map_is_resistances", True)
@@ -101,7 +118,19 @@ def _load_habitat(job: Job) -> tuple[np.ndarray, GridHeader, bool]:
             f"{path}: habitat_file has zero resistances; Circuitscape does not accept them "
             "(use a short-circuit region instead)"
         )
-    return values, header, is_resistance
+    if job.flag("use_mask"):
+        # Circuitscape.jl update!: cells where the mask is not > 0 (or no-data) go.
+        mask = np.nan_to_num(_load_aligned(job, "mask_file", header), nan=0.0)
+        values = np.where(mask > 0, values, np.nan)
+        if not np.any(np.isfinite(values) & (values > 0)):
+            raise InputError(f"{job.file('mask_file')}: mask_file removes every habitat cell")
+    polygons = None
+    if job.flag("use_polygons"):
+        polygons = np.nan_to_num(_load_aligned(job, "polygon_file", header), nan=0.0)
+        if np.any(polygons != np.round(polygons)):
+            raise InputError(f"{job.file('polygon_file')}: polygon_file holds non-integer IDs")
+        polygons = np.where(polygons > 0, polygons, 0).astype(np.int64)
+    return _Inputs(values, header, is_resistance, polygons)
 
 
 def _load_aligned(job: Job, key: str, header: GridHeader) -> np.ndarray:
@@ -120,19 +149,83 @@ def _load_aligned(job: Job, key: str, header: GridHeader) -> np.ndarray:
     return values
 
 
-def _focal(job: Job, header: GridHeader) -> np.ndarray:
+def _cell_of(header: GridHeader, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of map coordinates (Circuitscape.jl ``read_point_map``)."""
+    row = np.ceil(header.nrows - (y - header.yllcorner) / header.cellsize).astype(np.int64) - 1
+    col = np.ceil((x - header.xllcorner) / header.cellsize).astype(np.int64) - 1
+    return row, col
+
+
+def _focal(job: Job, inp: _Inputs) -> np.ndarray:
+    """The focal-ID raster, from a raster or a text list of ``id x y`` in map units."""
     path = job.file("point_file")
-    if path.suffix.lower() == ".txt":
-        raise InputError(f"{path}: point_file as a text list is not supported; give a raster")
-    values = _load_aligned(job, "point_file", header)
+    header = inp.header
+    if is_text_list(path):
+        table = read_table(path, 3, "point_file (id x y)")
+        table = table[table[:, 0] > 0]
+        row, col = _cell_of(header, table[:, 1], table[:, 2])
+        outside = (row < 0) | (row >= header.nrows) | (col < 0) | (col >= header.ncols)
+        if outside.any():
+            k = int(np.flatnonzero(outside)[0])
+            raise InputError(
+                f"{path}: focal point {table[k, 0]:g} at ({table[k, 1]:g}, {table[k, 2]:g}) "
+                "lies outside the habitat grid"
+            )
+        values = np.zeros((header.nrows, header.ncols))
+        values[row, col] = table[:, 0]
+    else:
+        values = _load_aligned(job, "point_file", header)
     values = np.where(np.isfinite(values) & (values > 0), values, 0)
     if np.any(values != np.round(values)):
         raise InputError(f"{path}: point_file holds non-integer focal IDs")
-    return values.astype(np.int64)
+    focal = values.astype(np.int64)
+    _check_focal_on_nodes(path, focal, inp)
+    return focal
 
 
-def _map_out(data: np.ndarray, null_to_nodata: bool) -> np.ndarray:
-    return data if null_to_nodata else np.nan_to_num(data, nan=0.0)
+def _check_focal_on_nodes(path: Path, focal: np.ndarray, inp: _Inputs) -> None:
+    """Refuse a focal ID none of whose cells is a node (nor in a polygon that has one)."""
+    regions = circuit.short_regions(focal, inp.polygons)
+    valid = inp.valid
+    live = np.unique(regions[valid & (regions > 0)])
+    for focal_id in np.unique(focal[focal > 0]):
+        at = focal == focal_id
+        if not np.any(np.isin(regions[at], live)):
+            r, c = (int(v[0]) for v in np.nonzero(at))
+            raise InputError(
+                f"{path}: focal point {focal_id} (row {r + 1}, column {c + 1}) is on a "
+                "no-data habitat cell"
+            )
+
+
+def _included(job: Job, focal: np.ndarray) -> tuple[np.ndarray, dict[int, set[int]]] | None:
+    """Focal IDs kept by use_included_pairs and, per ID, the IDs it is solved with."""
+    if not job.flag("use_included_pairs"):
+        return None
+    ids, include = read_included_pairs(job.file("included_pairs_file"))
+    present = set(np.unique(focal[focal > 0]).tolist())
+    partners: dict[int, set[int]] = {}
+    for i, a in enumerate(ids.tolist()):
+        if a in present:
+            partners[a] = {
+                b for j, b in enumerate(ids.tolist()) if j != i and include[i, j] and b in present
+            }
+    return np.array(sorted(partners), dtype=np.int64), partners
+
+
+def _strengths(job: Job, ids: np.ndarray) -> np.ndarray | None:
+    """Source strength of each focal ID (use_variable_source_strengths: ``id strength``)."""
+    if not job.flag("use_variable_source_strengths"):
+        return None
+    path = job.file("variable_source_file")
+    table = read_table(path, 2, "variable_source_file (id strength)")
+    given = {int(i): float(v) for i, v in table}
+    missing = [int(i) for i in ids if int(i) not in given]
+    if missing:
+        raise InputError(
+            f"{path}: variable_source_file lists no strength for focal ID {missing[0]}"
+        )
+    return np.array([given[int(i)] for i in ids])
 
 
 def _check_job(job: Job) -> str:
@@ -145,39 +238,51 @@ def _check_job(job: Job) -> str:
         raise InputError(
             f"{job.path}: scenario = {scenario!r}; use pairwise, one-to-all, all-to-one or advanced"
         )
-    for key in UNSUPPORTED:
+    for key, why in UNSUPPORTED.items():
         if job.flag(key):
-            raise InputError(f"{job.path}: {key} = True is not supported")
-    if job.flag("use_polygons") and scenario != "advanced":
-        raise InputError(f"{job.path}: use_polygons is supported in advanced mode only")
+            raise InputError(f"{job.path}: {key} = True is not supported ({why})")
+    if job.flag("compress_grids"):
+        log.info(
+            "%s: compress_grids: Circuitscape.jl 5 writes plain .asc grids; so does this", job.path
+        )
     return scenario
 
 
 @dataclass
 class _Outputs:
-    """The job's output options, and the files written so far."""
+    """The job's output options, and the files written so far.
+
+    Maps are processed as Circuitscape.jl's ``process_grid!`` (``src/out.jl``):
+    current maps are log10-transformed when log_transform_maps (cells ≤ 0 become
+    no-data), and cells that are no habitat node become no-data when
+    set_null_*_to_nodata; summed maps are clamped at −9999.
+    """
 
     prefix: str
     header: GridHeader
+    valid: np.ndarray
     write_cur: bool
     cum_only: bool
     write_max: bool
     write_volt: bool
     null_cur: bool
     null_volt: bool
+    log_maps: bool
     written: list[Path] = field(default_factory=list)
 
     @classmethod
-    def of(cls, job: Job, header: GridHeader) -> _Outputs:
+    def of(cls, job: Job, inp: _Inputs) -> _Outputs:
         return cls(
             job.prefix,
-            header,
+            inp.header,
+            inp.valid,
             write_cur=job.flag("write_cur_maps"),
             cum_only=job.flag("write_cum_cur_map_only"),
             write_max=job.flag("write_max_cur_maps"),
             write_volt=job.flag("write_volt_maps"),
             null_cur=job.flag("set_null_currents_to_nodata"),
             null_volt=job.flag("set_null_voltages_to_nodata"),
+            log_maps=job.flag("log_transform_maps"),
         )
 
     @property
@@ -185,19 +290,31 @@ class _Outputs:
         """Maps per pair or focal node are wanted."""
         return (self.write_cur and not self.cum_only) or self.write_volt
 
-    def current(self, name: str, data: np.ndarray) -> None:
-        self.written.append(
-            write_ascii_grid(
-                f"{self.prefix}_{name}.asc", _map_out(data, self.null_cur), self.header
-            )
-        )
+    @property
+    def any_current(self) -> bool:
+        return self.write_cur or self.cum_only or self.write_max
+
+    def process_current(self, data: np.ndarray) -> np.ndarray:
+        """A node-current map as Circuitscape writes it (0 on cells that are no node)."""
+        cmap = np.nan_to_num(data, nan=0.0)
+        if self.log_maps:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cmap = np.where(cmap > 0, np.log10(cmap), self.header.nodata)
+        if self.null_cur:
+            cmap = np.where(self.valid, cmap, self.header.nodata)
+        return cmap
+
+    def _write(self, name: str, data: np.ndarray) -> None:
+        self.written.append(write_ascii_grid(f"{self.prefix}_{name}.asc", data, self.header))
+
+    def current(self, name: str, data: np.ndarray, processed: bool = False) -> None:
+        self._write(name, data if processed else self.process_current(data))
 
     def voltage(self, name: str, data: np.ndarray) -> None:
-        self.written.append(
-            write_ascii_grid(
-                f"{self.prefix}_{name}.asc", _map_out(data, self.null_volt), self.header
-            )
-        )
+        vmap = np.nan_to_num(data, nan=0.0)
+        if self.null_volt:
+            vmap = np.where(self.valid, vmap, self.header.nodata)
+        self._write(name, vmap)
 
     def per_node_maps(self, currents: dict, voltages: dict, suffix) -> None:
         """Each pair's or focal node's current and voltage maps, as asked."""
@@ -207,33 +324,65 @@ class _Outputs:
             if self.write_volt:
                 self.voltage(f"voltmap_{suffix(key)}", voltages[key])
 
+    def summed_maps(self, currents: dict) -> None:
+        """Cumulative and maximum current maps summed here from the per-map currents."""
+        if not (self.write_cur or self.cum_only or self.write_max):
+            return
+        maps = [self.process_current(c) for c in currents.values()]
+        zero = np.zeros(self.valid.shape)
+        if self.write_cur or self.cum_only:
+            cum = np.sum(maps, axis=0) if maps else zero
+            self.current("cum_curmap", np.maximum(cum, CS_NODATA), processed=True)
+        if self.write_max:
+            peak = np.max(maps, axis=0) if maps else np.full(zero.shape, CS_NODATA)
+            self.current("max_curmap", np.maximum(peak, CS_NODATA), processed=True)
+
 
 def run_job(path: str | os.PathLike) -> list[Path]:
-    """Run the Circuitscape raster job in ``path``; return the files written."""
+    """Run the Circuitscape raster job in ``path``; return the files written.
+
+    Relative paths in the job are taken from the working directory, as
+    Circuitscape.jl does.
+    """
     job = read_job(path)
     scenario = _check_job(job)
-    habitat, header, is_resistance = _load_habitat(job)
+    inp = _load_inputs(job)
+    header = inp.header
     common = {
         "neighbours": 4 if job.flag("connect_four_neighbors_only") else 8,
         # Circuitscape's default is False: average conductance.
         "avg": "resistance" if job.flag("connect_using_avg_resistances") else "conductance",
-        "is_conductance": not is_resistance,
+        "is_conductance": not inp.is_resistance,
         "solver": _solver(job),
     }
-    outputs = _Outputs.of(job, header)
+    outputs = _Outputs.of(job, inp)
     Path(outputs.prefix).parent.mkdir(parents=True, exist_ok=True)
     log.info("running %s (%s) on %d×%d cells", job.path, scenario, header.nrows, header.ncols)
     if scenario == "advanced":
-        _run_advanced(job, habitat, header, common, outputs)
+        _run_advanced(job, inp, common, outputs)
     else:
-        _run_focal(job, scenario, habitat, header, common, outputs)
+        _run_focal(job, scenario, inp, common, outputs)
     return outputs.written
 
 
-def _run_advanced(job: Job, habitat, header: GridHeader, common: dict, out: _Outputs) -> None:
-    """Advanced mode: sources and grounds from the job's rasters."""
-    source = _load_aligned(job, "source_file", header)
-    ground = _load_aligned(job, "ground_file", header)
+def _advanced_map(job: Job, key: str, header: GridHeader) -> np.ndarray:
+    """A source or ground map: a grid, or a text list of ``value row col`` (1-based)."""
+    path = job.file(key)
+    if not is_text_list(path):
+        return _load_aligned(job, key, header)
+    table = read_table(path, 3, f"{key} (value row column)")
+    rows, cols = table[:, 1].astype(np.int64) - 1, table[:, 2].astype(np.int64) - 1
+    if np.any((rows < 0) | (rows >= header.nrows) | (cols < 0) | (cols >= header.ncols)):
+        raise InputError(f"{path}: {key} lists a cell outside the habitat grid")
+    out = np.full((header.nrows, header.ncols), np.nan)
+    out[rows, cols] = table[:, 0]
+    return out
+
+
+def _run_advanced(job: Job, inp: _Inputs, common: dict, out: _Outputs) -> None:
+    """Advanced mode: sources and grounds from the job's rasters or text lists."""
+    source = _advanced_map(job, "source_file", inp.header)
+    ground = _advanced_map(job, "ground_file", inp.header)
     if job.flag("use_unit_currents"):
         source = np.where(np.nan_to_num(source) != 0, 1.0, 0.0)
     ground_is_resistance = job.flag("ground_file_is_resistances", True)
@@ -241,19 +390,18 @@ def _run_advanced(job: Job, habitat, header: GridHeader, common: dict, out: _Out
         # Every ground cell tied directly to ground (resistance 0).
         ground = np.where(np.nan_to_num(ground) != 0, 0.0, np.nan)
         ground_is_resistance = True
-    regions = None
-    if job.flag("use_polygons"):
-        regions = np.nan_to_num(_load_aligned(job, "polygon_file", header)).astype(np.int64)
     policy = job.get("remove_src_or_gnd", "keepall").lower()
     if policy not in ("keepall", "rmvsrc", "rmvgnd", "rmvall"):
-        raise InputError(f"{job.path}: remove_src_or_gnd = {policy!r} is not known")
+        raise InputError(
+            f"{job.path}: remove_src_or_gnd = {policy!r}; use keepall, rmvsrc, rmvgnd or rmvall"
+        )
     result = circuit.advanced(
-        habitat,
+        inp.habitat,
         source,
         ground,
         ground_is_resistance=ground_is_resistance,
         policy=policy,  # type: ignore[arg-type]
-        regions=regions,
+        regions=inp.polygons,
         **common,
     )
     if out.write_volt:
@@ -262,29 +410,137 @@ def _run_advanced(job: Job, habitat, header: GridHeader, common: dict, out: _Out
         out.current("curmap", result.current)
 
 
-def _run_focal(
-    job: Job, scenario: str, habitat, header: GridHeader, common: dict, out: _Outputs
-) -> None:
+def _needs_own_sums(out: _Outputs, inp: _Inputs, focal: np.ndarray) -> bool:
+    """Sum the maps here: log transform, or regions over no-data cells (their value counts)."""
+    if out.log_maps:
+        return True
+    regions = circuit.short_regions(focal, inp.polygons)
+    return bool(np.any((regions > 0) & ~inp.valid))
+
+
+def _run_focal(job: Job, scenario: str, inp: _Inputs, common: dict, out: _Outputs) -> None:
     """Pairwise, one-to-all or all-to-one: current between the job's focal nodes."""
-    focal = _focal(job, header)
+    focal = _focal(job, inp)
+    included = _included(job, focal)
+    if included is not None:
+        # Circuitscape prunes focal IDs the included-pairs file does not list.
+        focal = np.where(np.isin(focal, included[0]), focal, 0)
+    ids = np.unique(focal[focal > 0])
+    strengths = _strengths(job, ids)
+    if strengths is not None and scenario != "one-to-all":
+        log.warning(
+            "%s: Circuitscape.jl uses variable source strengths in one-to-all only", job.path
+        )
+        strengths = None
+    own_sums = (
+        _needs_own_sums(out, inp, focal) or included is not None or strengths is not None
+    ) and out.any_current
+    keep_maps = out.per_map or own_sums
+    options = dict(common, polygons=inp.polygons)
     maps = {
-        "currents": out.write_cur or out.cum_only or out.write_max,
-        "max_current": out.write_max,
+        "currents": out.any_current and not own_sums,
+        "max_current": out.write_max and not own_sums,
     }
     if scenario == "pairwise":
-        result = circuit.pairwise(habitat, focal, pair_maps=out.per_map, **maps, **common)
+        if included is None:
+            result = circuit.pairwise(inp.habitat, focal, pair_maps=keep_maps, **maps, **options)
+        else:
+            result = _pairwise_included(inp, focal, included[1], keep_maps, options)
         out.written += write_resistance_matrix(out.prefix, result.ids, result.resistance_matrix)
-        out.per_node_maps(result.curmaps, result.voltmaps, lambda pair: f"{pair[0]}_{pair[1]}")
+        suffix = lambda pair: f"{pair[0]}_{pair[1]}"  # noqa: E731
     else:
         func = circuit.one_to_all if scenario == "one-to-all" else circuit.all_to_one
-        result = func(habitat, focal, focal_maps=out.per_map, **maps, **common)
-        if scenario == "one-to-all":
-            out.written.append(write_focal_resistances(out.prefix, result.ids, result.resistances))
-        out.per_node_maps(result.curmaps, result.voltmaps, str)
+        if included is None:
+            result = func(inp.habitat, focal, focal_maps=keep_maps, **maps, **options)
+        else:
+            result = _focal_included(func, inp, focal, included[1], keep_maps, options)
+        if strengths is not None:
+            _scale(result, strengths)
+        if keep_maps:
+            _zero_maps_for_unsolved(result, inp.valid)
+        out.written.append(write_focal_resistances(out.prefix, result.ids, result.resistances))
+        suffix = str
+    out.per_node_maps(result.curmaps, result.voltmaps, suffix)
+    if own_sums:
+        out.summed_maps(result.curmaps)
+        return
     if result.cum_current is not None and (out.write_cur or out.cum_only):
         out.current("cum_curmap", result.cum_current)
     if out.write_max and result.max_current is not None:
         out.current("max_curmap", result.max_current)
+
+
+def _pairwise_included(inp: _Inputs, focal, partners: dict, keep_maps: bool, options: dict):
+    """Pairwise over the included pairs only: each pair solved with its two IDs alone.
+
+    Equivalent to Circuitscape.jl's exclusion of pairs: points are ordinary
+    nodes and a focal region is shorted only for its own pairs.  Excluded pairs
+    keep resistance −1.
+    """
+    ids = np.array(sorted(partners), dtype=np.int64)
+    result = circuit.PairwiseResult(ids, np.full((len(ids), len(ids)), circuit.DISCONNECTED))
+    np.fill_diagonal(result.resistance_matrix, 0.0)
+    for i, a in enumerate(ids):
+        for j in range(i + 1, len(ids)):
+            b = ids[j]
+            if int(b) not in partners[int(a)]:
+                continue
+            two = np.where((focal == a) | (focal == b), focal, 0)
+            sub = circuit.pairwise(inp.habitat, two, currents=False, pair_maps=keep_maps, **options)
+            result.resistance_matrix[i, j] = result.resistance_matrix[j, i] = sub.resistance_matrix[
+                0, 1
+            ]
+            result.curmaps.update(sub.curmaps)
+            result.voltmaps.update(sub.voltmaps)
+    return result
+
+
+def _focal_included(func, inp: _Inputs, focal, partners: dict, keep_maps: bool, options: dict):
+    """One-to-all or all-to-one where each focal ID sees only the IDs it is paired with."""
+    ids = np.array(sorted(partners), dtype=np.int64)
+    default = circuit.DISCONNECTED if func is circuit.one_to_all else 0.0
+    result = circuit.FocalResult(ids, np.full(len(ids), default))
+    for k, t in enumerate(ids):
+        keep = [int(t), *partners[int(t)]]
+        sub = func(
+            inp.habitat,
+            np.where(np.isin(focal, keep), focal, 0),
+            currents=False,
+            focal_maps=keep_maps,
+            **options,
+        )
+        result.resistances[k] = sub.resistances[int(np.flatnonzero(sub.ids == t)[0])]
+        if int(t) in sub.curmaps:
+            result.curmaps[int(t)] = sub.curmaps[int(t)]
+            result.voltmaps[int(t)] = sub.voltmaps[int(t)]
+    return result
+
+
+def _scale(result: circuit.FocalResult, strengths: np.ndarray) -> None:
+    """One-to-all with variable source strengths: the source injects s A, not 1 A.
+
+    Voltages and node currents are linear in the injected current, and the
+    one-to-all resistance file holds the source's voltage (Circuitscape.jl
+    ``onetoall_kernel``: ``res[i] = v[1]``), so each is multiplied by s.
+    """
+    for k, focal_id in enumerate(result.ids):
+        s = strengths[k]
+        if result.resistances[k] != circuit.DISCONNECTED:
+            result.resistances[k] *= s
+        if int(focal_id) in result.curmaps:
+            result.curmaps[int(focal_id)] = result.curmaps[int(focal_id)] * s
+            result.voltmaps[int(focal_id)] = result.voltmaps[int(focal_id)] * s
+
+
+def _zero_maps_for_unsolved(result: circuit.FocalResult, valid: np.ndarray) -> None:
+    """A focal ID alone in its component gets zero maps, as Circuitscape writes them."""
+    zero = np.where(valid, 0.0, np.nan)
+    for focal_id in result.ids.tolist():
+        if focal_id not in result.curmaps:
+            result.curmaps[focal_id] = zero.copy()
+            result.voltmaps[focal_id] = zero.copy()
+    result.curmaps = dict(sorted(result.curmaps.items()))
+    result.voltmaps = dict(sorted(result.voltmaps.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
