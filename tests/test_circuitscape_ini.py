@@ -518,3 +518,17 @@ def test_bad_ini_and_focal_on_no_data_fail_in_one_line(tmp_path):
     body = _job(tmp_path).read_text() + "use_reclass_table = True\n"
     with pytest.raises(InputError, match="use_reclass_table"):
         run_job(_ini(tmp_path, body))
+
+
+def test_focal_ids_sharing_a_cell(tmp_path):
+    # IDs 1 and 3 both at cell 1 (Circuitscape keeps both): R13 = 0, R12 = R32 = 4.
+    _grids(LINE, [[1] * 5])
+    (tmp_path / "pts.txt").write_text("1 5 5\n2 45 5\n3 5 5\n")
+    run_job(_job(tmp_path, point_file="pts.txt", extra="write_cur_maps = True"))
+    m = _matrix()
+    assert m[0, 1:].tolist() == [1, 2, 3]
+    assert m[1:, 1:] == pytest.approx(np.array([[0, 4, 0], [4, 0, 4], [0, 4, 0]]))
+    cum, _ = read_ascii_grid("o/r_cum_curmap.asc")
+    assert cum[0] == pytest.approx([2, 2, 2, 2, 2])  # pairs 1–2 and 2–3 each carry 1 A
+    with pytest.raises(InputError, match="share a cell"):
+        run_job(_job(tmp_path, "one-to-all", point_file="pts.txt"))

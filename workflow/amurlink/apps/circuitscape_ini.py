@@ -48,6 +48,7 @@ Maps hold 0 on cells that are no node unless set_null_*_to_nodata is true.
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import math
 import os
@@ -156,10 +157,15 @@ def _cell_of(header: GridHeader, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarr
     return row, col
 
 
-def _focal(job: Job, inp: _Inputs) -> np.ndarray:
-    """The focal-ID raster, from a raster or a text list of ``id x y`` in map units."""
+def _focal(job: Job, inp: _Inputs) -> tuple[np.ndarray, dict[int, int]]:
+    """The focal-ID raster, from a raster or a text list of ``id x y`` in map units.
+
+    Also returns the IDs of a text list that share a cell with a lower ID
+    (Circuitscape keeps both as focal nodes on one graph node), mapped to it.
+    """
     path = job.file("point_file")
     header = inp.header
+    aliases: dict[int, int] = {}
     if is_text_list(path):
         table = read_table(path, 3, "point_file (id x y)")
         table = table[table[:, 0] > 0]
@@ -172,7 +178,13 @@ def _focal(job: Job, inp: _Inputs) -> np.ndarray:
                 "lies outside the habitat grid"
             )
         values = np.zeros((header.nrows, header.ncols))
-        values[row, col] = table[:, 0]
+        for focal_id, r, c in sorted(
+            zip(table[:, 0].tolist(), row.tolist(), col.tolist(), strict=True)
+        ):
+            if values[r, c] > 0 and values[r, c] != focal_id:
+                aliases[int(focal_id)] = int(values[r, c])
+            else:
+                values[r, c] = focal_id
     else:
         values = _load_aligned(job, "point_file", header)
     values = np.where(np.isfinite(values) & (values > 0), values, 0)
@@ -180,7 +192,7 @@ def _focal(job: Job, inp: _Inputs) -> np.ndarray:
         raise InputError(f"{path}: point_file holds non-integer focal IDs")
     focal = values.astype(np.int64)
     _check_focal_on_nodes(path, focal, inp)
-    return focal
+    return focal, aliases
 
 
 def _check_focal_on_nodes(path: Path, focal: np.ndarray, inp: _Inputs) -> None:
@@ -198,12 +210,11 @@ def _check_focal_on_nodes(path: Path, focal: np.ndarray, inp: _Inputs) -> None:
             )
 
 
-def _included(job: Job, focal: np.ndarray) -> tuple[np.ndarray, dict[int, set[int]]] | None:
+def _included(job: Job, present: set[int]) -> tuple[np.ndarray, dict[int, set[int]]] | None:
     """Focal IDs kept by use_included_pairs and, per ID, the IDs it is solved with."""
     if not job.flag("use_included_pairs"):
         return None
     ids, include = read_included_pairs(job.file("included_pairs_file"))
-    present = set(np.unique(focal[focal > 0]).tolist())
     partners: dict[int, set[int]] = {}
     for i, a in enumerate(ids.tolist()):
         if a in present:
@@ -420,11 +431,18 @@ def _needs_own_sums(out: _Outputs, inp: _Inputs, focal: np.ndarray) -> bool:
 
 def _run_focal(job: Job, scenario: str, inp: _Inputs, common: dict, out: _Outputs) -> None:
     """Pairwise, one-to-all or all-to-one: current between the job's focal nodes."""
-    focal = _focal(job, inp)
-    included = _included(job, focal)
+    focal, aliases = _focal(job, inp)
+    if aliases and scenario != "pairwise":
+        raise InputError(
+            f"{job.file('point_file')}: focal IDs {min(aliases)} and {aliases[min(aliases)]} "
+            f"share a cell; supported in pairwise mode only"
+        )
+    included = _included(job, set(np.unique(focal[focal > 0]).tolist()) | set(aliases))
     if included is not None:
         # Circuitscape prunes focal IDs the included-pairs file does not list.
-        focal = np.where(np.isin(focal, included[0]), focal, 0)
+        keep = set(included[0].tolist())
+        aliases = {a: r for a, r in aliases.items() if a in keep}
+        focal = np.where(np.isin(focal, [*keep, *aliases.values()]), focal, 0)
     ids = np.unique(focal[focal > 0])
     strengths = _strengths(job, ids)
     if strengths is not None and scenario != "one-to-all":
@@ -433,7 +451,10 @@ def _run_focal(job: Job, scenario: str, inp: _Inputs, common: dict, out: _Output
         )
         strengths = None
     own_sums = (
-        _needs_own_sums(out, inp, focal) or included is not None or strengths is not None
+        _needs_own_sums(out, inp, focal)
+        or included is not None
+        or strengths is not None
+        or bool(aliases)
     ) and out.any_current
     keep_maps = out.per_map or own_sums
     options = dict(common, polygons=inp.polygons)
@@ -444,8 +465,9 @@ def _run_focal(job: Job, scenario: str, inp: _Inputs, common: dict, out: _Output
     if scenario == "pairwise":
         if included is None:
             result = circuit.pairwise(inp.habitat, focal, pair_maps=keep_maps, **maps, **options)
+            result = _expand_aliases(result, aliases)
         else:
-            result = _pairwise_included(inp, focal, included[1], keep_maps, options)
+            result = _pairwise_included(inp, focal, included[1], aliases, keep_maps, options)
         out.written += write_resistance_matrix(out.prefix, result.ids, result.resistance_matrix)
         suffix = lambda pair: f"{pair[0]}_{pair[1]}"  # noqa: E731
     else:
@@ -470,28 +492,52 @@ def _run_focal(job: Job, scenario: str, inp: _Inputs, common: dict, out: _Output
         out.current("max_curmap", result.max_current)
 
 
-def _pairwise_included(inp: _Inputs, focal, partners: dict, keep_maps: bool, options: dict):
+def _expand_aliases(result: circuit.PairwiseResult, aliases: dict[int, int]):
+    """Add the focal IDs that share a cell with another: its resistances and maps, 0 between."""
+    if not aliases:
+        return result
+    ids = np.array(sorted({*result.ids.tolist(), *aliases}), dtype=np.int64)
+    reps = [aliases.get(int(i), int(i)) for i in ids]
+    at = np.searchsorted(result.ids, reps)
+    matrix = result.resistance_matrix[np.ix_(at, at)].copy()
+    matrix[np.equal.outer(reps, reps)] = 0.0
+    out = circuit.PairwiseResult(ids, matrix)
+    for a, b in itertools.combinations(range(len(ids)), 2):
+        key = (min(reps[a], reps[b]), max(reps[a], reps[b]))
+        if key in result.curmaps:
+            out.curmaps[(int(ids[a]), int(ids[b]))] = result.curmaps[key]
+            out.voltmaps[(int(ids[a]), int(ids[b]))] = result.voltmaps[key]
+    return out
+
+
+def _pairwise_included(
+    inp: _Inputs, focal, partners: dict, aliases: dict, keep_maps: bool, options: dict
+):
     """Pairwise over the included pairs only: each pair solved with its two IDs alone.
 
     Equivalent to Circuitscape.jl's exclusion of pairs: points are ordinary
     nodes and a focal region is shorted only for its own pairs.  Excluded pairs
-    keep resistance −1.
+    keep resistance −1; IDs on one cell, 0.
     """
     ids = np.array(sorted(partners), dtype=np.int64)
     result = circuit.PairwiseResult(ids, np.full((len(ids), len(ids)), circuit.DISCONNECTED))
     np.fill_diagonal(result.resistance_matrix, 0.0)
-    for i, a in enumerate(ids):
+    for i, a in enumerate(ids.tolist()):
         for j in range(i + 1, len(ids)):
-            b = ids[j]
-            if int(b) not in partners[int(a)]:
+            b = int(ids[j])
+            if b not in partners[a]:
                 continue
-            two = np.where((focal == a) | (focal == b), focal, 0)
+            ra, rb = aliases.get(a, a), aliases.get(b, b)
+            if ra == rb:
+                result.resistance_matrix[i, j] = result.resistance_matrix[j, i] = 0.0
+                continue
+            two = np.where((focal == ra) | (focal == rb), focal, 0)
             sub = circuit.pairwise(inp.habitat, two, currents=False, pair_maps=keep_maps, **options)
-            result.resistance_matrix[i, j] = result.resistance_matrix[j, i] = sub.resistance_matrix[
-                0, 1
-            ]
-            result.curmaps.update(sub.curmaps)
-            result.voltmaps.update(sub.voltmaps)
+            r = sub.resistance_matrix[0, 1]
+            result.resistance_matrix[i, j] = result.resistance_matrix[j, i] = r
+            for key, cmap in sub.curmaps.items():
+                result.curmaps[(a, b)] = cmap
+                result.voltmaps[(a, b)] = sub.voltmaps[key]
     return result
 
 
