@@ -530,5 +530,15 @@ def test_focal_ids_sharing_a_cell(tmp_path):
     assert m[1:, 1:] == pytest.approx(np.array([[0, 4, 0], [4, 0, 4], [0, 4, 0]]))
     cum, _ = read_ascii_grid("o/r_cum_curmap.asc")
     assert cum[0] == pytest.approx([2, 2, 2, 2, 2])  # pairs 1–2 and 2–3 each carry 1 A
-    with pytest.raises(InputError, match="share a cell"):
-        run_job(_job(tmp_path, "one-to-all", point_file="pts.txt"))
+    # One-to-all: 1 and 3 are one node (its own ground removed), each 4 Ω from 2.
+    run_job(_job(tmp_path, "one-to-all", point_file="pts.txt"))
+    assert np.loadtxt("o/r_resistances.out") == pytest.approx(np.array([[1, 4], [2, 4], [3, 4]]))
+
+
+def test_focal_ids_joined_by_a_polygon_in_one_to_all(tmp_path):
+    # Polygon over cells 1–2 holds focal 1 (cell 1) and 3 (cell 2); focal 2 at cell 5:
+    # three edges remain, R = 3 for all three.
+    _grids(LINE, [[1] * 5], [[1, 3, 0, 0, 2]], poly=[[4, 4, 0, 0, 0]])
+    extra = "[Short circuit regions (aka polygons)]\nuse_polygons = True\npolygon_file = poly.asc"
+    run_job(_job(tmp_path, "one-to-all", extra=extra))
+    assert np.loadtxt("o/r_resistances.out")[:, 1] == pytest.approx([3, 3, 3])

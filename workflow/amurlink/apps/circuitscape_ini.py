@@ -432,18 +432,22 @@ def _needs_own_sums(out: _Outputs, inp: _Inputs, focal: np.ndarray) -> bool:
 def _run_focal(job: Job, scenario: str, inp: _Inputs, common: dict, out: _Outputs) -> None:
     """Pairwise, one-to-all or all-to-one: current between the job's focal nodes."""
     focal, aliases = _focal(job, inp)
-    if aliases and scenario != "pairwise":
-        raise InputError(
-            f"{job.file('point_file')}: focal IDs {min(aliases)} and {aliases[min(aliases)]} "
-            f"share a cell; supported in pairwise mode only"
-        )
     included = _included(job, set(np.unique(focal[focal > 0]).tolist()) | set(aliases))
     if included is not None:
         # Circuitscape prunes focal IDs the included-pairs file does not list.
         keep = set(included[0].tolist())
         aliases = {a: r for a, r in aliases.items() if a in keep}
         focal = np.where(np.isin(focal, [*keep, *aliases.values()]), focal, 0)
-    ids = np.unique(focal[focal > 0])
+    if scenario != "pairwise":
+        focal, shared = _merge_shared_nodes(focal, inp.polygons)
+        aliases = {**shared, **{a: shared.get(r, r) for a, r in aliases.items()}}
+        if aliases and included is not None:
+            a = min(aliases)
+            raise InputError(
+                f"{job.file('point_file')}: focal IDs {a} and {aliases[a]} share a node; "
+                "with use_included_pairs this is supported in pairwise mode only"
+            )
+    ids = np.array(sorted({*np.unique(focal[focal > 0]).tolist(), *aliases}), dtype=np.int64)
     strengths = _strengths(job, ids)
     if strengths is not None and scenario != "one-to-all":
         log.warning(
@@ -476,6 +480,7 @@ def _run_focal(job: Job, scenario: str, inp: _Inputs, common: dict, out: _Output
             result = func(inp.habitat, focal, focal_maps=keep_maps, **maps, **options)
         else:
             result = _focal_included(func, inp, focal, included[1], keep_maps, options)
+        result = _expand_focal_aliases(result, aliases)
         if strengths is not None:
             _scale(result, strengths)
         if keep_maps:
@@ -507,6 +512,43 @@ def _expand_aliases(result: circuit.PairwiseResult, aliases: dict[int, int]):
         if key in result.curmaps:
             out.curmaps[(int(ids[a]), int(ids[b]))] = result.curmaps[key]
             out.voltmaps[(int(ids[a]), int(ids[b]))] = result.voltmaps[key]
+    return out
+
+
+def _merge_shared_nodes(focal: np.ndarray, polygons) -> tuple[np.ndarray, dict[int, int]]:
+    """Relabel focal IDs that share a node (through a polygon) with the lowest of them.
+
+    In one-to-all and all-to-one Circuitscape.jl shorts every region and polygon
+    at once, so such IDs are one node: the source's own ground is removed
+    (``rmvgnd``) or its sources are (``rmvsrc``), and each gets the same answer.
+    """
+    labels = circuit.short_regions(focal, polygons)
+    owner: dict[int, int] = {}
+    aliases: dict[int, int] = {}
+    for focal_id in np.unique(focal[focal > 0]).tolist():
+        label = int(labels[focal == focal_id][0])
+        if label in owner:
+            aliases[focal_id] = owner[label]
+        else:
+            owner[label] = focal_id
+    if aliases:
+        focal = focal.copy()
+        for a, r in aliases.items():
+            focal[focal == a] = r
+    return focal, aliases
+
+
+def _expand_focal_aliases(result: circuit.FocalResult, aliases: dict[int, int]):
+    """Give each aliased focal ID its representative's resistance and maps."""
+    if not aliases:
+        return result
+    ids = np.array(sorted({*result.ids.tolist(), *aliases}), dtype=np.int64)
+    reps = [aliases.get(int(i), int(i)) for i in ids]
+    out = circuit.FocalResult(ids, result.resistances[np.searchsorted(result.ids, reps)])
+    for i, r in zip(ids.tolist(), reps, strict=True):
+        if r in result.curmaps:
+            out.curmaps[i] = result.curmaps[r]
+            out.voltmaps[i] = result.voltmaps[r]
     return out
 
 
