@@ -508,10 +508,21 @@ def test_log_transform_and_max_maps(tmp_path):
     assert peak == pytest.approx(cur)
 
 
-def test_bad_ini_and_focal_on_no_data_fail_in_one_line(tmp_path):
-    _grids(LINE, [[1, 1, -9999, 1, 1]], [[1, 0, 2, 0, 0]])
-    with pytest.raises(InputError, match="p.asc: focal point 2 .* no-data"):
+def test_bad_ini_fails_and_focal_on_no_data_warns_in_one_line(tmp_path, caplog):
+    # Circuitscape runs a focal point on no-data and reports it not connected (−1):
+    # one warning line naming the file and the point, and −1 in the files.
+    _grids(LINE, [[1, 1, -9999, 1, 1]], [[1, 3, 2, 0, 0]])
+    with caplog.at_level("WARNING"):
         run_job(_job(tmp_path))
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "p.asc: focal point 2 (row 1, column 3) is on a no-data habitat cell; it is "
+        "reported as not connected (resistance -1), as Circuitscape does"
+    ]
+    m = _matrix()
+    assert m[1, 3] == pytest.approx(1.0) and m[1, 2] == -1 and m[2, 3] == -1
+    run_job(_job(tmp_path, "all-to-one", extra="write_cur_maps = True"))
+    assert np.loadtxt("o/r_resistances.out").tolist() == [[1, 0], [2, -1], [3, 0]]
+    assert not Path("o/r_curmap_2.asc").exists()  # no node: no map (Circuitscape)
     bad = _ini(tmp_path, "scenario = pairwise\n")
     with pytest.raises(InputError, match="job.ini: not a valid .ini file"):
         run_job(bad)

@@ -196,7 +196,12 @@ def _focal(job: Job, inp: _Inputs) -> tuple[np.ndarray, dict[int, int]]:
 
 
 def _check_focal_on_nodes(path: Path, focal: np.ndarray, inp: _Inputs) -> None:
-    """Refuse a focal ID none of whose cells is a node (nor in a polygon that has one)."""
+    """Warn, in one line, of a focal ID none of whose cells is a node.
+
+    Circuitscape.jl runs such a job and reports the ID as not connected
+    (resistance −1, no maps; its allToOneVerify12 verification job has two),
+    so this does the same rather than refusing the job.
+    """
     regions = circuit.short_regions(focal, inp.polygons)
     valid = inp.valid
     live = np.unique(regions[valid & (regions > 0)])
@@ -204,9 +209,13 @@ def _check_focal_on_nodes(path: Path, focal: np.ndarray, inp: _Inputs) -> None:
         at = focal == focal_id
         if not np.any(np.isin(regions[at], live)):
             r, c = (int(v[0]) for v in np.nonzero(at))
-            raise InputError(
-                f"{path}: focal point {focal_id} (row {r + 1}, column {c + 1}) is on a "
-                "no-data habitat cell"
+            log.warning(
+                "%s: focal point %d (row %d, column %d) is on a no-data habitat cell; "
+                "it is reported as not connected (resistance -1), as Circuitscape does",
+                path,
+                focal_id,
+                r + 1,
+                c + 1,
             )
 
 
@@ -438,15 +447,16 @@ def _run_focal(job: Job, scenario: str, inp: _Inputs, common: dict, out: _Output
         keep = set(included[0].tolist())
         aliases = {a: r for a, r in aliases.items() if a in keep}
         focal = np.where(np.isin(focal, [*keep, *aliases.values()]), focal, 0)
-    if scenario != "pairwise":
+    if scenario != "pairwise" and included is not None and aliases:
+        a = min(aliases)
+        raise InputError(
+            f"{job.file('point_file')}: focal IDs {a} and {aliases[a]} share a cell; with "
+            "use_included_pairs this is supported in pairwise mode only"
+        )
+    if scenario != "pairwise" and included is None:
+        # (with included pairs, _focal_included merges per target)
         focal, shared = _merge_shared_nodes(focal, inp.polygons)
         aliases = {**shared, **{a: shared.get(r, r) for a, r in aliases.items()}}
-        if aliases and included is not None:
-            a = min(aliases)
-            raise InputError(
-                f"{job.file('point_file')}: focal IDs {a} and {aliases[a]} share a node; "
-                "with use_included_pairs this is supported in pairwise mode only"
-            )
     ids = np.array(sorted({*np.unique(focal[focal > 0]).tolist(), *aliases}), dtype=np.int64)
     strengths = _strengths(job, ids)
     if strengths is not None and scenario != "one-to-all":
@@ -483,8 +493,11 @@ def _run_focal(job: Job, scenario: str, inp: _Inputs, common: dict, out: _Output
         result = _expand_focal_aliases(result, aliases)
         if strengths is not None:
             _scale(result, strengths)
+        components = _focal_components(inp, focal, aliases, common)
+        if scenario == "all-to-one":
+            _all_to_one_flags(result, components, included)
         if keep_maps:
-            _zero_maps_for_unsolved(result, inp.valid)
+            _zero_maps_for_unsolved(result, inp.valid, components)
         out.written.append(write_focal_resistances(out.prefix, result.ids, result.resistances))
         suffix = str
     out.per_node_maps(result.curmaps, result.voltmaps, suffix)
@@ -588,19 +601,19 @@ def _focal_included(func, inp: _Inputs, focal, partners: dict, keep_maps: bool, 
     ids = np.array(sorted(partners), dtype=np.int64)
     default = circuit.DISCONNECTED if func is circuit.one_to_all else 0.0
     result = circuit.FocalResult(ids, np.full(len(ids), default))
-    for k, t in enumerate(ids):
-        keep = [int(t), *partners[int(t)]]
-        sub = func(
-            inp.habitat,
-            np.where(np.isin(focal, keep), focal, 0),
-            currents=False,
-            focal_maps=keep_maps,
-            **options,
+    for k, t in enumerate(ids.tolist()):
+        keep = [t, *partners[t]]
+        # IDs sharing the target's node (one polygon) merge into it, as in
+        # Circuitscape the target's ground removes their sources (and v.v.).
+        sub_focal, merged = _merge_shared_nodes(
+            np.where(np.isin(focal, keep), focal, 0), options.get("polygons")
         )
-        result.resistances[k] = sub.resistances[int(np.flatnonzero(sub.ids == t)[0])]
-        if int(t) in sub.curmaps:
-            result.curmaps[int(t)] = sub.curmaps[int(t)]
-            result.voltmaps[int(t)] = sub.voltmaps[int(t)]
+        rep = merged.get(t, t)
+        sub = func(inp.habitat, sub_focal, currents=False, focal_maps=keep_maps, **options)
+        result.resistances[k] = sub.resistances[int(np.flatnonzero(sub.ids == rep)[0])]
+        if rep in sub.curmaps:
+            result.curmaps[t] = sub.curmaps[rep]
+            result.voltmaps[t] = sub.voltmaps[rep]
     return result
 
 
@@ -620,11 +633,41 @@ def _scale(result: circuit.FocalResult, strengths: np.ndarray) -> None:
             result.voltmaps[int(focal_id)] = result.voltmaps[int(focal_id)] * s
 
 
-def _zero_maps_for_unsolved(result: circuit.FocalResult, valid: np.ndarray) -> None:
-    """A focal ID alone in its component gets zero maps, as Circuitscape writes them."""
+def _focal_components(inp: _Inputs, focal, aliases: dict, common: dict) -> dict[int, int]:
+    """Connected component of each focal ID's node (−1: no node), all regions shorted."""
+    graph = circuit.build_graph(
+        inp.habitat,
+        common["neighbours"],
+        common["avg"],
+        is_conductance=common["is_conductance"],
+        regions=circuit.short_regions(focal, inp.polygons),
+    )
+    out: dict[int, int] = {}
+    for focal_id in np.unique(focal[focal > 0]).tolist():
+        nodes = graph.node_of_cell[(focal == focal_id) & (graph.node_of_cell >= 0)]
+        out[focal_id] = int(graph.component[nodes[0]]) if nodes.size else -1
+    for a, r in aliases.items():
+        out[a] = out.get(r, -1)
+    return out
+
+
+def _all_to_one_flags(result: circuit.FocalResult, components: dict, included) -> None:
+    """All-to-one "resistances": 0 where the ID was solved, −1 where not (Circuitscape).
+
+    An ID is solved when another focal ID it is paired with shares its component.
+    """
+    for k, focal_id in enumerate(result.ids.tolist()):
+        comp = components.get(focal_id, -1)
+        others = included[1][focal_id] if included is not None else components.keys()
+        solved = comp >= 0 and any(components.get(o, -1) == comp for o in others if o != focal_id)
+        result.resistances[k] = 0.0 if solved else circuit.DISCONNECTED
+
+
+def _zero_maps_for_unsolved(result: circuit.FocalResult, valid: np.ndarray, components) -> None:
+    """A focal ID on a node but unsolved gets zero maps, as Circuitscape writes them."""
     zero = np.where(valid, 0.0, np.nan)
     for focal_id in result.ids.tolist():
-        if focal_id not in result.curmaps:
+        if focal_id not in result.curmaps and components.get(focal_id, -1) >= 0:
             result.curmaps[focal_id] = zero.copy()
             result.voltmaps[focal_id] = zero.copy()
     result.curmaps = dict(sorted(result.curmaps.items()))
