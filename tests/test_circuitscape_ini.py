@@ -425,13 +425,13 @@ def _advanced(tmp_path, source, ground, extra=""):
 def test_advanced_source_and_ground_as_text_lists(tmp_path):
     # 2 A into cell 1, cell 5 tied to ground (resistance 0): V = 2 A × 4 Ω … 0 V.
     _grids(LINE, [[1] * 5])
-    (tmp_path / "src.txt").write_text("2 1 1\n")  # value row column, 1-based
-    (tmp_path / "gnd.txt").write_text("0 1 5\n")
+    (tmp_path / "src.txt").write_text("2 5 5\n")  # value x y: cell 1 (cellsize 10)
+    (tmp_path / "gnd.txt").write_text("0 45 5\n")  # cell 5
     volt, cur = _advanced(tmp_path, "src.txt", "gnd.txt", "ground_file_is_resistances = True")
     assert volt[0] == pytest.approx([8, 6, 4, 2, 0])
     assert cur[0] == pytest.approx([2, 2, 2, 2, 2])
     # A finite ground of 2 Ω at cell 5 adds 2 A × 2 Ω = 4 V everywhere.
-    (tmp_path / "gnd.txt").write_text("2 1 5\n")
+    (tmp_path / "gnd.txt").write_text("2 45 5\n")
     volt, _ = _advanced(tmp_path, "src.txt", "gnd.txt", "ground_file_is_resistances = True")
     assert volt[0] == pytest.approx([12, 10, 8, 6, 4])
     # Unit currents and direct grounds: 1 A, cell 5 at 0 V.

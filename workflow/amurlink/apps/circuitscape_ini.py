@@ -386,14 +386,18 @@ def run_job(path: str | os.PathLike) -> list[Path]:
 
 
 def _advanced_map(job: Job, key: str, header: GridHeader) -> np.ndarray:
-    """A source or ground map: a grid, or a text list of ``value row col`` (1-based)."""
+    """A source or ground map: a grid, or a text list of ``value x y`` in map units.
+
+    The list layout is Circuitscape.jl 5's (its mgVerify6 job grounds ``1 1.5 10.5``:
+    value 1 at x = 1.5, y = 10.5); cells are found as for focal points.
+    """
     path = job.file(key)
     if not is_text_list(path):
         return _load_aligned(job, key, header)
-    table = read_table(path, 3, f"{key} (value row column)")
-    rows, cols = table[:, 1].astype(np.int64) - 1, table[:, 2].astype(np.int64) - 1
+    table = read_table(path, 3, f"{key} (value x y)")
+    rows, cols = _cell_of(header, table[:, 1], table[:, 2])
     if np.any((rows < 0) | (rows >= header.nrows) | (cols < 0) | (cols >= header.ncols)):
-        raise InputError(f"{path}: {key} lists a cell outside the habitat grid")
+        raise InputError(f"{path}: {key} lists a point outside the habitat grid")
     out = np.full((header.nrows, header.ncols), np.nan)
     out[rows, cols] = table[:, 0]
     return out
