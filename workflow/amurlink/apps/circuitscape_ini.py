@@ -7,28 +7,41 @@ without Julia::
 
     python -m amurlink.apps.circuitscape_ini job.ini
 
-Supported keys, with Circuitscape.jl's defaults (``connect_using_avg_resistances``
-defaults to False, i.e. average conductance; ``solver`` to cg+amg).  Jobs that set
-use_mask, use_included_pairs, use_variable_source_strengths, use_reclass_table,
-log_transform_maps or set_focal_node_currents_to_zero are refused:
+Relative paths in the job are taken from the working directory, as Circuitscape.jl
+does (its verification jobs are run from its ``test/`` folder).  Keys, with
+Circuitscape.jl's defaults (``connect_using_avg_resistances`` defaults to False,
+i.e. average conductance; ``solver`` to cg+amg):
 
 ``[Circuitscape mode]`` scenario, data_type (raster only);
 ``[Habitat raster or graph]`` habitat_file, habitat_map_is_resistances;
-``[Options for pairwise and one-to-all and all-to-one modes]`` point_file (raster of
-focal IDs; an ID on several cells is a focal region);
-``[Options for advanced mode]`` source_file, ground_file,
-ground_file_is_resistances, remove_src_or_gnd, use_unit_currents, use_direct_grounds;
-``[Short circuit regions (aka polygons)]`` use_polygons, polygon_file (advanced mode);
+``[Options for pairwise and one-to-all and all-to-one modes]`` point_file (a raster
+of focal IDs, an ID on several cells being a focal region, or a ``.txt`` list of
+``id x y`` in map units), use_included_pairs, included_pairs_file (matrix
+``min``/``max`` format or ``mode include|exclude`` list);
+``[Options for one-to-all and all-to-one modes]`` use_variable_source_strengths,
+variable_source_file (``id strength``; one-to-all only, as Circuitscape.jl);
+``[Options for advanced mode]`` source_file, ground_file (grids or ``value x y``
+lists), ground_file_is_resistances, remove_src_or_gnd, use_unit_currents,
+use_direct_grounds;
+``[Mask file]`` use_mask, mask_file (cells not > 0 are removed);
+``[Short circuit regions (aka polygons)]`` use_polygons, polygon_file (every mode;
+a focal region and the polygons it touches are one region);
 ``[Connection scheme for raster habitat data]`` connect_four_neighbors_only,
 connect_using_avg_resistances;
 ``[Output options]`` output_file, write_cur_maps, write_volt_maps,
-write_cum_cur_map_only, write_max_cur_maps, set_null_currents_to_nodata,
-set_null_voltages_to_nodata;
+write_cum_cur_map_only, write_max_cur_maps, log_transform_maps,
+set_null_currents_to_nodata, set_null_voltages_to_nodata, compress_grids (read;
+Circuitscape.jl 5 writes plain grids, and so does this);
 ``[Calculation options]`` solver = cg+amg | cholmod (SuperLU stands in for
 CHOLMOD) | direct | auto.
+Refused with an error naming the option: use_reclass_table,
+set_focal_node_currents_to_zero (Circuitscape.jl 5 does not implement it).
 
-Inputs are ESRI ASCII grids (``.asc``, optional NODATA_value) or GeoTIFFs.
-Relative paths are taken relative to the working directory, as Circuitscape does.
+Inputs are ESRI ASCII grids (``.asc``, optional NODATA_value, optionally gzipped)
+or GeoTIFFs (``.tif``, ``.tif.gz``).  As in Circuitscape.jl, cells of a polygon or
+focal region on no-data habitat show the region's voltage and current in the maps,
+focal IDs that share a node give resistance 0 between them and the same answers,
+and a focal point on no-data is reported as not connected (−1; one warning line).
 
 Outputs (``<prefix>`` = output_file up to ``.out``), as in Circuitscape.jl
 ``src/out.jl``:
@@ -36,7 +49,8 @@ Outputs (``<prefix>`` = output_file up to ``.out``), as in Circuitscape.jl
 * ``<prefix>_resistances.out`` — pairwise matrix, focal IDs in the first row
   and column, 0 in the corner, −1 for disconnected pairs; and
   ``<prefix>_resistances_3columns.out`` (id_a id_b R for a < b).  One-to-all
-  writes two columns, id and resistance.
+  writes two columns, id and resistance (the source's voltage); all-to-one id
+  and 0 (−1 where an ID could not be solved).
 * ``<prefix>_cum_curmap.asc``, ``<prefix>_max_curmap.asc``;
 * pairwise ``<prefix>_curmap_<a>_<b>.asc``, ``<prefix>_voltmap_<a>_<b>.asc``;
   one-to-all and all-to-one ``<prefix>_curmap_<id>.asc``, ``_voltmap_<id>.asc``;
