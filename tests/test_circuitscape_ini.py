@@ -270,18 +270,11 @@ def test_average_conductance_is_circuitscapes_default(tmp_path, line, expected):
 def test_relative_paths_are_from_the_working_directory(tmp_path, monkeypatch):
     """Circuitscape.jl opens relative paths as given: from the working directory."""
     (tmp_path / "jobs").mkdir()
-    header = GridHeader(2, 1, 0.0, 0.0, 1.0)
-    write_ascii_grid(tmp_path / "h.asc", np.array([[1.0, 1.0]]), header)
-    write_ascii_grid(tmp_path / "p.asc", np.array([[1.0, 2.0]]), header)
-    body = (
-        "[Circuitscape mode]\nscenario = pairwise\n[Habitat raster or graph]\n"
-        "habitat_file = h.asc\n[Options for pairwise and one-to-all and all-to-one modes]\n"
-        "point_file = p.asc\n[Output options]\noutput_file = o/r.out\n"
-    )
+    _grids(LINE, [[1] * 5], [[1, 0, 0, 0, 2]])
     ini = tmp_path / "jobs" / "job.ini"
-    ini.write_text(body)
+    ini.write_text(_job(tmp_path).read_text())
     run_job(ini)
-    assert np.loadtxt(tmp_path / "o/r_resistances.out")[1, 2] == pytest.approx(1.0)
+    assert np.loadtxt(tmp_path / "o/r_resistances.out")[1, 2] == pytest.approx(4.0)
     monkeypatch.chdir(tmp_path / "jobs")
     with pytest.raises(InputError, match="h.asc: file not found"):
         run_job("job.ini")
