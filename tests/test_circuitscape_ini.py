@@ -546,3 +546,18 @@ def test_focal_ids_joined_by_a_polygon_in_one_to_all(tmp_path):
     extra = "[Short circuit regions (aka polygons)]\nuse_polygons = True\npolygon_file = poly.asc"
     run_job(_job(tmp_path, "one-to-all", extra=extra))
     assert np.loadtxt("o/r_resistances.out")[:, 1] == pytest.approx([3, 3, 3])
+
+
+def test_set_focal_node_currents_to_zero(tmp_path):
+    # 1 A along the line; the pair's own cells carry none (Circuitscape.jl issue 342).
+    _grids(LINE, [[1] * 5], [[1, 0, 2, 0, 3]])
+    extra = "write_cur_maps = True\nset_focal_node_currents_to_zero = True"
+    run_job(_job(tmp_path, extra=extra))
+    cur, _ = read_ascii_grid("o/r_curmap_1_3.asc")
+    assert cur[0] == pytest.approx([0, 1, 1, 1, 0])  # focal 2 lies on the path: 1 A
+    cum, _ = read_ascii_grid("o/r_cum_curmap.asc")
+    assert cum[0] == pytest.approx([0, 2, 1, 2, 0])  # pairs 1–2, 1–3, 2–3
+    # One-to-all: every focal node of a solve is zeroed.
+    run_job(_job(tmp_path, "one-to-all", extra=extra))
+    cur, _ = read_ascii_grid("o/r_curmap_2.asc")
+    assert cur[0] == pytest.approx([0, 0.5, 0, 0.5, 0])

@@ -34,8 +34,8 @@ set_null_currents_to_nodata, set_null_voltages_to_nodata, compress_grids (read;
 Circuitscape.jl 5 writes plain grids, and so does this);
 ``[Calculation options]`` solver = cg+amg | cholmod (SuperLU stands in for
 CHOLMOD) | direct | auto.
-Refused with an error naming the option: use_reclass_table,
-set_focal_node_currents_to_zero (Circuitscape.jl 5 does not implement it).
+set_focal_node_currents_to_zero (as Circuitscape.jl's fix of its issue 342).
+Refused with an error naming the option: use_reclass_table.
 
 Inputs are ESRI ASCII grids (``.asc``, optional NODATA_value, optionally gzipped)
 or GeoTIFFs (``.tif``, ``.tif.gz``).  As in Circuitscape.jl, cells of a polygon or
@@ -93,7 +93,6 @@ SCENARIOS = ("pairwise", "one-to-all", "all-to-one", "advanced")
 #: Job keys this runner refuses when they are True, and why.
 UNSUPPORTED = {
     "use_reclass_table": "reclassification tables are not read",
-    "set_focal_node_currents_to_zero": "Circuitscape.jl 5 does not implement it either",
 }
 #: No-data value Circuitscape.jl clamps summed maps to (``postprocess_cum_curmap!``).
 CS_NODATA = -9999.0
@@ -482,11 +481,13 @@ def _run_focal(job: Job, scenario: str, inp: _Inputs, common: dict, out: _Output
             "%s: Circuitscape.jl uses variable source strengths in one-to-all only", job.path
         )
         strengths = None
+    zero_focal = job.flag("set_focal_node_currents_to_zero")
     own_sums = (
         _needs_own_sums(out, inp, focal)
         or included is not None
         or strengths is not None
         or bool(aliases)
+        or zero_focal
     ) and out.any_current
     keep_maps = out.per_map or own_sums
     options = dict(common, polygons=inp.polygons)
@@ -518,6 +519,8 @@ def _run_focal(job: Job, scenario: str, inp: _Inputs, common: dict, out: _Output
             _zero_maps_for_unsolved(result, inp.valid, components)
         out.written.append(write_focal_resistances(out.prefix, result.ids, result.resistances))
         suffix = str
+    if zero_focal:
+        _zero_focal_currents(result, focal, aliases, inp.polygons, included)
     out.per_node_maps(result.curmaps, result.voltmaps, suffix)
     if own_sums:
         out.summed_maps(result.curmaps)
@@ -544,6 +547,29 @@ def _expand_aliases(result: circuit.PairwiseResult, aliases: dict[int, int]):
             out.curmaps[(int(ids[a]), int(ids[b]))] = result.curmaps[key]
             out.voltmaps[(int(ids[a]), int(ids[b]))] = result.voltmaps[key]
     return out
+
+
+def _zero_focal_currents(result, focal: np.ndarray, aliases: dict, polygons, included) -> None:
+    """set_focal_node_currents_to_zero: no current on the focal nodes of each solve.
+
+    As Circuitscape.jl (its issue 342, ``zero_focal_cells!``): in a pair's map the
+    pair's two nodes (every cell of their regions) carry 0; in one-to-all and
+    all-to-one every focal node of the solve (the source or target and the IDs it
+    is paired with) does.  Applied before log transform and summing.
+    """
+    all_ids = np.unique(focal[focal > 0]).tolist()
+    for key, cmap in result.curmaps.items():
+        if isinstance(key, tuple):
+            active = list(key)
+        elif included is not None:
+            active = [key, *included[1][key]]
+        else:
+            active = all_ids
+        active = [aliases.get(k, k) for k in active]
+        sub = np.where(np.isin(focal, active), focal, 0)
+        labels = circuit.short_regions(sub, polygons)
+        hit = np.isin(labels, np.unique(labels[sub > 0])) & (labels > 0)
+        result.curmaps[key] = np.where(hit, 0.0, cmap)
 
 
 def _merge_shared_nodes(focal: np.ndarray, polygons) -> tuple[np.ndarray, dict[int, int]]:
