@@ -561,3 +561,14 @@ def test_set_focal_node_currents_to_zero(tmp_path):
     run_job(_job(tmp_path, "one-to-all", extra=extra))
     cur, _ = read_ascii_grid("o/r_curmap_2.asc")
     assert cur[0] == pytest.approx([0, 0.5, 0, 0.5, 0])
+
+
+def test_all_to_one_injects_one_ampere_per_source_region(tmp_path):
+    # Region 1 on cells 1–2, focal 2 on cell 5: target 2 gets 1 A (not 2) through
+    # three 1 Ω edges, so region 1 sits at 3 V (Circuitscape.jl, allToOneVerify9).
+    _grids(LINE, [[1] * 5], [[1, 1, 0, 0, 2]])
+    run_job(_job(tmp_path, "all-to-one", extra="write_volt_maps = True\nwrite_cur_maps = True"))
+    volt, _ = read_ascii_grid("o/r_voltmap_2.asc")
+    assert volt[0] == pytest.approx([3, 3, 2, 1, 0])
+    cur, _ = read_ascii_grid("o/r_curmap_2.asc")
+    assert cur[0] == pytest.approx([1, 1, 1, 1, 1])

@@ -505,10 +505,13 @@ def _run_focal(job: Job, scenario: str, inp: _Inputs, common: dict, out: _Output
         suffix = lambda pair: f"{pair[0]}_{pair[1]}"  # noqa: E731
     else:
         func = circuit.one_to_all if scenario == "one-to-all" else circuit.all_to_one
+        run_focal = focal
+        if scenario == "all-to-one":
+            run_focal, options["polygons"] = _one_cell_per_id(focal, inp)
         if included is None:
-            result = func(inp.habitat, focal, focal_maps=keep_maps, **maps, **options)
+            result = func(inp.habitat, run_focal, focal_maps=keep_maps, **maps, **options)
         else:
-            result = _focal_included(func, inp, focal, included[1], keep_maps, options)
+            result = _focal_included(func, inp, run_focal, included[1], keep_maps, options)
         result = _expand_focal_aliases(result, aliases)
         if strengths is not None:
             _scale(result, strengths)
@@ -547,6 +550,26 @@ def _expand_aliases(result: circuit.PairwiseResult, aliases: dict[int, int]):
             out.curmaps[(int(ids[a]), int(ids[b]))] = result.curmaps[key]
             out.voltmaps[(int(ids[a]), int(ids[b]))] = result.voltmaps[key]
     return out
+
+
+def _one_cell_per_id(focal: np.ndarray, inp: _Inputs) -> tuple[np.ndarray, np.ndarray]:
+    """All-to-one: each focal ID's region as a polygon, the ID on one of its cells.
+
+    Circuitscape.jl injects 1 A per source *node* in all-to-one (its
+    allToOneVerify9: a target gets 4 A from four source regions of five cells),
+    while :func:`amurlink.connectivity.circuit.all_to_one` injects 1 A per focal
+    cell; with each region shorted as a polygon and its ID on a single cell
+    (a node cell where it has one), both agree.
+    """
+    labels = circuit.short_regions(focal, inp.polygons)
+    single = np.zeros_like(focal)
+    valid = inp.valid
+    for focal_id in np.unique(focal[focal > 0]).tolist():
+        at = focal == focal_id
+        cells = np.flatnonzero(at & valid)
+        cells = cells if cells.size else np.flatnonzero(at)
+        single.flat[cells[0]] = focal_id
+    return single, labels
 
 
 def _zero_focal_currents(result, focal: np.ndarray, aliases: dict, polygons, included) -> None:
