@@ -504,22 +504,8 @@ def _run_focal(job: Job, scenario: str, inp: _Inputs, common: dict, out: _Output
         out.written += write_resistance_matrix(out.prefix, result.ids, result.resistance_matrix)
         suffix = lambda pair: f"{pair[0]}_{pair[1]}"  # noqa: E731
     else:
-        func = circuit.one_to_all if scenario == "one-to-all" else circuit.all_to_one
-        run_focal = focal
-        if scenario == "all-to-one":
-            run_focal, options["polygons"] = _one_cell_per_id(focal, inp)
-        if included is None:
-            result = func(inp.habitat, run_focal, focal_maps=keep_maps, **maps, **options)
-        else:
-            result = _focal_included(func, inp, run_focal, included[1], keep_maps, options)
-        result = _expand_focal_aliases(result, aliases)
-        if strengths is not None:
-            _scale(result, strengths)
-        components = _focal_components(inp, focal, aliases, common)
-        if scenario == "all-to-one":
-            _all_to_one_flags(result, components, included)
-        if keep_maps:
-            _zero_maps_for_unsolved(result, inp.valid, components)
+        run = (keep_maps, maps, options, common)
+        result = _solve_focal_mode(scenario, inp, focal, aliases, included, strengths, run)
         out.written.append(write_focal_resistances(out.prefix, result.ids, result.resistances))
         suffix = str
     if zero_focal:
@@ -532,6 +518,28 @@ def _run_focal(job: Job, scenario: str, inp: _Inputs, common: dict, out: _Output
         out.current("cum_curmap", result.cum_current)
     if out.write_max and result.max_current is not None:
         out.current("max_curmap", result.max_current)
+
+
+def _solve_focal_mode(scenario, inp: _Inputs, focal, aliases, included, strengths, run):
+    """One-to-all or all-to-one results per focal ID, as Circuitscape.jl reports them."""
+    keep_maps, maps, options, common = run
+    func = circuit.one_to_all if scenario == "one-to-all" else circuit.all_to_one
+    run_focal = focal
+    if scenario == "all-to-one":
+        run_focal, options["polygons"] = _one_cell_per_id(focal, inp)
+    if included is None:
+        result = func(inp.habitat, run_focal, focal_maps=keep_maps, **maps, **options)
+    else:
+        result = _focal_included(func, inp, run_focal, included[1], keep_maps, options)
+    result = _expand_focal_aliases(result, aliases)
+    if strengths is not None:
+        _scale(result, strengths)
+    components = _focal_components(inp, focal, aliases, common)
+    if scenario == "all-to-one":
+        _all_to_one_flags(result, components, included)
+    if keep_maps:
+        _zero_maps_for_unsolved(result, inp.valid, components)
+    return result
 
 
 def _expand_aliases(result: circuit.PairwiseResult, aliases: dict[int, int]):
