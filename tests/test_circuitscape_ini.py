@@ -572,3 +572,15 @@ def test_all_to_one_injects_one_ampere_per_source_region(tmp_path):
     assert volt[0] == pytest.approx([3, 3, 2, 1, 0])
     cur, _ = read_ascii_grid("o/r_curmap_2.asc")
     assert cur[0] == pytest.approx([1, 1, 1, 1, 1])
+
+
+def test_short_regions_joins_focal_regions_and_the_polygons_they_touch():
+    from amurlink.connectivity.circuit import build_graph, short_regions
+
+    labels = short_regions(np.array([[1, 1, 0, 0, 2]]), np.array([[0, 5, 5, 0, 0]]))
+    assert labels[0, 0] == labels[0, 1] == labels[0, 2] > 0
+    assert labels[0, 3] == 0 and labels[0, 4] > 0 and labels[0, 4] != labels[0, 0]
+    # A region's no-data cell takes the region's node; a lone no-data cell stays none.
+    graph = build_graph(np.array([[1.0, np.nan, 1.0, np.nan]]), 4, regions=np.array([[3, 3, 0, 0]]))
+    assert graph.node_of_cell[0, 1] == graph.node_of_cell[0, 0] >= 0
+    assert graph.node_of_cell[0, 3] == -1
