@@ -517,8 +517,9 @@ def test_bad_ini_fails_and_focal_on_no_data_warns_in_one_line(tmp_path, caplog):
     assert np.loadtxt("o/r_resistances.out").tolist() == [[1, 0], [2, -1], [3, 0]]
     assert not Path("o/r_curmap_2.asc").exists()  # no node: no map (Circuitscape)
     bad = _ini(tmp_path, "scenario = pairwise\n")
-    with pytest.raises(InputError, match="job.ini: not a valid .ini file"):
+    with pytest.raises(InputError, match="job.ini: not a valid .ini file") as err:
         run_job(bad)
+    assert "\n" not in str(err.value)
     body = _job(tmp_path).read_text() + "use_reclass_table = True\n"
     with pytest.raises(InputError, match="use_reclass_table"):
         run_job(_ini(tmp_path, body))

@@ -244,7 +244,8 @@ def read_job(path: str | os.PathLike) -> Job:
     try:
         parser.read(path)
     except configparser.Error as err:
-        raise InputError(f"{path}: not a valid .ini file ({err})") from err
+        detail = " ".join(str(err).split())  # one line
+        raise InputError(f"{path}: not a valid .ini file ({detail})") from err
     options = {k.lower(): v for section in parser.sections() for k, v in parser[section].items()}
     return Job(path, options)
 
