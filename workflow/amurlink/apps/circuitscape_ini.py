@@ -768,7 +768,7 @@ def main(argv: list[str] | None = None) -> int:
             for p in run_job(ini):
                 log.info("wrote %s", p)
         except InputError as err:
-            print(f"amurlink: bad input: {err}", file=sys.stderr)
+            print("amurlink: bad input: " + " ".join(str(err).split()), file=sys.stderr)
             return 1
     return 0
 
