@@ -189,6 +189,8 @@ def _assemble(cells: _CellEdges, regions: np.ndarray | None) -> CircuitGraph:
     _, node_ids = np.unique(key[cells.valid], return_inverse=True)
     node_of_cell[cells.valid] = node_ids.ravel()
     n = int(node_ids.max()) + 1 if node_ids.size else 0
+    if regions is not None:
+        _spread_region_nodes(node_of_cell, regions, cells.valid)
     flat_nodes = node_of_cell.ravel()
     ni, nj = flat_nodes[cells.cell_a], flat_nodes[cells.cell_b]
     keep = ni != nj  # edges inside a shorted region disappear
@@ -203,6 +205,59 @@ def _assemble(cells: _CellEdges, regions: np.ndarray | None) -> CircuitGraph:
     laplacian = (sp.diags(degree) - adjacency).tocsr()
     _, component = connected_components(adjacency, directed=False)
     return CircuitGraph((rows, cols), node_of_cell, laplacian, edges, coo.data.copy(), component)
+
+
+def _spread_region_nodes(node_of_cell: np.ndarray, regions: np.ndarray, valid: np.ndarray) -> None:
+    """Give a region's no-data cells the region's node (in place), as Circuitscape does.
+
+    Circuitscape.jl's ``construct_node_map`` (``src/raster/pairwise.jl``) sets every
+    cell of a polygon or focal region, valid or not, to the node of its first valid
+    cell, so its maps show the region's voltage and current there.  These cells
+    join no edges here; a region without valid cells stays no node.
+    """
+    spread = (regions > 0) & ~valid
+    inside = (regions > 0) & valid
+    if not spread.any() or not inside.any():
+        return
+    region_ids, first = np.unique(regions[inside], return_index=True)
+    region_nodes = node_of_cell[inside][first]
+    labels = regions[spread]
+    pos = np.minimum(np.searchsorted(region_ids, labels), len(region_ids) - 1)
+    node_of_cell[spread] = np.where(region_ids[pos] == labels, region_nodes[pos], -1)
+
+
+def short_regions(focal: np.ndarray, polygons: np.ndarray | None) -> np.ndarray:
+    """One label raster for focal regions and short-circuit polygons (0 = none).
+
+    Every polygon is shorted; a focal region and the polygons it touches become
+    one region (Circuitscape.jl ``create_new_polymap``, ``src/raster/pairwise.jl``).
+    Labels are arbitrary positive integers; use the focal raster to find a focal
+    ID's node.
+    """
+    focal = np.asarray(focal)
+    if polygons is None:
+        return focal
+    polygons = np.where(np.isfinite(polygons) & (polygons > 0), polygons, 0).astype(np.int64)
+    offset = int(polygons.max()) if polygons.size else 0
+    labels = np.where(polygons > 0, polygons, np.where(focal > 0, focal + offset, 0))
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for focal_id in np.unique(focal[focal > 0]):
+        at = focal == focal_id
+        touched = {int(v) for v in np.unique(labels[at])} | {int(focal_id) + offset}
+        roots = sorted({root(v) for v in touched})
+        for r in roots[1:]:
+            parent[r] = roots[0]
+    if parent:
+        flat = np.unique(labels[labels > 0])
+        mapped = np.array([root(int(v)) for v in flat])
+        labels = np.where(labels > 0, mapped[np.searchsorted(flat, labels)], 0)
+    return labels.astype(np.int64)
 
 
 def build_graph(
@@ -425,6 +480,8 @@ def _grounded_green(
     solver = LinearSolver(sub[keep][:, keep], _choose(method, int(keep.sum())))
     x = np.zeros((len(nodes), len(focal_local)))
     for col, node in enumerate(focal_local[1:], start=1):
+        if node == ground:  # shorted with the ground (one polygon): 0 V
+            continue
         rhs = np.zeros(int(keep.sum()))
         rhs[position[node]] = 1.0
         x[keep, col] = solver.solve(rhs)
@@ -554,6 +611,7 @@ def pairwise(
     currents: bool = True,
     max_current: bool = False,
     pair_maps: bool = False,
+    polygons: np.ndarray | None = None,
 ) -> PairwiseResult:
     """Pairwise effective resistances and cumulative current (Circuitscape pairwise mode).
 
@@ -580,6 +638,9 @@ def pairwise(
         Also the maximum current over pairs.
     pair_maps : bool
         Keep every pair's voltage and current map (memory: two rasters per pair).
+    polygons : numpy.ndarray, optional
+        Short-circuit regions (Circuitscape's ``polygon_file``), shorted in every
+        solve; a focal node inside one is the polygon's node (:func:`short_regions`).
 
     Returns
     -------
@@ -604,9 +665,9 @@ def pairwise(
     if k < 2:
         return result
     if shorting == "pair" and np.any(counts > 1):
-        _pairwise_per_pair(cells, focal, ids, solver, result, want_maps, pair_maps)
+        _pairwise_per_pair(cells, focal, ids, solver, result, want_maps, pair_maps, polygons)
     else:
-        _pairwise_shared(cells, focal, ids, solver, result, want_maps, pair_maps)
+        _pairwise_shared(cells, focal, ids, solver, result, want_maps, pair_maps, polygons)
     return result
 
 
@@ -625,9 +686,11 @@ def _record_pair(
         result.voltmaps[key] = graph.to_raster(voltages)
 
 
-def _pairwise_shared(cells, focal, ids, solver, result, want_maps, pair_maps) -> None:
-    """All regions shorted at once: k − 1 solves per component."""
-    graph = _assemble(cells, focal)
+def _pairwise_shared(
+    cells, focal, ids, solver, result, want_maps, pair_maps, polygons=None
+) -> None:
+    """All regions (and ``polygons``) shorted at once: k − 1 solves per component."""
+    graph = _assemble(cells, short_regions(focal, polygons))
     nodes = _focal_nodes(graph, focal, ids)
     labels = np.where(nodes >= 0, graph.component[np.maximum(nodes, 0)], -1)
     groups = [np.flatnonzero(labels == lab) for lab in np.unique(labels[labels >= 0])]
@@ -669,14 +732,16 @@ def _pairwise_shared(cells, focal, ids, solver, result, want_maps, pair_maps) ->
             pair_progress.step()
 
 
-def _pairwise_per_pair(cells, focal, ids, solver, result, want_maps, pair_maps) -> None:
-    """Circuitscape's focal-region path: only the pair's two regions shorted."""
+def _pairwise_per_pair(
+    cells, focal, ids, solver, result, want_maps, pair_maps, polygons=None
+) -> None:
+    """Circuitscape's focal-region path: only the pair's two regions (and ``polygons``) shorted."""
     pairs = list(itertools.combinations(range(len(ids)), 2))
     progress = Progress("pairwise pairs", len(pairs), log)
     log.info("pairwise with focal regions: %d pairs, one graph and solve each", len(pairs))
     for a, b in pairs:
         two = np.where((focal == ids[a]) | (focal == ids[b]), focal, 0)
-        graph = _assemble(cells, two)
+        graph = _assemble(cells, short_regions(two, polygons))
         na, nb = _focal_nodes(graph, two, ids[[a, b]])
         if na >= 0 and nb >= 0 and graph.component[na] == graph.component[nb]:
             comp_nodes = _component_nodes(graph, graph.component[na])
@@ -702,6 +767,7 @@ def _focal_mode(
     currents: bool = True,
     max_current: bool = False,
     focal_maps: bool = False,
+    polygons: np.ndarray | None = None,
     **graph_options,
 ) -> FocalResult:
     """One-to-all or all-to-one (``mode``); the options are :func:`pairwise`'s.
@@ -712,7 +778,8 @@ def _focal_mode(
     """
     cells = _cell_edges(resistance, **graph_options)
     ids, focal = _focal_ids(focal, cells.shape)
-    graph = _assemble(cells, focal)  # Circuitscape shorts every region in these modes
+    # Circuitscape shorts every region (and polygon) in these modes.
+    graph = _assemble(cells, short_regions(focal, polygons))
     nodes = _focal_nodes(graph, focal, ids)
     # all-to-one: Circuitscape injects 1 A per focal *cell* (its source map is the
     # point raster), so a region injects as many amperes as it has node cells.

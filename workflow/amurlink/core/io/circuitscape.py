@@ -8,6 +8,7 @@ values rounded to 8 digits in shortest float form, resistances with ``repr`` flo
 from __future__ import annotations
 
 import configparser
+import gzip
 import math
 import os
 from dataclasses import dataclass
@@ -41,22 +42,32 @@ class GridHeader:
 def read_ascii_grid(path: str | os.PathLike) -> tuple[np.ndarray, GridHeader]:
     """Read an ESRI ASCII grid; no-data cells become NaN.
 
-    Accepts xllcenter/yllcenter (converted to corners) and a missing
-    NODATA_value line.
+    Accepts xllcenter/yllcenter (converted to corners), a missing
+    NODATA_value line and gzip compression (``.gz``, as Circuitscape.jl).
     """
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: file not found")
     header: dict[str, float] = {}
-    with open(path) as fh:
-        n_header = 0
-        for line in fh:
-            parts = line.split()
-            if len(parts) == 2 and parts[0][0].isalpha():
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rt") as fh:
+            head = [fh.readline() for _ in range(6)]
+    except (UnicodeDecodeError, OSError) as err:
+        raise InputError(
+            f"{path}: not an ESRI ASCII grid (text) nor a GeoTIFF (.tif, .tif.gz)"
+        ) from err
+    n_header = 0
+    for line in head:
+        parts = line.split()
+        if len(parts) == 2 and parts[0][0].isalpha():
+            try:
                 header[parts[0].lower()] = float(parts[1])
-                n_header += 1
-            else:
-                break
+            except ValueError as err:
+                raise InputError(f"{path}: bad ASCII grid header line {line.strip()!r}") from err
+            n_header += 1
+        else:
+            break
     missing = {"ncols", "nrows", "cellsize"} - header.keys()
     if missing:
         raise InputError(f"{path}: ASCII grid header lacks {', '.join(sorted(missing))}")
@@ -66,7 +77,7 @@ def read_ascii_grid(path: str | os.PathLike) -> tuple[np.ndarray, GridHeader]:
     nodata = header.get("nodata_value", NODATA)
     try:
         data = np.loadtxt(path, skiprows=n_header, dtype=np.float64, ndmin=2)
-    except ValueError as err:
+    except (ValueError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: cannot parse grid values ({err})") from err
     nrows, ncols = int(header["nrows"]), int(header["ncols"])
     if data.shape != (nrows, ncols):
@@ -100,10 +111,17 @@ def write_ascii_grid(path: str | os.PathLike, data: np.ndarray, header: GridHead
 def read_grid(path: str | os.PathLike) -> tuple[np.ndarray, GridHeader]:
     """Read an ASCII grid or a GeoTIFF (first band) as float64 with NaN for no-data."""
     path = Path(path)
-    if path.suffix.lower() in (".tif", ".tiff"):
+    name = path.name.lower()
+    if name.endswith((".tif", ".tiff", ".tif.gz", ".tiff.gz")):
         if not path.exists():
             raise InputError(f"{path}: file not found")
-        with rasterio.open(path) as src:
+        # GDAL reads a gzipped GeoTIFF through its /vsigzip/ virtual file system.
+        source = f"/vsigzip/{path}" if name.endswith(".gz") else path
+        try:
+            src = rasterio.open(source)
+        except rasterio.errors.RasterioIOError as err:
+            raise InputError(f"{path}: not a readable GeoTIFF ({err})") from err
+        with src:
             arr = src.read(1, masked=True).astype(np.float64).filled(np.nan)
             t = src.transform
             if not math.isclose(abs(t.a), abs(t.e)) or t.b or t.d:
@@ -112,6 +130,72 @@ def read_grid(path: str | os.PathLike) -> tuple[np.ndarray, GridHeader]:
             header = GridHeader(src.width, src.height, t.c, t.f + src.height * t.e, t.a, nodata)
         return arr, header
     return read_ascii_grid(path)
+
+
+def is_text_list(path: str | os.PathLike) -> bool:
+    """Circuitscape.jl's ``_guess_file_type``: a ``.txt`` name without ``.asc`` is a list."""
+    name = Path(path).name.lower()
+    return ".asc" not in name and name.endswith((".txt", ".txt.gz"))
+
+
+def read_table(path: str | os.PathLike, columns: int, what: str) -> np.ndarray:
+    """A whitespace table of ``columns`` numbers a row (a Circuitscape text list)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    try:
+        table = np.loadtxt(path, dtype=np.float64, ndmin=2)
+    except ValueError as err:
+        raise InputError(f"{path}: cannot read {what} ({err})") from err
+    if table.size and table.shape[1] != columns:
+        raise InputError(f"{path}: {what} needs {columns} columns, found {table.shape[1]}")
+    return table.reshape(-1, columns)
+
+
+def read_included_pairs(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Circuitscape's included-pairs file: the focal IDs and a 0/1 matrix of pairs to solve.
+
+    Two formats, as Circuitscape.jl's ``read_included_pairs`` (``src/io.jl``) reads
+    them: a matrix (``min v``, ``max v`` lines, then a table whose first row and
+    column are focal IDs; a pair is kept when its value, after values above max
+    are set to 0, is at least min) or a list (``mode include|exclude``, then
+    ``id_a id_b`` rows; IDs are every ID listed).  Returns ``(ids, include)``
+    with ``include[i, j]`` true for pairs to solve.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    lines = [ln.split() for ln in path.read_text().splitlines() if ln.strip()]
+    if not lines:
+        raise InputError(f"{path}: included_pairs_file is empty")
+    head = lines[0][0].lower()
+    try:
+        if head.startswith("min"):
+            lo, hi = float(lines[0][1]), float(lines[1][1])
+            table = np.array([[float(v) for v in row] for row in lines[2:]])
+            ids = table[1:, 0].astype(np.int64)
+            values = table[1:, 1:]
+            values = np.where(values > hi, 0.0, values)
+            return ids, values >= lo
+        if head.startswith("mode"):
+            mode = lines[0][1].lower()
+            if mode not in ("include", "exclude"):
+                raise InputError(f"{path}: mode = {mode!r}; use include or exclude")
+            pairs = np.array(
+                [[int(float(v)) for v in row[:2]] for row in lines[1:]], dtype=np.int64
+            )
+            pairs = pairs.reshape(-1, 2)
+            ids = np.unique(pairs)
+            ids = ids[ids != 0]
+            listed = np.zeros((len(ids), len(ids)), dtype=bool)
+            for a, b in pairs:
+                if a in ids and b in ids:
+                    i, j = np.searchsorted(ids, [a, b])
+                    listed[i, j] = listed[j, i] = True
+            return ids, listed if mode == "include" else ~listed
+    except (ValueError, IndexError) as err:
+        raise InputError(f"{path}: cannot read included pairs ({err})") from err
+    raise InputError(f"{path}: included_pairs_file must start with 'min' (matrix) or 'mode' (list)")
 
 
 # -------------------------------------------------------------------------- jobs
@@ -130,20 +214,25 @@ class Job:
         return value.lower() in TRUE_WORDS if value else default
 
     def file(self, key: str) -> Path:
+        """The path in option ``key``, as Circuitscape.jl resolves it.
+
+        Relative paths are taken relative to the current working directory, not
+        the ``.ini`` file's folder: Circuitscape.jl passes them to ``open`` as
+        they are (``src/io.jl``), and its verification jobs are run from
+        ``test/`` with paths such as ``input/raster/pairwise/1/cellmap.asc``.
+        """
         value = self.get(key)
         if not value or value.lower() == "none":
-            raise InputError(f"{self.path}: [{key}] is required for this scenario")
-        p = Path(value).expanduser()
-        return p if p.is_absolute() else self.path.parent / p
+            raise InputError(f"{self.path}: {key} is required for this scenario")
+        return Path(value).expanduser()
 
     @property
     def prefix(self) -> str:
+        """output_file up to ``.out`` (relative to the working directory, as :meth:`file`)."""
         out = self.get("output_file")
         if not out:
             raise InputError(f"{self.path}: output_file is not set")
-        p = Path(out).expanduser()
-        p = p if p.is_absolute() else self.path.parent / p
-        return str(p).split(".out")[0]
+        return str(Path(out).expanduser()).split(".out")[0]
 
 
 def read_job(path: str | os.PathLike) -> Job:
@@ -155,7 +244,8 @@ def read_job(path: str | os.PathLike) -> Job:
     try:
         parser.read(path)
     except configparser.Error as err:
-        raise InputError(f"{path}: not a valid .ini file ({err})") from err
+        detail = " ".join(str(err).split())  # one line
+        raise InputError(f"{path}: not a valid .ini file ({detail})") from err
     options = {k.lower(): v for section in parser.sections() for k, v in parser[section].items()}
     return Job(path, options)
 
