@@ -14,6 +14,21 @@ from collections.abc import Sequence
 import numpy as np
 
 
+class MessReference:
+    """The training environments prepared for :func:`mess`: each column sorted once.
+
+    A tile's windows share one reference; sorting it per window would repeat the
+    same work (``reference`` (m, k), ``exclude`` the columns MESS skips).
+    """
+
+    def __init__(self, reference, exclude: Sequence[int] = ()):
+        ref = np.asarray(reference, float)
+        ref = ref[np.isfinite(ref).all(axis=1)]
+        self.n_columns = ref.shape[1]
+        self.columns = [j for j in range(ref.shape[1]) if j not in set(exclude)]
+        self.sorted = [np.sort(ref[:, j]) for j in self.columns]
+
+
 def mess(X, reference, exclude: Sequence[int] = ()) -> tuple[np.ndarray, np.ndarray]:
     """MESS of points ``X`` relative to ``reference`` points (Elith et al. 2010).
 
@@ -28,9 +43,10 @@ def mess(X, reference, exclude: Sequence[int] = ()) -> tuple[np.ndarray, np.ndar
     Parameters
     ----------
     X : (n, k) array
-    reference : (m, k) array
+    reference : (m, k) array or :class:`MessReference`
         The training environments (background and presences).
-    exclude : columns to skip (categorical covariates).
+    exclude : columns to skip (categorical covariates); ignored for a
+        :class:`MessReference`, which carries its own.
 
     Returns
     -------
@@ -38,12 +54,11 @@ def mess(X, reference, exclude: Sequence[int] = ()) -> tuple[np.ndarray, np.ndar
     most_dissimilar : (n,) int array, column giving the minimum (MoD), −1 where NaN
     """
     X = np.asarray(X, float)
-    ref = np.asarray(reference, float)
-    ref = ref[np.isfinite(ref).all(axis=1)]
-    cols = [j for j in range(X.shape[1]) if j not in set(exclude)]
+    if not isinstance(reference, MessReference):
+        reference = MessReference(reference, exclude)
+    cols = reference.columns
     sims = np.full((X.shape[0], len(cols)), np.nan)
-    for i, j in enumerate(cols):
-        r = np.sort(ref[:, j])
+    for i, (j, r) in enumerate(zip(cols, reference.sorted, strict=True)):
         lo, hi = r[0], r[-1]
         span = hi - lo if hi > lo else 1.0
         p = X[:, j]

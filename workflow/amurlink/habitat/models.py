@@ -706,9 +706,12 @@ class DownsampledRFModel(_PresenceBackgroundModel):
             raise ValueError("Input X contains NaN or infinity")
         votes = np.zeros(X.shape[0])
         for tree in self.trees_:
-            proba = tree.predict_proba(X, check_input=False)
-            col = list(tree.classes_).index(1) if 1 in tree.classes_ else None
-            votes += proba[:, col] if col is not None else 0.0
+            if 1 not in tree.classes_:
+                continue
+            # the tree's compiled leaf search (GIL released) and its leaves' presence
+            # fraction: what predict_proba(X)[:, 1] returns, without its (n, 2) copy
+            col = list(tree.classes_).index(1)
+            votes += tree.tree_.value[:, 0, col][tree.tree_.apply(X)]
         return votes / len(self.trees_)
 
 
@@ -849,7 +852,8 @@ class EnsembleModel(_PresenceBackgroundModel):
         check_is_fitted(self, "members_")
         clamp = self.clamp if clamp is None else clamp
         if clamp:
-            return np.vstack([_suitability(m, self.clamp_X(X)) for _, m in self.members_])
+            X = self.clamp_X(X)  # once for all members
+            return np.vstack([_suitability(m, X) for _, m in self.members_])
         return np.vstack([_suitability(_unclamped(m), X) for _, m in self.members_])
 
     def predict_suitability(self, X) -> np.ndarray:
