@@ -109,3 +109,15 @@ def test_mess_reference_sorted_once_equals_mess():
     b = mess(pts, MessReference(X, exclude=[2]))
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_predict_windows_threads_equal_one_thread():
+    X, y = training()
+    model = MaxentModel(features="lqh").fit(X, y)
+    arr = covariate_stack()
+    tile = Tile(0, 0, 70, 53, "r0c0")
+    one = list(predict.predict_windows(model, reader(arr), tile.windows(16)))
+    two = list(predict.predict_windows(model, reader(arr), tile.windows(16), n_jobs=2))
+    assert [w for w, _ in one] == [w for w, _ in two]
+    for (_, a), (_, b) in zip(one, two, strict=True):
+        np.testing.assert_array_equal(a, b)

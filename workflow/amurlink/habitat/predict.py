@@ -37,11 +37,49 @@ def predict_block(model, block: np.ndarray) -> np.ndarray:
 
 
 def predict_windows(
-    model, read_window: ReadWindow, windows: Iterable[Window]
+    model, read_window: ReadWindow, windows: Iterable[Window], n_jobs: int = 1
 ) -> Iterator[tuple[Window, np.ndarray]]:
-    """Yield ``(window, suitability block)`` for each window; memory bounded by one window."""
-    for window in windows:
-        yield window, predict_block(model, read_window(window))
+    """Yield ``(window, suitability block)`` for each window, in order.
+
+    ``n_jobs`` threads predict at once (as :func:`predict_layer_windows`); memory
+    is bounded by ``2 · n_jobs`` windows.
+    """
+    yield from map_windows(lambda block: predict_block(model, block), read_window, windows, n_jobs)
+
+
+def map_windows(
+    fn: Callable[[np.ndarray], object],
+    read_window: ReadWindow,
+    windows: Iterable[Window],
+    n_jobs: int = 1,
+    in_flight: int | None = None,
+) -> Iterator[tuple[Window, object]]:
+    """Yield ``(window, fn(read_window(window)))`` in the order of ``windows``.
+
+    Windows are read here, one after another (a raster handle is not shared
+    between threads), and ``fn`` runs on a pool of ``n_jobs`` threads: the
+    models' work runs in compiled code that releases the GIL (numpy, the trees'
+    leaf search, histogram boosting), so threads use the cores without copying
+    the model into processes.  At most ``in_flight`` (default ``2 · n_jobs``)
+    windows are read and not yet yielded, which bounds memory.  BLAS runs one
+    thread inside the pool (OpenMP is limited by the boosting model itself).
+    The output does not depend on ``n_jobs``.
+    """
+    if n_jobs <= 1:
+        for window in windows:
+            yield window, fn(read_window(window))
+        return
+    in_flight = max(1, in_flight or 2 * n_jobs)
+    pending: deque = deque()
+    with threadpool_limits(1), ThreadPoolExecutor(n_jobs) as pool:
+        for window in windows:
+            pending.append((window, pool.submit(fn, read_window(window))))
+            if len(pending) >= in_flight:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
 
 
 def valid_mask(
@@ -138,35 +176,20 @@ def predict_layer_windows(
 ) -> Iterator[tuple[Window, dict[str, np.ndarray]]]:
     """Yield ``(window, predict_layers of its block)`` in the order of ``windows``.
 
-    Windows are read here, one after another (a raster handle is not shared
-    between threads), and predicted by a pool of ``n_jobs`` threads: the members'
-    work runs in compiled code that releases the GIL (numpy, the trees' leaf
-    search, histogram boosting), so threads use the cores without copying the
-    model into processes.  At most ``in_flight`` (default ``2 · n_jobs``) windows
-    are read and not yet yielded, which bounds memory.  BLAS and OpenMP run one
-    thread each inside the pool.  The output does not depend on ``n_jobs``.
+    ``n_jobs`` threads, at most ``in_flight`` windows in memory: :func:`map_windows`.
     """
     reference = (
         reference
         if isinstance(reference, MessReference)
         else MessReference(reference, np.flatnonzero(~ensemble.continuous_))
     )
-    if n_jobs <= 1:
-        for window in windows:
-            yield window, predict_layers(ensemble, read_window(window), reference)
-        return
-    in_flight = max(1, in_flight or 2 * n_jobs)
-    pending: deque = deque()
-    with threadpool_limits(1), ThreadPoolExecutor(n_jobs) as pool:
-        for window in windows:
-            block = read_window(window)
-            pending.append((window, pool.submit(predict_layers, ensemble, block, reference)))
-            if len(pending) >= in_flight:
-                done, future = pending.popleft()
-                yield done, future.result()
-        while pending:
-            done, future = pending.popleft()
-            yield done, future.result()
+    yield from map_windows(
+        lambda block: predict_layers(ensemble, block, reference),
+        read_window,
+        windows,
+        n_jobs,
+        in_flight,
+    )
 
 
 def mosaic_block(
