@@ -121,3 +121,63 @@ def test_predict_windows_threads_equal_one_thread():
     assert [w for w, _ in one] == [w for w, _ in two]
     for (_, a), (_, b) in zip(one, two, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_mess_counts_by_lookup_equal_binary_search():
+    """Ties, values on reference points and bucket edges, outside the range, NaN."""
+    rng = np.random.default_rng(4)
+    ref = np.column_stack(
+        [
+            np.round(rng.normal(0, 1, 400), 1),  # many ties
+            np.r_[np.zeros(200), rng.exponential(1, 200)],  # half at the minimum
+            np.full(400, 3.0),  # constant
+        ]
+    )
+    mref = MessReference(ref)
+    for i, r in enumerate(mref.sorted):
+        lo, hi = r[0], r[-1]
+        edges = lo + np.arange(0, 16 * len(r) + 1) * (hi - lo) / (16 * len(r)) if hi > lo else r
+        p = np.r_[r, np.nextafter(r, np.inf), np.nextafter(r, -np.inf), edges,
+                  rng.uniform(lo - 1, hi + 1, 5000), np.nan, np.inf, -np.inf]  # fmt: skip
+        np.testing.assert_array_equal(
+            mref.count_at_or_below(i, p), np.searchsorted(r, p, side="right")
+        )
+
+
+def mess_reference_implementation(X, ref, exclude=()):
+    """MESS as written before issue 14 (sorted per call, binary search, full matrix)."""
+    ref = ref[np.isfinite(ref).all(axis=1)]
+    cols = [j for j in range(X.shape[1]) if j not in set(exclude)]
+    sims = np.full((X.shape[0], len(cols)), np.nan)
+    for i, j in enumerate(cols):
+        r = np.sort(ref[:, j])
+        lo, hi = r[0], r[-1]
+        span = hi - lo if hi > lo else 1.0
+        p = X[:, j]
+        f = 100.0 * np.searchsorted(r, p, side="right") / len(r)
+        s = np.where(f <= 50, 2 * f, 2 * (100 - f))
+        s = np.where(f == 0, 100 * (p - lo) / span, s)
+        s = np.where(f == 100, 100 * (hi - p) / span, s)
+        sims[:, i] = s
+    ok = np.isfinite(X).all(axis=1)
+    out = np.full(X.shape[0], np.nan)
+    mod = np.full(X.shape[0], -1, np.int64)
+    if ok.any() and cols:
+        out[ok] = sims[ok].min(axis=1)
+        mod[ok] = np.asarray(cols)[sims[ok].argmin(axis=1)]
+    return out, mod
+
+
+@pytest.mark.parametrize("exclude", [(), (1,)])
+def test_mess_equals_the_reference_implementation(exclude):
+    rng = np.random.default_rng(9)
+    ref = np.column_stack(
+        [np.round(rng.normal(0, 1, 500), 1), np.r_[np.zeros(250), rng.exponential(1, 250)],
+         rng.uniform(0, 1, 500), np.full(500, 2.0)]
+    )  # fmt: skip
+    X = np.column_stack([rng.choice(ref[:, j], 4000) for j in range(4)])
+    X[:1000] = rng.uniform(-3, 4, (1000, 4))  # outside, and ties on the reference values
+    X[5, 2] = np.nan
+    new, old = mess(X, ref, exclude), mess_reference_implementation(X, ref, exclude)
+    np.testing.assert_array_equal(new[0], old[0])
+    np.testing.assert_array_equal(new[1], old[1])
