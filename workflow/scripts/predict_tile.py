@@ -15,8 +15,9 @@ def main(snakemake):
     with io.open_on_grid({"covariates": inp.covariates}) as (ds, grid):
         tile = tile_by_name(grid.shape, params.tile_size, snakemake.wildcards.tile)
         out = predict.predict_tile(
-            model, io.window_reader(ds["covariates"]), tile, params.window_size
-        )
+            model, io.window_reader(ds["covariates"]), tile, params.window_size,
+            n_jobs=snakemake.threads,
+        )  # fmt: skip
     io.write_raster(
         snakemake.output.tile, out, grid.window_grid(tile.window()), nodata=predict.NODATA,
         descriptions=list(predict.LAYERS), dtype="float32",

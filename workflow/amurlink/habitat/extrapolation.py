@@ -14,6 +14,61 @@ from collections.abc import Sequence
 import numpy as np
 
 
+class MessReference:
+    """The training environments prepared for :func:`mess`: each column sorted once.
+
+    A tile's windows share one reference; sorting it per window would repeat the
+    same work (``reference`` (m, k), ``exclude`` the columns MESS skips).
+
+    :meth:`count_at_or_below` answers MESS's one question, how many reference
+    values are ≤ p, mostly by table lookup instead of a binary search: a
+    bucket index ``g(p) = floor((p − min)·B/(max − min))`` is monotone in p, so
+    every reference value in a lower bucket is < p and every one in a higher
+    bucket > p.  Where p's bucket holds no reference value the count is the
+    number in lower buckets (a table); only queries falling in an occupied
+    bucket are searched.  The counts are exactly ``searchsorted(r, p, "right")``.
+    """
+
+    #: Buckets per reference value (the table has ``BUCKETS_PER_VALUE · m`` entries).
+    BUCKETS_PER_VALUE = 16
+
+    def __init__(self, reference, exclude: Sequence[int] = ()):
+        ref = np.asarray(reference, float)
+        ref = ref[np.isfinite(ref).all(axis=1)]
+        self.n_columns = ref.shape[1]
+        self.columns = [j for j in range(ref.shape[1]) if j not in set(exclude)]
+        self.sorted = [np.sort(ref[:, j]) for j in self.columns]
+        self._tables = [self._table(r) for r in self.sorted]
+
+    def _table(self, r: np.ndarray):
+        n_buckets = max(1, self.BUCKETS_PER_VALUE * len(r))
+        lo, hi = (r[0], r[-1]) if len(r) else (0.0, 0.0)
+        scale = n_buckets / (hi - lo) if hi > lo else 0.0
+        buckets = self._bucket(r, lo, scale, n_buckets)
+        # below[b]: reference values in buckets < b; occupied[b]: bucket b holds some
+        below = np.searchsorted(buckets, np.arange(n_buckets + 2), side="left")
+        occupied = below[1:] > below[:-1]
+        return lo, scale, n_buckets, below[:-1], occupied
+
+    @staticmethod
+    def _bucket(p: np.ndarray, lo: float, scale: float, n_buckets: int) -> np.ndarray:
+        """Bucket index in [0, n_buckets]; monotone non-decreasing in p (IEEE rounding is)."""
+        with np.errstate(invalid="ignore"):
+            g = np.floor(np.clip((p - lo) * scale, 0.0, float(n_buckets)))
+        return np.nan_to_num(g, nan=0.0).astype(np.int64)
+
+    def count_at_or_below(self, i: int, p: np.ndarray) -> np.ndarray:
+        """Reference values of column ``columns[i]`` that are ≤ each of ``p``."""
+        r = self.sorted[i]
+        lo, scale, n_buckets, below, occupied = self._tables[i]
+        b = self._bucket(p, lo, scale, n_buckets)
+        count = below[b]
+        search = occupied[b] | ~np.isfinite(p)
+        if search.any():
+            count[search] = np.searchsorted(r, p[search], side="right")
+        return count
+
+
 def mess(X, reference, exclude: Sequence[int] = ()) -> tuple[np.ndarray, np.ndarray]:
     """MESS of points ``X`` relative to ``reference`` points (Elith et al. 2010).
 
@@ -28,9 +83,10 @@ def mess(X, reference, exclude: Sequence[int] = ()) -> tuple[np.ndarray, np.ndar
     Parameters
     ----------
     X : (n, k) array
-    reference : (m, k) array
+    reference : (m, k) array or :class:`MessReference`
         The training environments (background and presences).
-    exclude : columns to skip (categorical covariates).
+    exclude : columns to skip (categorical covariates); ignored for a
+        :class:`MessReference`, which carries its own.
 
     Returns
     -------
@@ -38,27 +94,28 @@ def mess(X, reference, exclude: Sequence[int] = ()) -> tuple[np.ndarray, np.ndar
     most_dissimilar : (n,) int array, column giving the minimum (MoD), −1 where NaN
     """
     X = np.asarray(X, float)
-    ref = np.asarray(reference, float)
-    ref = ref[np.isfinite(ref).all(axis=1)]
-    cols = [j for j in range(X.shape[1]) if j not in set(exclude)]
-    sims = np.full((X.shape[0], len(cols)), np.nan)
-    for i, j in enumerate(cols):
-        r = np.sort(ref[:, j])
+    if not isinstance(reference, MessReference):
+        reference = MessReference(reference, exclude)
+    cols = reference.columns
+    ok = np.isfinite(X).all(axis=1)
+    out = np.full(X.shape[0], np.inf)
+    mod = np.full(X.shape[0], -1, np.int64)
+    for i, (j, r) in enumerate(zip(cols, reference.sorted, strict=True)):
         lo, hi = r[0], r[-1]
         span = hi - lo if hi > lo else 1.0
         p = X[:, j]
         # reference values ≤ p, as dismo::mess (findInterval): with "<" a covariate
         # with many ties at its minimum (distance 0 on roads, no logging) would
         # give similarity 0 at every such cell
-        f = 100.0 * np.searchsorted(r, p, side="right") / len(r)
-        s = np.where(f <= 50, 2 * f, 2 * (100 - f))
-        s = np.where(f == 0, 100 * (p - lo) / span, s)
-        s = np.where(f == 100, 100 * (hi - p) / span, s)
-        sims[:, i] = s
-    ok = np.isfinite(X).all(axis=1)
-    out = np.full(X.shape[0], np.nan)
-    mod = np.full(X.shape[0], -1, np.int64)
-    if ok.any() and cols:
-        out[ok] = sims[ok].min(axis=1)
-        mod[ok] = np.asarray(cols)[sims[ok].argmin(axis=1)]
+        f = 100.0 * reference.count_at_or_below(i, p) / len(r)
+        s = np.minimum(2 * f, 2 * (100 - f))  # 2f if f ≤ 50, else 2(100 − f)
+        below, above = np.flatnonzero(f == 0), np.flatnonzero(f == 100)
+        s[below] = 100 * (p[below] - lo) / span
+        s[above] = 100 * (hi - p[above]) / span
+        # the running minimum; "<" keeps the first column of a tie, as argmin
+        better = s < out
+        out[better] = s[better]
+        mod[better] = j
+    out[~ok | ~np.isfinite(out)] = np.nan
+    mod[~ok] = -1
     return out, mod

@@ -8,14 +8,17 @@ reader over the covariate GeoTIFF (no-data as NaN) and stream the blocks into
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from rasterio.windows import Window
+from threadpoolctl import threadpool_limits
 
 from amurlink.core.errors import InputError
 from amurlink.core.tiles import Tile
-from amurlink.habitat.extrapolation import mess
+from amurlink.habitat.extrapolation import MessReference, mess
 from amurlink.habitat.models import EnsembleModel, suitability
 
 ReadWindow = Callable[[Window], np.ndarray]
@@ -34,11 +37,49 @@ def predict_block(model, block: np.ndarray) -> np.ndarray:
 
 
 def predict_windows(
-    model, read_window: ReadWindow, windows: Iterable[Window]
+    model, read_window: ReadWindow, windows: Iterable[Window], n_jobs: int = 1
 ) -> Iterator[tuple[Window, np.ndarray]]:
-    """Yield ``(window, suitability block)`` for each window; memory bounded by one window."""
-    for window in windows:
-        yield window, predict_block(model, read_window(window))
+    """Yield ``(window, suitability block)`` for each window, in order.
+
+    ``n_jobs`` threads predict at once (as :func:`predict_layer_windows`); memory
+    is bounded by ``2 · n_jobs`` windows.
+    """
+    yield from map_windows(lambda block: predict_block(model, block), read_window, windows, n_jobs)
+
+
+def map_windows(
+    fn: Callable[[np.ndarray], object],
+    read_window: ReadWindow,
+    windows: Iterable[Window],
+    n_jobs: int = 1,
+    in_flight: int | None = None,
+) -> Iterator[tuple[Window, object]]:
+    """Yield ``(window, fn(read_window(window)))`` in the order of ``windows``.
+
+    Windows are read here, one after another (a raster handle is not shared
+    between threads), and ``fn`` runs on a pool of ``n_jobs`` threads: the
+    models' work runs in compiled code that releases the GIL (numpy, the trees'
+    leaf search, histogram boosting), so threads use the cores without copying
+    the model into processes.  At most ``in_flight`` (default ``2 · n_jobs``)
+    windows are read and not yet yielded, which bounds memory.  BLAS runs one
+    thread inside the pool (OpenMP is limited by the boosting model itself).
+    The output does not depend on ``n_jobs``.
+    """
+    if n_jobs <= 1:
+        for window in windows:
+            yield window, fn(read_window(window))
+        return
+    in_flight = max(1, in_flight or 2 * n_jobs)
+    pending: deque = deque()
+    with threadpool_limits(1), ThreadPoolExecutor(n_jobs) as pool:
+        for window in windows:
+            pending.append((window, pool.submit(fn, read_window(window))))
+            if len(pending) >= in_flight:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
 
 
 def valid_mask(
@@ -104,22 +145,51 @@ def check_covariates(model, names: Sequence[str], path) -> None:
         )
 
 
-def predict_tile(model, read_window: ReadWindow, tile: Tile, window_size: int) -> np.ndarray:
+def predict_tile(
+    model, read_window: ReadWindow, tile: Tile, window_size: int, n_jobs: int = 1
+) -> np.ndarray:
     """The :data:`LAYERS` of ``tile``, window by window: float32 (layers, rows, cols), NaN for no data.
 
     ``model`` is a fitted model with ``reference_`` (its training environments,
     for clamping and MESS); a single model is wrapped by :func:`as_ensemble`.
-    Memory: the tile's output and one window of covariates.
+    ``n_jobs`` threads predict windows at once (:func:`predict_layer_windows`).
+    Memory: the tile's output and ``2 · n_jobs`` windows of covariates.
     """
     reference = model.reference_
     ensemble = as_ensemble(model, reference)
     out = np.full((len(LAYERS), tile.height, tile.width), np.nan, np.float32)
-    for window in tile.windows(window_size):
-        layers = predict_layers(ensemble, read_window(window), reference)
+    windows = tile.windows(window_size)
+    for window, layers in predict_layer_windows(ensemble, read_window, windows, reference, n_jobs):
         r, c = int(window.row_off) - tile.row0, int(window.col_off) - tile.col0
         for i, name in enumerate(LAYERS):
             out[i, r : r + int(window.height), c : c + int(window.width)] = layers[name]
     return out
+
+
+def predict_layer_windows(
+    ensemble: EnsembleModel,
+    read_window: ReadWindow,
+    windows: Iterable[Window],
+    reference,
+    n_jobs: int = 1,
+    in_flight: int | None = None,
+) -> Iterator[tuple[Window, dict[str, np.ndarray]]]:
+    """Yield ``(window, predict_layers of its block)`` in the order of ``windows``.
+
+    ``n_jobs`` threads, at most ``in_flight`` windows in memory: :func:`map_windows`.
+    """
+    reference = (
+        reference
+        if isinstance(reference, MessReference)
+        else MessReference(reference, np.flatnonzero(~ensemble.continuous_))
+    )
+    yield from map_windows(
+        lambda block: predict_layers(ensemble, block, reference),
+        read_window,
+        windows,
+        n_jobs,
+        in_flight,
+    )
 
 
 def mosaic_block(
@@ -156,22 +226,27 @@ def predict_layers(
 ) -> dict[str, np.ndarray]:
     """Suitability, uncertainty (members' weighted sd), clamping and MESS of a block.
 
-    ``block`` is (bands, rows, cols); ``reference`` the training environments
-    (rows × bands) for MESS (Elith et al. 2010).  NaN where any band is not finite.
+    ``block`` is (bands, rows, cols), any float dtype (rasters' float32 is read as
+    is and widened chunk by chunk); ``reference`` the training environments
+    (rows × bands, or a :class:`MessReference` of them) for MESS (Elith et al.
+    2010).  All four layers come from one read of the block.  NaN where any band
+    is not finite.
     """
-    block = np.asarray(block, dtype=np.float64)
+    block = np.asarray(block)
     bands, rows, cols = block.shape
     X = block.reshape(bands, -1).T
-    ok = np.isfinite(X).all(axis=1)
+    ok = np.isfinite(block).all(axis=0).ravel()
     out = {k: np.full(rows * cols, np.nan) for k in LAYERS}
-    exclude = np.flatnonzero(~ensemble.continuous_)
+    if not isinstance(reference, MessReference):
+        reference = MessReference(reference, np.flatnonzero(~ensemble.continuous_))
     cells = np.flatnonzero(ok)
-    # in chunks: a model's feature expansion (MaxEnt hinges) multiplies a chunk's memory
+    # in chunks: memory is a few arrays of chunk_rows rows whatever the window
     for start in range(0, len(cells), chunk_rows):
         idx = cells[start : start + chunk_rows]
-        res = ensemble.predict_all(X[idx])
+        Xc = X[idx].astype(np.float64)
+        res = ensemble.predict_all(Xc)
         out["suitability"][idx] = res["suitability"]
         out["uncertainty"][idx] = res["spread"]
         out["clamping"][idx] = res["clamping"]
-        out["mess"][idx] = mess(X[idx], reference, exclude=exclude)[0]
+        out["mess"][idx] = mess(Xc, reference)[0]
     return {k: v.reshape(rows, cols) for k, v in out.items()}
