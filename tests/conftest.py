@@ -15,32 +15,42 @@ def small_grid():
     return Grid.from_bounds("EPSG:32652", (600_000, 4_700_000, 605_000, 4_704_000), 100)
 
 
+def shared_run(tmp_path_factory, worker_id: str, name: str, run) -> Path:
+    """A pipeline run made once per test session, whichever xdist worker asks first.
+
+    ``run(workdir)`` returns the finished process.  Under xdist the workers share one
+    directory: the first to ask runs it under a file lock and the others wait for it
+    and reuse it, so no run is repeated on a second worker.
+    """
+    from workflow_run import tail
+
+    if worker_id == "master":  # no xdist: a private directory
+        workdir = tmp_path_factory.mktemp(name)
+        res = run(workdir)
+        assert res.returncode == 0, tail(workdir / "run.log")
+        return workdir
+    shared = tmp_path_factory.getbasetemp().parent  # the same for every worker of this run
+    workdir, status = shared / name, shared / f"{name}.status"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not status.exists():
+            workdir.mkdir(exist_ok=True)
+            status.write_text(str(run(workdir).returncode))
+    assert status.read_text() == "0", tail(workdir / "run.log")
+    return workdir
+
+
 @pytest.fixture(scope="session")
 def pipeline_run(tmp_path_factory, worker_id):
     """One uninterrupted local run of the tiny pipeline (config/test.yaml), per test run.
 
-    The reference that the SLURM and resume tests compare against.  Under xdist the
-    workers share it: the first to ask runs it under a file lock, the others wait
-    for it, so the SLURM run (on another worker) overlaps it instead of following it.
+    The reference that the SLURM and resume tests compare against.
     """
-    from workflow_run import run_pipeline, tail
+    from workflow_run import run_pipeline
 
-    if worker_id == "master":  # no xdist: a private directory
-        workdir = tmp_path_factory.mktemp("pipeline_run")
-        res = run_pipeline(workdir, "--cores", "2")
-        assert res.returncode == 0, tail(workdir / "run.log")
-        return workdir
-    shared = tmp_path_factory.getbasetemp().parent  # the same for every worker of this run
-    workdir = shared / "pipeline_run"
-    status = shared / "pipeline_run.status"
-    with open(shared / "pipeline_run.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not status.exists():
-            workdir.mkdir(exist_ok=True)
-            res = run_pipeline(workdir, "--cores", "2")
-            status.write_text(str(res.returncode))
-    assert status.read_text() == "0", tail(workdir / "run.log")
-    return workdir
+    return shared_run(
+        tmp_path_factory, worker_id, "pipeline_run", lambda d: run_pipeline(d, "--cores", "2")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,47 +63,32 @@ def run_dir(request):
     return request.getfixturevalue("pipeline_run")
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Group the slow workflow tests for ``pytest -n 2 --dist loadgroup``.
+    """Order the slow workflow tests so that ``pytest -n 2`` overlaps the long runs.
 
-    ``tryfirst``: xdist turns the ``xdist_group`` marks into work units in its own
-    hook, which would otherwise run before this one and see no marks.
-
-    - ``slurm``: the SLURM and resume tests, each a pipeline run of its own that is
-      compared with the shared local run at its end;
-    - ``pipeline``: every other test of the shared local run (``pipeline_run``);
-    - ``bad_inputs``: the broken-input runs of test_workflow.py, which share one set of
-      generated demo inputs (a module fixture, made once per worker that runs them).
-
-    The ``slurm`` and ``pipeline`` groups are put first, in that order, so xdist gives
-    them to different workers: the latency-bound SLURM run overlaps the local run.
+    xdist hands tests to whichever worker is free, in this order: first the test that
+    starts the SLURM run (latency-bound: it waits on the scheduler), then one that
+    starts the shared local run, then the kill-and-resume run, then every quick test,
+    and last the checks of the runs' results, which by then only read them.  The runs
+    are shared between workers (:func:`shared_run`), so none is made twice.
+    (``--dist loadgroup`` with ``xdist_group`` marks did not keep groups on one
+    worker with pytest-xdist 3.8 here, which is why the runs are shared by lock.)
     """
-    for item in items:
+
+    def rank(item) -> int:
         module = item.module.__name__.rsplit(".", 1)[-1]
         if not item.get_closest_marker("slow"):
-            continue
-        if module in SLURM_MODULES:
-            group = "slurm"
-        elif "pipeline_run" in item.fixturenames or module in PIPELINE_MODULES:
-            group = "bad_inputs" if "demo_inputs" in item.fixturenames else "pipeline"
-        else:
-            continue
-        item.add_marker(pytest.mark.xdist_group(group))
-    order = {"slurm": 0, "pipeline": 1}
-
-    def rank(item):
-        marker = item.get_closest_marker("xdist_group")
-        return order.get(marker.args[0], 2) if marker else 2
+            return 3
+        if item.name == "test_jobs_ran_as_slurm_jobs":
+            return 0
+        if item.name == FIRST_PIPELINE_TEST:
+            return 1
+        if module == "test_resume":
+            return 2
+        return 4
 
     items.sort(key=rank)  # stable: collection order within each rank
 
 
-SLURM_MODULES = {"test_slurm", "test_resume"}
-PIPELINE_MODULES = {
-    "test_workflow",
-    "test_public_outputs",
-    "test_cog",
-    "test_qgis",
-    "test_pinchpoints",
-}
+#: A check of the shared local run that asks for it first (and so starts it).
+FIRST_PIPELINE_TEST = "test_rerun_has_nothing_to_do"

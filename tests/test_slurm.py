@@ -14,7 +14,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from workflow_run import ROOT, compare_results, run_pipeline, tail
+from conftest import shared_run
+from workflow_run import ROOT, compare_results, run_pipeline
 
 CLUSTER = Path(__file__).with_name("slurm_cluster.sh")
 
@@ -38,17 +39,17 @@ def slurm_cluster():
 
 
 @pytest.fixture(scope="module")
-def slurm_run(slurm_cluster, tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("slurm_run")
+def slurm_run(slurm_cluster, tmp_path_factory, worker_id):
     # The profile's first status check after 10 s suits a real cluster; on the test's
     # one-node cluster jobs take seconds, so check after 1 s (the interval then grows
     # by 10 s per check that finds nothing finished, and resets when one has).
-    res = run_pipeline(
-        workdir, "--profile", str(ROOT / "profiles" / "slurm"),
-        "--slurm-init-seconds-before-status-checks", "1",
-    )  # fmt: skip
-    assert res.returncode == 0, tail(workdir / "run.log")
-    return workdir
+    def run(workdir):
+        return run_pipeline(
+            workdir, "--profile", str(ROOT / "profiles" / "slurm"),
+            "--slurm-init-seconds-before-status-checks", "1",
+        )  # fmt: skip
+
+    return shared_run(tmp_path_factory, worker_id, "slurm_run", run)
 
 
 def test_jobs_ran_as_slurm_jobs(slurm_run):
