@@ -1,5 +1,7 @@
 # Helpers shared by every stage: paths, species, input functions, constraints.
 
+import functools
+
 RESULTS = "results"
 SPECIES = list(config["species"])
 SCENARIOS = ["baseline", *config["scenarios"]]
@@ -136,6 +138,7 @@ def scenario_description(wildcards):
     return config["scenarios"][wildcards.scenario].get("description", "")
 
 
+@functools.cache  # one hash per package set per parse, not one per rule
 def code_hash(*packages):
     """The ``code`` param: a hash of amurlink.core and ``packages``, the library code the
     rule's script runs (packages such as ``"connectivity"`` or modules such as

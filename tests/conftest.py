@@ -75,20 +75,26 @@ def pytest_collection_modifyitems(config, items):
     worker with pytest-xdist 3.8 here, which is why the runs are shared by lock.)
     """
 
+    def uses(item, run: str) -> bool:
+        names = set(item.fixturenames)
+        if run == "pipeline_run":  # run_dir is the local run; the SLURM tests wait on theirs
+            return bool(names & {"pipeline_run", "run_dir"}) and "slurm_run" not in names
+        return run in names
+
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    first = {
+        run: next((i for i in slow if uses(i, run)), None) for run in ("slurm_run", "pipeline_run")
+    }
+
     def rank(item) -> int:
-        module = item.module.__name__.rsplit(".", 1)[-1]
         if not item.get_closest_marker("slow"):
             return 3
-        if item.name == "test_jobs_ran_as_slurm_jobs":
+        if item is first["slurm_run"]:
             return 0
-        if item.name == FIRST_PIPELINE_TEST:
+        if item is first["pipeline_run"]:
             return 1
-        if module == "test_resume":
+        if item.module.__name__.rsplit(".", 1)[-1] == "test_resume":
             return 2
         return 4
 
     items.sort(key=rank)  # stable: collection order within each rank
-
-
-#: A check of the shared local run that asks for it first (and so starts it).
-FIRST_PIPELINE_TEST = "test_rerun_has_nothing_to_do"
