@@ -77,7 +77,8 @@ def pytest_collection_modifyitems(config, items):
 
     def uses(item, run: str) -> bool:
         names = set(item.fixturenames)
-        if run == "pipeline_run":  # run_dir is the local run; the SLURM tests wait on theirs
+        if run == "pipeline_run":  # run_dir is the local run; a SLURM test that compares with it
+            # asks for it late (getfixturevalue), so it must not start it
             return bool(names & {"pipeline_run", "run_dir"}) and "slurm_run" not in names
         return run in names
 
