@@ -80,6 +80,6 @@ def test_slurm_outputs_equal_the_local_run(slurm_run, request):
     made = set(report["identical"]) | set(report["same_data"]) | set(report["different"])
     assert set(SLURM_TARGETS) <= made
     assert {"results/habitat/leopard/suitability.tif",
-            "results/connectivity/baseline/leopard/current.tif"} <= made  # fmt: skip
+            "results/connectivity/baseline/leopard/effective_resistance.csv"} <= made  # fmt: skip
     assert not report["different"], report["different"]
     assert not report["same_data"], "outputs should be equal bit for bit"
