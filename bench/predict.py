@@ -4,13 +4,16 @@ One synthetic stack of eight float32 covariates (``--size`` × ``--size`` cells,
 smooth fields with noise, tiled 512 × 512, a no-data corner) and models fitted
 once on cells sampled from it (a known logistic truth of four covariates; 400
 presences, 5000 background): a MaxEnt model with linear, quadratic, product and
-hinge features, and the default ensemble (that MaxEnt, GLM, down-sampled RF of
-500 trees and boosting, equal weights).  Each variant then predicts the whole
-stack window by window (512-cell windows) in its own process, so its peak
-resident memory (VmHWM: ``ru_maxrss`` of that process alone) is its own:
+hinge features; the default ensemble (that MaxEnt, GLM, the down-sampled RF of
+500 trees and boosting, equal weights); and ``ensemble-brf``, the same with the
+RF replaced by a balanced small-tree one (:func:`balanced_small_rf`, what the
+nceas defaults may become).  Each variant then predicts the whole stack window
+by window (512-cell windows) in its own process, so its peak resident memory
+(VmHWM of that process alone) is its own:
 
 - ``floor``: a plain rasterio read of the eight bands and write of one, window
-  by window -- what reading and writing the data costs;
+  by window -- what reading and writing the data costs; ``floor-4`` writes four
+  bands (the I/O of the four prediction layers);
 - ``<model>/old``: the project's path before issue 14 (``predict_layers``: the
   four layers suitability, uncertainty, clamping and MESS, written as four
   bands), importing the library of ``--old-commit`` (checked out with ``git
@@ -25,13 +28,24 @@ resident memory (VmHWM: ``ru_maxrss`` of that process alone) is its own:
 - ``maxent/elapid-own``: elapid's own ``MaxentModel`` (features "lqph", 50 hinge
   knots) fitted on the same cells, through ``apply_model_to_rasters``.
 
-All outputs are float32 GeoTIFFs tiled 512 with deflate (elapid's default).  The
-parent then compares the old and new rasters band by band (max |difference|).
+``--variants`` run on the whole stack, ``--window-variants`` (full names, e.g.
+``maxent/elapid``) on its central ``--window`` × ``--window`` cells, cut into a
+stack of their own (named ``<variant>@<window>``, with their own floors): the
+slow variants (elapid, the old path, the 500-tree ensemble) would take hours
+at 10,000².  All outputs are float32 GeoTIFFs tiled 512 with deflate (elapid's
+default).  The parent then compares each variant's raster with the same
+model's ``new`` at the same size, band by band (max |difference|).
 
 Usage::
 
-    python bench/predict.py run --size 2000 --models maxent      # this machine
-    python bench/predict.py run --size 10000 --models maxent ensemble   # the issue's size
+    python bench/predict.py run --size 2000 --models maxent      # all variants, 2000²
+    python bench/predict.py run --size 10000 --models maxent \
+        --variants new new-suitability new-1 --window 2000 \
+        --window-variants floor floor-4 maxent/old maxent/new maxent/new-suitability \
+        maxent/elapid maxent/elapid-own                           # the issue's size
+    python bench/predict.py run --size 10000 --models --window 2000 \
+        --window-variants floor floor-4 ensemble/new ensemble/elapid ensemble-brf/new \
+        ensemble/old ensemble/new-1                               # the ensembles
 
 Needs the ``bench`` extra (elapid) for the elapid variants.
 """
