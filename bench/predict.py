@@ -33,7 +33,9 @@ by window (512-cell windows) in its own process, so its peak resident memory
 stack of their own (named ``<variant>@<window>``, with their own floors): the
 slow variants (elapid, the old path, the 500-tree ensemble) would take hours
 at 10,000².  All outputs are float32 GeoTIFFs tiled 512 with deflate (elapid's
-default).  The parent then compares each variant's raster with the same
+default); every variant runs with GDAL's block cache at ``--gdal-cache-mb``
+(256 MB, as the pipeline's scripts: GDAL's default, 5 % of the RAM, would be
+most of a variant's peak at 10,000²).  The parent then compares each variant's raster with the same
 model's ``new`` at the same size, band by band (max |difference|).
 
 Usage::
@@ -399,7 +401,11 @@ def run_main(args) -> None:
         variants += [(f"{v}@{args.window}", args.window, wstack) for v in args.window_variants]
     results = []
     for name, size, path in variants:
-        env = dict(os.environ, PYTHONPATH=old_path if "/old" in name else new_path)
+        env = dict(
+            os.environ,
+            PYTHONPATH=old_path if "/old" in name else new_path,
+            GDAL_CACHEMAX=str(args.gdal_cache_mb),
+        )
         cmd = [sys.executable, __file__, "variant", name, "--work", str(mwork)]
         proc = subprocess.run([*cmd, "--stack", str(path)], env=env, capture_output=True, text=True)
         if proc.returncode != 0:
@@ -499,6 +505,12 @@ def main(argv=None) -> None:
             "maxent/elapid-own",
         ],
         help="full variant names (e.g. ensemble/new) run on the central window",
+    )
+    run.add_argument(
+        "--gdal-cache-mb",
+        type=int,
+        default=256,
+        help="GDAL's block cache in every variant (the pipeline's: amurlink.core.smk.GDAL_CACHE_MB)",
     )
     run.add_argument("--old-commit", default="546a243", help="the library before issue 14")
     run.add_argument("--work", default=str(DEFAULT_WORK))
