@@ -4,13 +4,16 @@ One synthetic stack of eight float32 covariates (``--size`` × ``--size`` cells,
 smooth fields with noise, tiled 512 × 512, a no-data corner) and models fitted
 once on cells sampled from it (a known logistic truth of four covariates; 400
 presences, 5000 background): a MaxEnt model with linear, quadratic, product and
-hinge features, and the default ensemble (that MaxEnt, GLM, down-sampled RF of
-500 trees and boosting, equal weights).  Each variant then predicts the whole
-stack window by window (512-cell windows) in its own process, so its peak
-resident memory (VmHWM: ``ru_maxrss`` of that process alone) is its own:
+hinge features; the default ensemble (that MaxEnt, GLM, the down-sampled RF of
+500 trees and boosting, equal weights); and ``ensemble-brf``, the same with the
+RF replaced by a balanced small-tree one (:func:`balanced_small_rf`, what the
+nceas defaults may become).  Each variant then predicts the whole stack window
+by window (512-cell windows) in its own process, so its peak resident memory
+(VmHWM of that process alone) is its own:
 
 - ``floor``: a plain rasterio read of the eight bands and write of one, window
-  by window -- what reading and writing the data costs;
+  by window -- what reading and writing the data costs; ``floor-4`` writes four
+  bands (the I/O of the four prediction layers);
 - ``<model>/old``: the project's path before issue 14 (``predict_layers``: the
   four layers suitability, uncertainty, clamping and MESS, written as four
   bands), importing the library of ``--old-commit`` (checked out with ``git
@@ -25,13 +28,26 @@ resident memory (VmHWM: ``ru_maxrss`` of that process alone) is its own:
 - ``maxent/elapid-own``: elapid's own ``MaxentModel`` (features "lqph", 50 hinge
   knots) fitted on the same cells, through ``apply_model_to_rasters``.
 
-All outputs are float32 GeoTIFFs tiled 512 with deflate (elapid's default).  The
-parent then compares the old and new rasters band by band (max |difference|).
+``--variants`` run on the whole stack, ``--window-variants`` (full names, e.g.
+``maxent/elapid``) on its central ``--window`` × ``--window`` cells, cut into a
+stack of their own (named ``<variant>@<window>``, with their own floors): the
+slow variants (elapid, the old path, the 500-tree ensemble) would take hours
+at 10,000².  All outputs are float32 GeoTIFFs tiled 512 with deflate (elapid's
+default); every variant runs with GDAL's block cache at ``--gdal-cache-mb``
+(256 MB, as the pipeline's scripts: GDAL's default, 5 % of the RAM, would be
+most of a variant's peak at 10,000²).  The parent then compares each variant's raster with the same
+model's ``new`` at the same size, band by band (max |difference|).
 
 Usage::
 
-    python bench/predict.py run --size 2000 --models maxent      # this machine
-    python bench/predict.py run --size 10000 --models maxent ensemble   # the issue's size
+    python bench/predict.py run --size 2000 --models maxent      # all variants, 2000²
+    python bench/predict.py run --size 10000 --models maxent \
+        --variants new new-suitability new-1 --window 2000 \
+        --window-variants floor floor-4 maxent/old maxent/new maxent/new-suitability \
+        maxent/elapid maxent/elapid-own                           # the issue's size
+    python bench/predict.py run --size 10000 --models --window 2000 \
+        --window-variants floor floor-4 ensemble/new ensemble/elapid ensemble-brf/new \
+        ensemble/old ensemble/new-1                               # the ensembles
 
 Needs the ``bench`` extra (elapid) for the elapid variants.
 """
@@ -133,11 +149,17 @@ def fit_models(work: Path, stack: Path, size: int, trees: int = 500) -> dict:
         ("brt", BoostingModel(random_state=0).fit(X, y)),
     ]
     ensemble = EnsembleModel(members=members, prefit=True).fit(X, y)
+    brf = balanced_small_rf(y).fit(X, y)
+    ensemble_brf = EnsembleModel(members=[*members[:2], ("rf", brf), members[3]], prefit=True).fit(
+        X, y
+    )
+    info["rf_nodes_per_tree"] = float(np.mean([t.tree_.node_count for t in members[2][1].trees_]))
+    info["brf_nodes_per_tree"] = float(np.mean([t.tree_.node_count for t in brf.estimators_]))
     names = [f"b{k}" for k in range(BANDS)]
-    for m in (maxent, ensemble):
+    models = {"maxent": maxent, "ensemble": ensemble, "ensemble-brf": ensemble_brf}
+    for name, m in models.items():
         m.reference_ = X.astype(np.float32)
         m.covariate_names_ = names
-    for name, m in (("maxent", maxent), ("ensemble", ensemble)):
         (work / f"{name}.pkl").write_bytes(pickle.dumps(m))
     try:
         import elapid
@@ -153,6 +175,27 @@ def fit_models(work: Path, stack: Path, size: int, trees: int = 500) -> dict:
     return info
 
 
+def balanced_small_rf(y: np.ndarray, trees: int = 500):
+    """A down-sampled RF of small trees, as the nceas defaults may make it (not this tree's).
+
+    scikit-learn's RandomForestClassifier with each tree's bootstrap the size of
+    twice the presences (``max_samples``), classes re-weighted to equal total weight
+    in every bootstrap (``class_weight="balanced_subsample"``, Chen, Liaw & Breiman
+    2004's weighted variant) and leaves of at least 5 points: trees of a few dozen
+    nodes instead of the default model's hundreds.
+    """
+    from sklearn.ensemble import RandomForestClassifier
+
+    return RandomForestClassifier(
+        n_estimators=trees,
+        max_samples=int(2 * y.sum()),
+        class_weight="balanced_subsample",
+        min_samples_leaf=5,
+        random_state=0,
+        n_jobs=1,
+    )
+
+
 # ---------------------------------------------------------------- variants
 def out_profile(stack: Path, count: int) -> dict:
     import rasterio
@@ -163,13 +206,36 @@ def out_profile(stack: Path, count: int) -> dict:
     return profile
 
 
-def run_floor(stack: Path, out: Path) -> None:
+def run_floor(stack: Path, out: Path, count: int = 1) -> None:
     import rasterio
 
-    with rasterio.open(stack) as src, rasterio.open(out, "w", **out_profile(stack, 1)) as dst:
+    with rasterio.open(stack) as src, rasterio.open(out, "w", **out_profile(stack, count)) as dst:
         for _, window in src.block_windows(1):
             block = src.read(window=window)
-            dst.write(block[:1], window=window)
+            dst.write(block[:count], window=window)
+
+
+def window_stack(stack: Path, size: int, window: int) -> Path:
+    """The central ``window`` × ``window`` cells of the stack, as a stack of its own."""
+    import rasterio
+    from rasterio.windows import Window
+
+    path = stack.with_name(f"{stack.stem}_w{window}.tif")
+    if path.exists():
+        return path
+    off = (size - window) // 2
+    win = Window(off, off, window, window)
+    with rasterio.open(stack) as src:
+        profile = src.profile.copy()
+        profile.update(width=window, height=window, transform=src.window_transform(win))
+        tmp = path.with_suffix(".part.tif")
+        with rasterio.open(tmp, "w", **profile) as dst:
+            for row0 in range(0, window, BLOCK):
+                rows = min(BLOCK, window - row0)
+                block = src.read(window=Window(off, off + row0, window, rows))
+                dst.write(block, window=Window(0, row0, window, rows))
+    tmp.rename(path)
+    return path
 
 
 def run_project(stack: Path, out: Path, model_path: Path, n_jobs: int, layers: bool) -> None:
@@ -222,6 +288,11 @@ def run_elapid(stack: Path, out: Path, model_path: Path, own: bool) -> None:
     )
 
 
+def predict_layers_names() -> tuple[str, ...]:
+    """The four layers of a prediction tile (as ``amurlink.habitat.predict.LAYERS``)."""
+    return ("suitability", "uncertainty", "clamping", "mess")
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory (VmHWM), MB.
 
@@ -237,19 +308,21 @@ def peak_rss_mb() -> float:
 def variant_main(args) -> None:
     work, stack = Path(args.work), Path(args.stack)
     name = args.name
-    out = work / "out" / (name.replace("/", "_") + ".tif")
+    out = work / "out" / (name.replace("/", "_").replace("@", "_w") + ".tif")
     out.parent.mkdir(exist_ok=True)
-    model, _, how = name.partition("/")
+    model, _, how = name.partition("@")[0].partition("/")
     # imports before the clock: a process's start-up is not prediction
     import rasterio  # noqa: F401
 
-    if name != "floor":
+    if not model.startswith("floor"):
         from amurlink.habitat import predict  # noqa: F401
     if how.startswith("elapid"):
         import elapid  # noqa: F401
     t0 = time.perf_counter()
-    if name == "floor":
+    if model == "floor":
         run_floor(stack, out)
+    elif model == "floor-4":
+        run_floor(stack, out, count=len(predict_layers_names()))
     elif how == "elapid":
         run_elapid(stack, out, work / f"{model}.pkl", own=False)
     elif how == "elapid-own":
@@ -314,65 +387,94 @@ def run_main(args) -> None:
     print(f"models: {info}", flush=True)
     new_path = str(REPO / "workflow")
     old_path = str(old_library(work, args.old_commit))
-    variants = ["floor"]
+    variants = []
     for model in args.models:
         variants += [
-            f"{model}/{v}" for v in args.variants if v != "elapid-own" or model == "maxent"
+            (f"{model}/{v}", args.size, stack)
+            for v in args.variants
+            if v != "elapid-own" or model == "maxent"
         ]
+    if variants:  # the floors at full size
+        variants[:0] = [(v, args.size, stack) for v in ("floor", "floor-4")]
+    if args.window:
+        wstack = window_stack(stack, args.size, args.window)
+        variants += [(f"{v}@{args.window}", args.window, wstack) for v in args.window_variants]
     results = []
-    for name in variants:
-        env = dict(os.environ, PYTHONPATH=old_path if name.endswith("/old") else new_path)
-        cmd = [sys.executable, __file__, "variant", name, "--work", str(mwork)]
-        proc = subprocess.run(
-            [*cmd, "--stack", str(stack)], env=env, capture_output=True, text=True
+    for name, size, path in variants:
+        env = dict(
+            os.environ,
+            PYTHONPATH=old_path if "/old" in name else new_path,
+            GDAL_CACHEMAX=str(args.gdal_cache_mb),
         )
+        cmd = [sys.executable, __file__, "variant", name, "--work", str(mwork)]
+        proc = subprocess.run([*cmd, "--stack", str(path)], env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             print(f"{name}: failed\n{proc.stderr[-2000:]}", flush=True)
             continue
         res = json.loads(proc.stdout.strip().splitlines()[-1])
-        res["mcells_s"] = args.size**2 / res["seconds"] / 1e6
+        res["cells"] = size**2
+        res["mcells_s"] = size**2 / res["seconds"] / 1e6
         results.append(res)
         print(
-            f"{name:28s} {res['seconds']:8.1f} s {res['mcells_s']:7.3f} Mcells/s "
+            f"{name:32s} {res['seconds']:8.1f} s {res['mcells_s']:7.3f} Mcells/s "
             f"{res['peak_mb']:7.0f} MB",
             flush=True,
         )
-    by = {r["variant"]: r for r in results}
-    for model in args.models:
-        old, new = by.get(f"{model}/old"), by.get(f"{model}/new")
-        if old and new:
-            by[f"{model}/new"]["max_abs_diff_vs_old"] = max_abs_diff(
-                Path(old["out"]), Path(new["out"])
-            )
-        for other in ("elapid", "new-suitability"):
-            if new and f"{model}/{other}" in by:
-                key = f"{model}/{other}"
-                by[key]["max_abs_diff_vs_new"] = max_abs_diff(
-                    Path(by[key]["out"]), Path(new["out"])
-                )
-    summary = {"size": args.size, "cpus": os.cpu_count(), "models": info, "results": results}
-    path = work / f"results_{args.size}_{'-'.join(args.models)}.json"
+    compare(results)
+    summary = {
+        "size": args.size,
+        "window": args.window,
+        "cpus": os.cpu_count(),
+        "load_before": os.getloadavg(),
+        "models": info,
+        "results": results,
+    }
+    tag = "-".join(args.models) + (f"_w{args.window}" if args.window else "")
+    path = work / f"results_{args.size}_{tag}.json"
     path.write_text(json.dumps(summary, indent=1))
     print(table(summary))
     print(f"written {path}")
 
 
+def compare(results: list[dict]) -> None:
+    """Max |difference| of each variant's raster against the same model's ``new`` at its size.
+
+    ``old`` against ``new`` (all four bands); ``elapid`` and ``new-suitability``
+    against ``new`` (suitability), or against ``new-suitability`` where ``new``
+    did not run at that size.
+    """
+    by = {r["variant"]: r for r in results}
+    for r in results:
+        name = r["variant"]
+        base, _, at = name.partition("@")
+        model, _, how = base.partition("/")
+        if how in ("", "new", "elapid-own"):
+            continue
+        suffix = f"@{at}" if at else ""
+        for ref in (f"{model}/new{suffix}", f"{model}/new-suitability{suffix}"):
+            if ref in by and ref != name:
+                r["diff_vs"] = ref
+                r["max_abs_diff"] = max_abs_diff(Path(r["out"]), Path(by[ref]["out"]))
+                break
+
+
 def table(summary: dict) -> str:
-    """A markdown table of the results, throughput relative to the floor."""
+    """A markdown table of the results, time relative to the floor of the same size."""
     res = summary["results"]
-    floor = next((r for r in res if r["variant"] == "floor"), None)
+    floors = {r["cells"]: r for r in res if r["variant"].partition("@")[0] == "floor"}
     lines = [
-        "| variant | s | Mcells/s | × floor time | peak MB | max abs diff |",
-        "|---|---:|---:|---:|---:|---|",
+        "| variant | cells | s | Mcells/s | × floor time | peak MB | max abs diff (vs) |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     for r in res:
+        floor = floors.get(r["cells"])
         rel = r["seconds"] / floor["seconds"] if floor else float("nan")
-        diff = r.get("max_abs_diff_vs_old", r.get("max_abs_diff_vs_new", ""))
-        if diff != "":
-            diff = " / ".join(f"{d:.1e}" for d in diff)
+        diff = ""
+        if "max_abs_diff" in r:
+            diff = " / ".join(f"{d:.1e}" for d in r["max_abs_diff"]) + f" ({r['diff_vs']})"
         lines.append(
-            f"| {r['variant']} | {r['seconds']:.1f} | {r['mcells_s']:.3f} | {rel:.1f} | "
-            f"{r['peak_mb']:.0f} | {diff} |"
+            f"| {r['variant']} | {r['cells'] / 1e6:g} M | {r['seconds']:.1f} | "
+            f"{r['mcells_s']:.3f} | {rel:.1f} | {r['peak_mb']:.0f} | {diff} |"
         )
     return "\n".join(lines)
 
@@ -383,11 +485,32 @@ def main(argv=None) -> None:
     run = sub.add_parser("run", help="all variants side by side, each in its own process")
     run.add_argument("--size", type=int, default=2000, help="cells per side (issue: 10000)")
     run.add_argument("--trees", type=int, default=500, help="RF trees (default ensemble: 500)")
-    run.add_argument("--models", nargs="+", default=["maxent", "ensemble"])
+    run.add_argument("--models", nargs="*", default=["maxent", "ensemble"])
     run.add_argument(
         "--variants",
-        nargs="+",
+        nargs="*",
         default=["old", "new", "new-1", "new-suitability", "elapid", "elapid-own"],
+    )
+    run.add_argument(
+        "--window", type=int, default=0, help="also run --window-variants on the central N × N"
+    )
+    run.add_argument(
+        "--window-variants",
+        nargs="+",
+        default=[
+            "floor",
+            "floor-4",
+            "maxent/new-suitability",
+            "maxent/elapid",
+            "maxent/elapid-own",
+        ],
+        help="full variant names (e.g. ensemble/new) run on the central window",
+    )
+    run.add_argument(
+        "--gdal-cache-mb",
+        type=int,
+        default=256,
+        help="GDAL's block cache in every variant (the pipeline's: amurlink.core.smk.GDAL_CACHE_MB)",
     )
     run.add_argument("--old-commit", default="546a243", help="the library before issue 14")
     run.add_argument("--work", default=str(DEFAULT_WORK))

@@ -61,10 +61,16 @@ def test_rf_leaf_lookup_equals_trees_predict_proba():
     np.testing.assert_array_equal(rf.predict_suitability(Xn), votes / len(rf.trees_))
 
 
-def test_layers_equal_the_design_matrix_path(monkeypatch):
+@pytest.mark.parametrize(("model", "nodata"), [("ensemble", True), ("maxent", False)])
+def test_layers_equal_the_design_matrix_path(monkeypatch, model, nodata):
     X, y = training()
-    ens = small_ensemble(X, y)
+    if model == "maxent":  # a single model, as predict_tile wraps it
+        ens = predict.as_ensemble(MaxentModel(features="lqph").fit(X, y), X)
+    else:
+        ens = small_ensemble(X, y)
     arr = covariate_stack()
+    if not nodata:  # every cell valid: the chunks are slices of the block
+        arr = np.nan_to_num(arr, nan=0.5)
     new = predict.predict_layers(ens, arr.astype(np.float32), X, chunk_rows=1000)
     # today's path: MaxEnt from the full design matrix, the forest through predict_proba
     monkeypatch.setattr(MaxentModel, "decision_function", MaxentModel.decision_function_design)
@@ -80,6 +86,7 @@ def test_layers_equal_the_design_matrix_path(monkeypatch):
         np.testing.assert_allclose(new[name], old[name], rtol=0, atol=1e-9, err_msg=name)
     assert np.nanmax(new["clamping"]) > 1e-3  # the clamping map was exercised
     assert np.nanmin(new["mess"]) < 0
+    assert np.isnan(new["suitability"]).any() == nodata
 
 
 @pytest.mark.parametrize("n_jobs", [2, 3])

@@ -52,10 +52,17 @@ class MessReference:
 
     @staticmethod
     def _bucket(p: np.ndarray, lo: float, scale: float, n_buckets: int) -> np.ndarray:
-        """Bucket index in [0, n_buckets]; monotone non-decreasing in p (IEEE rounding is)."""
-        with np.errstate(invalid="ignore"):
-            g = np.floor(np.clip((p - lo) * scale, 0.0, float(n_buckets)))
-        return np.nan_to_num(g, nan=0.0).astype(np.int64)
+        """Bucket index in [0, n_buckets]; monotone non-decreasing in p (IEEE rounding is).
+
+        ``floor`` of the clipped (non-negative) position is its truncation, so the
+        cast does it; NaN (never in a prediction's valid cells) goes to bucket 0.
+        """
+        g = np.subtract(p, lo, dtype=np.float64)
+        g *= scale
+        np.clip(g, 0.0, float(n_buckets), out=g)
+        if np.isnan(g).any():
+            np.nan_to_num(g, copy=False, nan=0.0)
+        return g.astype(np.int64)
 
     def count_at_or_below(self, i: int, p: np.ndarray) -> np.ndarray:
         """Reference values of column ``columns[i]`` that are ≤ each of ``p``."""
@@ -63,9 +70,12 @@ class MessReference:
         lo, scale, n_buckets, below, occupied = self._tables[i]
         b = self._bucket(p, lo, scale, n_buckets)
         count = below[b]
-        search = occupied[b] | ~np.isfinite(p)
-        if search.any():
+        search = np.flatnonzero(occupied[b])
+        if len(search):
             count[search] = np.searchsorted(r, p[search], side="right")
+        nan = np.flatnonzero(np.isnan(p))  # searchsorted puts NaN last
+        if len(nan):
+            count[nan] = len(r)
         return count
 
 
@@ -112,10 +122,10 @@ def mess(X, reference, exclude: Sequence[int] = ()) -> tuple[np.ndarray, np.ndar
         below, above = np.flatnonzero(f == 0), np.flatnonzero(f == 100)
         s[below] = 100 * (p[below] - lo) / span
         s[above] = 100 * (hi - p[above]) / span
-        # the running minimum; "<" keeps the first column of a tie, as argmin
-        better = s < out
-        out[better] = s[better]
-        mod[better] = j
+        # the running minimum; "<" keeps the first column of a tie, as argmin (rows
+        # that are not finite are set to NaN below, whatever they hold here)
+        np.putmask(mod, s < out, j)
+        np.minimum(out, s, out=out)
     out[~ok | ~np.isfinite(out)] = np.nan
     mod[~ok] = -1
     return out, mod

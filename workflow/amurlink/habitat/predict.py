@@ -240,9 +240,10 @@ def predict_layers(
     if not isinstance(reference, MessReference):
         reference = MessReference(reference, np.flatnonzero(~ensemble.continuous_))
     cells = np.flatnonzero(ok)
+    every = len(cells) == rows * cols  # no no-data: chunks are slices, not gathers
     # in chunks: memory is a few arrays of chunk_rows rows whatever the window
     for start in range(0, len(cells), chunk_rows):
-        idx = cells[start : start + chunk_rows]
+        idx = slice(start, start + chunk_rows) if every else cells[start : start + chunk_rows]
         Xc = X[idx].astype(np.float64)
         res = ensemble.predict_all(Xc)
         out["suitability"][idx] = res["suitability"]
