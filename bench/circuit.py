@@ -265,7 +265,9 @@ def _table(cells: int, rows: list[dict], baseline: float) -> str:
         if ref and "resistances" in ref and r["resistances"] and ref.get("resistances"):
             a, b = np.array(r["resistances"]), np.array(ref["resistances"])[: len(r["resistances"])]
             diff = f"{np.max(np.abs(a - b) / np.abs(b)):.1e}"
-        ratio = f"{r['seconds'] / default['seconds']:.2f}" if default and "seconds" in default else "–"
+        ratio = (
+            f"{r['seconds'] / default['seconds']:.2f}" if default and "seconds" in default else "–"
+        )
         per_cell = (r["peak_mb"] - baseline) * 2**20 / cells
         lines.append(f"| {r['name']} | {r['seconds']:.1f} | {r['peak_mb']:.0f} | {per_cell:.0f} "
                      f"| {ratio} | {diff} | {r['note']} |")  # fmt: skip
@@ -287,11 +289,15 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="a tiny grid: a smoke test")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    sys.path.insert(0, str(REPO / "workflow"))  # this tree's amurlink
     if args.child:
         print(json.dumps(run_variant(args.child, int(args.cells[0]), args.region)))
         return
-    if args.quick:
-        args.cells, args.region = [3600], 3
+    if args.quick:  # in this process, a few variants: checks the code paths, not the figures
+        rows = [run_variant(f"{kind}/{mode}", 3600, 3) for mode in ("pair", "all")
+                for kind in ("default", "spsolve", "superlu-reused")]  # fmt: skip
+        print(_table(3600, rows, rows[0]["peak_mb"]))
+        return
     kinds = args.variants + [f"engine-{b}" for b in args.backends]
     print(f"bench/circuit.py: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} "
           f"at start (the machine is shared: ratios within one run are what counts)")  # fmt: skip

@@ -20,11 +20,15 @@ Circuitscape run can be reproduced:
   non-negative sources this equals ``(Σ|I_branch| + |I_source| + |I_ground|) / 2``.
   Every cell of a shorted region shows its region node's current.
 
-Linear systems are solved per connected component, grounded at one node, with
-either a sparse LU factorisation (SuperLU) or conjugate gradients
-preconditioned by smoothed-aggregation algebraic multigrid (pyamg), relative
-tolerance 1e-6 as in Circuitscape.jl.  The factorisation or the AMG hierarchy
-is built once per component and reused for every right-hand side.
+Linear systems are solved grounded at one node per connected component, with
+a sparse Cholesky factorisation (CHOLMOD when installed, else MKL PARDISO or
+SuperLU) or conjugate gradients preconditioned by smoothed-aggregation
+algebraic multigrid (pyamg), relative tolerance 1e-6 as in Circuitscape.jl.
+The factorisation or the AMG hierarchy is built once and reused for every
+right-hand side; ``solver='auto'`` picks one with a measured cost model
+(:func:`plan_solver`: nodes, estimated fill and memory, right-hand sides).
+Circuitscape's per-pair shorting of focal regions is solved from one
+factorisation of the unshorted graph (:func:`_pairwise_reduced`).
 
 Pairwise effective resistances need only k − 1 solves for k focal nodes in a
 component: ground focal node g and solve ``L_g x_a = e_a`` for every other a.
@@ -347,20 +351,13 @@ def direct_backend() -> str:
 
 
 def available_memory() -> int:
-    """Bytes of memory available to this process (``MemAvailable`` of /proc/meminfo).
-
-    Falls back to the physical memory reported by ``os.sysconf`` elsewhere.
-    """
+    """Bytes of physical memory free now (``os.sysconf``: available pages × page size)."""
     import os
 
     try:
-        with open("/proc/meminfo") as meminfo:  # noqa: PTH123 (not project I/O: a kernel counter)
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # not on this platform
+        return 8 * 2**30
 
 
 @dataclass(frozen=True)
@@ -800,10 +797,10 @@ def pairwise(
         See :class:`LinearSolver`.
     shorting : {'pair', 'all'}
         How focal regions are shorted.  'pair' is Circuitscape's: for the pair
-        (a, b) only regions a and b are shorted, the others are ordinary cells;
-        one graph and one solve per pair.  'all' shorts every region at once and
-        needs only k − 1 solves per component (other regions then act as
-        perfect conductors).  Identical when every ID is a single cell.
+        (a, b) only regions a and b are shorted, the others are ordinary cells.
+        'all' shorts every region at once and needs only k − 1 solves per
+        component (other regions then act as perfect conductors).  Identical
+        when every ID is a single cell.
     currents : bool
         Compute the cumulative current map (sum of node currents over pairs).
     max_current : bool
@@ -813,6 +810,12 @@ def pairwise(
     polygons : numpy.ndarray, optional
         Short-circuit regions (Circuitscape's ``polygon_file``), shorted in every
         solve; a focal node inside one is the polygon's node (:func:`short_regions`).
+    engine : {'reduced', 'per-pair'}
+        How 'pair' shorting is solved: 'reduced' factorises the unshorted graph
+        once and shorts each pair on its regions' boundary nodes
+        (:func:`_pairwise_reduced`; with CG + AMG it keeps a hierarchy per pair
+        when the cost model says that is cheaper); 'per-pair' builds each
+        pair's graph and solver (the reference, one set-up per pair).
 
     Returns
     -------
@@ -828,6 +831,8 @@ def pairwise(
     counts = np.array([np.count_nonzero(focal == i) for i in ids], dtype=np.int64)
     if shorting not in ("pair", "all"):
         raise ValueError(f"shorting must be 'pair' or 'all', got {shorting!r}")
+    if engine not in ("reduced", "per-pair"):
+        raise ValueError(f"engine must be 'reduced' or 'per-pair', got {engine!r}")
     k = len(ids)
     result = PairwiseResult(ids, np.full((k, k), DISCONNECTED))
     np.fill_diagonal(result.resistance_matrix, 0.0)
@@ -1035,6 +1040,12 @@ def _pairwise_reduced(
         len(pairs),
     )
     matrix = graph.laplacian[free][:, free]
+    if solver == "auto":
+        solver = plan_solver(free.size, matrix.nnz, n_rhs).method  # type: ignore[assignment]
+    if solver == "cg+amg" and _per_pair_is_cheaper(matrix, n_rhs, len(pairs)):
+        log.info("pairwise: CG + AMG set up per pair costs less than %d CG solves", n_rhs)
+        _pairwise_per_pair(cells, focal, ids, solver, result, want_maps, pair_maps, polygons)
+        return
     lin = LinearSolver(matrix, solver, n_rhs=n_rhs)
     green = np.zeros((len(border), len(border)))
     progress = Progress("pairwise boundary solves", len(columns), log)
@@ -1074,6 +1085,13 @@ def _pairwise_reduced(
             _record_pair_on_base(
                 result, cells, focal, ids, (a, b), graph, voltages, pair_maps, polygons
             )
+
+
+def _per_pair_is_cheaper(matrix: sp.spmatrix, n_rhs: int, n_pairs: int) -> bool:
+    """CG + AMG: one hierarchy and ``n_rhs`` solves, or a hierarchy and a solve per pair?"""
+    one = COST["amg_setup"] * matrix.nnz + COST["cg"] * matrix.nnz * n_rhs
+    each = n_pairs * (COST["amg_setup"] + COST["cg"]) * matrix.nnz
+    return each < one
 
 
 def _pair_voltages(graph, lin, free, unknown, border, parts, r, s_b) -> np.ndarray:
