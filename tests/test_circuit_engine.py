@@ -159,3 +159,12 @@ def test_auto_is_the_cost_models_choice():
     assert LinearSolver(matrix, "auto", memory_bytes=0).method == "cg+amg"
     with pytest.raises(ValueError, match="solver"):
         LinearSolver(matrix, "umfpack")
+
+
+def test_reduced_engine_repeats_bit_for_bit():
+    r = _landscape((40, 40), 17)
+    focal = _regions((40, 40), [np.s_[2:6, 2:6], np.s_[30:34, 30:34], np.s_[5:8, 28:31]])
+    first = pairwise(r, focal, shorting="pair")
+    again = pairwise(r, focal, shorting="pair")
+    assert np.array_equal(first.resistance_matrix, again.resistance_matrix)
+    assert np.array_equal(first.cum_current, again.cum_current, equal_nan=True)
