@@ -323,6 +323,7 @@ rule omniscape_tile:
         ),
         tile_size=config_provider("scale", "tile_size_cells"),
         neighbours=config_provider("connectivity", "neighbours"),
+        solver=config_provider("connectivity", "circuit_solver"),
         code=code_hash("connectivity"),
     script:
         "../workflow/scripts/omniscape_tile.py"

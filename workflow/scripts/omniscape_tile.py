@@ -22,7 +22,7 @@ def main(snakemake):
     )  # fmt: skip
     result = omniscape_tile(
         block["resistance"], block["source"], outer, tile, grid.shape, radius, cfg["block_size"],
-        neighbours=params.neighbours,
+        neighbours=params.neighbours, solver=getattr(params, "solver", "auto"),
     )  # fmt: skip
     io.write_raster(
         snakemake.output.part, np.stack([result.cumulative, result.flow_potential]),

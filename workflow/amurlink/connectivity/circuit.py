@@ -20,11 +20,15 @@ Circuitscape run can be reproduced:
   non-negative sources this equals ``(Σ|I_branch| + |I_source| + |I_ground|) / 2``.
   Every cell of a shorted region shows its region node's current.
 
-Linear systems are solved per connected component, grounded at one node, with
-either a sparse LU factorisation (SuperLU) or conjugate gradients
-preconditioned by smoothed-aggregation algebraic multigrid (pyamg), relative
-tolerance 1e-6 as in Circuitscape.jl.  The factorisation or the AMG hierarchy
-is built once per component and reused for every right-hand side.
+Linear systems are solved grounded at one node per connected component, with
+a sparse Cholesky factorisation (CHOLMOD when installed, else MKL PARDISO or
+SuperLU) or conjugate gradients preconditioned by smoothed-aggregation
+algebraic multigrid (pyamg), relative tolerance 1e-6 as in Circuitscape.jl.
+The factorisation or the AMG hierarchy is built once and reused for every
+right-hand side; ``solver='auto'`` picks one with a measured cost model
+(:func:`plan_solver`: nodes, estimated fill and memory, right-hand sides).
+Circuitscape's per-pair shorting of focal regions is solved from one
+factorisation of the unshorted graph (:func:`_pairwise_reduced`).
 
 Pairwise effective resistances need only k − 1 solves for k focal nodes in a
 component: ground focal node g and solve ``L_g x_a = e_a`` for every other a.
@@ -52,11 +56,9 @@ from amurlink.connectivity.progress import Progress
 
 log = logging.getLogger(__name__)
 
-Solver = Literal["auto", "direct", "cg+amg"]
+Solver = Literal["auto", "direct", "cholmod", "pardiso", "superlu", "cg+amg"]
 Average = Literal["resistance", "conductance"]
 
-#: Components with fewer nodes than this use the direct solver when ``solver='auto'``.
-DIRECT_MAX_NODES = 200_000
 #: Relative residual tolerance of conjugate gradients (Circuitscape.jl uses 1e-6).
 CG_RTOL = 1e-6
 #: A solution is rejected when its relative residual exceeds this.
@@ -303,6 +305,120 @@ def build_graph(
 
 
 # -------------------------------------------------------------------------- solver
+#: Relative cost constants of the solver cost model (:func:`plan_solver`), fitted
+#: on this project's 8-neighbour test grids (bench/circuit.py, bench/RESULTS.md):
+#: seconds per unit of work.  Only their ratios matter for the choice.
+COST = {
+    "factor": 1.0e-8,  # direct factorisation, per n^1.5 (nested-dissection flops of a planar graph)
+    "solve": 3.0e-9,  # one direct solve, per stored factor entry
+    "amg_setup": 8.0e-7,  # pyamg smoothed-aggregation set-up, per matrix entry
+    "cg": 6.0e-7,  # one preconditioned CG solve (rtol 1e-6), per matrix entry
+}
+#: Estimated factor entries per ``n · log2 n · (nnz / n)`` (measured with CHOLMOD on
+#: 8-neighbour grids of 0.1 to 1 M nodes; SuperLU stores about twice as many).
+FILL_PER_NLOGN = 0.3
+#: Bytes per factor entry (value, row index, supernode padding).
+BYTES_PER_FACTOR_ENTRY = 14.0
+#: Bytes per matrix entry for CG + AMG (matrix, hierarchy with its transfer operators).
+BYTES_PER_AMG_ENTRY = 40.0
+#: Share of the memory available that a direct factorisation may take.
+MEMORY_SHARE = 0.5
+
+_DIRECT = ("cholmod", "pardiso", "superlu")
+
+
+def _have(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def direct_backend() -> str:
+    """The fastest direct back-end installed: CHOLMOD, then MKL PARDISO, then SuperLU.
+
+    CHOLMOD comes from scikit-sparse (extra ``solvers``; needs SuiteSparse), PARDISO
+    from pypardiso; SuperLU (SciPy) is always there.  The order is the one measured
+    by ``bench/circuit.py`` on this project's grids (bench/RESULTS.md).
+    """
+    if _have("sksparse"):
+        return "cholmod"
+    if _have("pypardiso"):
+        return "pardiso"
+    return "superlu"
+
+
+def available_memory() -> int:
+    """Bytes of physical memory free now (``os.sysconf``: available pages × page size)."""
+    import os
+
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # not on this platform
+        return 8 * 2**30
+
+
+@dataclass(frozen=True)
+class SolverPlan:
+    """The cost model's estimates for one matrix and its right-hand sides.
+
+    ``seconds`` and ``bytes`` per candidate ('direct' and 'cg+amg'); ``method`` is
+    the choice: the faster one whose memory fits ``budget`` bytes.
+    """
+
+    method: str
+    seconds: dict
+    bytes: dict
+    budget: float
+
+
+def plan_solver(n: int, nnz: int, n_rhs: int = 1, memory_bytes: float | None = None) -> SolverPlan:
+    """Choose between a direct factorisation and CG + AMG from a measured cost model.
+
+    Parameters
+    ----------
+    n, nnz : int
+        Unknowns and stored entries of the (grounded Laplacian) matrix.
+    n_rhs : int
+        Right-hand sides that will be solved with it.
+    memory_bytes : float, optional
+        Memory the solver may use (default: :data:`MEMORY_SHARE` of
+        :func:`available_memory`).
+
+    Returns
+    -------
+    SolverPlan
+        'direct' (:func:`direct_backend`) when its estimated memory fits and its
+        estimated time (factorisation + solves) is not above CG + AMG's (set-up +
+        solves); 'cg+amg' otherwise, so a grid too large to factorise falls back
+        to CG + AMG before memory runs out.
+
+    Notes
+    -----
+    The fill of a nested-dissection (or minimum-degree) Cholesky factor of a
+    planar grid graph grows as ``n log n`` and its flops as ``n^1.5`` (George
+    1973, *SIAM J. Numer. Anal.* 10:345; Davis 2006, *Direct Methods for Sparse
+    Linear Systems*, SIAM); CG + smoothed aggregation costs a set-up and a
+    number of iterations nearly independent of ``n`` per solve (Vaněk, Mandel &
+    Brezina 1996, *Computing* 56:179).  The constants (:data:`COST`) were fitted
+    to timings on this machine (bench/circuit.py).
+    """
+    n = max(int(n), 1)
+    degree = max(nnz / n, 1.0)
+    fill = FILL_PER_NLOGN * n * max(math.log2(n), 1.0) * degree
+    seconds = {
+        "direct": COST["factor"] * n**1.5 * degree / 9.0 + COST["solve"] * fill * n_rhs,
+        "cg+amg": COST["amg_setup"] * nnz + COST["cg"] * nnz * n_rhs,
+    }
+    size = {"direct": BYTES_PER_FACTOR_ENTRY * fill, "cg+amg": BYTES_PER_AMG_ENTRY * nnz}
+    budget = MEMORY_SHARE * available_memory() if memory_bytes is None else float(memory_bytes)
+    fits = size["direct"] <= budget
+    method = "direct" if fits and seconds["direct"] <= seconds["cg+amg"] else "cg+amg"
+    return SolverPlan(method, seconds, size, budget)
+
+
 class LinearSolver:
     """Solve ``A x = b`` for many right-hand sides with one factorisation or AMG hierarchy.
 
@@ -310,12 +426,18 @@ class LinearSolver:
     ----------
     matrix : scipy.sparse matrix
         Symmetric positive definite (a grounded Laplacian).
-    method : {'auto', 'direct', 'cg+amg'}
-        'direct' factorises with SuperLU (``splu``, MMD on AᵀA+A ordering,
-        symmetric mode, no pivoting: the matrix is SPD);
-        'cg+amg' runs conjugate gradients (rtol 1e-6) preconditioned by a
-        smoothed-aggregation AMG hierarchy (pyamg); 'auto' picks 'direct'
-        below :data:`DIRECT_MAX_NODES` unknowns.
+    method : {'auto', 'direct', 'cholmod', 'pardiso', 'superlu', 'cg+amg'}
+        'cholmod' is CHOLMOD's supernodal Cholesky (scikit-sparse; Chen et al.
+        2008, *ACM TOMS* 35:22), 'pardiso' MKL PARDISO for SPD matrices
+        (pypardiso), 'superlu' SciPy's ``splu`` (MMD on AᵀA+A ordering,
+        symmetric mode, no pivoting: the matrix is SPD); 'direct' is the fastest
+        of them installed (:func:`direct_backend`).  'cg+amg' runs conjugate
+        gradients (rtol 1e-6) preconditioned by a smoothed-aggregation AMG
+        hierarchy (pyamg).  'auto' asks the cost model (:func:`plan_solver`).
+    n_rhs : int
+        Right-hand sides expected (for 'auto').
+    memory_bytes : float, optional
+        Memory the solver may use (for 'auto'; default from :func:`available_memory`).
 
     Notes
     -----
@@ -323,16 +445,43 @@ class LinearSolver:
     :data:`RESIDUAL_LIMIT` raises :class:`SolverError`.
     """
 
-    def __init__(self, matrix: sp.spmatrix, method: Solver = "auto"):
-        if method not in ("auto", "direct", "cg+amg"):
-            raise ValueError(f"solver must be 'auto', 'direct' or 'cg+amg', got {method!r}")
+    def __init__(
+        self,
+        matrix: sp.spmatrix,
+        method: Solver = "auto",
+        *,
+        n_rhs: int = 1,
+        memory_bytes: float | None = None,
+    ):
+        if method not in ("auto", "direct", "cg+amg", *_DIRECT):
+            raise ValueError(
+                "solver must be 'auto', 'direct', 'cholmod', 'pardiso', 'superlu' or "
+                f"'cg+amg', got {method!r}"
+            )
         self.matrix = sp.csr_matrix(matrix, dtype=np.float64)
         n = self.matrix.shape[0]
         if method == "auto":
-            method = "direct" if n < DIRECT_MAX_NODES else "cg+amg"
+            method = plan_solver(n, self.matrix.nnz, n_rhs, memory_bytes).method
+        if method == "direct":
+            method = direct_backend()
         self.method = method
         start = time.perf_counter()
-        if method == "direct":
+        if n == 0:
+            pass
+        elif method == "cholmod":
+            from sksparse.cholmod import cholesky
+
+            # Nested dissection (METIS) pays off over many solves, AMD over few.
+            ordering = "metis" if n_rhs > 16 else "amd"
+            self._factor = cholesky(self.matrix.tocsc(), ordering_method=ordering)
+        elif method == "pardiso":
+            import pypardiso
+
+            self._pardiso = pypardiso.PyPardisoSolver(mtype=2)  # real SPD
+            self._upper = sp.triu(self.matrix, format="csr")
+            self._upper.sort_indices()
+            self._pardiso.factorize(self._upper)
+        elif method == "superlu":
             # Symmetric mode without pivoting keeps the fill-reducing ordering; with
             # SuperLU's default partial pivoting a 40k-node grid took 100 s, not 0.2 s.
             self._lu = splu(
@@ -356,20 +505,31 @@ class LinearSolver:
             self._precond = self._ml.aspreconditioner(cycle="V")
         log.debug("%s set-up for %d unknowns: %.2f s", method, n, time.perf_counter() - start)
 
+    @property
+    def is_direct(self) -> bool:
+        return self.method in _DIRECT
+
+    def _direct(self, rhs: np.ndarray) -> np.ndarray:
+        if self.method == "cholmod":
+            return self._factor(rhs)
+        if self.method == "pardiso":
+            self._pardiso.set_phase(33)
+            return self._pardiso._call_pardiso(self._upper, np.asfortranarray(rhs))
+        return self._lu.solve(np.asfortranarray(rhs))
+
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         """Solve for one right-hand side (1-D) or several (columns of a 2-D array)."""
         rhs = np.asarray(rhs, dtype=np.float64)
+        if self.matrix.shape[0] == 0:
+            return np.zeros(rhs.shape)
         if rhs.ndim == 2:
-            if self.method == "direct":
-                x = self._lu.solve(np.asfortranarray(rhs))
-                for k in range(rhs.shape[1]):
-                    self._check(x[:, k], rhs[:, k])
+            if self.is_direct:
+                x = np.asarray(self._direct(rhs)).reshape(rhs.shape)
+                self._check(x, rhs)
                 return x
             return np.column_stack([self.solve(rhs[:, k]) for k in range(rhs.shape[1])])
-        if self.matrix.shape[0] == 0:
-            return np.zeros(0)
-        if self.method == "direct":
-            x = self._lu.solve(rhs)
+        if self.is_direct:
+            x = np.asarray(self._direct(rhs)).reshape(rhs.shape)
         else:
             x, info = cg(self.matrix, rhs, rtol=CG_RTOL, atol=0.0, maxiter=10_000, M=self._precond)
             if info > 0:
@@ -378,18 +538,16 @@ class LinearSolver:
         return x
 
     def _check(self, x: np.ndarray, rhs: np.ndarray) -> None:
-        norm_b = np.linalg.norm(rhs)
-        if norm_b == 0:
-            return
-        residual = np.linalg.norm(self.matrix @ x - rhs) / norm_b
+        """Raise :class:`SolverError` when a column's relative residual is too large."""
+        norm_b = np.linalg.norm(rhs, axis=0)
+        norm_r = np.linalg.norm(self.matrix @ x - rhs, axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(norm_b > 0, norm_r / norm_b, 0.0)
+        residual = float(np.max(ratio)) if ratio.size else 0.0
         if not residual <= RESIDUAL_LIMIT:
             raise SolverError(
                 f"{self.method} solve: relative residual {residual:.3g} > {RESIDUAL_LIMIT:g}"
             )
-
-
-def _choose(method: Solver, n: int) -> Solver:
-    return ("direct" if n < DIRECT_MAX_NODES else "cg+amg") if method == "auto" else method
 
 
 # ------------------------------------------------------------------- node currents
@@ -477,17 +635,28 @@ def _grounded_green(
     keep = np.ones(len(nodes), dtype=bool)
     keep[ground] = False
     position = np.cumsum(keep) - 1  # index of a kept node in the grounded system
-    solver = LinearSolver(sub[keep][:, keep], _choose(method, int(keep.sum())))
+    columns = [c for c, node in enumerate(focal_local) if c > 0 and node != ground]
+    solver = LinearSolver(sub[keep][:, keep], method, n_rhs=len(columns))
     x = np.zeros((len(nodes), len(focal_local)))
-    for col, node in enumerate(focal_local[1:], start=1):
-        if node == ground:  # shorted with the ground (one polygon): 0 V
-            continue
-        rhs = np.zeros(int(keep.sum()))
-        rhs[position[node]] = 1.0
-        x[keep, col] = solver.solve(rhs)
+    # A focal node shorted with the ground (one polygon) stays at 0 V.
+    for chunk in _chunks(columns, int(keep.sum())):
+        rhs = np.zeros((int(keep.sum()), len(chunk)))
+        rhs[position[[focal_local[c] for c in chunk]], np.arange(len(chunk))] = 1.0
+        x[np.ix_(keep, chunk)] = solver.solve(rhs)
         if progress:
-            progress.step()
+            progress.step(len(chunk))
     return x
+
+
+#: Memory for one batch of right-hand sides and their solutions (bytes).
+RHS_BATCH_BYTES = 256 * 2**20
+
+
+def _chunks(items: Sequence, n: int) -> Iterable[list]:
+    """``items`` in batches whose dense (n × batch) right-hand sides fit :data:`RHS_BATCH_BYTES`."""
+    size = max(1, int(RHS_BATCH_BYTES // (16 * max(n, 1))))
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
 
 
 # ------------------------------------------------------------------------ results
@@ -612,6 +781,7 @@ def pairwise(
     max_current: bool = False,
     pair_maps: bool = False,
     polygons: np.ndarray | None = None,
+    engine: Literal["reduced", "per-pair"] = "reduced",
 ) -> PairwiseResult:
     """Pairwise effective resistances and cumulative current (Circuitscape pairwise mode).
 
@@ -628,10 +798,10 @@ def pairwise(
         See :class:`LinearSolver`.
     shorting : {'pair', 'all'}
         How focal regions are shorted.  'pair' is Circuitscape's: for the pair
-        (a, b) only regions a and b are shorted, the others are ordinary cells;
-        one graph and one solve per pair.  'all' shorts every region at once and
-        needs only k − 1 solves per component (other regions then act as
-        perfect conductors).  Identical when every ID is a single cell.
+        (a, b) only regions a and b are shorted, the others are ordinary cells.
+        'all' shorts every region at once and needs only k − 1 solves per
+        component (other regions then act as perfect conductors).  Identical
+        when every ID is a single cell.
     currents : bool
         Compute the cumulative current map (sum of node currents over pairs).
     max_current : bool
@@ -641,6 +811,12 @@ def pairwise(
     polygons : numpy.ndarray, optional
         Short-circuit regions (Circuitscape's ``polygon_file``), shorted in every
         solve; a focal node inside one is the polygon's node (:func:`short_regions`).
+    engine : {'reduced', 'per-pair'}
+        How 'pair' shorting is solved: 'reduced' factorises the unshorted graph
+        once and shorts each pair on its regions' boundary nodes
+        (:func:`_pairwise_reduced`; with CG + AMG it keeps a hierarchy per pair
+        when the cost model says that is cheaper); 'per-pair' builds each
+        pair's graph and solver (the reference, one set-up per pair).
 
     Returns
     -------
@@ -656,6 +832,8 @@ def pairwise(
     counts = np.array([np.count_nonzero(focal == i) for i in ids], dtype=np.int64)
     if shorting not in ("pair", "all"):
         raise ValueError(f"shorting must be 'pair' or 'all', got {shorting!r}")
+    if engine not in ("reduced", "per-pair"):
+        raise ValueError(f"engine must be 'reduced' or 'per-pair', got {engine!r}")
     k = len(ids)
     result = PairwiseResult(ids, np.full((k, k), DISCONNECTED))
     np.fill_diagonal(result.resistance_matrix, 0.0)
@@ -665,7 +843,8 @@ def pairwise(
     if k < 2:
         return result
     if shorting == "pair" and np.any(counts > 1):
-        _pairwise_per_pair(cells, focal, ids, solver, result, want_maps, pair_maps, polygons)
+        per_pair = _pairwise_reduced if engine == "reduced" else _pairwise_per_pair
+        per_pair(cells, focal, ids, solver, result, want_maps, pair_maps, polygons)
     else:
         _pairwise_shared(cells, focal, ids, solver, result, want_maps, pair_maps, polygons)
     return result
@@ -755,6 +934,202 @@ def _pairwise_per_pair(
                 voltages[comp_nodes] = v_local
                 _record_pair(result, graph, (int(ids[a]), int(ids[b])), voltages, pair_maps)
         progress.step()
+
+
+def _region_nodes(
+    graph: CircuitGraph, focal: np.ndarray, ids: np.ndarray, polygons: np.ndarray | None
+) -> list[np.ndarray]:
+    """Nodes of each focal region (with the polygons it touches) in the unshorted graph."""
+    valid = graph.node_of_cell >= 0
+    sets = []
+    for focal_id in ids:
+        at = focal == focal_id
+        if polygons is None:
+            cells = at & valid
+        else:
+            labels = short_regions(np.where(at, focal, 0), polygons)
+            cells = (labels == labels[at][0]) & valid
+        sets.append(np.unique(graph.node_of_cell[cells]))
+    return sets
+
+
+def _region_boundary(graph: CircuitGraph, sets: list[np.ndarray]) -> np.ndarray:
+    """Region nodes with a branch leaving their region (or in two regions via a polygon).
+
+    A region's other nodes connect only inside it: shorted, they sit at the
+    region's voltage and carry nothing; unshorted, they are ordinary nodes that
+    can be eliminated with the rest.
+    """
+    count = np.zeros(graph.n_nodes, dtype=np.int64)
+    owner = np.full(graph.n_nodes, -1, dtype=np.int64)
+    for k, nodes in enumerate(sets):
+        count[nodes] += 1
+        owner[nodes] = k
+    owner[count > 1] = -2
+    i, j = graph.edges[:, 0], graph.edges[:, 1]
+    differ = owner[i] != owner[j]
+    boundary = np.zeros(graph.n_nodes, dtype=bool)
+    boundary[i[differ]] = True
+    boundary[j[differ]] = True
+    return np.flatnonzero((boundary & (owner != -1)) | (count > 1))
+
+
+def _pair_saddle(green: np.ndarray, t_a: np.ndarray, t_b: np.ndarray, ground: int) -> tuple:
+    """Shorted pair in one component from the grounded Green's function on its boundary nodes.
+
+    Unknowns: the currents ``q`` drawn from the reduced network at the boundary
+    nodes of regions a and b and their two voltages; equations: every boundary
+    node of a at ``V_a``, of b at ``V_b``, 1 A into b and out of a (the region
+    holding the ground needs no balance: the ground takes it).  Returns
+    ``(R, q, V_a, nodes)`` with ``R = V_b − V_a``.
+    """
+    nodes = np.concatenate([t_a, t_b])
+    side = np.concatenate([np.zeros(len(t_a), int), np.ones(len(t_b), int)])
+    free = nodes != ground
+    cols = nodes[free]
+    m = len(nodes)
+    rows = [np.hstack([green[np.ix_(nodes, cols)], -(side[:, None] == [0, 1]).astype(float)])]
+    rhs = [np.zeros(m)]
+    for s, amps in ((0, -1.0), (1, 1.0)):
+        if ground in nodes[side == s]:
+            continue
+        row = np.zeros(len(cols) + 2)
+        row[: len(cols)] = side[free] == s
+        rows.append(row[None, :])
+        rhs.append([amps])
+    sol = np.linalg.solve(np.vstack(rows), np.concatenate(rhs))
+    q = np.zeros(m)
+    q[free] = sol[: len(cols)]
+    v_a, v_b = sol[-2], sol[-1]
+    return v_b - v_a, q, v_a, nodes
+
+
+def _pairwise_reduced(
+    cells, focal, ids, solver, result, want_maps, pair_maps, polygons=None
+) -> None:
+    """Circuitscape's per-pair shorting from one factorisation of the unshorted graph.
+
+    The pairs' networks differ only in which two regions are shorted.  The
+    grounded Green's function ``G`` of the unshorted graph (polygons shorted),
+    restricted to the regions' boundary nodes (:func:`_region_boundary`),
+    holds everything the pairs need: shorting regions a and b is then a small
+    dense saddle-point system on their boundary nodes (:func:`_pair_saddle`;
+    Kron reduction, Dörfler & Bullo 2013, *IEEE TCAS-I* 60:150).  Components
+    that hold nodes of both regions conduct in parallel; a component touched by
+    one region only hangs from it and carries no current.  Current maps take
+    one more solve per pair with the boundary currents as sources.
+    """
+    base_regions = None if polygons is None else short_regions(np.zeros_like(focal), polygons)
+    graph = _assemble(cells, base_regions)
+    sets = _region_nodes(graph, focal, ids, polygons)
+    border = _region_boundary(graph, sets)
+    comp_of_border = graph.component[border]
+    comps, first = np.unique(comp_of_border, return_index=True)
+    grounds = border[first]
+    relevant = np.isin(graph.component, comps)
+    relevant[grounds] = False
+    free = np.flatnonzero(relevant)  # unknowns: relevant components less one ground each
+    unknown = np.full(graph.n_nodes, -1, dtype=np.int64)
+    unknown[free] = np.arange(free.size)
+    columns = [int(k) for k in np.flatnonzero(unknown[border] >= 0)]
+    pairs = list(itertools.combinations(range(len(ids)), 2))
+    n_rhs = len(columns) + (len(pairs) if want_maps else 0)
+    log.info(
+        "pairwise, per-pair shorting: %d nodes, %d region boundary nodes, %d pairs",
+        graph.n_nodes,
+        len(border),
+        len(pairs),
+    )
+    matrix = graph.laplacian[free][:, free]
+    if solver == "auto":
+        solver = plan_solver(free.size, matrix.nnz, n_rhs).method  # type: ignore[assignment]
+    if solver == "cg+amg" and _per_pair_is_cheaper(matrix, n_rhs, len(pairs)):
+        log.info("pairwise: CG + AMG set up per pair costs less than %d CG solves", n_rhs)
+        _pairwise_per_pair(cells, focal, ids, solver, result, want_maps, pair_maps, polygons)
+        return
+    lin = LinearSolver(matrix, solver, n_rhs=n_rhs)
+    green = np.zeros((len(border), len(border)))
+    progress = Progress("pairwise boundary solves", len(columns), log)
+    for chunk in _chunks(columns, free.size):
+        rhs = np.zeros((free.size, len(chunk)))
+        rhs[unknown[border[chunk]], np.arange(len(chunk))] = 1.0
+        x = lin.solve(rhs)
+        inside = unknown[border] >= 0
+        green[np.ix_(inside, chunk)] = x[unknown[border[inside]], :]
+        progress.step(len(chunk))
+    green = (green + green.T) / 2.0  # symmetric up to rounding
+    position = np.full(graph.n_nodes, -1, dtype=np.int64)
+    position[border] = np.arange(len(border))
+    ground_of = dict(zip(comps.tolist(), position[grounds].tolist(), strict=True))
+    pair_progress = Progress("pairwise pairs", len(pairs), log)
+    for a, b in pairs:
+        s_a, s_b = sets[a], sets[b]
+        pair_progress.step()
+        if s_a.size == 0 or s_b.size == 0:
+            continue
+        if np.intersect1d(s_a, s_b).size:  # one polygon shorts both: the same node
+            r, parts = 0.0, []
+        else:
+            t_a, t_b = position[s_a], position[s_b]
+            t_a, t_b = t_a[t_a >= 0], t_b[t_b >= 0]
+            parts = []
+            for comp in np.intersect1d(comp_of_border[t_a], comp_of_border[t_b]):
+                ta = t_a[comp_of_border[t_a] == comp]
+                tb = t_b[comp_of_border[t_b] == comp]
+                parts.append(_pair_saddle(green, ta, tb, ground_of[int(comp)]))
+            if not parts:
+                continue
+            r = 1.0 / sum(1.0 / p[0] for p in parts)
+        result.resistance_matrix[a, b] = result.resistance_matrix[b, a] = r
+        if want_maps:
+            voltages = _pair_voltages(graph, lin, free, unknown, border, parts, r, s_b)
+            _record_pair_on_base(
+                result, cells, focal, ids, (a, b), graph, voltages, pair_maps, polygons
+            )
+
+
+def _per_pair_is_cheaper(matrix: sp.spmatrix, n_rhs: int, n_pairs: int) -> bool:
+    """CG + AMG: one hierarchy and ``n_rhs`` solves, or a hierarchy and a solve per pair?"""
+    one = COST["amg_setup"] * matrix.nnz + COST["cg"] * matrix.nnz * n_rhs
+    each = n_pairs * (COST["amg_setup"] + COST["cg"]) * matrix.nnz
+    return each < one
+
+
+def _pair_voltages(graph, lin, free, unknown, border, parts, r, s_b) -> np.ndarray:
+    """Node voltages of the shorted pair (region a at 0 V) on the unshorted graph's nodes."""
+    voltages = np.zeros(graph.n_nodes)
+    if not parts:
+        return voltages
+    rhs = np.zeros(free.size)
+    shift = {}
+    for r_c, q, v_a, nodes in parts:
+        scale = r / r_c  # share of the 1 A through this component
+        keep = unknown[border[nodes]] >= 0
+        rhs[unknown[border[nodes[keep]]]] += scale * q[keep]
+        shift[int(graph.component[border[nodes[0]]])] = scale * v_a
+    voltages[free] = lin.solve(rhs)
+    for comp, v_a in shift.items():
+        on = graph.component == comp
+        voltages[on] -= v_a
+    # Components hanging from region b alone sit at its voltage.
+    hanging = np.setdiff1d(np.unique(graph.component[s_b]), list(shift))
+    voltages[np.isin(graph.component, hanging)] = r
+    return voltages
+
+
+def _record_pair_on_base(
+    result, cells, focal, ids, pair, graph, voltages, pair_maps, polygons=None
+):
+    """Record a pair's maps on Circuitscape's pair graph (only its two regions shorted)."""
+    a, b = pair
+    two = np.where((focal == ids[a]) | (focal == ids[b]), focal, 0)
+    pair_graph = _assemble(cells, short_regions(two, polygons))
+    on = pair_graph.node_of_cell >= 0
+    v = np.zeros(pair_graph.n_nodes)
+    base_node = graph.node_of_cell[on]
+    ok = base_node >= 0
+    v[pair_graph.node_of_cell[on][ok]] = voltages[base_node[ok]]
+    _record_pair(result, pair_graph, (int(ids[a]), int(ids[b])), v, pair_maps)
 
 
 # ------------------------------------------------------------ one-to-all, all-to-one
@@ -949,7 +1324,7 @@ def advanced(
         fixed = np.isinf(grounds[comp])
         free = comp[~fixed]
         matrix = graph.laplacian[free][:, free] + sp.diags(finite[free])
-        voltages[free] = LinearSolver(matrix, _choose(solver, free.size)).solve(sources[free])
+        voltages[free] = LinearSolver(matrix, solver).solve(sources[free])
     current = node_currents(graph.edges, graph.conductances, voltages, finite)
     return AdvancedResult(graph.to_raster(voltages), graph.to_raster(current))
 

@@ -168,7 +168,7 @@ def omniscape(
     *,
     targets: tuple[np.ndarray, np.ndarray] | None = None,
     neighbours: int = 8,
-    solver: str = "direct",
+    solver: str = "auto",
 ) -> OmniscapeResult:
     """Omniscape's moving-window current flow over a raster.
 
@@ -188,8 +188,10 @@ def omniscape(
         centres it owns, in the coordinates of its halo-expanded array.
     neighbours : {4, 8}
         Cell connections (Circuitscape conventions, :func:`amurlink.connectivity.circuit.build_graph`).
-    solver : {'direct', 'cg+amg', 'auto'}
-        Linear solver per window (:class:`amurlink.connectivity.circuit.LinearSolver`).
+    solver : {'auto', 'direct', 'cholmod', 'pardiso', 'superlu', 'cg+amg'}
+        Linear solver per window (:class:`amurlink.connectivity.circuit.LinearSolver`);
+        'auto' is the circuit engine's cost-model choice, as for ``circuit`` and
+        ``pinchpoints``.
 
     Returns
     -------
