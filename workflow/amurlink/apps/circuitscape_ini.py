@@ -72,24 +72,35 @@ from pathlib import Path
 
 import numpy as np
 
-from amurlink.connectivity import circuit
+from amurlink.connectivity import circuit, network
 from amurlink.core.errors import InputError
 from amurlink.core.io.circuitscape import (
     GridHeader,
     Job,
     is_text_list,
+    read_graph,
     read_grid,
     read_included_pairs,
     read_job,
+    read_node_list,
+    read_node_values,
     read_table,
     write_ascii_grid,
+    write_branch_table,
     write_focal_resistances,
+    write_node_table,
     write_resistance_matrix,
 )
 
 log = logging.getLogger(__name__)
 
 SCENARIOS = ("pairwise", "one-to-all", "all-to-one", "advanced")
+#: Circuitscape's scenarios on a graph (Circuitscape.jl ``src/network/``).
+NETWORK_SCENARIOS = ("pairwise", "advanced")
+DATA_TYPES = ("raster", "network")
+POLICIES = ("keepall", "rmvsrc", "rmvgnd", "rmvall")
+#: Options that only mean something on a raster; True in a network job is refused.
+RASTER_ONLY = ("use_polygons", "use_mask", "use_variable_source_strengths")
 #: Job keys this runner refuses when they are True, and why.
 UNSUPPORTED = {
     "use_reclass_table": "reclassification tables are not read",
@@ -264,16 +275,29 @@ def _strengths(job: Job, ids: np.ndarray) -> np.ndarray | None:
 def _check_job(job: Job) -> str:
     """The job's scenario, after refusing what this runner does not support."""
     data_type = job.get("data_type", "raster").lower()
-    if data_type != "raster":
-        raise InputError(f"{job.path}: data_type = {data_type!r}; only raster jobs are supported")
+    if data_type not in DATA_TYPES:
+        raise InputError(f"{job.path}: data_type = {data_type!r}; use raster or network")
     scenario = job.get("scenario").lower()
-    if scenario not in SCENARIOS:
+    allowed = SCENARIOS if data_type == "raster" else NETWORK_SCENARIOS
+    if scenario not in allowed:
         raise InputError(
-            f"{job.path}: scenario = {scenario!r}; use pairwise, one-to-all, all-to-one or advanced"
+            f"{job.path}: scenario = {scenario!r}; use {', '.join(allowed[:-1])} or {allowed[-1]}"
+            + (" (Circuitscape's network modes)" if data_type == "network" else "")
         )
     for key, why in UNSUPPORTED.items():
         if job.flag(key):
             raise InputError(f"{job.path}: {key} = True is not supported ({why})")
+    if data_type == "network":
+        for key in RASTER_ONLY:
+            if job.flag(key):
+                raise InputError(
+                    f"{job.path}: {key} = True is a raster option; network jobs cannot use it"
+                )
+    policy = job.get("remove_src_or_gnd", "keepall").lower()
+    if scenario == "advanced" and policy not in POLICIES:
+        raise InputError(
+            f"{job.path}: remove_src_or_gnd = {policy!r}; use keepall, rmvsrc, rmvgnd or rmvall"
+        )
     if job.flag("compress_grids"):
         log.info(
             "%s: compress_grids: Circuitscape.jl 5 writes plain .asc grids; so does this", job.path
@@ -379,6 +403,8 @@ def run_job(path: str | os.PathLike) -> list[Path]:
     """
     job = read_job(path)
     scenario = _check_job(job)
+    if job.get("data_type", "raster").lower() == "network":
+        return _run_network(job, scenario)
     inp = _load_inputs(job)
     header = inp.header
     common = {
@@ -428,10 +454,6 @@ def _run_advanced(job: Job, inp: _Inputs, common: dict, out: _Outputs) -> None:
         ground = np.where(np.nan_to_num(ground) != 0, 0.0, np.nan)
         ground_is_resistance = True
     policy = job.get("remove_src_or_gnd", "keepall").lower()
-    if policy not in ("keepall", "rmvsrc", "rmvgnd", "rmvall"):
-        raise InputError(
-            f"{job.path}: remove_src_or_gnd = {policy!r}; use keepall, rmvsrc, rmvgnd or rmvall"
-        )
     result = circuit.advanced(
         inp.habitat,
         source,
@@ -749,6 +771,145 @@ def _zero_maps_for_unsolved(result: circuit.FocalResult, valid: np.ndarray, comp
     result.voltmaps = dict(sorted(result.voltmaps.items()))
 
 
+# ------------------------------------------------------------------- network mode
+def _load_network(job: Job) -> network.Network:
+    path = job.file("habitat_file")
+    table = read_graph(path)
+    is_resistance = job.flag("habitat_map_is_resistances", True)
+    try:
+        return network.build_network(
+            table[:, 0], table[:, 1], table[:, 2], is_resistance=is_resistance
+        )
+    except ValueError as err:
+        raise InputError(f"{path}: habitat_file: {err}") from err
+
+
+def _node_values(job: Job, net: network.Network, key: str) -> np.ndarray:
+    """A network source or ground file (``node value``) as one value per graph node."""
+    path = job.file(key)
+    ids, values = read_node_values(path, f"{key} (node value)")
+    local = net.index(ids)
+    if np.any(local < 0):
+        raise InputError(f"{path}: {key} lists node {ids[local < 0][0]}, which is not in the graph")
+    out = np.full(net.n_nodes, np.nan)
+    out[local] = values  # a node listed twice keeps its last value, as Circuitscape.jl
+    return out
+
+
+def _run_network(job: Job, scenario: str) -> list[Path]:
+    """Network (graph) pairwise or advanced mode, with Circuitscape's text outputs.
+
+    Files (``<prefix>`` = output_file up to ``.out``): pairwise
+    ``_resistances.out`` and ``_resistances_3columns.out``; per pair with
+    write_volt_maps ``_voltages_<a>_<b>.txt`` and with write_cur_maps
+    ``_node_currents_<a>_<b>.txt`` and ``_branch_currents_<a>_<b>.txt`` (as
+    Circuitscape.jl), and their sums ``_node_currents_cum.txt`` and
+    ``_branch_currents_cum.txt`` over all graph nodes and edges (as
+    Circuitscape 4; Circuitscape.jl 5 leaves them as a TODO).  Advanced:
+    ``_voltages.txt``, ``_node_currents.txt``, ``_branch_currents.txt``.
+    Node IDs are written as the graph file gives them (Circuitscape.jl 5
+    writes its 1-based indices, i.e. ID + 1; its own tests shift them back).
+    """
+    net = _load_network(job)
+    solver = _solver(job)
+    prefix = job.prefix
+    Path(prefix).parent.mkdir(parents=True, exist_ok=True)
+    write_cur = job.flag("write_cur_maps")
+    cum_only = job.flag("write_cum_cur_map_only")
+    write_volt = job.flag("write_volt_maps")
+    if job.flag("write_max_cur_maps"):
+        log.info("%s: write_max_cur_maps has no network output in Circuitscape", job.path)
+    ids_of = net.node_ids
+    written: list[Path] = []
+    log.info(
+        "running %s (network %s) on %d nodes, %d edges",
+        job.path,
+        scenario,
+        net.n_nodes,
+        len(net.edges),
+    )
+
+    def write(name: str, sol: network.Solution) -> None:
+        if write_volt:
+            written.append(
+                write_node_table(f"{prefix}_voltages{name}.txt", ids_of[sol.nodes], sol.voltages)
+            )
+        if write_cur and not cum_only:
+            written.append(
+                write_node_table(
+                    f"{prefix}_node_currents{name}.txt", ids_of[sol.nodes], sol.node_current
+                )
+            )
+            e = net.edges[sol.edges]
+            written.append(
+                write_branch_table(
+                    f"{prefix}_branch_currents{name}.txt",
+                    ids_of[e[:, 0]],
+                    ids_of[e[:, 1]],
+                    sol.branch_current,
+                )
+            )
+
+    if scenario == "advanced":
+        sources = np.nan_to_num(_node_values(job, net, "source_file"), nan=0.0)
+        grounds = _node_values(job, net, "ground_file")
+        ground_is_resistance = job.flag("ground_file_is_resistances", True)
+        if job.flag("use_unit_currents"):
+            sources = np.where(sources != 0, 1.0, 0.0)
+        if job.flag("use_direct_grounds"):
+            grounds = np.where(np.nan_to_num(grounds) != 0, 0.0, np.nan)
+            ground_is_resistance = True
+        sol = network.advanced(
+            net,
+            sources,
+            grounds,
+            ground_is_resistance=ground_is_resistance,
+            policy=job.get("remove_src_or_gnd", "keepall").lower(),  # type: ignore[arg-type]
+            solver=solver,
+        )
+        write("", sol)
+        return written
+
+    focal_path = job.file("point_file")
+    focal = read_node_list(focal_path, "point_file (focal node IDs)")
+    missing = [int(i) for i in focal if net.index([i])[0] < 0]
+    if missing:
+        log.warning(
+            "%s: focal node %d is not in the graph; it is reported as not connected (-1)",
+            focal_path,
+            missing[0],
+        )
+    include = None
+    if job.flag("use_included_pairs"):
+        listed, table = read_included_pairs(job.file("included_pairs_file"))
+        include = {int(a): set() for a in listed.tolist()}
+        for i, j in zip(*np.nonzero(table), strict=True):
+            if i != j:
+                include[int(listed[i])].add(int(listed[j]))
+        focal = focal[np.isin(focal, listed)]
+    result = network.pairwise(
+        net, focal, include=include, solutions=write_cur or cum_only or write_volt, solver=solver
+    )
+    written += write_resistance_matrix(prefix, result.ids, result.resistance_matrix)
+    cum_node = np.zeros(net.n_nodes)
+    cum_branch = np.zeros(len(net.edges))
+    for (a, b), sol in result.solutions.items():
+        write(f"_{a}_{b}", sol)
+        cum_node[sol.nodes] += sol.node_current
+        cum_branch[sol.edges] += sol.branch_current
+    if write_cur or cum_only:
+        written.append(write_node_table(f"{prefix}_node_currents_cum.txt", ids_of, cum_node))
+        written.append(
+            write_branch_table(
+                f"{prefix}_branch_currents_cum.txt",
+                ids_of[net.edges[:, 0]],
+                ids_of[net.edges[:, 1]],
+                cum_branch,
+            )
+        )
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m amurlink.apps.circuitscape_ini job.ini [job2.ini …]``."""
     parser = argparse.ArgumentParser(
@@ -769,7 +930,7 @@ def main(argv: list[str] | None = None) -> int:
                 log.info("wrote %s", p)
         except InputError as err:
             print("amurlink: bad input: " + " ".join(str(err).split()), file=sys.stderr)
-            return 1
+            return 2
     return 0
 
 

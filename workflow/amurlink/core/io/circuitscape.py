@@ -279,3 +279,52 @@ def write_focal_resistances(prefix: str, ids: np.ndarray, resistances: np.ndarra
     """One-to-all resistances as Circuitscape.jl writes them: ``id R`` per focal node."""
     text = "".join(f"{float(i)!r} {float(r)!r}\n" for i, r in zip(ids, resistances, strict=True))
     return write_text(text, f"{prefix}_resistances.out")
+
+
+# ---------------------------------------------------------------------- networks
+def read_graph(path: str | os.PathLike) -> np.ndarray:
+    """A Circuitscape network: ``node node value`` triples, one edge a row.
+
+    Circuitscape.jl ``load_graph`` (``src/io.jl``) reads the same whitespace
+    table; the value is a conductance, or a resistance when the job's
+    habitat_map_is_resistances is true.
+    """
+    table = read_table(path, 3, "habitat_file (node node value)")
+    if not table.size:
+        raise InputError(f"{Path(path)}: habitat_file lists no edges")
+    return table
+
+
+def read_node_list(path: str | os.PathLike, what: str) -> np.ndarray:
+    """Node IDs, one a row (Circuitscape's focal-node file for networks)."""
+    table = read_table(path, 1, what)
+    ids = table[:, 0]
+    if np.any(ids != np.round(ids)) or np.any(ids < 0):
+        bad = ids[(ids != np.round(ids)) | (ids < 0)][0]
+        raise InputError(f"{Path(path)}: {what} holds {bad:g}, not a node ID (integer >= 0)")
+    return ids.astype(np.int64)
+
+
+def read_node_values(path: str | os.PathLike, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """``node value`` rows (network sources and grounds); returns (ids, values)."""
+    table = read_table(path, 2, what)
+    ids = table[:, 0]
+    if np.any(ids != np.round(ids)) or np.any(ids < 0):
+        raise InputError(f"{Path(path)}: {what} has a node ID that is not an integer >= 0")
+    return ids.astype(np.int64), table[:, 1]
+
+
+def write_node_table(path: str | os.PathLike, ids: np.ndarray, values: np.ndarray) -> Path:
+    """``node<TAB>value`` rows (``_voltages``, ``_node_currents`` of network mode)."""
+    text = "".join(f"{int(i)}\t{float(v)!r}\n" for i, v in zip(ids, values, strict=True))
+    return write_text(text, path)
+
+
+def write_branch_table(
+    path: str | os.PathLike, a: np.ndarray, b: np.ndarray, values: np.ndarray
+) -> Path:
+    """``node_a<TAB>node_b<TAB>current`` rows (``_branch_currents`` of network mode)."""
+    text = "".join(
+        f"{int(i)}\t{int(j)}\t{float(v)!r}\n" for i, j, v in zip(a, b, values, strict=True)
+    )
+    return write_text(text, path)
