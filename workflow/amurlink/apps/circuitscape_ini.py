@@ -77,13 +77,17 @@ from amurlink.core.errors import InputError
 from amurlink.core.io.circuitscape import (
     GridHeader,
     Job,
+    grid_crs,
     is_text_list,
+    is_vector,
     read_graph,
     read_grid,
     read_included_pairs,
     read_job,
     read_node_list,
     read_node_values,
+    read_polygon_vector,
+    read_reclass_table,
     read_table,
     write_ascii_grid,
     write_branch_table,
@@ -102,9 +106,7 @@ POLICIES = ("keepall", "rmvsrc", "rmvgnd", "rmvall")
 #: Options that only mean something on a raster; True in a network job is refused.
 RASTER_ONLY = ("use_polygons", "use_mask", "use_variable_source_strengths")
 #: Job keys this runner refuses when they are True, and why.
-UNSUPPORTED = {
-    "use_reclass_table": "reclassification tables are not read",
-}
+UNSUPPORTED: dict[str, str] = {}
 #: No-data value Circuitscape.jl clamps summed maps to (``postprocess_cum_curmap!``).
 CS_NODATA = -9999.0
 
@@ -126,6 +128,7 @@ class _Inputs:
     header: GridHeader
     is_resistance: bool
     polygons: np.ndarray | None
+    strict: bool = False
 
     @property
     def valid(self) -> np.ndarray:
@@ -134,9 +137,24 @@ class _Inputs:
             return np.isfinite(self.habitat) & (self.habitat > 0)
 
 
-def _load_inputs(job: Job) -> _Inputs:
+def _reclass(job: Job, values: np.ndarray) -> np.ndarray:
+    """use_reclass_table: each ``old new`` row of reclass_file replaces old by new.
+
+    As Circuitscape 4 (``read_graph``/``read_cell_map``): rows applied in order,
+    each to the result of the previous one.  Circuitscape.jl 5 reads the key
+    but not the table.
+    """
+    if not job.flag("use_reclass_table"):
+        return values
+    for old, new in read_reclass_table(job.file("reclass_file")):
+        values = np.where(values == old, new, values)
+    return values
+
+
+def _load_inputs(job: Job, strict: bool = False) -> _Inputs:
     path = job.file("habitat_file")
     values, header = read_grid(path)
+    values = _reclass(job, values)
     is_resistance = job.flag("habitat_map_is_resistances", True)
     if is_resistance and np.any(values == 0):
         raise InputError(
@@ -150,12 +168,14 @@ def _load_inputs(job: Job) -> _Inputs:
         if not np.any(np.isfinite(values) & (values > 0)):
             raise InputError(f"{job.file('mask_file')}: mask_file removes every habitat cell")
     polygons = None
-    if job.flag("use_polygons"):
+    if job.flag("use_polygons") and is_vector(job.file("polygon_file")):
+        polygons = read_polygon_vector(job.file("polygon_file"), header, grid_crs(path))
+    elif job.flag("use_polygons"):
         polygons = np.nan_to_num(_load_aligned(job, "polygon_file", header), nan=0.0)
         if np.any(polygons != np.round(polygons)):
             raise InputError(f"{job.file('polygon_file')}: polygon_file holds non-integer IDs")
         polygons = np.where(polygons > 0, polygons, 0).astype(np.int64)
-    return _Inputs(values, header, is_resistance, polygons)
+    return _Inputs(values, header, is_resistance, polygons, strict)
 
 
 def _load_aligned(job: Job, key: str, header: GridHeader) -> np.ndarray:
@@ -224,7 +244,8 @@ def _check_focal_on_nodes(path: Path, focal: np.ndarray, inp: _Inputs) -> None:
 
     Circuitscape.jl runs such a job and reports the ID as not connected
     (resistance −1, no maps; its allToOneVerify12 verification job has two),
-    so this does the same rather than refusing the job.
+    so this does the same rather than refusing the job; with ``strict``
+    (``--strict`` on the command line) it is an :class:`InputError`.
     """
     regions = circuit.short_regions(focal, inp.polygons)
     valid = inp.valid
@@ -233,6 +254,11 @@ def _check_focal_on_nodes(path: Path, focal: np.ndarray, inp: _Inputs) -> None:
         at = focal == focal_id
         if not np.any(np.isin(regions[at], live)):
             r, c = (int(v[0]) for v in np.nonzero(at))
+            if inp.strict:
+                raise InputError(
+                    f"{path}: focal point {focal_id} (row {r + 1}, column {c + 1}) is on a "
+                    "no-data habitat cell"
+                )
             log.warning(
                 "%s: focal point %d (row %d, column %d) is on a no-data habitat cell; "
                 "it is reported as not connected (resistance -1), as Circuitscape does",
@@ -395,17 +421,18 @@ class _Outputs:
             self.current("max_curmap", np.maximum(peak, CS_NODATA), processed=True)
 
 
-def run_job(path: str | os.PathLike) -> list[Path]:
-    """Run the Circuitscape raster job in ``path``; return the files written.
+def run_job(path: str | os.PathLike, strict: bool = False) -> list[Path]:
+    """Run the Circuitscape raster or network job in ``path``; return the files written.
 
     Relative paths in the job are taken from the working directory, as
-    Circuitscape.jl does.
+    Circuitscape.jl does.  ``strict``: a focal point on no-data is an error,
+    not a warning (Circuitscape runs it and reports it as not connected).
     """
     job = read_job(path)
     scenario = _check_job(job)
     if job.get("data_type", "raster").lower() == "network":
         return _run_network(job, scenario)
-    inp = _load_inputs(job)
+    inp = _load_inputs(job, strict)
     header = inp.header
     common = {
         "neighbours": 4 if job.flag("connect_four_neighbors_only") else 8,
@@ -775,6 +802,7 @@ def _zero_maps_for_unsolved(result: circuit.FocalResult, valid: np.ndarray, comp
 def _load_network(job: Job) -> network.Network:
     path = job.file("habitat_file")
     table = read_graph(path)
+    table[:, 2] = _reclass(job, table[:, 2])
     is_resistance = job.flag("habitat_map_is_resistances", True)
     try:
         return network.build_network(
@@ -919,6 +947,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("ini", nargs="+", help="Circuitscape .ini job file(s)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a focal point on a no-data cell (Circuitscape runs it, reporting -1)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -926,7 +959,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for ini in args.ini:
         try:
-            for p in run_job(ini):
+            for p in run_job(ini, strict=args.strict):
                 log.info("wrote %s", p)
         except InputError as err:
             print("amurlink: bad input: " + " ".join(str(err).split()), file=sys.stderr)

@@ -328,3 +328,69 @@ def write_branch_table(
         f"{int(i)}\t{int(j)}\t{float(v)!r}\n" for i, j, v in zip(a, b, values, strict=True)
     )
     return write_text(text, path)
+
+
+# ------------------------------------------------------- reclassification, polygons
+def read_reclass_table(path: str | os.PathLike) -> np.ndarray:
+    """Circuitscape's reclass_file: ``old new`` rows (use_reclass_table)."""
+    return read_table(path, 2, "reclass_file (old new)")
+
+
+#: File endings read as vector polygons (rasterised onto the habitat grid).
+VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".fgb")
+#: Attribute names taken, in this order, as a vector polygon's short-circuit ID.
+POLYGON_ID_FIELDS = ("id", "polygon_id", "region", "value")
+
+
+def is_vector(path: str | os.PathLike) -> bool:
+    return Path(path).name.lower().endswith(VECTOR_SUFFIXES)
+
+
+def grid_crs(path: str | os.PathLike):
+    """The CRS of a grid: a GeoTIFF's, an ASCII grid's ``.prj`` sidecar, else None."""
+    path = Path(path)
+    name = path.name.lower()
+    if name.endswith((".tif", ".tiff", ".tif.gz", ".tiff.gz")):
+        source = f"/vsigzip/{path}" if name.endswith(".gz") else path
+        with rasterio.open(source) as src:
+            return src.crs
+    prj = path.with_suffix(".prj")
+    if prj.exists():
+        return rasterio.crs.CRS.from_wkt(prj.read_text())
+    return None
+
+
+def read_polygon_vector(path: str | os.PathLike, header: GridHeader, crs) -> np.ndarray:
+    """Vector short-circuit regions burnt onto the habitat grid (cell centres inside).
+
+    The polygon ID is the first of the attributes :data:`POLYGON_ID_FIELDS`
+    (case-insensitive) that the layer has, else the feature's position + 1.
+    The layer must have a CRS; it is reprojected to the habitat grid's CRS
+    when the grid has one (else the two are taken to agree).
+    """
+    from rasterio.features import rasterize
+
+    from amurlink.core.io import read_vector
+
+    gdf = read_vector(path, require_crs=True)
+    if crs is not None and gdf.crs != crs:
+        gdf = gdf.to_crs(crs)
+    columns = {c.lower(): c for c in gdf.columns if c != gdf.geometry.name}
+    field = next((columns[f] for f in POLYGON_ID_FIELDS if f in columns), None)
+    ids = gdf[field].to_numpy() if field else np.arange(1, len(gdf) + 1)
+    try:
+        ids = np.asarray(ids, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"{Path(path)}: polygon_file field {field!r} is not numeric") from err
+    if np.any(ids != np.round(ids)) or np.any(ids <= 0):
+        raise InputError(f"{Path(path)}: polygon_file IDs ({field or 'row'}) must be integers > 0")
+    transform = rasterio.transform.from_origin(
+        header.xllcorner,
+        header.yllcorner + header.nrows * header.cellsize,
+        header.cellsize,
+        header.cellsize,
+    )
+    shapes = [(g, int(i)) for g, i in zip(gdf.geometry, ids, strict=True) if g is not None]
+    return rasterize(
+        shapes, out_shape=(header.nrows, header.ncols), transform=transform, fill=0, dtype="int64"
+    )
