@@ -909,7 +909,7 @@ def _run_network(job: Job, scenario: str) -> list[Path]:
         )
     include = None
     if job.flag("use_included_pairs"):
-        listed, table = read_included_pairs(job.file("included_pairs_file"))
+        listed, table = read_included_pairs(job.file("included_pairs_file"), keep_zero=True)
         include = {int(a): set() for a in listed.tolist()}
         for i, j in zip(*np.nonzero(table), strict=True):
             if i != j:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+from affine import Affine
 
 from amurlink.core.errors import InputError
 from amurlink.core.io import atomic_path, write_text
@@ -152,7 +153,9 @@ def read_table(path: str | os.PathLike, columns: int, what: str) -> np.ndarray:
     return table.reshape(-1, columns)
 
 
-def read_included_pairs(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+def read_included_pairs(
+    path: str | os.PathLike, keep_zero: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Circuitscape's included-pairs file: the focal IDs and a 0/1 matrix of pairs to solve.
 
     Two formats, as Circuitscape.jl's ``read_included_pairs`` (``src/io.jl``) reads
@@ -160,7 +163,8 @@ def read_included_pairs(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray
     column are focal IDs; a pair is kept when its value, after values above max
     are set to 0, is at least min) or a list (``mode include|exclude``, then
     ``id_a id_b`` rows; IDs are every ID listed).  Returns ``(ids, include)``
-    with ``include[i, j]`` true for pairs to solve.
+    with ``include[i, j]`` true for pairs to solve.  ID 0 (no focal node on a
+    raster) is dropped from lists unless ``keep_zero`` (network node 0).
     """
     path = Path(path)
     if not path.exists():
@@ -186,7 +190,7 @@ def read_included_pairs(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray
             )
             pairs = pairs.reshape(-1, 2)
             ids = np.unique(pairs)
-            ids = ids[ids != 0]
+            ids = ids if keep_zero else ids[ids != 0]
             listed = np.zeros((len(ids), len(ids)), dtype=bool)
             for a, b in pairs:
                 if a in ids and b in ids:
@@ -384,12 +388,8 @@ def read_polygon_vector(path: str | os.PathLike, header: GridHeader, crs) -> np.
         raise InputError(f"{Path(path)}: polygon_file field {field!r} is not numeric") from err
     if np.any(ids != np.round(ids)) or np.any(ids <= 0):
         raise InputError(f"{Path(path)}: polygon_file IDs ({field or 'row'}) must be integers > 0")
-    transform = rasterio.transform.from_origin(
-        header.xllcorner,
-        header.yllcorner + header.nrows * header.cellsize,
-        header.cellsize,
-        header.cellsize,
-    )
+    top = header.yllcorner + header.nrows * header.cellsize
+    transform = Affine(header.cellsize, 0.0, header.xllcorner, 0.0, -header.cellsize, top)
     shapes = [(g, int(i)) for g, i in zip(gdf.geometry, ids, strict=True) if g is not None]
     return rasterize(
         shapes, out_shape=(header.nrows, header.ncols), transform=transform, fill=0, dtype="int64"
