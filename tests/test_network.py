@@ -89,3 +89,35 @@ def test_build_network_refuses_bad_edges():
         network.build_network(np.array([0]), np.array([1]), np.array([0.0]), is_resistance=True)
     with pytest.raises(ValueError, match="integers"):
         network.build_network(np.array([0.5]), np.array([1]), np.array([1.0]), is_resistance=True)
+
+
+def test_agrees_with_circuitscape_sgnetworkverify3():
+    # Circuitscape's sgNetworkVerify3 graph (resistances) and its published pair (0, 1)
+    # voltages and branch currents (Circuitscape.py verify/baseline_results, 0-based IDs).
+    rows = [
+        (0, 1, 1), (0, 4, 1), (1, 4, 1.414213562), (2, 3, 1), (4, 5, 1), (5, 8, 1),
+        (6, 7, 1), (6, 9, 1), (6, 10, 1.414213562), (7, 9, 1.414213562), (7, 10, 1),
+        (8, 11, 1), (9, 10, 1), (9, 12, 1), (9, 13, 1.414213562), (10, 12, 1.414213562),
+        (10, 13, 1), (12, 13, 1),
+    ]  # fmt: skip
+    a, b, r = (np.array(c, dtype=float) for c in zip(*rows, strict=True))
+    net = network.build_network(a, b, r, is_resistance=True)
+    res = network.pairwise(net, [0, 1, 5, 6, 8, 11, 13], solutions=True, solver="cg+amg")
+    sol = res.solutions[(0, 1)]
+    v = dict(zip(net.node_ids[sol.nodes].tolist(), sol.voltages, strict=True))
+    expected_v = {0: 0, 1: 0.7071067811865465, 4: 0.2928932188134536, 5: 0.2928932188134544}
+    expected_v |= {8: 0.2928932188134522, 11: 0.2928932188134492}
+    assert v == pytest.approx(expected_v, abs=1e-6)
+    branch = {
+        tuple(net.node_ids[net.edges[e]].tolist()): c
+        for e, c in zip(sol.edges, sol.branch_current, strict=True)
+        if c > 0
+    }
+    expected_b = {
+        (0, 1): 0.7071067811865476,
+        (0, 4): 0.2928932188134548,
+        (1, 4): 0.2928932188134509,
+    }
+    assert branch == pytest.approx(expected_b, abs=1e-6)
+    assert res.resistance_matrix[0, 1] == pytest.approx(0.7071067811865465, abs=1e-6)
+    assert res.resistance_matrix[3, 6] != -1 and res.resistance_matrix[0, 3] == -1

@@ -1,19 +1,25 @@
-"""Run a Circuitscape ``.ini`` raster job with :mod:`amurlink.connectivity.circuit`.
+"""Run a Circuitscape ``.ini`` job with :mod:`amurlink.connectivity.circuit` / ``network``.
 
-Reads the job keys of Circuitscape 4/5 (Circuitscape.jl) for raster data, runs
-pairwise, one-to-all, all-to-one or advanced mode, and writes the outputs with
+Reads the job keys of Circuitscape 4/5 (Circuitscape.jl) for raster data
+(pairwise, one-to-all, all-to-one, advanced) and for network data (graph
+pairwise and advanced, see :func:`_run_network`), and writes the outputs with
 Circuitscape's names and layouts, so that a Circuitscape run can be reproduced
 without Julia::
 
-    python -m amurlink.apps.circuitscape_ini job.ini
+    python -m amurlink.apps.circuitscape_ini [--strict] job.ini
+
+Bad input is one line on stderr naming the file and the problem, exit code 2.
+``--strict`` also refuses a focal point on a no-data cell (which Circuitscape
+runs, reporting the point as not connected; without it this is a warning).
 
 Relative paths in the job are taken from the working directory, as Circuitscape.jl
 does (its verification jobs are run from its ``test/`` folder).  Keys, with
 Circuitscape.jl's defaults (``connect_using_avg_resistances`` defaults to False,
 i.e. average conductance; ``solver`` to cg+amg):
 
-``[Circuitscape mode]`` scenario, data_type (raster only);
-``[Habitat raster or graph]`` habitat_file, habitat_map_is_resistances;
+``[Circuitscape mode]`` scenario, data_type (raster or network);
+``[Habitat raster or graph]`` habitat_file (a grid, or for networks a
+``node node value`` list), habitat_map_is_resistances;
 ``[Options for pairwise and one-to-all and all-to-one modes]`` point_file (a raster
 of focal IDs, an ID on several cells being a focal region, or a ``.txt`` list of
 ``id x y`` in map units), use_included_pairs, included_pairs_file (matrix
@@ -25,7 +31,12 @@ lists), ground_file_is_resistances, remove_src_or_gnd, use_unit_currents,
 use_direct_grounds;
 ``[Mask file]`` use_mask, mask_file (cells not > 0 are removed);
 ``[Short circuit regions (aka polygons)]`` use_polygons, polygon_file (every mode;
-a focal region and the polygons it touches are one region);
+a focal region and the polygons it touches are one region; besides grids, a
+vector file — ``.shp``, ``.gpkg``, ``.geojson`` — with a CRS, burnt onto the
+habitat grid by cell centre, IDs from its ``id`` field);
+``[Options for reclassification of habitat data]`` use_reclass_table,
+reclass_file (``old new`` rows applied in order to the habitat values, as
+Circuitscape 4; Circuitscape.jl 5 ignores the table);
 ``[Connection scheme for raster habitat data]`` connect_four_neighbors_only,
 connect_using_avg_resistances;
 ``[Output options]`` output_file, write_cur_maps, write_volt_maps,
@@ -35,7 +46,9 @@ Circuitscape.jl 5 writes plain grids, and so does this);
 ``[Calculation options]`` solver = cg+amg | cholmod (SuperLU stands in for
 CHOLMOD) | direct | auto.
 set_focal_node_currents_to_zero (as Circuitscape.jl's fix of its issue 342).
-Refused with an error naming the option: use_reclass_table.
+Refused with an error naming the option: use_polygons, use_mask and
+use_variable_source_strengths in a network job (raster options), an unknown
+data_type, scenario, solver or remove_src_or_gnd value.
 
 Inputs are ESRI ASCII grids (``.asc``, optional NODATA_value, optionally gzipped)
 or GeoTIFFs (``.tif``, ``.tif.gz``).  As in Circuitscape.jl, cells of a polygon or
@@ -57,6 +70,8 @@ Outputs (``<prefix>`` = output_file up to ``.out``), as in Circuitscape.jl
   advanced ``<prefix>_curmap.asc``, ``<prefix>_voltmap.asc``.
 
 Maps hold 0 on cells that are no node unless set_null_*_to_nodata is true.
+Network jobs write text tables instead (``_voltages``, ``_node_currents``,
+``_branch_currents``; see :func:`_run_network`).
 """
 
 from __future__ import annotations
