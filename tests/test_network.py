@@ -28,6 +28,9 @@ def test_pairwise_series_parallel_resistances(solver):
     assert m[4, 5] == pytest.approx(2.0, rel=1e-6)
     assert m[0, 4] == -1 and m[3, 5] == -1 and m[0, 6] == -1 and m[6, 6] == 0
     np.testing.assert_allclose(m, m.T)
+    # Keeping every node's voltages (for the per-pair tables) gives the same matrix.
+    full = network.pairwise(_net(), [0, 1, 2, 3, 5, 6, 9], solver=solver, solutions=True)
+    np.testing.assert_allclose(full.resistance_matrix, m, rtol=1e-9)
 
 
 def test_pair_solution_voltages_and_currents_by_hand():

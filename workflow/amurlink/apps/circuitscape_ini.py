@@ -120,6 +120,14 @@ DATA_TYPES = ("raster", "network")
 POLICIES = ("keepall", "rmvsrc", "rmvgnd", "rmvall")
 #: Options that only mean something on a raster; True in a network job is refused.
 RASTER_ONLY = ("use_polygons", "use_mask", "use_variable_source_strengths")
+#: Output options on grids only (Circuitscape's network outputs are text tables).
+GRID_OUTPUT_OPTIONS = (
+    "log_transform_maps",
+    "set_null_currents_to_nodata",
+    "set_null_voltages_to_nodata",
+    "set_focal_node_currents_to_zero",
+    "compress_grids",
+)
 #: Job keys this runner refuses when they are True, and why.
 UNSUPPORTED: dict[str, str] = {}
 #: No-data value Circuitscape.jl clamps summed maps to (``postprocess_cum_curmap!``).
@@ -860,8 +868,9 @@ def _run_network(job: Job, scenario: str) -> list[Path]:
     write_cur = job.flag("write_cur_maps")
     cum_only = job.flag("write_cum_cur_map_only")
     write_volt = job.flag("write_volt_maps")
-    if job.flag("write_max_cur_maps"):
-        log.info("%s: write_max_cur_maps has no network output in Circuitscape", job.path)
+    for key in ("write_max_cur_maps", *GRID_OUTPUT_OPTIONS):
+        if job.flag(key):
+            log.info("%s: %s applies to grids; Circuitscape ignores it for networks", job.path, key)
     ids_of = net.node_ids
     written: list[Path] = []
     log.info(

@@ -229,33 +229,53 @@ def pairwise(
         if len(uniq) < 2:
             continue
         pos = np.searchsorted(nodes, net.index(uniq))
-        x = _grounded_columns(net, nodes, pos, solver)
+        x = _grounded_columns(net, nodes, pos, solver, full=solutions)
+        at = pos if solutions else np.arange(len(uniq))  # rows of the focal nodes in x
         for p in range(len(uniq)):
             for q in range(p + 1, len(uniq)):
                 a, b = uniq[p], uniq[q]
                 if include is not None and b not in include.get(a, set()):
                     continue
-                v = x[:, q] - x[:, p]
-                v = v - v[pos[p]]
-                r = float(v[pos[q]])
+                # 1 A in at b, out at a, a at 0 V: v = x_b − x_a − (x_b − x_a)[a].
+                r = float(x[at[q], q] - x[at[q], p] - x[at[p], q] + x[at[p], p])
                 rows, cols = np.flatnonzero(ids == a), np.flatnonzero(ids == b)
                 matrix[np.ix_(rows, cols)] = r
                 matrix[np.ix_(cols, rows)] = r
                 if solutions:
-                    out.solutions[(a, b)] = _solution(net, nodes, v)
+                    v = x[:, q] - x[:, p]
+                    out.solutions[(a, b)] = _solution(net, nodes, v - v[pos[p]])
     return out
 
 
-def _grounded_columns(net: Network, nodes: np.ndarray, pos: np.ndarray, solver: Solver):
-    """Voltages of the component for 1 A into each of ``pos``, the first grounded."""
+#: Right-hand sides solved at once when only focal-node voltages are kept.
+BATCH = 64
+
+
+def _grounded_columns(
+    net: Network, nodes: np.ndarray, pos: np.ndarray, solver: Solver, full: bool
+) -> np.ndarray:
+    """Voltages for 1 A into each focal node ``pos`` (local), the first one grounded.
+
+    One solver (factorisation or AMG hierarchy) for the component; column k is
+    the solution for focal node k.  ``full``: every node's voltage (n × k);
+    otherwise only the focal nodes' rows (k × k), solved ``BATCH`` columns at a
+    time so that memory stays at n × BATCH.
+    """
     sub = net.laplacian[nodes][:, nodes]
     keep = np.ones(nodes.size, dtype=bool)
     keep[pos[0]] = False
-    rhs = np.zeros((nodes.size, pos.size))
-    rhs[pos[1:], np.arange(1, pos.size)] = 1.0
-    x = np.zeros((nodes.size, pos.size))
-    if keep.any():
-        x[keep] = LinearSolver(sub[keep][:, keep], solver).solve(rhs[keep])
+    x = np.zeros((nodes.size if full else pos.size, pos.size))
+    if not keep.any():
+        return x
+    lin = LinearSolver(sub[keep][:, keep], solver)
+    index = np.cumsum(keep) - 1  # position of a kept node in the grounded system
+    for start in range(1, pos.size, BATCH):
+        cols = np.arange(start, min(start + BATCH, pos.size))
+        rhs = np.zeros((int(keep.sum()), cols.size))
+        rhs[index[pos[cols]], np.arange(cols.size)] = 1.0
+        sol = np.zeros((nodes.size, cols.size))
+        sol[keep] = lin.solve(rhs)
+        x[:, cols] = sol if full else sol[pos]
     return x
 
 
