@@ -124,3 +124,22 @@ def test_agrees_with_circuitscape_sgnetworkverify3():
     assert branch == pytest.approx(expected_b, abs=1e-6)
     assert res.resistance_matrix[0, 1] == pytest.approx(0.7071067811865465, abs=1e-6)
     assert res.resistance_matrix[3, 6] != -1 and res.resistance_matrix[0, 3] == -1
+
+
+def test_agrees_with_networkx_resistance_distance():
+    # A seeded random weighted graph: effective resistances as networkx computes them.
+    import networkx as nx
+
+    graph = nx.connected_watts_strogatz_graph(40, 4, 0.3, seed=7)
+    rng = np.random.default_rng(7)
+    for u, v in graph.edges:
+        graph[u][v]["r"] = float(rng.uniform(0.5, 5.0))
+    a, b = np.array(graph.edges).T
+    r = np.array([graph[u][v]["r"] for u, v in graph.edges])
+    net = network.build_network(a, b, r, is_resistance=True)
+    focal = [0, 5, 17, 33]
+    m = network.pairwise(net, focal, solver="direct").resistance_matrix
+    for i, p in enumerate(focal):
+        for j, q in enumerate(focal[i + 1 :], start=i + 1):
+            expected = nx.resistance_distance(graph, p, q, weight="r", invert_weight=True)
+            assert m[i, j] == pytest.approx(expected, rel=1e-9)
