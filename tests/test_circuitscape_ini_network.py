@@ -188,3 +188,20 @@ def test_focal_point_on_no_data_is_an_error_when_strict(capsys):
     assert capsys.readouterr().err == (
         "amurlink: bad input: p.asc: focal point 2 (row 1, column 5) is on a no-data habitat cell\n"
     )
+
+
+def test_write_as_tif_log_file_and_refused_circuitscape4_options():
+    import rasterio
+
+    write_ascii_grid("h.asc", np.ones((1, 5)), LINE)
+    extra = "write_cur_maps = True\nwrite_as_tif = True\nlog_file = o/job.log\nlog_level = DEBUG"
+    assert main([_raster_job(extra)]) == 0
+    with rasterio.open("o/r_curmap_1_2.tif") as src:
+        assert src.dtypes[0] == "float32" and src.transform.a == 10.0
+        np.testing.assert_allclose(src.read(1), [[1, 1, 1, 1, 1]])  # 1 A through every cell
+    assert not Path("o/r_curmap_1_2.asc").exists()
+    assert "wrote o/r_resistances.out" in Path("o/job.log").read_text()
+    with pytest.raises(InputError, match="low_memory_mode = True is not supported"):
+        run_job(_raster_job("low_memory_mode = True"))
+    with pytest.raises(InputError, match="precision = 'half'"):
+        run_job(_raster_job("precision = half"))

@@ -44,7 +44,11 @@ write_cum_cur_map_only, write_max_cur_maps, log_transform_maps,
 set_null_currents_to_nodata, set_null_voltages_to_nodata, compress_grids (read;
 Circuitscape.jl 5 writes plain grids, and so does this);
 ``[Calculation options]`` solver = cg+amg | cholmod (SuperLU stands in for
-CHOLMOD) | direct | auto.
+CHOLMOD) | direct | auto; precision (single is solved in double); low_memory_mode
+and preemptive_memory_release = True refused, as Circuitscape.jl; parallelize,
+cholmod_batch_size, use_64bit_indexing read and without effect on the numbers;
+``[Logging Options]`` log_level, log_file, suppress_messages;
+``write_as_tif``: maps as Float32 GeoTIFFs (``.tif``) with the habitat's CRS.
 set_focal_node_currents_to_zero (as Circuitscape.jl's fix of its issue 342).
 Refused with an error naming the option: use_polygons, use_mask and
 use_variable_source_strengths in a network job (raster options), an unknown
@@ -107,6 +111,7 @@ from amurlink.core.io.circuitscape import (
     write_ascii_grid,
     write_branch_table,
     write_focal_resistances,
+    write_geotiff_grid,
     write_node_table,
     write_resistance_matrix,
 )
@@ -128,8 +133,11 @@ GRID_OUTPUT_OPTIONS = (
     "set_focal_node_currents_to_zero",
     "compress_grids",
 )
-#: Job keys this runner refuses when they are True, and why.
-UNSUPPORTED: dict[str, str] = {}
+#: Job keys this runner refuses when they are True, and why (as Circuitscape.jl does).
+UNSUPPORTED: dict[str, str] = {
+    "low_memory_mode": "a Circuitscape 4 option that Circuitscape.jl refuses too",
+    "preemptive_memory_release": "a Circuitscape 4 option that Circuitscape.jl refuses too",
+}
 #: No-data value Circuitscape.jl clamps summed maps to (``postprocess_cum_curmap!``).
 CS_NODATA = -9999.0
 
@@ -351,6 +359,11 @@ def _check_job(job: Job) -> str:
         log.info(
             "%s: compress_grids: Circuitscape.jl 5 writes plain .asc grids; so does this", job.path
         )
+    precision = job.get("precision", "double").lower()
+    if precision not in ("double", "single"):
+        raise InputError(f"{job.path}: precision = {precision!r}; use double or single")
+    if precision == "single":
+        log.info("%s: precision = single: solved in double precision (closer, not equal)", job.path)
     return scenario
 
 
@@ -374,10 +387,13 @@ class _Outputs:
     null_cur: bool
     null_volt: bool
     log_maps: bool
+    as_tif: bool = False
+    crs: object = None
     written: list[Path] = field(default_factory=list)
 
     @classmethod
     def of(cls, job: Job, inp: _Inputs) -> _Outputs:
+        as_tif = job.flag("write_as_tif")
         return cls(
             job.prefix,
             inp.header,
@@ -389,6 +405,8 @@ class _Outputs:
             null_cur=job.flag("set_null_currents_to_nodata"),
             null_volt=job.flag("set_null_voltages_to_nodata"),
             log_maps=job.flag("log_transform_maps"),
+            as_tif=as_tif,
+            crs=grid_crs(job.file("habitat_file")) if as_tif else None,
         )
 
     @property
@@ -411,7 +429,11 @@ class _Outputs:
         return cmap
 
     def _write(self, name: str, data: np.ndarray) -> None:
-        self.written.append(write_ascii_grid(f"{self.prefix}_{name}.asc", data, self.header))
+        if self.as_tif:  # Circuitscape.jl write_as_tif: Float32 GeoTIFF, the habitat's CRS
+            path = write_geotiff_grid(f"{self.prefix}_{name}.tif", data, self.header, self.crs)
+        else:
+            path = write_ascii_grid(f"{self.prefix}_{name}.asc", data, self.header)
+        self.written.append(path)
 
     def current(self, name: str, data: np.ndarray, processed: bool = False) -> None:
         self._write(name, data if processed else self.process_current(data))
@@ -962,6 +984,31 @@ def _run_network(job: Job, scenario: str) -> list[Path]:
     return written
 
 
+def _job_logging(ini: str, verbose: bool) -> logging.Handler | None:
+    """Circuitscape's log_level, log_file and suppress_messages keys for this job.
+
+    Returns the log file's handler (to remove after the job), if any.
+    """
+    try:
+        job = read_job(ini)
+    except InputError:
+        return None  # reported by run_job
+    level = job.get("log_level", "info").upper().replace("CRITICAL", "ERROR")
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise InputError(f"{job.path}: log_level = {level!r}; use DEBUG, INFO, WARNING or ERROR")
+    if job.flag("suppress_messages"):
+        level = "WARNING"
+    logging.getLogger().setLevel(logging.DEBUG if verbose else level)
+    log_file = job.get("log_file")
+    if log_file and log_file.lower() != "none":
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(log_file)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logging.getLogger().addHandler(handler)
+        return handler
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m amurlink.apps.circuitscape_ini job.ini [job2.ini …]``."""
     parser = argparse.ArgumentParser(
@@ -981,13 +1028,22 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s [%(name)s] %(message)s",
     )
+    root = logging.getLogger()
+    level = root.level
     for ini in args.ini:
+        handler = None
         try:
+            handler = _job_logging(ini, args.verbose)
             for p in run_job(ini, strict=args.strict):
                 log.info("wrote %s", p)
         except InputError as err:
             print("amurlink: bad input: " + " ".join(str(err).split()), file=sys.stderr)
             return 2
+        finally:
+            root.setLevel(level)
+            if handler is not None:
+                root.removeHandler(handler)
+                handler.close()
     return 0
 
 

@@ -109,6 +109,26 @@ def write_ascii_grid(path: str | os.PathLike, data: np.ndarray, header: GridHead
     return Path(path)
 
 
+def write_geotiff_grid(
+    path: str | os.PathLike, data: np.ndarray, header: GridHeader, crs=None
+) -> Path:
+    """A map as Circuitscape.jl writes it with write_as_tif: Float32 GeoTIFF, NaN as no-data."""
+    top = header.yllcorner + header.nrows * header.cellsize
+    profile = {
+        "driver": "GTiff",
+        "width": header.ncols,
+        "height": header.nrows,
+        "count": 1,
+        "dtype": "float32",
+        "crs": crs,
+        "transform": Affine(header.cellsize, 0.0, header.xllcorner, 0.0, -header.cellsize, top),
+        "nodata": header.nodata,
+    }
+    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(np.where(np.isnan(data), header.nodata, data).astype(np.float32), 1)
+    return Path(path)
+
+
 def read_grid(path: str | os.PathLike) -> tuple[np.ndarray, GridHeader]:
     """Read an ASCII grid or a GeoTIFF (first band) as float64 with NaN for no-data."""
     path = Path(path)
