@@ -205,3 +205,15 @@ def test_write_as_tif_log_file_and_refused_circuitscape4_options():
         run_job(_raster_job("low_memory_mode = True"))
     with pytest.raises(InputError, match="precision = 'half'"):
         run_job(_raster_job("precision = half"))
+
+
+def test_bad_true_false_words_unknown_keys_and_gui_placeholders(caplog):
+    write_ascii_grid("h.asc", np.ones((1, 5)), LINE)
+    with pytest.raises(InputError, match="job.ini: write_cur_maps = 'Ture'; use True or False"):
+        run_job(_raster_job("write_cur_maps = Ture"))
+    with caplog.at_level("WARNING"):
+        run_job(_raster_job("use_polygon = True"))  # a typo: Circuitscape ignores it silently
+    assert "keys Circuitscape does not read, ignored: use_polygon" in caplog.text
+    gui = "use_polygons = True\npolygon_file = (Browse for a short-circuit region file)"
+    with pytest.raises(InputError, match="polygon_file is required"):
+        run_job(_raster_job(gui))

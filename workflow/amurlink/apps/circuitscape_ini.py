@@ -331,6 +331,12 @@ def _strengths(job: Job, ids: np.ndarray) -> np.ndarray | None:
 
 def _check_job(job: Job) -> str:
     """The job's scenario, after refusing what this runner does not support."""
+    if job.unknown_keys:
+        log.warning(
+            "%s: keys Circuitscape does not read, ignored: %s",
+            job.path,
+            ", ".join(job.unknown_keys),
+        )
     data_type = job.get("data_type", "raster").lower()
     if data_type not in DATA_TYPES:
         raise InputError(f"{job.path}: data_type = {data_type!r}; use raster or network")

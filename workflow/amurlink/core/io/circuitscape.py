@@ -25,6 +25,22 @@ from amurlink.core.io import atomic_path, write_text
 NODATA = -9999.0
 #: Words Circuitscape reads as True in a job file.
 TRUE_WORDS = {"true", "1", "yes", "on"}
+#: Words read as False.
+FALSE_WORDS = {"false", "0", "no", "off"}
+#: Every key of a Circuitscape 4/5 job (Circuitscape.jl ``init_config`` and its docs).
+KNOWN_KEYS = frozenset(
+    """version data_type scenario habitat_file habitat_map_is_resistances
+    connect_four_neighbors_only connect_using_avg_resistances use_polygons polygon_file
+    source_file ground_file ground_file_is_resistances use_unit_currents use_direct_grounds
+    remove_src_or_gnd mask_file use_mask point_file use_included_pairs included_pairs_file
+    use_variable_source_strengths variable_source_file output_file write_cur_maps
+    write_volt_maps write_cum_cur_map_only write_max_cur_maps set_null_currents_to_nodata
+    set_null_voltages_to_nodata set_focal_node_currents_to_zero compress_grids
+    log_transform_maps write_as_tif solver precision use_64bit_indexing cholmod_batch_size
+    parallelize max_parallel low_memory_mode preemptive_memory_release print_timings
+    print_rusages use_reclass_table reclass_file log_file log_level suppress_messages
+    profiler_log_file screenprint_log""".split()
+)
 
 
 # ------------------------------------------------------------------ ASCII grids
@@ -234,8 +250,18 @@ class Job:
         return self.options.get(key.lower(), default).strip()
 
     def flag(self, key: str, default: bool = False) -> bool:
+        """A True/False key; any other word is an error naming the key."""
         value = self.get(key)
-        return value.lower() in TRUE_WORDS if value else default
+        if not value:
+            return default
+        if value.lower() not in TRUE_WORDS | FALSE_WORDS:
+            raise InputError(f"{self.path}: {key} = {value!r}; use True or False")
+        return value.lower() in TRUE_WORDS
+
+    @property
+    def unknown_keys(self) -> list[str]:
+        """Keys Circuitscape does not read (typos; Circuitscape ignores them silently)."""
+        return sorted(k for k in self.options if k not in KNOWN_KEYS)
 
     def file(self, key: str) -> Path:
         """The path in option ``key``, as Circuitscape.jl resolves it.
@@ -246,7 +272,7 @@ class Job:
         ``test/`` with paths such as ``input/raster/pairwise/1/cellmap.asc``.
         """
         value = self.get(key)
-        if not value or value.lower() == "none":
+        if not value or value.lower() == "none" or value.startswith(("(Browse", "(Choose")):
             raise InputError(f"{self.path}: {key} is required for this scenario")
         return Path(value).expanduser()
 
