@@ -232,7 +232,7 @@ def test_bad_jobs_fail_clearly(tmp_path):
     write_ascii_grid(tmp_path / "habitat.asc", zero, HEADER)
     with pytest.raises(InputError, match="zero resistances"):
         run_job(_ini(tmp_path, body))
-    assert main([str(tmp_path / "missing.ini")]) == 1
+    assert main([str(tmp_path / "missing.ini")]) == 2
 
 
 def test_command_line(tmp_path):
@@ -520,9 +520,6 @@ def test_bad_ini_fails_and_focal_on_no_data_warns_in_one_line(tmp_path, caplog):
     with pytest.raises(InputError, match="job.ini: not a valid .ini file") as err:
         run_job(bad)
     assert "\n" not in str(err.value)
-    body = _job(tmp_path).read_text() + "use_reclass_table = True\n"
-    with pytest.raises(InputError, match="use_reclass_table"):
-        run_job(_ini(tmp_path, body))
 
 
 def test_focal_ids_sharing_a_cell(tmp_path):

@@ -1,19 +1,25 @@
-"""Run a Circuitscape ``.ini`` raster job with :mod:`amurlink.connectivity.circuit`.
+"""Run a Circuitscape ``.ini`` job with :mod:`amurlink.connectivity.circuit` / ``network``.
 
-Reads the job keys of Circuitscape 4/5 (Circuitscape.jl) for raster data, runs
-pairwise, one-to-all, all-to-one or advanced mode, and writes the outputs with
+Reads the job keys of Circuitscape 4/5 (Circuitscape.jl) for raster data
+(pairwise, one-to-all, all-to-one, advanced) and for network data (graph
+pairwise and advanced, see :func:`_run_network`), and writes the outputs with
 Circuitscape's names and layouts, so that a Circuitscape run can be reproduced
 without Julia::
 
-    python -m amurlink.apps.circuitscape_ini job.ini
+    python -m amurlink.apps.circuitscape_ini [--strict] job.ini
+
+Bad input is one line on stderr naming the file and the problem, exit code 2.
+``--strict`` also refuses a focal point on a no-data cell (which Circuitscape
+runs, reporting the point as not connected; without it this is a warning).
 
 Relative paths in the job are taken from the working directory, as Circuitscape.jl
 does (its verification jobs are run from its ``test/`` folder).  Keys, with
 Circuitscape.jl's defaults (``connect_using_avg_resistances`` defaults to False,
 i.e. average conductance; ``solver`` to cg+amg):
 
-``[Circuitscape mode]`` scenario, data_type (raster only);
-``[Habitat raster or graph]`` habitat_file, habitat_map_is_resistances;
+``[Circuitscape mode]`` scenario, data_type (raster or network);
+``[Habitat raster or graph]`` habitat_file (a grid, or for networks a
+``node node value`` list), habitat_map_is_resistances;
 ``[Options for pairwise and one-to-all and all-to-one modes]`` point_file (a raster
 of focal IDs, an ID on several cells being a focal region, or a ``.txt`` list of
 ``id x y`` in map units), use_included_pairs, included_pairs_file (matrix
@@ -25,7 +31,12 @@ lists), ground_file_is_resistances, remove_src_or_gnd, use_unit_currents,
 use_direct_grounds;
 ``[Mask file]`` use_mask, mask_file (cells not > 0 are removed);
 ``[Short circuit regions (aka polygons)]`` use_polygons, polygon_file (every mode;
-a focal region and the polygons it touches are one region);
+a focal region and the polygons it touches are one region; besides grids, a
+vector file — ``.shp``, ``.gpkg``, ``.geojson`` — with a CRS, burnt onto the
+habitat grid by cell centre, IDs from its ``id`` field);
+``[Options for reclassification of habitat data]`` use_reclass_table,
+reclass_file (``old new`` rows applied in order to the habitat values, as
+Circuitscape 4; Circuitscape.jl 5 ignores the table);
 ``[Connection scheme for raster habitat data]`` connect_four_neighbors_only,
 connect_using_avg_resistances;
 ``[Output options]`` output_file, write_cur_maps, write_volt_maps,
@@ -33,9 +44,15 @@ write_cum_cur_map_only, write_max_cur_maps, log_transform_maps,
 set_null_currents_to_nodata, set_null_voltages_to_nodata, compress_grids (read;
 Circuitscape.jl 5 writes plain grids, and so does this);
 ``[Calculation options]`` solver = cg+amg | cholmod (SuperLU stands in for
-CHOLMOD) | direct | auto.
+CHOLMOD) | direct | auto; precision (single is solved in double); low_memory_mode
+and preemptive_memory_release = True refused, as Circuitscape.jl; parallelize,
+cholmod_batch_size, use_64bit_indexing read and without effect on the numbers;
+``[Logging Options]`` log_level, log_file, suppress_messages;
+``write_as_tif``: maps as Float32 GeoTIFFs (``.tif``) with the habitat's CRS.
 set_focal_node_currents_to_zero (as Circuitscape.jl's fix of its issue 342).
-Refused with an error naming the option: use_reclass_table.
+Refused with an error naming the option: use_polygons, use_mask and
+use_variable_source_strengths in a network job (raster options), an unknown
+data_type, scenario, solver or remove_src_or_gnd value.
 
 Inputs are ESRI ASCII grids (``.asc``, optional NODATA_value, optionally gzipped)
 or GeoTIFFs (``.tif``, ``.tif.gz``).  As in Circuitscape.jl, cells of a polygon or
@@ -57,6 +74,8 @@ Outputs (``<prefix>`` = output_file up to ``.out``), as in Circuitscape.jl
   advanced ``<prefix>_curmap.asc``, ``<prefix>_voltmap.asc``.
 
 Maps hold 0 on cells that are no node unless set_null_*_to_nodata is true.
+Network jobs write text tables instead (``_voltages``, ``_node_currents``,
+``_branch_currents``; see :func:`_run_network`).
 """
 
 from __future__ import annotations
@@ -72,27 +91,52 @@ from pathlib import Path
 
 import numpy as np
 
-from amurlink.connectivity import circuit
+from amurlink.connectivity import circuit, network
 from amurlink.core.errors import InputError
 from amurlink.core.io.circuitscape import (
     GridHeader,
     Job,
+    grid_crs,
     is_text_list,
+    is_vector,
+    read_graph,
     read_grid,
     read_included_pairs,
     read_job,
+    read_node_list,
+    read_node_values,
+    read_polygon_vector,
+    read_reclass_table,
     read_table,
     write_ascii_grid,
+    write_branch_table,
     write_focal_resistances,
+    write_geotiff_grid,
+    write_node_table,
     write_resistance_matrix,
 )
 
 log = logging.getLogger(__name__)
 
 SCENARIOS = ("pairwise", "one-to-all", "all-to-one", "advanced")
-#: Job keys this runner refuses when they are True, and why.
-UNSUPPORTED = {
-    "use_reclass_table": "reclassification tables are not read",
+#: Circuitscape's scenarios on a graph (Circuitscape.jl ``src/network/``).
+NETWORK_SCENARIOS = ("pairwise", "advanced")
+DATA_TYPES = ("raster", "network")
+POLICIES = ("keepall", "rmvsrc", "rmvgnd", "rmvall")
+#: Options that only mean something on a raster; True in a network job is refused.
+RASTER_ONLY = ("use_polygons", "use_mask", "use_variable_source_strengths")
+#: Output options on grids only (Circuitscape's network outputs are text tables).
+GRID_OUTPUT_OPTIONS = (
+    "log_transform_maps",
+    "set_null_currents_to_nodata",
+    "set_null_voltages_to_nodata",
+    "set_focal_node_currents_to_zero",
+    "compress_grids",
+)
+#: Job keys this runner refuses when they are True, and why (as Circuitscape.jl does).
+UNSUPPORTED: dict[str, str] = {
+    "low_memory_mode": "a Circuitscape 4 option that Circuitscape.jl refuses too",
+    "preemptive_memory_release": "a Circuitscape 4 option that Circuitscape.jl refuses too",
 }
 #: No-data value Circuitscape.jl clamps summed maps to (``postprocess_cum_curmap!``).
 CS_NODATA = -9999.0
@@ -115,6 +159,7 @@ class _Inputs:
     header: GridHeader
     is_resistance: bool
     polygons: np.ndarray | None
+    strict: bool = False
 
     @property
     def valid(self) -> np.ndarray:
@@ -123,9 +168,24 @@ class _Inputs:
             return np.isfinite(self.habitat) & (self.habitat > 0)
 
 
-def _load_inputs(job: Job) -> _Inputs:
+def _reclass(job: Job, values: np.ndarray) -> np.ndarray:
+    """use_reclass_table: each ``old new`` row of reclass_file replaces old by new.
+
+    As Circuitscape 4 (``read_graph``/``read_cell_map``): rows applied in order,
+    each to the result of the previous one.  Circuitscape.jl 5 reads the key
+    but not the table.
+    """
+    if not job.flag("use_reclass_table"):
+        return values
+    for old, new in read_reclass_table(job.file("reclass_file")):
+        values = np.where(values == old, new, values)
+    return values
+
+
+def _load_inputs(job: Job, strict: bool = False) -> _Inputs:
     path = job.file("habitat_file")
     values, header = read_grid(path)
+    values = _reclass(job, values)
     is_resistance = job.flag("habitat_map_is_resistances", True)
     if is_resistance and np.any(values == 0):
         raise InputError(
@@ -139,12 +199,14 @@ def _load_inputs(job: Job) -> _Inputs:
         if not np.any(np.isfinite(values) & (values > 0)):
             raise InputError(f"{job.file('mask_file')}: mask_file removes every habitat cell")
     polygons = None
-    if job.flag("use_polygons"):
+    if job.flag("use_polygons") and is_vector(job.file("polygon_file")):
+        polygons = read_polygon_vector(job.file("polygon_file"), header, grid_crs(path))
+    elif job.flag("use_polygons"):
         polygons = np.nan_to_num(_load_aligned(job, "polygon_file", header), nan=0.0)
         if np.any(polygons != np.round(polygons)):
             raise InputError(f"{job.file('polygon_file')}: polygon_file holds non-integer IDs")
         polygons = np.where(polygons > 0, polygons, 0).astype(np.int64)
-    return _Inputs(values, header, is_resistance, polygons)
+    return _Inputs(values, header, is_resistance, polygons, strict)
 
 
 def _load_aligned(job: Job, key: str, header: GridHeader) -> np.ndarray:
@@ -213,7 +275,8 @@ def _check_focal_on_nodes(path: Path, focal: np.ndarray, inp: _Inputs) -> None:
 
     Circuitscape.jl runs such a job and reports the ID as not connected
     (resistance −1, no maps; its allToOneVerify12 verification job has two),
-    so this does the same rather than refusing the job.
+    so this does the same rather than refusing the job; with ``strict``
+    (``--strict`` on the command line) it is an :class:`InputError`.
     """
     regions = circuit.short_regions(focal, inp.polygons)
     valid = inp.valid
@@ -222,6 +285,11 @@ def _check_focal_on_nodes(path: Path, focal: np.ndarray, inp: _Inputs) -> None:
         at = focal == focal_id
         if not np.any(np.isin(regions[at], live)):
             r, c = (int(v[0]) for v in np.nonzero(at))
+            if inp.strict:
+                raise InputError(
+                    f"{path}: focal point {focal_id} (row {r + 1}, column {c + 1}) is on a "
+                    "no-data habitat cell"
+                )
             log.warning(
                 "%s: focal point %d (row %d, column %d) is on a no-data habitat cell; "
                 "it is reported as not connected (resistance -1), as Circuitscape does",
@@ -263,21 +331,45 @@ def _strengths(job: Job, ids: np.ndarray) -> np.ndarray | None:
 
 def _check_job(job: Job) -> str:
     """The job's scenario, after refusing what this runner does not support."""
+    if job.unknown_keys:
+        log.warning(
+            "%s: keys Circuitscape does not read, ignored: %s",
+            job.path,
+            ", ".join(job.unknown_keys),
+        )
     data_type = job.get("data_type", "raster").lower()
-    if data_type != "raster":
-        raise InputError(f"{job.path}: data_type = {data_type!r}; only raster jobs are supported")
+    if data_type not in DATA_TYPES:
+        raise InputError(f"{job.path}: data_type = {data_type!r}; use raster or network")
     scenario = job.get("scenario").lower()
-    if scenario not in SCENARIOS:
+    allowed = SCENARIOS if data_type == "raster" else NETWORK_SCENARIOS
+    if scenario not in allowed:
         raise InputError(
-            f"{job.path}: scenario = {scenario!r}; use pairwise, one-to-all, all-to-one or advanced"
+            f"{job.path}: scenario = {scenario!r}; use {', '.join(allowed[:-1])} or {allowed[-1]}"
+            + (" (Circuitscape's network modes)" if data_type == "network" else "")
         )
     for key, why in UNSUPPORTED.items():
         if job.flag(key):
             raise InputError(f"{job.path}: {key} = True is not supported ({why})")
+    if data_type == "network":
+        for key in RASTER_ONLY:
+            if job.flag(key):
+                raise InputError(
+                    f"{job.path}: {key} = True is a raster option; network jobs cannot use it"
+                )
+    policy = job.get("remove_src_or_gnd", "keepall").lower()
+    if scenario == "advanced" and policy not in POLICIES:
+        raise InputError(
+            f"{job.path}: remove_src_or_gnd = {policy!r}; use keepall, rmvsrc, rmvgnd or rmvall"
+        )
     if job.flag("compress_grids"):
         log.info(
             "%s: compress_grids: Circuitscape.jl 5 writes plain .asc grids; so does this", job.path
         )
+    precision = job.get("precision", "double").lower()
+    if precision not in ("double", "single"):
+        raise InputError(f"{job.path}: precision = {precision!r}; use double or single")
+    if precision == "single":
+        log.info("%s: precision = single: solved in double precision (closer, not equal)", job.path)
     return scenario
 
 
@@ -301,10 +393,13 @@ class _Outputs:
     null_cur: bool
     null_volt: bool
     log_maps: bool
+    as_tif: bool = False
+    crs: object = None
     written: list[Path] = field(default_factory=list)
 
     @classmethod
     def of(cls, job: Job, inp: _Inputs) -> _Outputs:
+        as_tif = job.flag("write_as_tif")
         return cls(
             job.prefix,
             inp.header,
@@ -316,6 +411,8 @@ class _Outputs:
             null_cur=job.flag("set_null_currents_to_nodata"),
             null_volt=job.flag("set_null_voltages_to_nodata"),
             log_maps=job.flag("log_transform_maps"),
+            as_tif=as_tif,
+            crs=grid_crs(job.file("habitat_file")) if as_tif else None,
         )
 
     @property
@@ -338,7 +435,11 @@ class _Outputs:
         return cmap
 
     def _write(self, name: str, data: np.ndarray) -> None:
-        self.written.append(write_ascii_grid(f"{self.prefix}_{name}.asc", data, self.header))
+        if self.as_tif:  # Circuitscape.jl write_as_tif: Float32 GeoTIFF, the habitat's CRS
+            path = write_geotiff_grid(f"{self.prefix}_{name}.tif", data, self.header, self.crs)
+        else:
+            path = write_ascii_grid(f"{self.prefix}_{name}.asc", data, self.header)
+        self.written.append(path)
 
     def current(self, name: str, data: np.ndarray, processed: bool = False) -> None:
         self._write(name, data if processed else self.process_current(data))
@@ -371,15 +472,18 @@ class _Outputs:
             self.current("max_curmap", np.maximum(peak, CS_NODATA), processed=True)
 
 
-def run_job(path: str | os.PathLike) -> list[Path]:
-    """Run the Circuitscape raster job in ``path``; return the files written.
+def run_job(path: str | os.PathLike, strict: bool = False) -> list[Path]:
+    """Run the Circuitscape raster or network job in ``path``; return the files written.
 
     Relative paths in the job are taken from the working directory, as
-    Circuitscape.jl does.
+    Circuitscape.jl does.  ``strict``: a focal point on no-data is an error,
+    not a warning (Circuitscape runs it and reports it as not connected).
     """
     job = read_job(path)
     scenario = _check_job(job)
-    inp = _load_inputs(job)
+    if job.get("data_type", "raster").lower() == "network":
+        return _run_network(job, scenario)
+    inp = _load_inputs(job, strict)
     header = inp.header
     common = {
         "neighbours": 4 if job.flag("connect_four_neighbors_only") else 8,
@@ -428,10 +532,6 @@ def _run_advanced(job: Job, inp: _Inputs, common: dict, out: _Outputs) -> None:
         ground = np.where(np.nan_to_num(ground) != 0, 0.0, np.nan)
         ground_is_resistance = True
     policy = job.get("remove_src_or_gnd", "keepall").lower()
-    if policy not in ("keepall", "rmvsrc", "rmvgnd", "rmvall"):
-        raise InputError(
-            f"{job.path}: remove_src_or_gnd = {policy!r}; use keepall, rmvsrc, rmvgnd or rmvall"
-        )
     result = circuit.advanced(
         inp.habitat,
         source,
@@ -749,6 +849,172 @@ def _zero_maps_for_unsolved(result: circuit.FocalResult, valid: np.ndarray, comp
     result.voltmaps = dict(sorted(result.voltmaps.items()))
 
 
+# ------------------------------------------------------------------- network mode
+def _load_network(job: Job) -> network.Network:
+    path = job.file("habitat_file")
+    table = read_graph(path)
+    table[:, 2] = _reclass(job, table[:, 2])
+    is_resistance = job.flag("habitat_map_is_resistances", True)
+    try:
+        return network.build_network(
+            table[:, 0], table[:, 1], table[:, 2], is_resistance=is_resistance
+        )
+    except ValueError as err:
+        raise InputError(f"{path}: habitat_file: {err}") from err
+
+
+def _node_values(job: Job, net: network.Network, key: str) -> np.ndarray:
+    """A network source or ground file (``node value``) as one value per graph node."""
+    path = job.file(key)
+    ids, values = read_node_values(path, f"{key} (node value)")
+    local = net.index(ids)
+    if np.any(local < 0):
+        raise InputError(f"{path}: {key} lists node {ids[local < 0][0]}, which is not in the graph")
+    out = np.full(net.n_nodes, np.nan)
+    out[local] = values  # a node listed twice keeps its last value, as Circuitscape.jl
+    return out
+
+
+def _run_network(job: Job, scenario: str) -> list[Path]:
+    """Network (graph) pairwise or advanced mode, with Circuitscape's text outputs.
+
+    Files (``<prefix>`` = output_file up to ``.out``): pairwise
+    ``_resistances.out`` and ``_resistances_3columns.out``; per pair with
+    write_volt_maps ``_voltages_<a>_<b>.txt`` and with write_cur_maps
+    ``_node_currents_<a>_<b>.txt`` and ``_branch_currents_<a>_<b>.txt`` (as
+    Circuitscape.jl), and their sums ``_node_currents_cum.txt`` and
+    ``_branch_currents_cum.txt`` over all graph nodes and edges (as
+    Circuitscape 4; Circuitscape.jl 5 leaves them as a TODO).  Advanced:
+    ``_voltages.txt``, ``_node_currents.txt``, ``_branch_currents.txt``.
+    Node IDs are written as the graph file gives them (Circuitscape.jl 5
+    writes its 1-based indices, i.e. ID + 1; its own tests shift them back).
+    """
+    net = _load_network(job)
+    solver = _solver(job)
+    prefix = job.prefix
+    Path(prefix).parent.mkdir(parents=True, exist_ok=True)
+    write_cur = job.flag("write_cur_maps")
+    cum_only = job.flag("write_cum_cur_map_only")
+    write_volt = job.flag("write_volt_maps")
+    for key in ("write_max_cur_maps", *GRID_OUTPUT_OPTIONS):
+        if job.flag(key):
+            log.info("%s: %s applies to grids; Circuitscape ignores it for networks", job.path, key)
+    ids_of = net.node_ids
+    written: list[Path] = []
+    log.info(
+        "running %s (network %s) on %d nodes, %d edges",
+        job.path,
+        scenario,
+        net.n_nodes,
+        len(net.edges),
+    )
+
+    def write(name: str, sol: network.Solution) -> None:
+        if write_volt:
+            written.append(
+                write_node_table(f"{prefix}_voltages{name}.txt", ids_of[sol.nodes], sol.voltages)
+            )
+        if write_cur and not cum_only:
+            written.append(
+                write_node_table(
+                    f"{prefix}_node_currents{name}.txt", ids_of[sol.nodes], sol.node_current
+                )
+            )
+            e = net.edges[sol.edges]
+            written.append(
+                write_branch_table(
+                    f"{prefix}_branch_currents{name}.txt",
+                    ids_of[e[:, 0]],
+                    ids_of[e[:, 1]],
+                    sol.branch_current,
+                )
+            )
+
+    if scenario == "advanced":
+        sources = np.nan_to_num(_node_values(job, net, "source_file"), nan=0.0)
+        grounds = _node_values(job, net, "ground_file")
+        ground_is_resistance = job.flag("ground_file_is_resistances", True)
+        if job.flag("use_unit_currents"):
+            sources = np.where(sources != 0, 1.0, 0.0)
+        if job.flag("use_direct_grounds"):
+            grounds = np.where(np.nan_to_num(grounds) != 0, 0.0, np.nan)
+            ground_is_resistance = True
+        sol = network.advanced(
+            net,
+            sources,
+            grounds,
+            ground_is_resistance=ground_is_resistance,
+            policy=job.get("remove_src_or_gnd", "keepall").lower(),  # type: ignore[arg-type]
+            solver=solver,
+        )
+        write("", sol)
+        return written
+
+    focal_path = job.file("point_file")
+    focal = read_node_list(focal_path, "point_file (focal node IDs)")
+    missing = [int(i) for i in focal if net.index([i])[0] < 0]
+    if missing:
+        log.warning(
+            "%s: focal node %d is not in the graph; it is reported as not connected (-1)",
+            focal_path,
+            missing[0],
+        )
+    include = None
+    if job.flag("use_included_pairs"):
+        listed, table = read_included_pairs(job.file("included_pairs_file"), keep_zero=True)
+        include = {int(a): set() for a in listed.tolist()}
+        for i, j in zip(*np.nonzero(table), strict=True):
+            if i != j:
+                include[int(listed[i])].add(int(listed[j]))
+        focal = focal[np.isin(focal, listed)]
+    result = network.pairwise(
+        net, focal, include=include, solutions=write_cur or cum_only or write_volt, solver=solver
+    )
+    written += write_resistance_matrix(prefix, result.ids, result.resistance_matrix)
+    cum_node = np.zeros(net.n_nodes)
+    cum_branch = np.zeros(len(net.edges))
+    for (a, b), sol in result.solutions.items():
+        write(f"_{a}_{b}", sol)
+        cum_node[sol.nodes] += sol.node_current
+        cum_branch[sol.edges] += sol.branch_current
+    if write_cur or cum_only:
+        written.append(write_node_table(f"{prefix}_node_currents_cum.txt", ids_of, cum_node))
+        written.append(
+            write_branch_table(
+                f"{prefix}_branch_currents_cum.txt",
+                ids_of[net.edges[:, 0]],
+                ids_of[net.edges[:, 1]],
+                cum_branch,
+            )
+        )
+    return written
+
+
+def _job_logging(ini: str, verbose: bool) -> logging.Handler | None:
+    """Circuitscape's log_level, log_file and suppress_messages keys for this job.
+
+    Returns the log file's handler (to remove after the job), if any.
+    """
+    try:
+        job = read_job(ini)
+    except InputError:
+        return None  # reported by run_job
+    level = job.get("log_level", "info").upper().replace("CRITICAL", "ERROR")
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise InputError(f"{job.path}: log_level = {level!r}; use DEBUG, INFO, WARNING or ERROR")
+    if job.flag("suppress_messages"):
+        level = "WARNING"
+    logging.getLogger().setLevel(logging.DEBUG if verbose else level)
+    log_file = job.get("log_file")
+    if log_file and log_file.lower() != "none":
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(log_file)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logging.getLogger().addHandler(handler)
+        return handler
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m amurlink.apps.circuitscape_ini job.ini [job2.ini …]``."""
     parser = argparse.ArgumentParser(
@@ -758,18 +1024,32 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("ini", nargs="+", help="Circuitscape .ini job file(s)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a focal point on a no-data cell (Circuitscape runs it, reporting -1)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s [%(name)s] %(message)s",
     )
+    root = logging.getLogger()
+    level = root.level
     for ini in args.ini:
+        handler = None
         try:
-            for p in run_job(ini):
+            handler = _job_logging(ini, args.verbose)
+            for p in run_job(ini, strict=args.strict):
                 log.info("wrote %s", p)
         except InputError as err:
             print("amurlink: bad input: " + " ".join(str(err).split()), file=sys.stderr)
-            return 1
+            return 2
+        finally:
+            root.setLevel(level)
+            if handler is not None:
+                root.removeHandler(handler)
+                handler.close()
     return 0
 
 

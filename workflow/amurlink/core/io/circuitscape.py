@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+from affine import Affine
 
 from amurlink.core.errors import InputError
 from amurlink.core.io import atomic_path, write_text
@@ -24,6 +25,22 @@ from amurlink.core.io import atomic_path, write_text
 NODATA = -9999.0
 #: Words Circuitscape reads as True in a job file.
 TRUE_WORDS = {"true", "1", "yes", "on"}
+#: Words read as False.
+FALSE_WORDS = {"false", "0", "no", "off"}
+#: Every key of a Circuitscape 4/5 job (Circuitscape.jl ``init_config`` and its docs).
+KNOWN_KEYS = frozenset(
+    """version data_type scenario habitat_file habitat_map_is_resistances
+    connect_four_neighbors_only connect_using_avg_resistances use_polygons polygon_file
+    source_file ground_file ground_file_is_resistances use_unit_currents use_direct_grounds
+    remove_src_or_gnd mask_file use_mask point_file use_included_pairs included_pairs_file
+    use_variable_source_strengths variable_source_file output_file write_cur_maps
+    write_volt_maps write_cum_cur_map_only write_max_cur_maps set_null_currents_to_nodata
+    set_null_voltages_to_nodata set_focal_node_currents_to_zero compress_grids
+    log_transform_maps write_as_tif solver precision use_64bit_indexing cholmod_batch_size
+    parallelize max_parallel low_memory_mode preemptive_memory_release print_timings
+    print_rusages use_reclass_table reclass_file log_file log_level suppress_messages
+    profiler_log_file screenprint_log""".split()
+)
 
 
 # ------------------------------------------------------------------ ASCII grids
@@ -108,6 +125,26 @@ def write_ascii_grid(path: str | os.PathLike, data: np.ndarray, header: GridHead
     return Path(path)
 
 
+def write_geotiff_grid(
+    path: str | os.PathLike, data: np.ndarray, header: GridHeader, crs=None
+) -> Path:
+    """A map as Circuitscape.jl writes it with write_as_tif: Float32 GeoTIFF, NaN as no-data."""
+    top = header.yllcorner + header.nrows * header.cellsize
+    profile = {
+        "driver": "GTiff",
+        "width": header.ncols,
+        "height": header.nrows,
+        "count": 1,
+        "dtype": "float32",
+        "crs": crs,
+        "transform": Affine(header.cellsize, 0.0, header.xllcorner, 0.0, -header.cellsize, top),
+        "nodata": header.nodata,
+    }
+    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(np.where(np.isnan(data), header.nodata, data).astype(np.float32), 1)
+    return Path(path)
+
+
 def read_grid(path: str | os.PathLike) -> tuple[np.ndarray, GridHeader]:
     """Read an ASCII grid or a GeoTIFF (first band) as float64 with NaN for no-data."""
     path = Path(path)
@@ -152,7 +189,9 @@ def read_table(path: str | os.PathLike, columns: int, what: str) -> np.ndarray:
     return table.reshape(-1, columns)
 
 
-def read_included_pairs(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+def read_included_pairs(
+    path: str | os.PathLike, keep_zero: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Circuitscape's included-pairs file: the focal IDs and a 0/1 matrix of pairs to solve.
 
     Two formats, as Circuitscape.jl's ``read_included_pairs`` (``src/io.jl``) reads
@@ -160,7 +199,8 @@ def read_included_pairs(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray
     column are focal IDs; a pair is kept when its value, after values above max
     are set to 0, is at least min) or a list (``mode include|exclude``, then
     ``id_a id_b`` rows; IDs are every ID listed).  Returns ``(ids, include)``
-    with ``include[i, j]`` true for pairs to solve.
+    with ``include[i, j]`` true for pairs to solve.  ID 0 (no focal node on a
+    raster) is dropped from lists unless ``keep_zero`` (network node 0).
     """
     path = Path(path)
     if not path.exists():
@@ -186,7 +226,7 @@ def read_included_pairs(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray
             )
             pairs = pairs.reshape(-1, 2)
             ids = np.unique(pairs)
-            ids = ids[ids != 0]
+            ids = ids if keep_zero else ids[ids != 0]
             listed = np.zeros((len(ids), len(ids)), dtype=bool)
             for a, b in pairs:
                 if a in ids and b in ids:
@@ -210,8 +250,18 @@ class Job:
         return self.options.get(key.lower(), default).strip()
 
     def flag(self, key: str, default: bool = False) -> bool:
+        """A True/False key; any other word is an error naming the key."""
         value = self.get(key)
-        return value.lower() in TRUE_WORDS if value else default
+        if not value:
+            return default
+        if value.lower() not in TRUE_WORDS | FALSE_WORDS:
+            raise InputError(f"{self.path}: {key} = {value!r}; use True or False")
+        return value.lower() in TRUE_WORDS
+
+    @property
+    def unknown_keys(self) -> list[str]:
+        """Keys Circuitscape does not read (typos; Circuitscape ignores them silently)."""
+        return sorted(k for k in self.options if k not in KNOWN_KEYS)
 
     def file(self, key: str) -> Path:
         """The path in option ``key``, as Circuitscape.jl resolves it.
@@ -222,7 +272,7 @@ class Job:
         ``test/`` with paths such as ``input/raster/pairwise/1/cellmap.asc``.
         """
         value = self.get(key)
-        if not value or value.lower() == "none":
+        if not value or value.lower() == "none" or value.startswith(("(Browse", "(Choose")):
             raise InputError(f"{self.path}: {key} is required for this scenario")
         return Path(value).expanduser()
 
@@ -279,3 +329,114 @@ def write_focal_resistances(prefix: str, ids: np.ndarray, resistances: np.ndarra
     """One-to-all resistances as Circuitscape.jl writes them: ``id R`` per focal node."""
     text = "".join(f"{float(i)!r} {float(r)!r}\n" for i, r in zip(ids, resistances, strict=True))
     return write_text(text, f"{prefix}_resistances.out")
+
+
+# ---------------------------------------------------------------------- networks
+def read_graph(path: str | os.PathLike) -> np.ndarray:
+    """A Circuitscape network: ``node node value`` triples, one edge a row.
+
+    Circuitscape.jl ``load_graph`` (``src/io.jl``) reads the same whitespace
+    table; the value is a conductance, or a resistance when the job's
+    habitat_map_is_resistances is true.
+    """
+    table = read_table(path, 3, "habitat_file (node node value)")
+    if not table.size:
+        raise InputError(f"{Path(path)}: habitat_file lists no edges")
+    return table
+
+
+def read_node_list(path: str | os.PathLike, what: str) -> np.ndarray:
+    """Node IDs, one a row (Circuitscape's focal-node file for networks)."""
+    table = read_table(path, 1, what)
+    ids = table[:, 0]
+    if np.any(ids != np.round(ids)) or np.any(ids < 0):
+        bad = ids[(ids != np.round(ids)) | (ids < 0)][0]
+        raise InputError(f"{Path(path)}: {what} holds {bad:g}, not a node ID (integer >= 0)")
+    return ids.astype(np.int64)
+
+
+def read_node_values(path: str | os.PathLike, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """``node value`` rows (network sources and grounds); returns (ids, values)."""
+    table = read_table(path, 2, what)
+    ids = table[:, 0]
+    if np.any(ids != np.round(ids)) or np.any(ids < 0):
+        raise InputError(f"{Path(path)}: {what} has a node ID that is not an integer >= 0")
+    return ids.astype(np.int64), table[:, 1]
+
+
+def write_node_table(path: str | os.PathLike, ids: np.ndarray, values: np.ndarray) -> Path:
+    """``node<TAB>value`` rows (``_voltages``, ``_node_currents`` of network mode)."""
+    text = "".join(f"{int(i)}\t{float(v)!r}\n" for i, v in zip(ids, values, strict=True))
+    return write_text(text, path)
+
+
+def write_branch_table(
+    path: str | os.PathLike, a: np.ndarray, b: np.ndarray, values: np.ndarray
+) -> Path:
+    """``node_a<TAB>node_b<TAB>current`` rows (``_branch_currents`` of network mode)."""
+    text = "".join(
+        f"{int(i)}\t{int(j)}\t{float(v)!r}\n" for i, j, v in zip(a, b, values, strict=True)
+    )
+    return write_text(text, path)
+
+
+# ------------------------------------------------------- reclassification, polygons
+def read_reclass_table(path: str | os.PathLike) -> np.ndarray:
+    """Circuitscape's reclass_file: ``old new`` rows (use_reclass_table)."""
+    return read_table(path, 2, "reclass_file (old new)")
+
+
+#: File endings read as vector polygons (rasterised onto the habitat grid).
+VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".fgb")
+#: Attribute names taken, in this order, as a vector polygon's short-circuit ID.
+POLYGON_ID_FIELDS = ("id", "polygon_id", "region", "value")
+
+
+def is_vector(path: str | os.PathLike) -> bool:
+    return Path(path).name.lower().endswith(VECTOR_SUFFIXES)
+
+
+def grid_crs(path: str | os.PathLike):
+    """The CRS of a grid: a GeoTIFF's, an ASCII grid's ``.prj`` sidecar, else None."""
+    path = Path(path)
+    name = path.name.lower()
+    if name.endswith((".tif", ".tiff", ".tif.gz", ".tiff.gz")):
+        source = f"/vsigzip/{path}" if name.endswith(".gz") else path
+        with rasterio.open(source) as src:
+            return src.crs
+    prj = path.with_suffix(".prj")
+    if prj.exists():
+        return rasterio.crs.CRS.from_wkt(prj.read_text())
+    return None
+
+
+def read_polygon_vector(path: str | os.PathLike, header: GridHeader, crs) -> np.ndarray:
+    """Vector short-circuit regions burnt onto the habitat grid (cell centres inside).
+
+    The polygon ID is the first of the attributes :data:`POLYGON_ID_FIELDS`
+    (case-insensitive) that the layer has, else the feature's position + 1.
+    The layer must have a CRS; it is reprojected to the habitat grid's CRS
+    when the grid has one (else the two are taken to agree).
+    """
+    from rasterio.features import rasterize
+
+    from amurlink.core.io import read_vector
+
+    gdf = read_vector(path, require_crs=True)
+    if crs is not None and gdf.crs != crs:
+        gdf = gdf.to_crs(crs)
+    columns = {c.lower(): c for c in gdf.columns if c != gdf.geometry.name}
+    field = next((columns[f] for f in POLYGON_ID_FIELDS if f in columns), None)
+    ids = gdf[field].to_numpy() if field else np.arange(1, len(gdf) + 1)
+    try:
+        ids = np.asarray(ids, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"{Path(path)}: polygon_file field {field!r} is not numeric") from err
+    if np.any(ids != np.round(ids)) or np.any(ids <= 0):
+        raise InputError(f"{Path(path)}: polygon_file IDs ({field or 'row'}) must be integers > 0")
+    top = header.yllcorner + header.nrows * header.cellsize
+    transform = Affine(header.cellsize, 0.0, header.xllcorner, 0.0, -header.cellsize, top)
+    shapes = [(g, int(i)) for g, i in zip(gdf.geometry, ids, strict=True) if g is not None]
+    return rasterize(
+        shapes, out_shape=(header.nrows, header.ncols), transform=transform, fill=0, dtype="int64"
+    )
