@@ -1,5 +1,7 @@
 # Helpers shared by every stage: paths, species, input functions, constraints.
 
+import glob
+
 RESULTS = "results"
 SPECIES = list(config["species"])
 SCENARIOS = ["baseline", *config["scenarios"]]
@@ -53,6 +55,21 @@ def outputs(name):
 def user_input(key):
     """Path of a configured input (the demo rule writes them when the demo is on)."""
     return config["inputs"][key]
+
+
+def input_files(key):
+    """Files of a configured input as a list: a list as given, a glob expanded (sorted).
+
+    A pattern matching nothing is kept as it is, so that Snakemake names it as missing.
+    """
+    value = config["inputs"].get(key)
+    if not value:
+        return []
+    if not isinstance(value, str):
+        return list(value)
+    if glob.has_magic(value):
+        return sorted(glob.glob(value)) or [value]
+    return [value]
 
 
 def optional_input(key):

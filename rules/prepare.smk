@@ -25,6 +25,8 @@ rule prepare_vectors:
     params:
         study_area=config_provider("study_area"),
         road_classes=config_provider("covariates", "road_classes"),
+        layers=config_provider("inputs", "layers"),
+        osm=config_provider("inputs", "osm"),
         code=code_hash("prepare", "outputs.styles"),
     script:
         "../workflow/scripts/prepare_vectors.py"
@@ -32,8 +34,8 @@ rule prepare_vectors:
 
 rule align_rasters:
     input:
-        landcover=user_input("landcover"),
-        dem=user_input("dem"),
+        landcover=input_files("landcover"),
+        dem=input_files("dem"),
         country=prepared("country.tif"),
     output:
         landcover=prepared("landcover.tif"),

@@ -4,9 +4,11 @@ import logging
 
 from amurlink.core import io, smk
 from amurlink.core.grids import habitat_grid
+from amurlink.core.grid import transform_bounds
 from amurlink.core.io.layers import read_layer_if_present
+from amurlink.core.io.osm import is_osm, read_osm_lines
 from amurlink.outputs import styles
-from amurlink.prepare.vectors import prepare_vectors
+from amurlink.prepare.vectors import osm_roads, prepare_vectors
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +23,13 @@ def main(snakemake):
         grid.height,
         grid.resolution,
     )
+    layers = params.layers or {}
     # Read and check everything before writing anything.
     prepared = prepare_vectors(
-        read_layer_if_present(inp.countries, "countries"), io.read_vector(inp.roads),
-        io.read_vector(inp.logging), io.read_vector(inp.settlements), grid, params.road_classes,
+        read_layer_if_present(inp.countries, layers.get("countries", "countries")),
+        read_roads(inp.roads, layers.get("roads"), grid, params.road_classes, params.osm),
+        io.read_vector(inp.logging, layer=layers.get("logging")),
+        io.read_vector(inp.settlements, layer=layers.get("settlements")), grid, params.road_classes,
         paths={k: getattr(inp, k) for k in ("countries", "roads", "logging", "settlements")},
     )  # fmt: skip
     roads = prepared.roads
@@ -43,6 +48,18 @@ def main(snakemake):
         units="class", categorical=True, colormap=styles.country_colours(codes),
         metadata=io.country_tags(codes),
     )  # fmt: skip
+
+
+def read_roads(path, layer, grid, road_classes, osm):
+    """The roads layer: an OSM extract's ways inside the grid's box, or a vector layer."""
+    if not is_osm(path):
+        return io.read_vector(path, layer=layer)
+    lines = read_osm_lines(path, transform_bounds(grid.crs, "EPSG:4326", grid.bounds))
+    roads, dropped = osm_roads(lines, road_classes, (osm or {}).get("highway_map"))
+    log.info("%s: %d OSM ways in the study area, %d roads kept", path, len(lines), len(roads))
+    if dropped:
+        log.info("OSM highway values left out (inputs.osm.highway_map): %s", dropped)
+    return roads
 
 
 smk.run(main, globals().get("snakemake"))

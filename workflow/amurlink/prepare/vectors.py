@@ -70,6 +70,104 @@ def prepare_roads(
     return roads[["road_id", "highway", "group", "status", "name", "geometry"]]
 
 
+#: What OSM ``highway`` values outside every road group become by default (config
+#: ``inputs.osm.highway_map``): a class of ``covariates.road_classes`` or ``ignore``.
+OSM_HIGHWAY_MAP = {
+    "service": "track",
+    "living_street": "residential",
+    "road": "unclassified",
+    **{
+        v: "ignore"
+        for v in (
+            "footway", "bridleway", "cycleway", "steps", "pedestrian", "corridor", "platform",
+            "bus_stop", "busway", "bus_guideway", "elevator", "escape", "raceway", "rest_area",
+            "services", "via_ferrata", "abandoned", "disused", "razed", "no",
+        )
+    },
+}  # fmt: skip
+
+
+def _osm_class(values: pd.Series, group_of: Mapping[str, str], highway_map: Mapping[str, str]):
+    """OSM highway values as configured classes: ``*_link`` → its parent, then ``highway_map``."""
+    values = values.astype("string").str.strip().str.lower().str.removesuffix("_link")
+    values = values.map(lambda v: highway_map.get(v, v) if isinstance(v, str) else v)
+    return values.where(values.isin(list(group_of)))
+
+
+def osm_roads(
+    lines: gpd.GeoDataFrame,
+    road_classes: Mapping[str, Sequence[str]],
+    highway_map: Mapping[str, str] | None = None,
+) -> tuple[gpd.GeoDataFrame, dict[str, int]]:
+    """Roads from the ways of an OSM extract, in the layout :func:`prepare_roads` reads.
+
+    OSM's own hierarchy (OpenStreetMap Wiki, *Key:highway*): ``motorway_link`` …
+    ``tertiary_link`` take their parent's class; ``highway=construction`` and
+    ``highway=proposed`` become planned roads (``highway='proposed'``) of the class
+    in their ``construction=`` / ``proposed=`` tag; other values go through
+    ``highway_map`` (default :data:`OSM_HIGHWAY_MAP`: ``service`` → ``track``,
+    ``footway`` ignored, …) to a class of ``road_classes``.
+
+    Parameters
+    ----------
+    lines : GeoDataFrame
+        From :func:`amurlink.core.io.osm.read_osm_lines` (columns ``highway``,
+        ``construction``, ``proposed``, ``name``).
+    road_classes : mapping
+        Config ``covariates.road_classes``.
+    highway_map : mapping, optional
+        OSM value → class or ``"ignore"``; updates :data:`OSM_HIGHWAY_MAP`.
+
+    Returns
+    -------
+    roads : GeoDataFrame
+        ``highway``, ``proposed``, ``name``, geometry: the ways kept.
+    dropped : dict
+        OSM ``highway`` value → number of ways left out (ignored, not in any road
+        group, or planned without a class), for the log.
+    """
+    group_of = {cls: g for g, classes in road_classes.items() for cls in classes}
+    mapping = {**OSM_HIGHWAY_MAP, **(highway_map or {})}
+    ways = lines[lines["highway"].notna()]
+    raw = ways["highway"].astype("string").str.strip().str.lower()
+    planned = raw.isin(["construction", "proposed"])
+    planned_class = ways["construction"].where(raw == "construction", ways["proposed"])
+    cls = _osm_class(raw.where(~planned, planned_class), group_of, mapping)
+    keep = cls.notna()
+    dropped = raw[~keep].where(~planned[~keep], raw[~keep] + "=" + planned_class[~keep].fillna(""))
+    roads = gpd.GeoDataFrame(
+        {
+            "highway": np.where(planned[keep], "proposed", cls[keep]),
+            "proposed": cls[keep].where(planned[keep], pd.NA).astype(object),
+            "name": ways.loc[keep, "name"].fillna("").astype(str).to_numpy(),
+        },
+        geometry=ways.geometry[keep].to_numpy(),
+        crs=lines.crs,
+    )
+    return roads, {str(k): int(v) for k, v in dropped.value_counts().sort_index().items()}
+
+
+def osm_barriers(
+    lines: gpd.GeoDataFrame, barriers: Sequence[str] = ("fence",), railways: Sequence[str] = ()
+) -> gpd.GeoDataFrame:
+    """Fences (``barrier`` in ``barriers``) and railways (``railway`` in ``railways``) of an OSM extract.
+
+    They are burnt into the ``fence`` pressure band as barriers to movement
+    (:func:`amurlink.prepare.pressures.pressure_layers`); ``kind`` says which tag
+    made each line one.  ``lines`` as :func:`osm_roads` takes it.
+    """
+    barrier = lines["barrier"].astype("string").str.lower().isin(list(barriers))
+    railway = lines["railway"].astype("string").str.lower().isin(list(railways))
+    keep = (barrier | railway).fillna(False).to_numpy(bool)
+    kind = np.where(barrier.fillna(False), "barrier=", "railway=")[keep]
+    value = lines["barrier"].where(barrier, lines["railway"])[keep].astype(str).to_numpy()
+    return gpd.GeoDataFrame(
+        {"kind": [k + v for k, v in zip(kind, value, strict=True)]},
+        geometry=lines.geometry[keep].to_numpy(),
+        crs=lines.crs,
+    )
+
+
 def prepare_logging(blocks: gpd.GeoDataFrame, grid: Grid, path: str) -> gpd.GeoDataFrame:
     """Check, reproject and clip logging cutblocks (``year`` required)."""
     require_columns(blocks, ["year"], path)
