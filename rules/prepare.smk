@@ -1,10 +1,18 @@
 # Prepare: every input onto the one analysis grid, checked; covariates (per tile).
 
 
+def landcover_fractions():
+    """The class-fraction raster, as a named file, when land cover is aggregated by fractions."""
+    if config["inputs"].get("landcover_aggregation", "fractions") != "fractions":
+        return {}
+    return {"fractions": prepared("landcover_fractions.tif")}
+
+
 rule prepare_vectors:
     input:
         roads=user_input("roads"),
-        logging=user_input("logging"),
+        logging=optional_input("logging"),
+        forest_loss=input_files("forest_loss"),
         settlements=user_input("settlements"),
         countries=user_input("countries"),
     output:
@@ -27,6 +35,10 @@ rule prepare_vectors:
         road_classes=config_provider("covariates", "road_classes"),
         layers=config_provider("inputs", "layers"),
         osm=config_provider("inputs", "osm"),
+        forest_loss=config_subset(
+            "inputs",
+            only=["coverage", "forest_loss_year_offset", "forest_loss_min_fraction"],
+        ),
         code=code_hash("prepare", "outputs.styles"),
     script:
         "../workflow/scripts/prepare_vectors.py"
@@ -38,6 +50,7 @@ rule align_rasters:
         dem=input_files("dem"),
         country=prepared("country.tif"),
     output:
+        **landcover_fractions(),
         landcover=prepared("landcover.tif"),
         dem=prepared("dem.tif"),
     log:
@@ -51,6 +64,8 @@ rule align_rasters:
         mem_mb=2000,
     params:
         window_size=config_provider("scale", "window_cells"),
+        aggregation=config_provider("inputs", "landcover_aggregation"),
+        coverage=config_provider("inputs", "coverage"),
         code=code_hash("prepare"),
     script:
         "../workflow/scripts/align_rasters.py"
@@ -58,6 +73,7 @@ rule align_rasters:
 
 rule covariates_tile:
     input:
+        **landcover_fractions(),
         landcover=prepared("landcover.tif"),
         dem=prepared("dem.tif"),
         roads=prepared("roads.gpkg"),
@@ -137,6 +153,8 @@ rule pressures:
         mem_mb=2000,
     params:
         changes=scenario_changes,
+        layers=config_provider("inputs", "layers"),
+        osm=config_provider("inputs", "osm"),
         road_classes=config_provider("covariates", "road_classes"),
         reference_year=config_provider("covariates", "reference_year"),
         code=code_hash("prepare"),

@@ -183,6 +183,48 @@ def prepare_logging(blocks: gpd.GeoDataFrame, grid: Grid, path: str) -> gpd.GeoD
     return blocks[["block_id", "year", "area_ha", "geometry"]]
 
 
+def loss_cutblocks(
+    year: np.ndarray, fraction: np.ndarray, grid: Grid, min_fraction: float = 0.5
+) -> gpd.GeoDataFrame:
+    """Cutblocks from forest loss on the grid: connected cells lost in the same year.
+
+    A cell counts as cut when at least ``min_fraction`` of it was lost
+    (:func:`amurlink.prepare.align.forest_loss_on_grid`), as a cutblock polygon
+    counts the cells whose centre it covers.  Patches are 4-connected cells of one
+    year (scikit-image ``label``), polygonised cell-exactly (rasterio
+    ``features.shapes``), so they burn back onto the very cells they came from.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``year``, ``loss_fraction`` (mean lost share of the patch's cells), polygons
+        in the grid's CRS.
+    """
+    from skimage.measure import label
+
+    cut = (np.asarray(year) > 0) & (np.asarray(fraction) >= min_fraction)
+    patches = label(np.where(cut, year, 0), background=0, connectivity=1).astype(np.int32)
+    if not patches.any():
+        return gpd.GeoDataFrame(
+            {"year": pd.Series(dtype=int), "loss_fraction": pd.Series(dtype=float)},
+            geometry=[], crs=grid.crs,
+        )  # fmt: skip
+    n = int(patches.max())
+    cells = np.bincount(patches.ravel(), minlength=n + 1)
+    share = np.bincount(patches.ravel(), weights=np.asarray(fraction).ravel(), minlength=n + 1)
+    patch_year = np.zeros(n + 1, np.int64)
+    patch_year[patches[cut]] = np.asarray(year)[cut]
+    rows = [
+        (int(v), shapely.geometry.shape(geom))
+        for geom, v in features.shapes(patches, mask=patches > 0, transform=grid.transform)
+    ]
+    ids = np.array([r[0] for r in rows])
+    return gpd.GeoDataFrame(
+        {"year": patch_year[ids], "loss_fraction": share[ids] / cells[ids]},
+        geometry=[r[1] for r in rows], crs=grid.crs,
+    ).sort_values("year", kind="stable").reset_index(drop=True)  # fmt: skip
+
+
 def prepare_countries(
     countries: gpd.GeoDataFrame, grid: Grid, path: str
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:

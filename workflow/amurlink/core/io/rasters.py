@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import logging
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -137,3 +138,54 @@ def check_coverage(paths, grid: Grid, what: str, mode: str = "error", tolerance:
         raise InputError(message + " or set inputs.coverage: warn")
     log.warning("%s; those cells get no data", message)
     return share
+
+
+def read_covering(paths, grid: Grid, band: int = 1):
+    """The source cells of a raster (or tiles of one) that cover ``grid``, in the source's CRS.
+
+    For aggregations that need every source cell (class fractions): the tiles are
+    mosaicked by :func:`rasterio.merge.merge` over the grid's bounds (transformed to the
+    source CRS, padded by two source cells), the first tile with data winning.
+    Returns ``(array, transform, crs, nodata)``; cells no tile reaches are ``nodata``
+    (0 if the files set none).  Memory is the covered area at source resolution, so
+    callers read a grid window at a time.
+    """
+    from rasterio.merge import merge
+
+    paths = raster_paths(paths)
+    for p in paths:
+        if not Path(p).exists():
+            raise InputError(f"{p}: file not found")
+    sources = [rasterio.open(p) for p in paths]
+    try:
+        crs = sources[0].crs
+        if crs is None or any(s.crs != crs for s in sources):
+            raise InputError(
+                f"{paths[0]}: tiles must share one CRS (found {sorted({str(s.crs) for s in sources})})"
+            )
+        res_x, res_y = sources[0].res
+        left, top = sources[0].transform.c, sources[0].transform.f
+        x0, y0, x1, y1 = transform_bounds(grid.crs, crs, grid.bounds)
+        # on the first tile's cell corners, so that merge copies cells and never resamples
+        bounds = (
+            left + (math.floor((x0 - left) / res_x + 1e-9) - 2) * res_x,
+            top - (math.ceil((top - y0) / res_y - 1e-9) + 2) * res_y,
+            left + (math.ceil((x1 - left) / res_x - 1e-9) + 2) * res_x,
+            top - (math.floor((top - y1) / res_y + 1e-9) - 2) * res_y,
+        )
+        nodata = sources[0].nodata if sources[0].nodata is not None else 0
+        array, transform = merge(sources, bounds=bounds, indexes=[band], nodata=nodata)
+    finally:
+        for s in sources:
+            s.close()
+    return array[0], transform, crs, nodata
+
+
+def source_cell_size(paths, crs) -> float:
+    """Approximate cell width of a raster input in the units of ``crs`` (from its first file's header)."""
+    path = raster_paths(paths)[0]
+    if not Path(path).exists():
+        raise InputError(f"{path}: file not found")
+    with rasterio.open(path) as src:
+        x0, _, x1, _ = transform_bounds(src.crs, crs, src.bounds)
+        return (x1 - x0) / src.width
