@@ -34,7 +34,7 @@ rule prepare_vectors:
         study_area=config_provider("study_area"),
         road_classes=config_provider("covariates", "road_classes"),
         layers=config_provider("inputs", "layers"),
-        osm=config_provider("inputs", "osm"),
+        osm=config_subset("inputs", "osm", only=["highway_map"]),
         forest_loss=config_subset(
             "inputs",
             only=["coverage", "forest_loss_year_offset", "forest_loss_min_fraction"],
@@ -154,7 +154,7 @@ rule pressures:
     params:
         changes=scenario_changes,
         layers=config_provider("inputs", "layers"),
-        osm=config_provider("inputs", "osm"),
+        osm=config_subset("inputs", "osm", only=["barriers", "railways"]),
         road_classes=config_provider("covariates", "road_classes"),
         reference_year=config_provider("covariates", "reference_year"),
         code=code_hash("prepare"),
