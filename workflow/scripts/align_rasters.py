@@ -83,6 +83,7 @@ def write_fractions(paths, grid, country, lc_out, fractions_path):
         for window in grid.windows(part):
             sub = grid.window_grid(window)
             codes, transform, crs, nodata = read_covering(paths, sub)
+            nodata = 0 if nodata is None else nodata  # 0 is no WorldCover class
             align.check_landcover_codes(codes, nodata, paths[0])
             f = align.class_fractions(codes, transform, crs, sub, classes, nodata)
             f[:, country.read(1, window=window) == 0] = np.nan  # outside every country

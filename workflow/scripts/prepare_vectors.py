@@ -37,7 +37,7 @@ def main(snakemake):
         read_logging(inp.logging, inp.forest_loss, layers.get("logging"), grid, params.forest_loss),
         io.read_vector(inp.settlements, layer=layers.get("settlements")), grid, params.road_classes,
         paths={"countries": inp.countries, "roads": inp.roads, "settlements": inp.settlements,
-               "logging": ", ".join([*inp.logging, *inp.forest_loss])},
+               "logging": ", ".join(map(str, [*inp.logging, *inp.forest_loss]))},
     )  # fmt: skip
     roads = prepared.roads
     log.info(

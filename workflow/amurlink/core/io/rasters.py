@@ -146,8 +146,9 @@ def read_covering(paths, grid: Grid, band: int = 1):
     For aggregations that need every source cell (class fractions): the tiles are
     mosaicked by :func:`rasterio.merge.merge` over the grid's bounds (transformed to the
     source CRS, padded by two source cells), the first tile with data winning.
-    Returns ``(array, transform, crs, nodata)``; cells no tile reaches are ``nodata``
-    (0 if the files set none).  Memory is the covered area at source resolution, so
+    Returns ``(array, transform, crs, nodata)``: the files' no-data value (None if they
+    set none); cells no tile reaches are ``nodata``, or 0 without one (Hansen
+    ``lossyear``: no loss).  Memory is the covered area at source resolution, so
     callers read a grid window at a time.
     """
     from rasterio.merge import merge
@@ -173,8 +174,9 @@ def read_covering(paths, grid: Grid, band: int = 1):
             left + (math.ceil((x1 - left) / res_x - 1e-9) + 2) * res_x,
             top - (math.floor((top - y1) / res_y + 1e-9) - 2) * res_y,
         )
-        nodata = sources[0].nodata if sources[0].nodata is not None else 0
-        array, transform = merge(sources, bounds=bounds, indexes=[band], nodata=nodata)
+        nodata = sources[0].nodata
+        fill = nodata if nodata is not None else 0
+        array, transform = merge(sources, bounds=bounds, indexes=[band], nodata=fill)
     finally:
         for s in sources:
             s.close()
