@@ -72,6 +72,13 @@ def input_files(key):
     return [value]
 
 
+def landcover_fractions():
+    """The class-fraction raster, as a named file, when land cover is aggregated by fractions."""
+    if config["inputs"].get("landcover_aggregation", "fractions") != "fractions":
+        return {}
+    return {"fractions": prepared("landcover_fractions.tif")}
+
+
 def optional_input(key):
     """A configured optional input as a list: empty when the config leaves it out."""
     path = config["inputs"].get(key)

@@ -1,13 +1,6 @@
 # Prepare: every input onto the one analysis grid, checked; covariates (per tile).
 
 
-def landcover_fractions():
-    """The class-fraction raster, as a named file, when land cover is aggregated by fractions."""
-    if config["inputs"].get("landcover_aggregation", "fractions") != "fractions":
-        return {}
-    return {"fractions": prepared("landcover_fractions.tif")}
-
-
 rule prepare_vectors:
     input:
         roads=user_input("roads"),

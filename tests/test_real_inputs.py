@@ -523,3 +523,19 @@ def test_gbif_absent_fossil_living_imprecise_and_generalised_records_dropped(tmp
         records.drop(columns=list(sightings.DWC_COLUMNS)), "Panthera pardus", [], grid, None
     )
     assert "occurrence_status" not in set(kept["step"])
+
+
+def test_forest_fraction_from_class_fractions(small_grid):
+    """Forest cover as fractions: indicators give the class-centre forest fraction, and a
+    uniform half-forest landscape a forest fraction of one half."""
+    rng = np.random.default_rng(1)
+    landcover = rng.choice(np.array([10, 30], np.uint8), size=small_grid.shape)
+    valid = np.ones(small_grid.shape, bool)
+    empty = gpd.GeoDataFrame({"status": [], "group": []}, geometry=[], crs=small_grid.crs)
+    args = (np.zeros(small_grid.shape), empty, empty, empty, valid, small_grid)
+
+    def forest(**kw):
+        return covariates.compute_covariates(landcover, *args, road_groups=[], **kw)[0][0]
+
+    np.testing.assert_allclose(forest(forest_cover=(landcover == 10) * 1.0), forest(), atol=1e-6)
+    np.testing.assert_allclose(forest(forest_cover=np.full(small_grid.shape, 0.5)), 0.5, atol=1e-6)
