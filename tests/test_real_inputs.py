@@ -202,7 +202,7 @@ def landcover_codes(grid10, seed=0):
     return rng.choice(classes[:5], size=grid10.shape, p=[0.5, 0.2, 0.1, 0.1, 0.1])
 
 
-def run_align(tmp_path, grid, landcover, dem, out, aggregation="fractions", coverage="error"):
+def run_align(tmp_path, grid, landcover, dem, out, aggregation="fractions", window_size=4):
     country = out / "country.tif"
     io.write_raster(country, np.ones(grid.shape, np.uint8), grid, nodata=0, descriptions="country")
     outputs = {"landcover": str(out / "landcover.tif"), "dem": str(out / "dem.tif")}
@@ -210,7 +210,7 @@ def run_align(tmp_path, grid, landcover, dem, out, aggregation="fractions", cove
         outputs["fractions"] = str(out / "landcover_fractions.tif")
     run_script(
         "align_rasters", tmp_path, {"landcover": landcover, "dem": dem, "country": str(country)},
-        outputs, window_size=4, aggregation=aggregation, coverage=coverage,
+        outputs, window_size=window_size, aggregation=aggregation, coverage="error",
     )  # fmt: skip
     return outputs
 
