@@ -539,3 +539,33 @@ def test_forest_fraction_from_class_fractions(small_grid):
 
     np.testing.assert_allclose(forest(forest_cover=(landcover == 10) * 1.0), forest(), atol=1e-6)
     np.testing.assert_allclose(forest(forest_cover=np.full(small_grid.shape, 0.5)), 0.5, atol=1e-6)
+
+
+class Wildcards(dict):
+    __getattr__ = dict.__getitem__
+
+
+def test_osm_fences_and_railways_as_pressures(tmp_path, small_grid):
+    """inputs.fences as the same OSM extract: barrier=fence, and railway=rail when listed."""
+    pbf = write_osm(tmp_path / "extract.osm.pbf", small_grid)
+    (tmp_path / "prep").mkdir()
+    prepared = run_prepare_vectors(tmp_path, small_grid, pbf, tmp_path / "prep")
+    fence_rows = {}
+    for railways in ([], ["rail"]):
+        out = tmp_path / f"pressures_{len(railways)}.tif"
+        snakemake = SimpleNamespace(
+            input=SimpleNamespace(roads=prepared["roads"], logging=prepared["logging"],
+                                  country=prepared["country"], fences=[str(pbf)], scenario_files=[]),
+            output=SimpleNamespace(pressures=str(out)),
+            params=SimpleNamespace(changes=[], layers={}, road_classes=ROAD_CLASSES,
+                                   reference_year=2025,
+                                   osm={"barriers": ["fence"], "railways": railways}),
+            log=[str(tmp_path / "pressures.log")], rule="pressures",
+            wildcards=Wildcards(scenario="baseline"),
+        )  # fmt: skip
+        runpy.run_path(str(SCRIPTS / "pressures.py"), init_globals={"snakemake": snakemake})
+        with rasterio.open(out) as src:
+            fence = src.read(src.descriptions.index("fence") + 1)
+        fence_rows[len(railways)] = sorted(set(np.flatnonzero(fence.any(axis=1)).tolist()))
+    # the fence at y = 4 702 550 is row 14; the railway at 4 702 950 row 10
+    assert fence_rows == {0: [14], 1: [10, 14]}

@@ -351,6 +351,11 @@ def records_and_stations(
     """
     if fmt != "camtrap_dp":
         return records_from_table(raw, fmt, path, stations), stations
+    if stations is not None:
+        raise InputError(
+            f"{stations.attrs.get('path', 'inputs.camera_stations')}: not used with a Camtrap DP "
+            f"package ({path}), whose deployments are the stations; remove inputs.camera_stations"
+        )
     station_table, detections = camtrap_dp_tables(raw)
     stations = validate_stations(station_table, raw["deployments"].attrs.get("path", path))
     return camera_trap_sightings(detections, stations, raw["observations"].attrs["path"]), stations
