@@ -1,6 +1,7 @@
 # Helpers shared by every stage: paths, species, input functions, constraints.
 
 import functools
+import glob
 
 RESULTS = "results"
 SPECIES = list(config["species"])
@@ -55,6 +56,28 @@ def outputs(name):
 def user_input(key):
     """Path of a configured input (the demo rule writes them when the demo is on)."""
     return config["inputs"][key]
+
+
+def input_files(key):
+    """Files of a configured input as a list: a list as given, a glob expanded (sorted).
+
+    A pattern matching nothing is kept as it is, so that Snakemake names it as missing.
+    """
+    value = config["inputs"].get(key)
+    if not value:
+        return []
+    if not isinstance(value, str):
+        return list(value)
+    if glob.has_magic(value):
+        return sorted(glob.glob(value)) or [value]
+    return [value]
+
+
+def landcover_fractions():
+    """The class-fraction raster, as a named file, when land cover is aggregated by fractions."""
+    if config["inputs"].get("landcover_aggregation", "fractions") != "fractions":
+        return {}
+    return {"fractions": prepared("landcover_fractions.tif")}
 
 
 def optional_input(key):
