@@ -3,6 +3,7 @@
 
 rule prepare_vectors:
     input:
+        checked=checked(),
         roads=user_input("roads"),
         logging=user_input("logging"),
         settlements=user_input("settlements"),
@@ -32,6 +33,7 @@ rule prepare_vectors:
 
 rule align_rasters:
     input:
+        checked=checked(),
         landcover=user_input("landcover"),
         dem=user_input("dem"),
         country=prepared("country.tif"),
@@ -117,6 +119,7 @@ rule covariates:
 
 rule pressures:
     input:
+        checked=checked(),
         roads=prepared("roads.gpkg"),
         logging=prepared("logging.gpkg"),
         country=prepared("country.tif"),

@@ -8,6 +8,7 @@ prepared layer onto the grid.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -19,16 +20,26 @@ from rasterio import features
 
 from amurlink.core.errors import InputError, require_columns
 from amurlink.core.grid import Grid
+from amurlink.prepare.checks import repair_geometries
+
+log = logging.getLogger(__name__)
 
 
 def to_study_area(gdf: gpd.GeoDataFrame, grid: Grid, path: str) -> gpd.GeoDataFrame:
     """Features of ``gdf`` with a geometry, in the grid's CRS, clipped to its extent.
 
-    A layer without a CRS is an :class:`InputError` naming ``path``.
+    A layer without a CRS is an :class:`InputError` naming ``path``; invalid
+    geometries are repaired (with a logged warning) or refused
+    (:func:`amurlink.prepare.checks.repair_geometries`).
     """
     if gdf.crs is None:
         raise InputError(f"{path}: layer has no CRS; define one (e.g. ogr2ogr -a_srs)")
-    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].to_crs(grid.crs)
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    polygons = bool(len(gdf)) and gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+    gdf, repairs = repair_geometries(gdf, path, polygons=polygons)
+    for repair in repairs:
+        log.warning(repair)
+    gdf = gdf.to_crs(grid.crs)
     gdf = gdf.clip(shapely.box(*grid.bounds))
     return gdf[~gdf.geometry.is_empty].reset_index(drop=True)
 
