@@ -26,8 +26,8 @@ except WorkflowError as err:
     from jsonschema.exceptions import ValidationError
     from amurlink.core.errors import schema_error_line
 
-    cause = next((a for a in err.args if isinstance(a, ValidationError)), None)
-    if cause is None:
+    cause = err.__cause__ or err.__context__  # Snakemake raises from jsonschema's error
+    if not isinstance(cause, ValidationError):
         raise
     raise WorkflowError(schema_error_line(cause)) from None
 

@@ -76,8 +76,8 @@ def check_resolutions(config: Mapping) -> list[str]:
     The connectivity grid (``connectivity.resolution_m``) is a block of habitat
     cells and the Omniscape grid a block of connectivity cells
     (:func:`amurlink.core.grids.coarsen_factor` rounds to the nearest whole
-    factor); a coarse grid finer than the grid below it is an
-    :class:`InputError`, a rounded one a warning giving the resolution used.
+    factor, at least 1); a resolution so rounded gets a warning giving the one
+    used (a coarse grid set finer than the grid below it is that grid).
     """
     fine = float(config["study_area"]["resolution"])
     connectivity = config.get("connectivity", {})
@@ -92,12 +92,7 @@ def check_resolutions(config: Mapping) -> list[str]:
     for key, coarse in levels:
         if not coarse:
             continue
-        if coarse < fine:
-            raise InputError(
-                f"config {key}: {coarse:g} m is finer than {below} ({fine:g} m); "
-                f"a coarse grid is a whole multiple of the finer one (or null)"
-            )
-        factor = round(coarse / fine)
+        factor = max(1, round(coarse / fine))
         if not math.isclose(coarse, factor * fine, rel_tol=1e-9):
             warnings.append(
                 f"config {key}: {coarse:g} m is not a whole multiple of {below} ({fine:g} m); "
