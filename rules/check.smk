@@ -2,21 +2,6 @@
 # `snakemake check_inputs` runs it alone, so data can be fixed before a long run.
 
 
-def all_scenario_files():
-    """Every file a scenario change reads (amurlink.prepare.checks.scenario_files)."""
-    from amurlink.prepare.checks import scenario_files
-
-    return [path for _, _, path in scenario_files(config["scenarios"])]
-
-
-def species_names(wildcards):
-    """Each species' name and synonyms (what the sightings are matched by), by key."""
-    return {
-        key: {"name": sp["name"], "synonyms": sp.get("synonyms", [])}
-        for key, sp in config["species"].items()
-    }
-
-
 rule check_inputs:
     input:
         landcover=user_input("landcover"),

@@ -277,6 +277,21 @@ def checked(wildcards=None):
     return ancient(CHECKED)
 
 
+def all_scenario_files():
+    """Every file a scenario change reads (amurlink.prepare.checks.scenario_files)."""
+    from amurlink.prepare.checks import scenario_files
+
+    return [path for _, _, path in scenario_files(config["scenarios"])]
+
+
+def species_names(wildcards):
+    """Each species' name and synonyms (what the sightings are matched by), by key."""
+    return {
+        key: {"name": sp["name"], "synonyms": sp.get("synonyms", [])}
+        for key, sp in config["species"].items()
+    }
+
+
 # The grids (amurlink.core.grids), computed once from the config; the tile lists follow
 # from them, known before any job runs.
 def _analysis_grids():

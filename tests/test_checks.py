@@ -349,6 +349,7 @@ def real_data_config(inputs, **changes) -> dict:
     return {**cfg, **changes}
 
 
+@pytest.mark.slow
 def test_snakemake_check_inputs_stops_with_the_line_at_the_end_and_nothing_written(
     tmp_path, inputs
 ):
