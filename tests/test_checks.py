@@ -384,3 +384,17 @@ def test_config_mistakes_stop_the_parse_with_one_line(tmp_path, inputs, changes,
     text = res.stdout + res.stderr
     assert fragment in text, text[-2000:]
     assert len(text.strip().splitlines()) <= 8, text  # the line, its place, Snakemake's notes
+
+
+def test_natural_earth_populated_places_work_as_settlements():
+    from amurlink.prepare.vectors import prepare_settlements
+
+    grid = habitat_grid(STUDY_AREA)
+    places = gpd.GeoDataFrame(
+        {"NAME": ["Hunchun"], "POP_MAX": [250000]},
+        geometry=[shapely.Point(130.37, 42.87)],
+        crs=4326,
+    )
+    countries = gpd.GeoDataFrame({"iso_a3": ["CHN"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=32652)
+    out = prepare_settlements(places, grid, countries, "ne_10m_populated_places.shp")
+    assert list(out["name"]) == ["Hunchun"] and list(out["population"]) == [250000]

@@ -154,9 +154,16 @@ def country_borders(countries: gpd.GeoDataFrame, grid: Grid) -> gpd.GeoDataFrame
 def prepare_settlements(
     points: gpd.GeoDataFrame, grid: Grid, countries: gpd.GeoDataFrame, path: str
 ) -> gpd.GeoDataFrame:
-    """Check, reproject and clip settlements (``population`` required); add ``iso_a3``."""
-    require_columns(points, ["population"], path)
+    """Check, reproject and clip settlements (``population`` required); add ``iso_a3``.
+
+    Natural Earth's populated places (``POP_MAX``, ``NAME``) work as they are.
+    """
     points = points.copy()
+    if "population" not in points.columns and "POP_MAX" in points.columns:
+        points = points.rename(columns={"POP_MAX": "population"})
+    if "name" not in points.columns and "NAME" in points.columns:
+        points = points.rename(columns={"NAME": "name"})
+    require_columns(points, ["population"], path, "or Natural Earth's POP_MAX")
     points["population"] = pd.to_numeric(points["population"], errors="coerce").fillna(0)
     if "name" not in points.columns:
         points["name"] = ""
