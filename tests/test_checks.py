@@ -9,6 +9,7 @@ and the config mistakes caught when the workflow is parsed.
 
 from __future__ import annotations
 
+import re
 import runpy
 import shutil
 import subprocess
@@ -398,3 +399,38 @@ def test_natural_earth_populated_places_work_as_settlements():
     countries = gpd.GeoDataFrame({"iso_a3": ["CHN"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=32652)
     out = prepare_settlements(places, grid, countries, "ne_10m_populated_places.shp")
     assert list(out["name"]) == ["Hunchun"] and list(out["population"]) == [250000]
+
+
+# ------------------------------------------------------------------ the walkthrough
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not all(shutil.which(t) for t in ("gdalbuildvrt", "ogr2ogr", "gdal_polygonize.py")),
+    reason="GDAL's command-line tools (gdal-bin, python3-gdal; .ci/run installs them)",
+)
+def test_real_data_walkthrough_on_stand_ins_of_the_downloads(tmp_path):
+    """config/README.md's walkthrough: downloads (stand-ins), prepare_downloads.sh, check_inputs."""
+    from walkthrough_data import make_downloads
+
+    make_downloads(tmp_path / "data")
+    prep = subprocess.run(
+        ["bash", str(ROOT / "config" / "prepare_downloads.sh"), "data"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert prep.returncode == 0, prep.stderr
+    roads = gpd.read_file(tmp_path / "data" / "roads_osm.gpkg")
+    assert "primary_link" not in set(roads.highway) and "footway" not in set(roads.highway)
+    planned = roads[roads.highway == "proposed"]
+    assert sorted(planned.proposed) == ["secondary", "secondary"]  # construction + proposed
+    loss = gpd.read_file(tmp_path / "data" / "hansen_loss.gpkg")
+    assert loss.year.between(2001, 2023).all() and len(loss) > 0
+    (tmp_path / "config").mkdir()
+    shutil.copy(ROOT / "config" / "config.yaml", tmp_path / "config" / "config.yaml")
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
+           "--configfile", str(ROOT / "config" / "amur_real.yaml"), "--cores", "1", "check_inputs"]  # fmt: skip
+    res = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    report = (tmp_path / "results" / "checks" / "inputs_report.txt").read_text()
+    assert "countries: data/ne_10m_admin_0_countries.shp: CHN, RUS" in report
+    assert "classes [10, 20, 30, 40, 50, 80, 90]" in report
+    assert "(2 proposed)" in report and "warnings: none" in report
+    assert re.search(r"leopard: \d+ records read, \d+ of Panthera pardus orientalis", report)

@@ -62,7 +62,9 @@ def _osm(path: Path, ways: list[tuple[dict, list[tuple[float, float]]]], first_i
             refs.append(f'    <nd ref="{nid}"/>')
             nid += 1
         tag_xml = [f'    <tag k="{k}" v="{v}"/>' for k, v in tags.items()]
-        way_xml.append(f'  <way id="{wid}" version="1">\n' + "\n".join(refs + tag_xml) + "\n  </way>")
+        way_xml.append(
+            f'  <way id="{wid}" version="1">\n' + "\n".join(refs + tag_xml) + "\n  </way>"
+        )
     path.write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="amurlink tests">\n'
         + "\n".join(nodes + way_xml)
@@ -85,7 +87,9 @@ def make_downloads(d: Path, seed: int = 0) -> dict[str, Path]:
         for lon in (130, 131):
             m = 240
             y, x = np.mgrid[0:m, 0:m]
-            z = (300 + 400 * np.sin((lon + x / m) * 3) * np.cos((lat + 1 - y / m) * 2)).astype("float32")
+            z = (300 + 400 * np.sin((lon + x / m) * 3) * np.cos((lat + 1 - y / m) * 2)).astype(
+                "float32"
+            )
             tile = d / f"Copernicus_DSM_COG_10_N{lat:02d}_00_E{lon:03d}_00_DEM.tif"
             _tif(tile, np.clip(z, 0, None), lon, lat + 1, 1 / m)
             dem_tiles.append(tile)
@@ -103,9 +107,13 @@ def make_downloads(d: Path, seed: int = 0) -> dict[str, Path]:
     ways_ru, ways_cn = [], []
     for i, kind in enumerate(kinds * 2):
         lat = 42.5 + 0.07 * i
-        ways_ru.append(({"highway": kind, "name": f"road {i}"}, [(131.2, lat), (131.8, lat + 0.05)]))
+        ways_ru.append(
+            ({"highway": kind, "name": f"road {i}"}, [(131.2, lat), (131.8, lat + 0.05)])
+        )
         ways_cn.append(({"highway": kind}, [(130.4, lat), (131.0, lat + 0.03)]))
-    ways_cn.append(({"highway": "construction", "construction": "secondary"}, [(130.5, 43.8), (130.9, 43.8)]))
+    ways_cn.append(
+        ({"highway": "construction", "construction": "secondary"}, [(130.5, 43.8), (130.9, 43.8)])
+    )
     ways_cn.append(({"highway": "proposed", "proposed": "secondary", "name": "border road"},
                     [(131.05, 42.5), (131.05, 43.8)]))  # fmt: skip
     ru, cn = d / "far-eastern-fed-district-latest.osm", d / "china-latest.osm"
@@ -145,7 +153,7 @@ def make_downloads(d: Path, seed: int = 0) -> dict[str, Path]:
                 "basisOfRecord": rng.choice(["MACHINE_OBSERVATION", "HUMAN_OBSERVATION"]),
                 "license": "CC_BY_4_0",
             })  # fmt: skip
-    gbif = pd.DataFrame(rows).reindex(columns=GBIF_COLUMNS).fillna("")
+    gbif = pd.DataFrame(rows).astype(object).reindex(columns=GBIF_COLUMNS).fillna("")
     gbif.to_csv(d / GBIF_FILE, sep="\t", index=False)
     return {
         "worldcover": wc, "dem_tiles": dem_tiles, "hansen": hansen, "osm": [ru, cn],
