@@ -4,6 +4,7 @@
 
 rule presences:
     input:
+        checked=checked(),
         sightings=user_input("sightings"),
         stations=camera_stations(),
         covariates=prepared("covariates.tif"),
@@ -43,6 +44,7 @@ rule presences:
 
 rule background:
     input:
+        checked=checked(),
         sightings=user_input("sightings"),
         stations=camera_stations(),
         covariates=prepared("covariates.tif"),

@@ -3,6 +3,7 @@
 
 rule prepare_vectors:
     input:
+        checked=checked(),
         roads=user_input("roads"),
         logging=optional_input("logging"),
         forest_loss=input_files("forest_loss"),
@@ -39,6 +40,7 @@ rule prepare_vectors:
 
 rule align_rasters:
     input:
+        checked=checked(),
         landcover=input_files("landcover"),
         dem=input_files("dem"),
         country=prepared("country.tif"),
@@ -128,6 +130,7 @@ rule covariates:
 
 rule pressures:
     input:
+        checked=checked(),
         roads=prepared("roads.gpkg"),
         logging=prepared("logging.gpkg"),
         country=prepared("country.tif"),

@@ -8,6 +8,7 @@ prepared layer onto the grid.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -19,16 +20,26 @@ from rasterio import features
 
 from amurlink.core.errors import InputError, require_columns
 from amurlink.core.grid import Grid
+from amurlink.prepare.checks import repair_geometries
+
+log = logging.getLogger(__name__)
 
 
 def to_study_area(gdf: gpd.GeoDataFrame, grid: Grid, path: str) -> gpd.GeoDataFrame:
     """Features of ``gdf`` with a geometry, in the grid's CRS, clipped to its extent.
 
-    A layer without a CRS is an :class:`InputError` naming ``path``.
+    A layer without a CRS is an :class:`InputError` naming ``path``; invalid
+    geometries are repaired (with a logged warning) or refused
+    (:func:`amurlink.prepare.checks.repair_geometries`).
     """
     if gdf.crs is None:
         raise InputError(f"{path}: layer has no CRS; define one (e.g. ogr2ogr -a_srs)")
-    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].to_crs(grid.crs)
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    polygons = bool(len(gdf)) and gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+    gdf, repairs = repair_geometries(gdf, path, polygons=polygons)
+    for repair in repairs:
+        log.warning(repair)
+    gdf = gdf.to_crs(grid.crs)
     gdf = gdf.clip(shapely.box(*grid.bounds))
     return gdf[~gdf.geometry.is_empty].reset_index(drop=True)
 
@@ -283,9 +294,16 @@ def country_borders(countries: gpd.GeoDataFrame, grid: Grid) -> gpd.GeoDataFrame
 def prepare_settlements(
     points: gpd.GeoDataFrame, grid: Grid, countries: gpd.GeoDataFrame, path: str
 ) -> gpd.GeoDataFrame:
-    """Check, reproject and clip settlements (``population`` required); add ``iso_a3``."""
-    require_columns(points, ["population"], path)
+    """Check, reproject and clip settlements (``population`` required); add ``iso_a3``.
+
+    Natural Earth's populated places (``POP_MAX``, ``NAME``) work as they are.
+    """
     points = points.copy()
+    if "population" not in points.columns and "POP_MAX" in points.columns:
+        points = points.rename(columns={"POP_MAX": "population"})
+    if "name" not in points.columns and "NAME" in points.columns:
+        points = points.rename(columns={"NAME": "name"})
+    require_columns(points, ["population"], path, "or Natural Earth's POP_MAX")
     points["population"] = pd.to_numeric(points["population"], errors="coerce").fillna(0)
     if "name" not in points.columns:
         points["name"] = ""
