@@ -4,10 +4,11 @@
 
 rule check_inputs:
     input:
-        landcover=user_input("landcover"),
-        dem=user_input("dem"),
+        landcover=input_files("landcover"),
+        dem=input_files("dem"),
+        forest_loss=input_files("forest_loss"),
         roads=user_input("roads"),
-        logging=user_input("logging"),
+        logging=optional_input("logging"),
         settlements=user_input("settlements"),
         countries=user_input("countries"),
         sightings=user_input("sightings"),
@@ -34,9 +35,22 @@ rule check_inputs:
             "connectivity", "omniscape", "resolution_m"
         ),
         road_classes=config_provider("covariates", "road_classes"),
+        layers=config_provider("inputs", "layers"),
+        osm=config_subset("inputs", "osm", only=["highway_map", "barriers", "railways"]),
+        raster_settings=config_subset(
+            "inputs",
+            only=["coverage", "landcover_aggregation", "forest_loss_year_offset"],
+        ),
         species=species_names,
         filters=config_subset(
-            "sightings", only=["date_min", "date_max", "max_uncertainty_m"]
+            "sightings",
+            only=[
+                "date_min",
+                "date_max",
+                "max_uncertainty_m",
+                "drop_basis_of_record",
+                "drop_generalised",
+            ],
         ),
         sightings_format=config_provider("inputs", "sightings_format"),
         scenarios=config_provider("scenarios"),

@@ -30,6 +30,7 @@ from amurlink.core.grid import Grid
 from amurlink.core.grids import habitat_grid
 from amurlink.core.io.config import read_config
 from amurlink.core.io.inputs import missing_files, probe_raster
+from amurlink.core.io.rasters import check_coverage
 from amurlink.prepare import checks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,22 +106,38 @@ def inputs(tmp_path_factory) -> dict[str, str]:
 
 
 def run_check(tmp_path, inputs, cfg=None, stations=(), fences=(), **overrides):
-    """Run the rule's script on ``inputs`` (with ``overrides``): (exit code, stderr, outputs)."""
+    """Run the rule's script on ``inputs`` (with ``overrides``): (exit code, stderr, outputs).
+
+    The inputs are given as Snakemake gives them from rules/check.smk: land cover, DEM
+    and forest loss as lists of files (``input_files``), logging, stations and fences
+    as lists of none or one (``optional_input``).
+    """
     cfg = cfg or config()
     out = tmp_path / "results" / "checks"
+    given = {**inputs, **overrides}
+    for key in ("landcover", "dem", "forest_loss", "logging"):
+        value = given.get(key) or []
+        given[key] = [value] if isinstance(value, str) else list(value)
     job = Namespace(
-        input=Namespace({**inputs, **overrides}, stations=list(stations), fences=list(fences)),
+        input=Namespace(given, stations=list(stations), fences=list(fences)),
         output=Namespace(ok=str(out / "inputs.ok"), report=str(out / "inputs_report.txt")),
         params=Namespace(
             study_area=cfg["study_area"],
             connectivity_resolution_m=cfg["connectivity"]["resolution_m"],
             omniscape_resolution_m=cfg["connectivity"]["omniscape"]["resolution_m"],
             road_classes=cfg["covariates"]["road_classes"],
+            layers=cfg["inputs"].get("layers", {}),
+            osm=cfg["inputs"].get("osm", {}),
+            raster_settings={
+                k: cfg["inputs"][k]
+                for k in ("coverage", "landcover_aggregation", "forest_loss_year_offset")
+                if k in cfg["inputs"]
+            },
             species={
                 k: {"name": v["name"], "synonyms": v["synonyms"]} for k, v in cfg["species"].items()
             },
             filters=cfg["sightings"],
-            sightings_format="auto",
+            sightings_format=cfg["inputs"].get("sightings_format", "auto"),
             scenarios=cfg["scenarios"],
         ),  # fmt: skip
         log=[str(tmp_path / "check_inputs.log")],
@@ -296,14 +313,21 @@ def test_repair_keeps_the_area_of_a_bow_tie():
     assert "x.gpkg: 1 invalid geometry repaired" in warning
 
 
-def test_coverage_share_of_half_the_area_warns_with_its_share():
+def test_half_covered_area_warns_with_its_share_and_no_cover_stops_in_either_mode(tmp_path):
     grid = Grid.from_bounds("EPSG:32652", (0, 0, 100, 100), 10)
-    share = checks.coverage_share(shapely.box(0, 0, 50, 100), grid)
+    half = Grid.from_bounds("EPSG:32652", (0, 0, 50, 100), 10)
+    away = Grid.from_bounds("EPSG:32652", (500, 500, 600, 600), 10)
+    write_raster(tmp_path / "half.tif", half, np.full(half.shape, 10), 0, "uint8")
+    write_raster(tmp_path / "away.tif", away, np.full(away.shape, 10), 0, "uint8")
+    warnings = []
+    share = check_coverage([str(tmp_path / "half.tif")], grid, "inputs.landcover", "warn",
+                           warnings=warnings)  # fmt: skip
     assert share == pytest.approx(0.5)
-    (warning,) = checks.check_coverage(share, "lc.tif", "land cover")
-    assert "covers only 50.0 % of the study area; the rest has no land cover" in warning
-    with pytest.raises(InputError, match="covers 0.0 %"):
-        checks.check_coverage(0.0, "lc.tif", "land cover")
+    (warning,) = warnings
+    assert "inputs.landcover: the files (1) leave 50.0 % of the study area uncovered" in warning
+    for mode in ("warn", "error"):
+        with pytest.raises(InputError, match="do not cover the study area at all"):
+            check_coverage([str(tmp_path / "away.tif")], grid, "inputs.landcover", mode)
 
 
 def test_probe_counts_cells_and_codes_over_the_area(tmp_path):

@@ -1,19 +1,31 @@
 """Check every configured input once, before any heavy rule; write a short report and a flag.
 
-Rasters (opens, CRS, every block over the study area decodes, coverage, land-cover
-classes), vectors (CRS, geometry validity, required columns, classes, features in
-the area), sightings and stations (columns, coordinates, dates, species left after
-each filter), scenario files, and the config's consistency.  The first problem ends
-the job with one line (amurlink.core.smk.run); nothing is written unless all pass.
+Every input is read as the stage that uses it reads it, by the same functions:
+rasters as files, lists of tiles, globs or VRTs (``raster_paths``), their coverage
+of the study area as config ``inputs.coverage`` says (``check_coverage``, as rules
+align_rasters and prepare_vectors), every tile's blocks over the study area decoded
+and its codes checked (land-cover classes, Hansen lossyear codes); vector inputs as
+OSM extracts or layers (``read_vector_input``, ``inputs.layers``), OSM ways mapped
+to roads and fences (``osm_roads``, ``osm_barriers``) and prepared as prepare_vectors
+does (CRS, geometry validity, columns, classes, features in the area); sightings in
+their format, a Camtrap DP package's deployments as the stations
+(``records_and_stations``), the Darwin Core, date and uncertainty filters per
+species; scenario files; the config's consistency.  The first problem ends the job
+with one line (amurlink.core.smk.run); nothing is written unless all pass.
 """
 
 import logging
 
+import geopandas as gpd
+
 from amurlink.core import io, smk
+from amurlink.core.grid import transform_bounds
 from amurlink.core.grids import habitat_grid
 from amurlink.core.io.inputs import probe_raster
 from amurlink.core.io.layers import read_layer_if_present
 from amurlink.core.io.occurrences import read_occurrences
+from amurlink.core.io.osm import is_osm, read_vector_input
+from amurlink.core.io.rasters import check_coverage, raster_paths, tiles_crs
 from amurlink.core.io.tables import read_table
 from amurlink.habitat import sightings
 from amurlink.habitat.checks import check_sightings
@@ -22,26 +34,41 @@ from amurlink.prepare import align, checks, vectors
 log = logging.getLogger(__name__)
 
 
-def check_rasters(inp, grid, warnings):
+def check_rasters(inp, grid, params, warnings):
+    """Land cover, DEM and forest loss: coverage, then every tile decoded over the area."""
+    settings = params.raster_settings or {}
+    fractions = settings.get("landcover_aggregation", "fractions") == "fractions"
+    coverage = settings.get("coverage", "error")
+    rasters = [("landcover", inp.landcover, True), ("dem", inp.dem, False)]
+    if inp.forest_loss:
+        rasters.append(("forest_loss", inp.forest_loss, True))
     lines = []
-    for key, categorical, what in (("landcover", True, "land cover"), ("dem", False, "elevation")):
-        probe = probe_raster(inp[key], grid, categorical=categorical)
-        share = checks.coverage_share(probe.footprint, grid)
-        warnings += checks.check_coverage(share, probe.path, what)
-        if categorical:
-            align.check_landcover_codes(probe.codes, None, probe.path)
-        lines.append(
-            f"{key}: {probe.path} ({probe.crs}, {probe.shape[1]} x {probe.shape[0]} cells of "
-            f"{probe.resolution[0]:g}); {probe.cells} cells over the study area decoded, "
-            f"{probe.nodata_cells} no-data; covers {100 * share:.1f} % of the area"
-            + (f"; classes {probe.codes}" if categorical else "")
-        )
+    for key, files, categorical in rasters:
+        paths = raster_paths(files)
+        if key == "forest_loss" or (key == "landcover" and fractions):
+            tiles_crs(paths)  # mosaicked at their own resolution (read_covering)
+        share = check_coverage(paths, grid, f"inputs.{key}", coverage, warnings=warnings)
+        for path in paths:
+            probe = probe_raster(path, grid, categorical=categorical)
+            if key == "landcover":
+                align.check_landcover_codes(probe.codes, None, probe.path)
+            elif key == "forest_loss":
+                align.check_lossyear_codes(
+                    probe.codes, None, probe.path, settings.get("forest_loss_year_offset", 2000)
+                )
+            lines.append(
+                f"{key}: {probe.path} ({probe.crs}, {probe.shape[1]} x {probe.shape[0]} cells of "
+                f"{probe.resolution[0]:g}); {probe.cells} cells over the study area decoded, "
+                f"{probe.nodata_cells} no-data"
+                + (f"; classes {probe.codes}" if categorical else "")
+            )
+        lines.append(f"{key}: {len(paths)} file(s) cover {100 * share:.1f} % of the study area")
     return lines
 
 
-def read_checked(path, warnings, layer=None):
-    """A vector layer read, its CRS checked and invalid geometries repaired."""
-    gdf = read_layer_if_present(path, layer) if layer else io.read_vector(path)
+def read_checked(path, layer, grid, warnings):
+    """A vector input read as the stages read it, invalid geometries repaired (with a warning)."""
+    gdf = read_vector_input(path, layer, transform_bounds(grid.crs, "EPSG:4326", grid.bounds))
     polygons = bool(len(gdf)) and gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all()
     gdf, repairs = checks.repair_geometries(gdf, str(path), polygons=polygons)
     warnings += repairs
@@ -49,31 +76,43 @@ def read_checked(path, warnings, layer=None):
 
 
 def check_vectors(inp, grid, params, warnings):
-    paths = {k: str(inp[k]) for k in ("countries", "roads", "logging", "settlements")}
-    countries, _ = vectors.prepare_countries(
-        read_checked(paths["countries"], warnings, "countries"), grid, paths["countries"]
+    layers, osm = params.layers or {}, params.osm or {}
+    paths = {k: str(inp[k]) for k in ("countries", "roads", "settlements")}
+    roads = read_checked(paths["roads"], layers.get("roads"), grid, warnings)
+    if is_osm(paths["roads"]):
+        roads, _ = vectors.osm_roads(roads, params.road_classes, osm.get("highway_map"))
+    logging_path = str(inp.logging[0]) if inp.logging else None
+    blocks = (
+        read_checked(logging_path, layers.get("logging"), grid, warnings)
+        if logging_path
+        else gpd.GeoDataFrame({"year": []}, geometry=[], crs=grid.crs)  # as prepare_vectors
     )
-    roads = vectors.prepare_roads(
-        read_checked(paths["roads"], warnings), grid, params.road_classes, paths["roads"]
+    countries = read_layer_if_present(paths["countries"], layers.get("countries", "countries"))
+    countries, repairs = checks.repair_geometries(countries, paths["countries"], polygons=True)
+    warnings += repairs
+    settlements = read_checked(paths["settlements"], layers.get("settlements"), grid, warnings)
+    paths["logging"] = logging_path or "inputs.logging"
+    prepared = vectors.prepare_vectors(
+        countries, roads, blocks, settlements, grid, params.road_classes, paths
     )
-    blocks = vectors.prepare_logging(
-        read_checked(paths["logging"], warnings), grid, paths["logging"]
-    )
-    points = vectors.prepare_settlements(
-        read_checked(paths["settlements"], warnings), grid, countries, paths["settlements"]
-    )
-    counts = {"roads": len(roads), "logging": len(blocks), "settlements": len(points)}
+    counts = {"roads": len(prepared.roads), "settlements": len(prepared.settlements)}
+    if logging_path or not inp.forest_loss:  # forest-loss patches are made by prepare_vectors
+        counts["logging"] = len(prepared.logging)
     if inp.fences:
         paths["fences"] = str(inp.fences[0])
-        fences = read_checked(paths["fences"], warnings)
+        fences = read_checked(paths["fences"], layers.get("fences"), grid, warnings)
+        if is_osm(paths["fences"]):
+            fences = vectors.osm_barriers(
+                fences, osm.get("barriers", ["fence"]), osm.get("railways", [])
+            )
         counts["fences"] = len(vectors.to_study_area(fences, grid, paths["fences"]))
-    proposed = int((roads["status"] == "proposed").sum())
+    proposed = int((prepared.roads["status"] == "proposed").sum())
     warnings += checks.empty_layer_warnings(counts, paths, proposed, params.scenarios)
-    lines = [f"{k}: {paths[k]}: {n} features in the study area" for k, n in counts.items()]
-    lines.insert(0, f"countries: {paths['countries']}: {', '.join(countries.iso_a3)}")
+    lines = [f"countries: {paths['countries']}: {', '.join(prepared.countries.iso_a3)}"]
+    lines += [f"{k}: {paths[k]}: {n} features in the study area" for k, n in counts.items()]
     lines[1] += f" ({proposed} proposed)"
     for scenario, kind, path in checks.scenario_files(params.scenarios):
-        n = len(vectors.to_study_area(read_checked(path, warnings), grid, path))
+        n = len(vectors.to_study_area(read_checked(path, None, grid, warnings), grid, path))
         if n == 0:
             warnings.append(f"{path}: no feature inside the study area; scenario {scenario!r} "
                             f"({kind}) changes nothing")  # fmt: skip
@@ -86,12 +125,19 @@ def check_occurrences(inp, grid, params):
     if inp.stations:
         path = str(inp.stations[0])
         stations = sightings.validate_stations(read_table(path, text=True), path)
-        lines.append(f"camera_stations: {path}: {len(stations)} stations")
     raw, fmt = read_occurrences(inp.sightings, params.sightings_format)
-    lines.append(f"sightings: {inp.sightings} ({fmt}): {len(raw)} rows")
-    return lines + check_sightings(
+    if fmt == "camtrap_dp":
+        size = f"{len(raw['deployments'])} deployments, {len(raw['observations'])} observations"
+    else:
+        size = f"{len(raw)} rows"
+    lines.append(f"sightings: {inp.sightings} ({fmt}): {size}")
+    species, stations = check_sightings(
         raw, fmt, str(inp.sightings), stations, grid, params.species, params.filters
     )
+    if stations is not None:
+        source = "the package's deployments" if fmt == "camtrap_dp" else str(inp.stations[0])
+        lines.append(f"camera stations: {source}: {len(stations)} stations")
+    return lines + species
 
 
 def main(snakemake):
@@ -109,7 +155,7 @@ def main(snakemake):
     grid = habitat_grid(params.study_area)
     sections = [
         ("study area", [f"{grid.crs}, {grid.width} x {grid.height} cells of {grid.resolution:g} m"]),
-        ("rasters", check_rasters(inp, grid, warnings)),
+        ("rasters", check_rasters(inp, grid, params, warnings)),
         ("vectors", check_vectors(inp, grid, params, warnings)),
         ("sightings", check_occurrences(inp, grid, params)),
     ]  # fmt: skip

@@ -10,10 +10,10 @@ from amurlink.core import io, smk
 from amurlink.core.grid import transform_bounds
 from amurlink.core.grids import habitat_grid
 from amurlink.core.io.layers import read_layer_if_present
-from amurlink.core.io.osm import is_osm, read_osm_lines
+from amurlink.core.io.osm import is_osm, read_vector_input
 from amurlink.core.io.rasters import check_coverage, read_covering, source_cell_size
 from amurlink.outputs import styles
-from amurlink.prepare.align import forest_loss_on_grid
+from amurlink.prepare.align import check_lossyear_codes, forest_loss_on_grid
 from amurlink.prepare.vectors import loss_cutblocks, osm_roads, prepare_vectors
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def main(snakemake):
 
 def read_logging(logging, forest_loss, layer, grid, settings):
     """Cutblocks: the logging layer's polygons, and connected forest-loss patches on the grid."""
-    parts = [io.read_vector(logging[0], layer=layer)] if logging else []
+    parts = [read_vector_input(logging[0], layer)] if logging else []
     if forest_loss:
         paths = list(forest_loss)
         check_coverage(paths, grid, "inputs.forest_loss", settings.get("coverage", "error"))
@@ -69,6 +69,9 @@ def read_logging(logging, forest_loss, layer, grid, settings):
         for window in grid.windows(max(1, int(4_000_000**0.5 / ratio))):
             sub = grid.window_grid(window)
             values, transform, crs, nodata = read_covering(paths, sub)
+            check_lossyear_codes(
+                values, nodata, paths[0], settings.get("forest_loss_year_offset", 2000)
+            )
             y, f = forest_loss_on_grid(
                 values, transform, crs, sub, settings.get("forest_loss_year_offset", 2000), nodata
             )
@@ -84,9 +87,9 @@ def read_logging(logging, forest_loss, layer, grid, settings):
 
 def read_roads(path, layer, grid, road_classes, osm):
     """The roads layer: an OSM extract's ways inside the grid's box, or a vector layer."""
+    lines = read_vector_input(path, layer, transform_bounds(grid.crs, "EPSG:4326", grid.bounds))
     if not is_osm(path):
-        return io.read_vector(path, layer=layer)
-    lines = read_osm_lines(path, transform_bounds(grid.crs, "EPSG:4326", grid.bounds))
+        return lines
     roads, dropped = osm_roads(lines, road_classes, (osm or {}).get("highway_map"))
     log.info("%s: %d OSM ways in the study area, %d roads kept", path, len(lines), len(roads))
     if dropped:

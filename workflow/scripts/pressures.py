@@ -4,7 +4,7 @@ import logging
 
 from amurlink.core import io, smk
 from amurlink.core.grid import transform_bounds
-from amurlink.core.io.osm import is_osm, read_osm_lines
+from amurlink.core.io.osm import is_osm, read_vector_input
 from amurlink.core.io.rasters import read_grid
 from amurlink.prepare import pressures
 from amurlink.prepare.vectors import osm_barriers
@@ -48,9 +48,11 @@ def main(snakemake):
 
 def read_fences(path, grid, layers, osm):
     """Fences (lines): a vector layer, or an OSM extract's barrier= (and railway=) ways."""
+    lines = read_vector_input(
+        path, layers.get("fences"), transform_bounds(grid.crs, "EPSG:4326", grid.bounds)
+    )
     if not is_osm(path):
-        return io.read_vector(path, layer=layers.get("fences")).to_crs(grid.crs)
-    lines = read_osm_lines(path, transform_bounds(grid.crs, "EPSG:4326", grid.bounds))
+        return lines.to_crs(grid.crs)
     fences = osm_barriers(lines, osm.get("barriers", ["fence"]), osm.get("railways", []))
     log.info("%s: %d OSM ways read as fences (%s)", path, len(fences), sorted(set(fences.kind)))
     return fences.to_crs(grid.crs)

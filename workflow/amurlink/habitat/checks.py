@@ -28,6 +28,8 @@ def swapped_hint(raw: pd.DataFrame, grid: Grid) -> str:
     ``raw`` is the table as read (``lon``/``lat`` columns, strings); ``""`` when
     it has no such columns or swapping does not help.
     """
+    if not isinstance(raw, pd.DataFrame):  # a Camtrap DP package: its own tables
+        return ""
     cols = {c.strip().lower(): c for c in raw.columns}
     if not {"lon", "lat"} <= set(cols):
         return ""
@@ -58,7 +60,7 @@ def check_sightings(
     grid: Grid,
     species: Mapping[str, Mapping],
     filters: Mapping,
-) -> list[str]:
+) -> tuple[list[str], pd.DataFrame | None]:
     """Validate the sightings and clean each species up to the study-area step: report lines.
 
     Parameters
@@ -68,19 +70,25 @@ def check_sightings(
     path : str
         The sightings file, for messages.
     stations : DataFrame or None
-        From :func:`amurlink.habitat.sightings.validate_stations`.
+        From :func:`amurlink.habitat.sightings.validate_stations` (config
+        ``inputs.camera_stations``); a Camtrap DP package brings its own, and
+        stations given beside one are an error, as in rule ``presences``
+        (:func:`~amurlink.habitat.sightings.records_and_stations`).
     grid : Grid
         The analysis grid (its extent is the study area).
     species : mapping
         Config ``species`` (key → ``name``, ``synonyms``).
     filters : mapping
-        Config ``sightings`` (``date_min``, ``date_max``, ``max_uncertainty_m``).
+        Config ``sightings`` (``date_min``, ``date_max``, ``max_uncertainty_m``,
+        ``drop_basis_of_record``, ``drop_generalised``: the Darwin Core filters).
 
     Returns
     -------
-    list of str
+    lines : list of str
         A line per species: records read, of the species, left after the
-        filters and inside the study area.
+        Darwin Core, date and uncertainty filters and inside the study area.
+    stations : DataFrame or None
+        The stations used (a Camtrap DP package's deployments, or ``stations``).
 
     Raises
     ------
@@ -92,7 +100,7 @@ def check_sightings(
         and lat look swapped.
     """
     try:
-        records = sightings.records_from_table(raw, fmt, path, stations)
+        records, stations = sightings.records_and_stations(raw, fmt, path, stations)
     except InputError as err:
         raise InputError(f"{err}{swapped_hint(raw, grid)}") from None
     lines = []
@@ -108,13 +116,21 @@ def check_sightings(
                 date_min=filters.get("date_min"),
                 date_max=filters.get("date_max"),
                 thin_km=0,
+                drop_basis=filters.get("drop_basis_of_record", sightings.DROP_BASIS),
+                drop_generalised=filters.get("drop_generalised", True),
             )
         except InputError as err:
             raise InputError(f"{err} (species {key}){swapped_hint(raw, grid)}") from None
         kept = dict(zip(audit["step"], audit["kept"], strict=True))
+        dwc = [s for s in audit["step"] if s in DARWIN_CORE_STEPS]
+        dwc_text = f", {kept[dwc[-1]]} after the Darwin Core filters" if dwc else ""
         lines.append(
-            f"{key}: {kept['read']} records read, {kept['species']} of {settings['name']}, "
-            f"{kept['uncertainty']} after the date and uncertainty filters, "
+            f"{key}: {kept['read']} records read, {kept['species']} of {settings['name']}"
+            f"{dwc_text}, {kept['uncertainty']} after the date and uncertainty filters, "
             f"{kept['study_area']} inside the study area"
         )
-    return lines
+    return lines, stations
+
+
+#: Audit steps of the Darwin Core filters (:func:`~amurlink.habitat.sightings.clean_sightings`).
+DARWIN_CORE_STEPS = ("occurrence_status", "basis_of_record", "data_generalizations")

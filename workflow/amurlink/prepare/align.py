@@ -44,6 +44,24 @@ def check_landcover_codes(landcover: np.ndarray, nodata, path: str) -> None:
         )
 
 
+def check_lossyear_codes(lossyear: np.ndarray, nodata, path: str, year_offset: int = 2000) -> None:
+    """Raise :class:`InputError` if a raster holds values that are no Hansen ``lossyear`` code.
+
+    GFC ``lossyear`` (Hansen et al. 2013, Science 342:850) is 0 (no loss) or n, loss in
+    ``year_offset + n``: whole numbers from 0 with years up to 2100.
+    """
+    values = np.unique(np.asarray(lossyear))
+    if nodata is not None:
+        values = values[values != nodata]
+    values = values[np.isfinite(values)] if values.dtype.kind == "f" else values
+    bad = values[(values < 0) | (values != np.round(values)) | (values + year_offset > 2100)]
+    if len(bad):
+        raise InputError(
+            f"{path}: values {bad[:10].tolist()} are not Hansen lossyear codes (0 = no loss, "
+            f"n = loss in {year_offset} + n; config inputs.forest_loss_year_offset)"
+        )
+
+
 def aligned_landcover(landcover: np.ndarray, nodata, outside: np.ndarray) -> np.ndarray:
     """A window of warped land cover as uint8 codes, 0 (no data) at ``nodata`` and ``outside``."""
     return np.where(outside | (landcover == nodata), 0, landcover).astype(np.uint8)

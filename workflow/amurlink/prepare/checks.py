@@ -24,7 +24,6 @@ import numpy as np
 import shapely
 
 from amurlink.core.errors import InputError
-from amurlink.core.grid import Grid
 
 #: Scenario change kinds that read a file, and the keys each kind needs.
 CHANGE_KEYS = {
@@ -176,29 +175,6 @@ def _polygonal(geom):
         if len(parts) == 1
         else shapely.MultiPolygon([q for p in parts for q in shapely.get_parts(p)])
     )
-
-
-def coverage_share(footprint: shapely.Geometry, grid: Grid) -> float:
-    """Share of the study area (the grid's extent) that ``footprint`` (in the grid CRS) covers."""
-    area = shapely.box(*grid.bounds)
-    return float(shapely.intersection(footprint, area).area / area.area)
-
-
-def check_coverage(share: float, path: str, what: str, minimum: float = 0.0) -> list[str]:
-    """An :class:`InputError` if a raster misses the study area, else a warning if partial.
-
-    ``share`` from :func:`coverage_share`; at or below ``minimum`` the input is refused.
-    """
-    if share <= minimum:
-        raise InputError(
-            f"{path}: covers {100 * share:.1f} % of the study area; check its extent and CRS "
-            f"against study_area in the config"
-        )
-    if share < 0.999:
-        return [
-            f"{path}: covers only {100 * share:.1f} % of the study area; the rest has no {what}"
-        ]
-    return []
 
 
 def empty_layer_warnings(

@@ -75,3 +75,24 @@ def read_osm_lines(
     if out.crs is None:
         out = out.set_crs("EPSG:4326")
     return out[["osm_id", *OSM_TAGS, "geometry"]]
+
+
+def read_vector_input(
+    path: str | os.PathLike,
+    layer: str | None = None,
+    bbox_lonlat: tuple[float, float, float, float] | None = None,
+):
+    """A vector input as every step reads it: an OSM extract's ways, else the file's layer.
+
+    An OSM extract (:func:`is_osm`) gives :func:`read_osm_lines` inside ``bbox_lonlat``
+    (its tags still to be mapped, by :func:`amurlink.prepare.vectors.osm_roads` or
+    :func:`~amurlink.prepare.vectors.osm_barriers`); any other file its ``layer``
+    (config ``inputs.layers``; the first layer when None) through
+    :func:`amurlink.core.io.read_vector`.  Used by rules prepare_vectors, pressures and
+    check_inputs alike, so the check reads what the stages will read.
+    """
+    if is_osm(path):
+        return read_osm_lines(path, bbox_lonlat)
+    from amurlink.core.io import read_vector
+
+    return read_vector(path, layer=layer)

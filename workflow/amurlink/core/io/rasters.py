@@ -119,15 +119,25 @@ def raster_coverage(
     return float(min(max(share, 0.0), 1.0)), missing
 
 
-def check_coverage(paths, grid: Grid, what: str, mode: str = "error", tolerance: float = 1e-6):
+def check_coverage(
+    paths, grid: Grid, what: str, mode: str = "error", tolerance: float = 1e-6, warnings=None
+):
     """Raise (``mode='error'``) or log a warning (``'warn'``) if ``paths`` do not cover ``grid``.
 
     The message names the input (``what``, e.g. ``inputs.landcover``), the share of the
     study area missing and the missing area's lon/lat bounds.  Returns the covered share.
+    Files that miss the study area entirely are an error in either mode.  In ``'warn'``
+    mode the warning is also appended to ``warnings`` when a list is given (the input
+    check's report).
     """
     share, missing = raster_coverage(paths, grid.bounds, grid.crs)
     if share >= 1.0 - tolerance:
         return share
+    if share <= tolerance:  # whatever the mode: a run on no data at all is no run
+        raise InputError(
+            f"{what}: the files ({len(raster_paths(paths))}) do not cover the study area at all; "
+            "check their extent and CRS against study_area in the config"
+        )
     lon0, lat0, lon1, lat1 = transform_bounds(grid.crs, "EPSG:4326", missing.bounds)
     message = (
         f"{what}: the files ({len(raster_paths(paths))}) leave {100 * (1 - share):.1f} % of the "
@@ -137,6 +147,8 @@ def check_coverage(paths, grid: Grid, what: str, mode: str = "error", tolerance:
     if mode == "error":
         raise InputError(message + " or set inputs.coverage: warn")
     log.warning("%s; those cells get no data", message)
+    if warnings is not None:
+        warnings.append(f"{message}; those cells get no data")
     return share
 
 
@@ -159,11 +171,7 @@ def read_covering(paths, grid: Grid, band: int = 1):
             raise InputError(f"{p}: file not found")
     sources = [rasterio.open(p) for p in paths]
     try:
-        crs = sources[0].crs
-        if crs is None or any(s.crs != crs for s in sources):
-            raise InputError(
-                f"{paths[0]}: tiles must share one CRS (found {sorted({str(s.crs) for s in sources})})"
-            )
+        crs = _shared_crs(paths, [s.crs for s in sources])
         res_x, res_y = sources[0].res
         left, top = sources[0].transform.c, sources[0].transform.f
         x0, y0, x1, y1 = transform_bounds(grid.crs, crs, grid.bounds)
@@ -181,6 +189,31 @@ def read_covering(paths, grid: Grid, band: int = 1):
         for s in sources:
             s.close()
     return array[0], transform, crs, nodata
+
+
+def tiles_crs(paths):
+    """The CRS the files of a raster input share (from their headers); :class:`InputError` if they differ.
+
+    Tiles mosaicked at their own resolution (:func:`read_covering`: class fractions,
+    forest loss) must share one CRS.
+    """
+    paths = raster_paths(paths)
+    crss = []
+    for p in paths:
+        if not Path(p).exists():
+            raise InputError(f"{p}: file not found")
+        with rasterio.open(p) as src:
+            crss.append(src.crs)
+    return _shared_crs(paths, crss)
+
+
+def _shared_crs(paths, crss):
+    crs = crss[0]
+    if crs is None or any(c != crs for c in crss):
+        raise InputError(
+            f"{paths[0]}: tiles must share one CRS (found {sorted({str(c) for c in crss})})"
+        )
+    return crs
 
 
 def source_cell_size(paths, crs) -> float:
