@@ -113,6 +113,7 @@ def run_check(tmp_path, inputs, cfg=None, stations=(), fences=(), **overrides):
     as lists of none or one (``optional_input``).
     """
     cfg = cfg or config()
+    tmp_path.mkdir(parents=True, exist_ok=True)
     out = tmp_path / "results" / "checks"
     given = {**inputs, **overrides}
     for key in ("landcover", "dem", "forest_loss", "logging"):
@@ -458,3 +459,158 @@ def test_real_data_walkthrough_on_stand_ins_of_the_downloads(tmp_path):
     assert "classes [10, 20, 30, 40, 50, 80, 90]" in report
     assert "(2 proposed)" in report and "warnings: none" in report
     assert re.search(r"leopard: \d+ records read, \d+ of Panthera pardus orientalis", report)
+
+
+# ------------------------------------------------- the readers' input kinds (issue 13)
+def split_tiles(tmp_path, path, grid, name="lc", dtype="uint8", nodata=0):
+    """The raster at ``path`` (on ``grid``) as a west and an east tile."""
+    from rasterio.windows import Window
+
+    with rasterio.open(path) as src:
+        data = src.read(1)
+    half = grid.width // 2
+    tiles = []
+    for side, window in (("W", Window(0, 0, half, grid.height)),
+                         ("E", Window(half, 0, grid.width - half, grid.height))):  # fmt: skip
+        tile = tmp_path / f"{name}_{side}.tif"
+        cols = slice(window.col_off, window.col_off + window.width)
+        write_raster(tile, grid.window_grid(window), data[:, cols], nodata, dtype)
+        tiles.append(str(tile))
+    return tiles
+
+
+def test_landcover_and_dem_as_tiles_pass_and_one_corrupt_tile_is_named(tmp_path, inputs):
+    grid = habitat_grid(STUDY_AREA)
+    lc = split_tiles(tmp_path, inputs["landcover"], grid)
+    dem = split_tiles(tmp_path, inputs["dem"], grid, "dem", "float32", -9999)
+    code, log, _ = run_check(tmp_path, inputs, landcover=lc, dem=dem)
+    assert code == 0, log
+    report = (tmp_path / "results/checks/inputs_report.txt").read_text()
+    assert "landcover: 2 file(s) cover 100.0 % of the study area" in report
+    assert "lc_E.tif" in report and "dem: 2 file(s) cover 100.0 %" in report
+    east = Path(lc[1])
+    east.write_bytes(east.read_bytes()[: east.stat().st_size * 2 // 3])
+    assert_stops(
+        run_check(tmp_path / "2", inputs, landcover=lc), "lc_E.tif", "truncated or corrupt"
+    )
+
+
+def test_a_tile_missing_from_the_area_stops_or_warns_as_inputs_coverage_says(tmp_path, inputs):
+    grid = habitat_grid(STUDY_AREA)
+    west = split_tiles(tmp_path, inputs["landcover"], grid)[:1]
+    assert_stops(run_check(tmp_path, inputs, landcover=west), "inputs.landcover", "% of the study area uncovered", "inputs.coverage: warn")  # fmt: skip
+    cfg = config()
+    cfg["inputs"]["coverage"] = "warn"
+    code, log, _ = run_check(tmp_path / "2", inputs, cfg=cfg, landcover=west)
+    assert code == 0, log
+    report = (tmp_path / "2/results/checks/inputs_report.txt").read_text()
+    assert "inputs.landcover: the files (1) leave 5" in report  # about half the area uncovered
+
+
+def test_forest_loss_tiles_are_checked_and_logging_may_be_left_out(tmp_path, inputs):
+    grid = habitat_grid(STUDY_AREA)
+    loss = np.zeros(grid.shape, "uint8")
+    loss[20:24, 30:34] = 12  # loss in 2012
+    write_raster(tmp_path / "lossyear.tif", grid, loss, None, "uint8")
+    code, log, _ = run_check(tmp_path, inputs, logging=[], forest_loss=[str(tmp_path / "lossyear.tif")])  # fmt: skip
+    assert code == 0, log
+    report = (tmp_path / "results/checks/inputs_report.txt").read_text()
+    assert "forest_loss: " in report and "classes [0, 12]" in report
+    assert "no logging feature" not in report  # the patches are made by prepare_vectors
+    loss[0, 0] = 200  # 2000 + 200 is no loss year
+    write_raster(tmp_path / "lossyear_bad.tif", grid, loss, None, "uint8")
+    assert_stops(run_check(tmp_path / "2", inputs, forest_loss=[str(tmp_path / "lossyear_bad.tif")]), "lossyear_bad.tif", "values [200] are not Hansen lossyear codes")  # fmt: skip
+
+
+def write_osm(path, ways):
+    """A tiny .osm.pbf (osmium's SimpleWriter): ``ways`` are (tags, [(lon, lat), ...])."""
+    import osmium  # test extra
+
+    writer = osmium.SimpleWriter(str(path))
+    node = 0
+    for i, (tags, points) in enumerate(ways):
+        ids = []
+        for lon, lat in points:
+            node += 1
+            writer.add_node(osmium.osm.mutable.Node(id=node, location=(lon, lat), version=1))
+            ids.append(node)
+        writer.add_way(osmium.osm.mutable.Way(id=100 + i, nodes=ids, tags=tags, version=1))
+    writer.close()
+    return str(path)
+
+
+def test_osm_extract_roads_and_fences_are_read_as_the_stages_read_them(tmp_path, inputs):
+    roads = write_osm(tmp_path / "roads.osm.pbf", [
+        ({"highway": "primary_link"}, [(130.5, 43.0), (131.5, 43.0)]),
+        ({"highway": "construction", "construction": "secondary"}, [(130.5, 43.2), (131.5, 43.2)]),
+        ({"highway": "footway"}, [(130.5, 43.4), (131.5, 43.4)]),  # ignored by default
+        ({"barrier": "fence"}, [(130.5, 43.6), (131.5, 43.6)]),
+    ])  # fmt: skip
+    code, log, _ = run_check(tmp_path, inputs, roads=roads, fences=[roads])
+    assert code == 0, log
+    report = (tmp_path / "results/checks/inputs_report.txt").read_text()
+    assert "roads.osm.pbf: 2 features in the study area (1 proposed)" in report
+    assert "fences: " in report and "roads.osm.pbf: 1 features in the study area" in report
+
+
+def test_osm_extract_without_highways_in_the_area_warns_what_the_run_will_lack(tmp_path, inputs):
+    path = write_osm(tmp_path / "far.osm.pbf", [
+        ({"highway": "primary"}, [(140.0, 50.0), (140.1, 50.0)]),  # far outside the area
+        ({"barrier": "fence"}, [(130.5, 43.6), (131.5, 43.6)]),
+    ])  # fmt: skip
+    code, log, _ = run_check(tmp_path, inputs, roads=path)
+    assert code == 0, log
+    report = (tmp_path / "results/checks/inputs_report.txt").read_text()
+    assert "far.osm.pbf: no roads feature inside the study area; the run will have no distance-to-road" in report  # fmt: skip
+
+
+CAMTRAP_DEPLOYMENTS = """deploymentID,latitude,longitude,deploymentStart,deploymentEnd
+dep1,43.1,131.2,2021-03-01T10:00:00Z,2021-03-31T10:00:00Z
+dep2,43.2,131.3,2021-04-01T00:00:00Z,2021-04-16T12:00:00Z
+"""
+CAMTRAP_OBSERVATIONS = """observationID,deploymentID,eventStart,observationType,scientificName,count
+o1,dep1,2021-03-05T03:10:00Z,animal,Panthera pardus orientalis,1
+o2,dep2,2021-04-02T22:00:00Z,animal,Panthera tigris altaica,1
+o3,dep2,2021-04-03T22:00:00Z,human,Homo sapiens,2
+"""
+
+
+def write_camtrap_dp(folder, deployments=CAMTRAP_DEPLOYMENTS):
+    import json
+
+    folder.mkdir()
+    (folder / "deployments.csv").write_text(deployments)
+    (folder / "observations.csv").write_text(CAMTRAP_OBSERVATIONS)
+    (folder / "media.csv").write_text("mediaID,deploymentID\n")
+    resources = [{"name": n, "path": f"{n}.csv"} for n in ("deployments", "media", "observations")]
+    (folder / "datapackage.json").write_text(json.dumps({"name": "t", "resources": resources}))
+    return str(folder / "datapackage.json")
+
+
+def test_camtrap_dp_package_passes_and_its_problems_are_named(tmp_path, inputs):
+    package = write_camtrap_dp(tmp_path / "pkg")
+    code, log, _ = run_check(tmp_path, inputs, sightings=package)
+    assert code == 0, log
+    report = (tmp_path / "results/checks/inputs_report.txt").read_text()
+    assert "(camtrap_dp): 2 deployments, 3 observations" in report
+    assert "camera stations: the package's deployments: 2 stations" in report
+    # stations beside a package: refused, as rule presences refuses them
+    stations = tmp_path / "stations.csv"
+    stations.write_text(
+        "station,lon,lat,trap_nights,start,end\ndep1,131.2,43.1,30,2021-03-01,2021-03-31\n"
+    )
+    assert_stops(run_check(tmp_path / "2", inputs, sightings=package, stations=[str(stations)]), "stations.csv", "not used with a Camtrap DP package", "remove inputs.camera_stations")  # fmt: skip
+    no_end = CAMTRAP_DEPLOYMENTS.replace(",deploymentEnd", "").replace(",2021-03-31T10:00:00Z", "")
+    no_end = no_end.replace(",2021-04-16T12:00:00Z", "")
+    bad = write_camtrap_dp(tmp_path / "bad", no_end)
+    assert_stops(run_check(tmp_path / "3", inputs, sightings=bad), "deployments.csv", "missing column 'deploymentEnd'")  # fmt: skip
+
+
+def test_darwin_core_filters_are_applied_before_the_species_check(tmp_path, inputs):
+    rows = ["gbifID\tspecies\tdecimalLatitude\tdecimalLongitude\teventDate\tbasisOfRecord\toccurrenceStatus"]  # fmt: skip
+    for i in range(5):
+        rows.append(f"{i}\tPanthera pardus orientalis\t43.{i}\t131.{i}\t2019-05-03\tHUMAN_OBSERVATION\tPRESENT")  # fmt: skip
+        rows.append(f"{10 + i}\tPanthera tigris altaica\t43.{i}\t131.{i}\t2019-05-03\tHUMAN_OBSERVATION\tABSENT")  # fmt: skip
+    path = tmp_path / "gbif.csv"
+    path.write_text("\n".join(rows) + "\n")
+    assert_stops(run_check(tmp_path, inputs, sightings=str(path)), "gbif.csv", "Panthera tigris altaica", "(species tiger)")  # fmt: skip
