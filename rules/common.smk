@@ -272,7 +272,7 @@ CHECK_REPORT = f"{RESULTS}/checks/inputs_report.txt"
 
 def _check_config():
     from amurlink.core.errors import InputError
-    from amurlink.core.io.inputs import missing_files
+    from amurlink.core.io.inputs import FILE_KEYS, missing_files
     from amurlink.prepare.checks import check_config, scenario_files
 
     try:
@@ -281,7 +281,8 @@ def _check_config():
         raise WorkflowError(str(err)) from None
     files = [(f"scenarios.{n}", f) for n, _, f in scenario_files(config["scenarios"])]
     if not config["demo"]["enabled"]:  # else the demo rule writes the inputs
-        files = [(f"inputs.{k}", v) for k, v in config["inputs"].items()] + files
+        inputs = config["inputs"]
+        files = [(f"inputs.{k}", inputs.get(k)) for k in FILE_KEYS] + files
     missing = missing_files(files)
     if missing:
         key, path = missing[0]

@@ -263,6 +263,14 @@ def test_empty_roads_layer_warns_what_the_run_will_lack(tmp_path, inputs):
     assert "WARNING" in log and "no road penalty in resistance" in log
 
 
+def test_file_keys_are_the_inputs_the_schema_gives_as_paths():
+    from amurlink.core.io.inputs import FILE_KEYS
+
+    inputs = yaml.safe_load(SCHEMA.read_text())["properties"]["inputs"]["properties"]
+    paths = {k for k, v in inputs.items() if "string" in v["type"] and "enum" not in v}
+    assert set(FILE_KEYS) == paths
+
+
 def test_missing_scenario_file_and_input_are_named():
     assert missing_files([("inputs.dem", "nowhere/dem.tif"), ("inputs.sightings_format", "csv")]) == [("inputs.dem", "nowhere/dem.tif")]  # fmt: skip
     assert missing_files([("scenarios.x", [str(SCRIPT), "gone.gpkg"])]) == [("scenarios.x", "gone.gpkg")]  # fmt: skip

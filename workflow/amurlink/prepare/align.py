@@ -53,7 +53,8 @@ def check_lossyear_codes(lossyear: np.ndarray, nodata, path: str, year_offset: i
     values = np.unique(np.asarray(lossyear))
     if nodata is not None:
         values = values[values != nodata]
-    values = values[np.isfinite(values)] if values.dtype.kind == "f" else values
+    values = values.astype(np.float64)
+    values = values[np.isfinite(values)]
     bad = values[(values < 0) | (values != np.round(values)) | (values + year_offset > 2100)]
     if len(bad):
         raise InputError(

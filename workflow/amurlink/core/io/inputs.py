@@ -83,6 +83,14 @@ def _band_index(path, description: str) -> int:
     return names.index(description) + 1
 
 
+#: Keys of config ``inputs`` whose values are files (a path, a list or a glob); the
+#: others are settings (``layers``, ``osm``, ``coverage``, ``sightings_format`` …).
+FILE_KEYS = (
+    "landcover", "dem", "forest_loss", "roads", "logging", "settlements", "countries",
+    "sightings", "camera_stations", "fences",
+)  # fmt: skip
+
+
 def missing_files(entries: Sequence[tuple[str, object]]) -> list[tuple[str, str]]:
     """``(key, path)`` of the entries whose file does not exist.
 
