@@ -66,9 +66,8 @@ def check_rasters(inp, grid, params, warnings):
     return lines
 
 
-def read_checked(path, layer, grid, warnings):
-    """A vector input read as the stages read it, invalid geometries repaired (with a warning)."""
-    gdf = read_vector_input(path, layer, transform_bounds(grid.crs, "EPSG:4326", grid.bounds))
+def repaired(gdf, path, warnings):
+    """A layer as read, its invalid geometries repaired (each repair a warning of the report)."""
     polygons = bool(len(gdf)) and gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all()
     gdf, repairs = checks.repair_geometries(gdf, str(path), polygons=polygons)
     warnings += repairs
@@ -77,20 +76,22 @@ def read_checked(path, layer, grid, warnings):
 
 def check_vectors(inp, grid, params, warnings):
     layers, osm = params.layers or {}, params.osm or {}
+    bbox = transform_bounds(grid.crs, "EPSG:4326", grid.bounds)
     paths = {k: str(inp[k]) for k in ("countries", "roads", "settlements")}
-    roads = read_checked(paths["roads"], layers.get("roads"), grid, warnings)
+    # read as rule prepare_vectors reads them
+    roads = repaired(read_vector_input(paths["roads"], layers.get("roads"), bbox), paths["roads"], warnings)  # fmt: skip
     if is_osm(paths["roads"]):
         roads, _ = vectors.osm_roads(roads, params.road_classes, osm.get("highway_map"))
     logging_path = str(inp.logging[0]) if inp.logging else None
     blocks = (
-        read_checked(logging_path, layers.get("logging"), grid, warnings)
+        repaired(read_vector_input(logging_path, layers.get("logging")), logging_path, warnings)
         if logging_path
         else gpd.GeoDataFrame({"year": []}, geometry=[], crs=grid.crs)  # as prepare_vectors
     )
     countries = read_layer_if_present(paths["countries"], layers.get("countries", "countries"))
-    countries, repairs = checks.repair_geometries(countries, paths["countries"], polygons=True)
-    warnings += repairs
-    settlements = read_checked(paths["settlements"], layers.get("settlements"), grid, warnings)
+    countries = repaired(countries, paths["countries"], warnings)
+    settlements = io.read_vector(paths["settlements"], layer=layers.get("settlements"))
+    settlements = repaired(settlements, paths["settlements"], warnings)
     paths["logging"] = logging_path or "inputs.logging"
     prepared = vectors.prepare_vectors(
         countries, roads, blocks, settlements, grid, params.road_classes, paths
@@ -100,7 +101,9 @@ def check_vectors(inp, grid, params, warnings):
         counts["logging"] = len(prepared.logging)
     if inp.fences:
         paths["fences"] = str(inp.fences[0])
-        fences = read_checked(paths["fences"], layers.get("fences"), grid, warnings)
+        # as rule pressures reads them
+        fences = read_vector_input(paths["fences"], layers.get("fences"), bbox)
+        fences = repaired(fences, paths["fences"], warnings)
         if is_osm(paths["fences"]):
             fences = vectors.osm_barriers(
                 fences, osm.get("barriers", ["fence"]), osm.get("railways", [])
@@ -112,7 +115,7 @@ def check_vectors(inp, grid, params, warnings):
     lines += [f"{k}: {paths[k]}: {n} features in the study area" for k, n in counts.items()]
     lines[1] += f" ({proposed} proposed)"
     for scenario, kind, path in checks.scenario_files(params.scenarios):
-        n = len(vectors.to_study_area(read_checked(path, None, grid, warnings), grid, path))
+        n = len(vectors.to_study_area(repaired(io.read_vector(path), path, warnings), grid, path))
         if n == 0:
             warnings.append(f"{path}: no feature inside the study area; scenario {scenario!r} "
                             f"({kind}) changes nothing")  # fmt: skip

@@ -57,8 +57,9 @@ def check_lossyear_codes(lossyear: np.ndarray, nodata, path: str, year_offset: i
     values = values[np.isfinite(values)]
     bad = values[(values < 0) | (values != np.round(values)) | (values + year_offset > 2100)]
     if len(bad):
+        shown = [int(v) if v == round(v) else float(v) for v in bad[:10]]
         raise InputError(
-            f"{path}: values {bad[:10].tolist()} are not Hansen lossyear codes (0 = no loss, "
+            f"{path}: values {shown} are not Hansen lossyear codes (0 = no loss, "
             f"n = loss in {year_offset} + n; config inputs.forest_loss_year_offset)"
         )
 

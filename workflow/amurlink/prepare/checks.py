@@ -1,12 +1,14 @@
 """Checks run on every input before any heavy work (rule ``check_inputs``).
 
-Pure functions: each takes what :mod:`amurlink.core.io.inputs` read (a config
-mapping, a layer, a raster's footprint and codes) and either returns warnings
+Pure functions: each takes what the readers read (a config mapping, a layer,
+the feature counts of the prepared layers) and either returns warnings
 (one line each, saying what the run will lack) or raises
 :class:`~amurlink.core.errors.InputError` with one line naming the file (or
-config key), the field and the problem.  The stages run the same checks again
-where they read the data; running them first means a bad input stops a run in
-seconds, not after the covariates.
+config key), the field and the problem.  Raster coverage is checked by
+:func:`amurlink.core.io.rasters.check_coverage` and classes by
+:mod:`amurlink.prepare.align`, as the stages check them.  The stages run the
+same checks again where they read the data; running them first means a bad
+input stops a run in seconds, not after the covariates.
 
 Geometry validity follows the OGC Simple Features rules as GEOS implements them;
 repairs use GEOS's ``MakeValid`` (shapely :func:`shapely.make_valid`, method
