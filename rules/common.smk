@@ -1,6 +1,7 @@
 # Helpers shared by every stage: paths, species, input functions, constraints.
 
 import functools
+import glob
 
 RESULTS = "results"
 SPECIES = list(config["species"])
@@ -55,6 +56,28 @@ def outputs(name):
 def user_input(key):
     """Path of a configured input (the demo rule writes them when the demo is on)."""
     return config["inputs"][key]
+
+
+def input_files(key):
+    """Files of a configured input as a list: a list as given, a glob expanded (sorted).
+
+    A pattern matching nothing is kept as it is, so that Snakemake names it as missing.
+    """
+    value = config["inputs"].get(key)
+    if not value:
+        return []
+    if not isinstance(value, str):
+        return list(value)
+    if glob.has_magic(value):
+        return sorted(glob.glob(value)) or [value]
+    return [value]
+
+
+def landcover_fractions():
+    """The class-fraction raster, as a named file, when land cover is aggregated by fractions."""
+    if config["inputs"].get("landcover_aggregation", "fractions") != "fractions":
+        return {}
+    return {"fractions": prepared("landcover_fractions.tif")}
 
 
 def optional_input(key):
@@ -236,6 +259,64 @@ def styled_rasters():
     )
     pressures = expand(prepared("pressures/{scenario}.tif"), scenario=SCENARIOS)
     return list(dict.fromkeys(final + scenario_rasters + prepared_rasters + pressures))
+
+
+# ------------------------------------------------------------------ input check
+# The config's own consistency (extent order, grid resolutions, scenario changes) and,
+# for real data, that every configured file exists: checked when the workflow is parsed,
+# so a mistake there stops the run at once with one line.  The files' contents are
+# checked by rule check_inputs (rules/check.smk), which every rule reading them waits for.
+CHECKED = f"{RESULTS}/checks/inputs.ok"
+CHECK_REPORT = f"{RESULTS}/checks/inputs_report.txt"
+
+
+def _check_config():
+    from amurlink.core.errors import InputError
+    from amurlink.core.io.inputs import FILE_KEYS, missing_files
+    from amurlink.prepare.checks import check_config, scenario_files
+
+    try:
+        warnings = check_config(config)
+    except InputError as err:
+        raise WorkflowError(str(err)) from None
+    files = [(f"scenarios.{n}", f) for n, _, f in scenario_files(config["scenarios"])]
+    if not config["demo"]["enabled"]:  # else the demo rule writes the inputs
+        inputs = config["inputs"]
+        files = [(f"inputs.{k}", inputs.get(k)) for k in FILE_KEYS] + files
+    missing = missing_files(files)
+    if missing:
+        key, path = missing[0]
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise WorkflowError(f"config {key}: {path}: file not found{more}")
+    return warnings
+
+
+CONFIG_WARNINGS = _check_config()
+
+
+def checked(wildcards=None):
+    """The input check's flag, as an input of every rule reading a configured input.
+
+    ``ancient``: the rule waits for the check and fails with it, but a check that is
+    merely rerun (its code or report changed) does not rerun everything after it;
+    changed inputs rerun their rules through the inputs themselves.
+    """
+    return ancient(CHECKED)
+
+
+def all_scenario_files():
+    """Every file a scenario change reads (amurlink.prepare.checks.scenario_files)."""
+    from amurlink.prepare.checks import scenario_files
+
+    return [path for _, _, path in scenario_files(config["scenarios"])]
+
+
+def species_names(wildcards):
+    """Each species' name and synonyms (what the sightings are matched by), by key."""
+    return {
+        key: {"name": sp["name"], "synonyms": sp.get("synonyms", [])}
+        for key, sp in config["species"].items()
+    }
 
 
 # The grids (amurlink.core.grids), computed once from the config; the tile lists follow

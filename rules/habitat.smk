@@ -4,6 +4,7 @@
 
 rule presences:
     input:
+        checked=checked(),
         sightings=user_input("sightings"),
         stations=camera_stations(),
         covariates=prepared("covariates.tif"),
@@ -24,7 +25,14 @@ rule presences:
     params:
         species=species_params("name", "synonyms", "thin_km"),
         sightings=config_subset(
-            "sightings", only=["max_uncertainty_m", "date_min", "date_max"]
+            "sightings",
+            only=[
+                "max_uncertainty_m",
+                "date_min",
+                "date_max",
+                "drop_basis_of_record",
+                "drop_generalised",
+            ],
         ),
         sightings_format=config_provider("inputs", "sightings_format"),
         window_size=config_provider("scale", "window_cells"),
@@ -36,6 +44,7 @@ rule presences:
 
 rule background:
     input:
+        checked=checked(),
         sightings=user_input("sightings"),
         stations=camera_stations(),
         covariates=prepared("covariates.tif"),
@@ -53,7 +62,14 @@ rule background:
         runtime=10,
     params:
         sightings=config_subset(
-            "sightings", only=["max_uncertainty_m", "date_min", "date_max"]
+            "sightings",
+            only=[
+                "max_uncertainty_m",
+                "date_min",
+                "date_max",
+                "drop_basis_of_record",
+                "drop_generalised",
+            ],
         ),
         sightings_format=config_provider("inputs", "sightings_format"),
         habitat=config_subset("habitat", only=["bias", "background_points"]),

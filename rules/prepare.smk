@@ -3,8 +3,10 @@
 
 rule prepare_vectors:
     input:
+        checked=checked(),
         roads=user_input("roads"),
-        logging=user_input("logging"),
+        logging=optional_input("logging"),
+        forest_loss=input_files("forest_loss"),
         settlements=user_input("settlements"),
         countries=user_input("countries"),
     output:
@@ -25,6 +27,12 @@ rule prepare_vectors:
     params:
         study_area=config_provider("study_area"),
         road_classes=config_provider("covariates", "road_classes"),
+        layers=config_provider("inputs", "layers"),
+        osm=config_subset("inputs", "osm", only=["highway_map"]),
+        forest_loss=config_subset(
+            "inputs",
+            only=["coverage", "forest_loss_year_offset", "forest_loss_min_fraction"],
+        ),
         code=code_hash("prepare", "outputs.styles"),
     script:
         "../workflow/scripts/prepare_vectors.py"
@@ -32,10 +40,12 @@ rule prepare_vectors:
 
 rule align_rasters:
     input:
-        landcover=user_input("landcover"),
-        dem=user_input("dem"),
+        checked=checked(),
+        landcover=input_files("landcover"),
+        dem=input_files("dem"),
         country=prepared("country.tif"),
     output:
+        **landcover_fractions(),
         landcover=prepared("landcover.tif"),
         dem=prepared("dem.tif"),
     log:
@@ -49,6 +59,8 @@ rule align_rasters:
         mem_mb=2000,
     params:
         window_size=config_provider("scale", "window_cells"),
+        aggregation=config_provider("inputs", "landcover_aggregation"),
+        coverage=config_provider("inputs", "coverage"),
         code=code_hash("prepare"),
     script:
         "../workflow/scripts/align_rasters.py"
@@ -56,6 +68,7 @@ rule align_rasters:
 
 rule covariates_tile:
     input:
+        **landcover_fractions(),
         landcover=prepared("landcover.tif"),
         dem=prepared("dem.tif"),
         roads=prepared("roads.gpkg"),
@@ -117,6 +130,7 @@ rule covariates:
 
 rule pressures:
     input:
+        checked=checked(),
         roads=prepared("roads.gpkg"),
         logging=prepared("logging.gpkg"),
         country=prepared("country.tif"),
@@ -135,6 +149,8 @@ rule pressures:
         mem_mb=2000,
     params:
         changes=scenario_changes,
+        layers=config_provider("inputs", "layers"),
+        osm=config_subset("inputs", "osm", only=["barriers", "railways"]),
         road_classes=config_provider("covariates", "road_classes"),
         reference_year=config_provider("covariates", "reference_year"),
         code=code_hash("prepare"),

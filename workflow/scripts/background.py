@@ -17,7 +17,7 @@ def main(snakemake):
                 tables.read_table(inp.stations[0], text=True), inp.stations[0]
             )
         raw, fmt = occurrences.read_occurrences(inp.sightings, params.sightings_format)
-        records = sightings.records_from_table(raw, fmt, inp.sightings, stations)
+        records, stations = sightings.records_and_stations(raw, fmt, inp.sightings, stations)
     points = background.species_background(
         grid, valid, bias=hab["bias"], n_points=hab["background_points"], seed=params.seed,
         records=records, stations=stations, filters=params.sightings, source=inp.sightings,

@@ -2,11 +2,19 @@
 
 import logging
 
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
 from amurlink.core import io, smk
+from amurlink.core.grid import transform_bounds
 from amurlink.core.grids import habitat_grid
 from amurlink.core.io.layers import read_layer_if_present
+from amurlink.core.io.osm import is_osm, read_vector_input
+from amurlink.core.io.rasters import check_coverage, read_covering, source_cell_size
 from amurlink.outputs import styles
-from amurlink.prepare.vectors import prepare_vectors
+from amurlink.prepare.align import check_lossyear_codes, forest_loss_on_grid
+from amurlink.prepare.vectors import loss_cutblocks, osm_roads, prepare_vectors
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +29,15 @@ def main(snakemake):
         grid.height,
         grid.resolution,
     )
+    layers = params.layers or {}
     # Read and check everything before writing anything.
     prepared = prepare_vectors(
-        read_layer_if_present(inp.countries, "countries"), io.read_vector(inp.roads),
-        io.read_vector(inp.logging), io.read_vector(inp.settlements), grid, params.road_classes,
-        paths={k: getattr(inp, k) for k in ("countries", "roads", "logging", "settlements")},
+        read_layer_if_present(inp.countries, layers.get("countries", "countries")),
+        read_roads(inp.roads, layers.get("roads"), grid, params.road_classes, params.osm),
+        read_logging(inp.logging, inp.forest_loss, layers.get("logging"), grid, params.forest_loss),
+        io.read_vector(inp.settlements, layer=layers.get("settlements")), grid, params.road_classes,
+        paths={"countries": inp.countries, "roads": inp.roads, "settlements": inp.settlements,
+               "logging": ", ".join(map(str, [*inp.logging, *inp.forest_loss]))},
     )  # fmt: skip
     roads = prepared.roads
     log.info(
@@ -43,6 +55,46 @@ def main(snakemake):
         units="class", categorical=True, colormap=styles.country_colours(codes),
         metadata=io.country_tags(codes),
     )  # fmt: skip
+
+
+def read_logging(logging, forest_loss, layer, grid, settings):
+    """Cutblocks: the logging layer's polygons, and connected forest-loss patches on the grid."""
+    parts = [read_vector_input(logging[0], layer)] if logging else []
+    if forest_loss:
+        paths = list(forest_loss)
+        check_coverage(paths, grid, "inputs.forest_loss", settings.get("coverage", "error"))
+        year = np.zeros(grid.shape, np.int32)
+        fraction = np.zeros(grid.shape, np.float32)
+        ratio = max(grid.resolution / source_cell_size(paths, grid.crs), 1.0)
+        for window in grid.windows(max(1, int(4_000_000**0.5 / ratio))):
+            sub = grid.window_grid(window)
+            values, transform, crs, nodata = read_covering(paths, sub)
+            check_lossyear_codes(
+                values, nodata, paths[0], settings.get("forest_loss_year_offset", 2000)
+            )
+            y, f = forest_loss_on_grid(
+                values, transform, crs, sub, settings.get("forest_loss_year_offset", 2000), nodata
+            )
+            year[window.toslices()], fraction[window.toslices()] = y, f
+        blocks = loss_cutblocks(year, fraction, grid, settings.get("forest_loss_min_fraction", 0.5))
+        log.info("%s: %d forest-loss patches as cutblocks", ", ".join(paths), len(blocks))
+        parts.append(blocks)
+    if not parts:
+        return gpd.GeoDataFrame({"year": []}, geometry=[], crs=grid.crs)
+    parts = [p.to_crs(grid.crs) if p.crs is not None else p for p in parts]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def read_roads(path, layer, grid, road_classes, osm):
+    """The roads layer: an OSM extract's ways inside the grid's box, or a vector layer."""
+    lines = read_vector_input(path, layer, transform_bounds(grid.crs, "EPSG:4326", grid.bounds))
+    if not is_osm(path):
+        return lines
+    roads, dropped = osm_roads(lines, road_classes, (osm or {}).get("highway_map"))
+    log.info("%s: %d OSM ways in the study area, %d roads kept", path, len(lines), len(roads))
+    if dropped:
+        log.info("OSM highway values left out (inputs.osm.highway_map): %s", dropped)
+    return roads
 
 
 smk.run(main, globals().get("snakemake"))

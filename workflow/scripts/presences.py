@@ -14,7 +14,7 @@ def main(snakemake):
         raw = tables.read_table(inp.stations[0], text=True)
         stations = sightings.validate_stations(raw, inp.stations[0])
     raw, fmt = occurrences.read_occurrences(inp.sightings, params.sightings_format)
-    records = sightings.records_from_table(raw, fmt, inp.sightings, stations)
+    records, stations = sightings.records_and_stations(raw, fmt, inp.sightings, stations)
     presences, audit, detections = sightings.species_presences(
         records, stations, grid, valid,
         species=params.species, filters=params.sightings, seed=params.seed,

@@ -3,8 +3,11 @@
 import logging
 
 from amurlink.core import io, smk
+from amurlink.core.grid import transform_bounds
+from amurlink.core.io.osm import is_osm, read_vector_input
 from amurlink.core.io.rasters import read_grid
 from amurlink.prepare import pressures
+from amurlink.prepare.vectors import osm_barriers
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +24,11 @@ def main(snakemake):
         roads, blocks, changes, layers, grid, params.road_classes, params.reference_year,
         scenario=snakemake.wildcards.scenario,
     )  # fmt: skip
-    fences = io.read_vector(inp.fences[0]).to_crs(grid.crs) if inp.fences else None
+    fences = (
+        read_fences(inp.fences[0], grid, params.layers or {}, params.osm or {})
+        if inp.fences
+        else None
+    )
     road_groups = list(params.road_classes)
     with io.RasterWriter(
         out.pressures, grid, dtype="float32", nodata=-9999.0,
@@ -37,6 +44,18 @@ def main(snakemake):
         snakemake.wildcards.scenario, len(changes), int((roads.status == "existing").sum()),
         len(blocks), len(mitigated),
     )  # fmt: skip
+
+
+def read_fences(path, grid, layers, osm):
+    """Fences (lines): a vector layer, or an OSM extract's barrier= (and railway=) ways."""
+    lines = read_vector_input(
+        path, layers.get("fences"), transform_bounds(grid.crs, "EPSG:4326", grid.bounds)
+    )
+    if not is_osm(path):
+        return lines.to_crs(grid.crs)
+    fences = osm_barriers(lines, osm.get("barriers", ["fence"]), osm.get("railways", []))
+    log.info("%s: %d OSM ways read as fences (%s)", path, len(fences), sorted(set(fences.kind)))
+    return fences.to_crs(grid.crs)
 
 
 smk.run(main, globals().get("snakemake"))

@@ -115,3 +115,20 @@ def _mock_from_argv(argv: list[str]):
         else:
             wildcards[key] = value
     return mock_snakemake(rule, configfiles=configfiles, **wildcards)
+
+
+def bad_input_lines(log_dir: str | os.PathLike, since: float) -> list[str]:
+    """The ``bad input`` lines :func:`run` wrote to the logs under ``log_dir`` after ``since``.
+
+    For the Snakefile's ``onerror`` handler, which prints them after Snakemake's own
+    account of the failed jobs, so the one line that says what to fix comes last.
+    """
+    lines = []
+    for path in sorted(Path(log_dir).rglob("*.log")):
+        if path.stat().st_mtime < since:
+            continue
+        for line in path.read_text(errors="replace").splitlines():
+            _, sep, message = line.partition(" bad input: ")
+            if sep:
+                lines.append(f"amurlink: bad input: {message}")
+    return lines

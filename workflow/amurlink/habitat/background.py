@@ -286,6 +286,8 @@ def species_background(
             date_min=filters.get("date_min"),
             date_max=filters.get("date_max"),
             stations=stations,
+            drop_basis=filters.get("drop_basis_of_record", sightings.DROP_BASIS),
+            drop_generalised=filters.get("drop_generalised", True),
         )
         if group.empty:
             raise InputError(

@@ -35,6 +35,10 @@ SOURCES = ("camera_trap", "tracks", "scat", "report")
 SIGHTING_COLUMNS = ("species", "date", "source", "uncertainty_m")
 STATION_COLUMNS = ("station", "trap_nights", "start", "end")
 CAMERA_TRAP_COLUMNS = ("station", "date", "species", "count")
+#: Darwin Core columns kept from GBIF and DwC-A records for the cleaning steps.
+DWC_COLUMNS = ("occurrence_status", "basis_of_record", "data_generalizations")
+#: basisOfRecord values dropped by default: fossils and zoo animals are no wild presences.
+DROP_BASIS = ("FOSSIL_SPECIMEN", "LIVING_SPECIMEN")
 #: Columns of a species' presence/absence table at camera-trap stations.
 STATION_PA_COLUMNS = ("station", "x", "y", "row", "col", "trap_nights", "detections", "detected")
 _INFRASPECIFIC = re.compile(r"\b(ssp|subsp|var|f)\.?\s+")
@@ -162,7 +166,9 @@ def validate_sightings(df: pd.DataFrame, path: PathLike, crs: str | None = None)
     if "station" not in df.columns:
         df["station"] = pd.NA
     df["line"] = np.arange(len(df)) + 2
-    out = df[["species", "x", "y", "date", "source", "uncertainty_m", "station", "line"]].copy()
+    dwc = [c for c in DWC_COLUMNS if c in df.columns]
+    out = df[["species", "x", "y", "date", "source", "uncertainty_m", "station", "line", *dwc]]
+    out = out.copy()
     out.attrs.update(crs=src_crs, path=str(path))
     return out
 
@@ -198,7 +204,8 @@ def _from_darwin_core(df: pd.DataFrame, path) -> pd.DataFrame:
     Uses ``species`` (else ``scientificName``), ``decimalLongitude``/``decimalLatitude``
     (WGS84), ``eventDate`` (first date of an ISO interval; times dropped),
     ``coordinateUncertaintyInMeters`` and ``basisOfRecord`` (machine observation →
-    camera_trap, others → report).
+    camera_trap, others → report); ``occurrenceStatus``, ``basisOfRecord`` and
+    ``dataGeneralizations`` are kept for :func:`clean_sightings`'s Darwin Core steps.
     """
     # DwC-A may give full term URIs: go by the last part (the last column of a name wins)
     terms = df.set_axis([str(c).split("/")[-1] for c in df.columns], axis=1)
@@ -216,7 +223,7 @@ def _from_darwin_core(df: pd.DataFrame, path) -> pd.DataFrame:
     if species.isna().all():
         raise InputError(f"{path}: missing Darwin Core column 'species' (or 'scientificName')")
     dates = col("eventDate").astype("string").str.split("/").str[0].str.slice(0, 10)
-    basis = col("basisOfRecord").astype("string").str.upper()
+    basis = col("basisOfRecord").astype("string").str.strip().str.upper()
     out = pd.DataFrame(
         {
             "species": species,
@@ -225,6 +232,9 @@ def _from_darwin_core(df: pd.DataFrame, path) -> pd.DataFrame:
             "date": dates.replace("", pd.NA),
             "source": basis.map(_BASIS).fillna("report"),
             "uncertainty_m": col("coordinateUncertaintyInMeters").replace("", pd.NA),
+            "occurrence_status": col("occurrenceStatus").astype("string").str.strip().str.upper(),
+            "basis_of_record": basis,
+            "data_generalizations": col("dataGeneralizations").astype("string").str.strip(),
         }
     )
     return out.dropna(subset=["species"]).reset_index(drop=True)
@@ -261,6 +271,94 @@ def camera_trap_sightings(df: pd.DataFrame, stations: pd.DataFrame, path: PathLi
         }
     )
     return validate_sightings(out, path, stations.attrs.get("crs", "EPSG:4326"))
+
+
+def _first_column(df: pd.DataFrame, names: Sequence[str], path, what: str) -> pd.Series:
+    """The first of ``names`` (Camtrap DP 1.0 name first, then 0.x) that ``df`` has."""
+    for name in names:
+        if name in df.columns:
+            return df[name]
+    raise InputError(f"{path}: missing column {names[0]!r} ({what})")
+
+
+def camtrap_dp_tables(package: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A Camtrap DP package as the station table and the detection table of the CSV layouts.
+
+    Camtrap DP 1.0 (Bubnicki et al. 2023, Remote Sens Ecol Conserv,
+    doi:10.1002/rse2.374): every *deployment* (a camera at a location for a period)
+    is a station, ``station = deploymentID``, at its ``latitude``/``longitude``
+    (WGS84), with effort ``trap_nights`` = ``deploymentEnd − deploymentStart`` in days
+    and ``start``/``end`` their dates; deployments without any observation stay as
+    zero-detection effort.  *Observations* of ``observationType = animal`` (humans,
+    vehicles, blanks and unknowns left out) become detections (``deploymentID``,
+    the date of ``eventStart``, ``scientificName``, ``count``, 1 where empty); where
+    a package has both event- and media-level observations of the same animals, the
+    event level is kept (Camtrap DP's ``observationLevel``), so nothing is counted
+    twice.  0.x names (``start``, ``end``, ``timestamp``) are read too.
+
+    ``package`` is :func:`amurlink.core.io.occurrences.read_camtrap_dp`'s result.
+    Returns ``(stations, detections)`` as text tables for :func:`validate_stations`
+    and :func:`camera_trap_sightings`.
+    """
+    dep, obs = package["deployments"], package["observations"]
+    dpath, opath = dep.attrs.get("path", package["path"]), obs.attrs.get("path", package["path"])
+    start = _first_column(dep, ["deploymentStart", "start"], dpath, "Camtrap DP deployments")
+    end = _first_column(dep, ["deploymentEnd", "end"], dpath, "Camtrap DP deployments")
+    t0 = pd.to_datetime(start, errors="coerce", utc=True, format="ISO8601")
+    t1 = pd.to_datetime(end, errors="coerce", utc=True, format="ISO8601")
+    bad = t0.isna() | t1.isna() | (t1 < t0)
+    if bad.any():
+        raise InputError(
+            f"{dpath}: deploymentStart/deploymentEnd missing, not ISO 8601 or end before start "
+            f"at line(s) {_line_numbers(bad)}"
+        )
+    stations = pd.DataFrame(
+        {
+            "station": _first_column(dep, ["deploymentID"], dpath, "Camtrap DP deployments"),
+            "lon": _first_column(dep, ["longitude"], dpath, "Camtrap DP deployments"),
+            "lat": _first_column(dep, ["latitude"], dpath, "Camtrap DP deployments"),
+            "trap_nights": ((t1 - t0).dt.total_seconds() / 86400.0).astype(str),
+            "start": start.str.slice(0, 10),
+            "end": end.str.slice(0, 10),
+        }
+    )
+    if "observationType" in obs.columns:
+        obs = obs[obs["observationType"].fillna("").str.strip().str.lower() == "animal"]
+    if "observationLevel" in obs.columns:
+        level = obs["observationLevel"].fillna("").str.strip().str.lower()
+        if (level == "event").any():
+            obs = obs[level == "event"]
+    when = _first_column(obs, ["eventStart", "timestamp"], opath, "Camtrap DP observations")
+    detections = pd.DataFrame(
+        {
+            "station": _first_column(obs, ["deploymentID"], opath, "Camtrap DP observations"),
+            "date": when.str.slice(0, 10),
+            "species": _first_column(obs, ["scientificName"], opath, "Camtrap DP observations"),
+            "count": obs["count"].fillna("1") if "count" in obs.columns else "1",
+        }
+    )
+    detections = detections[detections["species"].notna()].reset_index(drop=True)
+    return stations, detections
+
+
+def records_and_stations(
+    raw, fmt: str, path: PathLike, stations: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Sightings and camera-trap stations from what :func:`~amurlink.core.io.occurrences.read_occurrences` read.
+
+    A Camtrap DP package brings its own stations (:func:`camtrap_dp_tables`);
+    other formats use ``stations`` (config ``inputs.camera_stations``, validated).
+    """
+    if fmt != "camtrap_dp":
+        return records_from_table(raw, fmt, path, stations), stations
+    if stations is not None:
+        raise InputError(
+            f"{stations.attrs.get('path', 'inputs.camera_stations')}: not used with a Camtrap DP "
+            f"package ({path}), whose deployments are the stations; remove inputs.camera_stations"
+        )
+    station_table, detections = camtrap_dp_tables(raw)
+    stations = validate_stations(station_table, raw["deployments"].attrs.get("path", path))
+    return camera_trap_sightings(detections, stations, raw["observations"].attrs["path"]), stations
 
 
 def records_from_table(
@@ -384,12 +482,28 @@ def clean_sightings(
     thin_km: float = 0.0,
     seed: int = 0,
     keep_unknown_uncertainty: bool = True,
+    drop_basis: Sequence[str] = DROP_BASIS,
+    drop_generalised: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean one species' sightings for modelling.
 
     Steps, each counted in the audit (step, kept, dropped, reason):
 
     1. ``species``: names matching ``species_name``/``synonyms``/subspecies (case-insensitive);
+
+    then, for Darwin Core records (GBIF, DwC-A: the table has their columns), as GBIF's
+    own occurrence filters and its data-quality guidance (Chapman 2005, *Principles of
+    data quality*, GBIF; Zizka et al. 2019, CoordinateCleaner, Methods Ecol Evol 10:744):
+
+    - ``occurrence_status``: ``occurrenceStatus = ABSENT`` records are absences, dropped;
+    - ``basis_of_record``: ``basisOfRecord`` in ``drop_basis`` (fossils, living
+      specimens in zoos and gardens) dropped;
+    - ``data_generalizations``: records whose ``dataGeneralizations`` is not empty
+      (coordinates generalised by the publisher, e.g. for sensitive species) dropped
+      when ``drop_generalised``, as their true precision is unknown;
+
+    and for every record:
+
     2. ``date``: within [date_min, date_max]; records without a date are dropped when
        a bound is set;
     3. ``uncertainty``: ``uncertainty_m ≤ max_uncertainty_m``; unknown uncertainty
@@ -422,6 +536,7 @@ def clean_sightings(
     path = df.attrs.get("path", "sightings")
     steps = [
         ("species", lambda cur: _species_step(cur, species_name, synonyms, path)),
+        *_darwin_core_steps(df, drop_basis, drop_generalised),
         ("date", lambda cur: _date_step(cur, date_min, date_max)),
         (
             "uncertainty",
@@ -458,6 +573,45 @@ def _species_step(cur, species_name, synonyms, path) -> tuple[pd.DataFrame, str]
             f"'species'; names found: {', '.join(others[:20]) or 'none'}"
         )
     return kept, f"other species: {', '.join(others) or 'none'}"
+
+
+def _non_empty(values: pd.Series) -> pd.Series:
+    return values.notna() & (values.astype("string").str.strip() != "")
+
+
+def darwin_core_kept(
+    df: pd.DataFrame, drop_basis: Sequence[str] = DROP_BASIS, drop_generalised: bool = True
+) -> np.ndarray:
+    """Rows :func:`clean_sightings`'s Darwin Core steps keep (all rows of other tables)."""
+    cur = df
+    for _, step in _darwin_core_steps(df, drop_basis, drop_generalised):
+        cur, _ = step(cur)
+    return df.index.isin(cur.index)
+
+
+def _darwin_core_steps(df, drop_basis, drop_generalised) -> list:
+    """The Darwin Core steps of :func:`clean_sightings` for the columns ``df`` has."""
+
+    def drop(column, bad, reason):
+        def step(cur):
+            flagged = bad(cur[column]).fillna(False).to_numpy(bool)
+            return cur[~flagged], reason
+
+        return (column, step)
+
+    basis = {b.upper() for b in drop_basis}
+    steps = []
+    if "occurrence_status" in df.columns:
+        steps.append(drop("occurrence_status", lambda v: v.str.upper() == "ABSENT", "ABSENT"))
+    if "basis_of_record" in df.columns:
+        reason = f"basisOfRecord {', '.join(sorted(basis)) or '(none dropped)'}"
+        steps.append(drop("basis_of_record", lambda v: v.str.upper().isin(basis), reason))
+    if "data_generalizations" in df.columns:
+        if drop_generalised:
+            steps.append(drop("data_generalizations", _non_empty, "coordinates generalised"))
+        else:
+            steps.append(("data_generalizations", lambda cur: (cur, "generalised records kept")))
+    return steps
 
 
 def _date_step(cur, date_min, date_max) -> tuple[pd.DataFrame, str]:
@@ -568,6 +722,8 @@ def species_presences(
         date_max=filters.get("date_max"),
         thin_km=species.get("thin_km", 0),
         seed=seed,
+        drop_basis=filters.get("drop_basis_of_record", DROP_BASIS),
+        drop_generalised=filters.get("drop_generalised", True),
     )
     if stations is None:
         return presences, audit, pd.DataFrame(columns=list(STATION_PA_COLUMNS))
@@ -647,17 +803,20 @@ def target_group_points(
     date_min: str | None = None,
     date_max: str | None = None,
     stations: pd.DataFrame | None = None,
+    drop_basis: Sequence[str] = DROP_BASIS,
+    drop_generalised: bool = True,
 ) -> pd.DataFrame:
     """Locations of the target group: sightings of all species (and effort stations).
 
-    Phillips et al. (2009) Ecol Appl 19:181.  The same date and uncertainty
-    filters as for the focal species apply, so the target group shares its
-    survey period; camera-trap stations with effort are added because they are
-    survey effort whether or not they detected anything.
+    Phillips et al. (2009) Ecol Appl 19:181.  The same date, uncertainty and Darwin
+    Core filters as for the focal species apply (:func:`darwin_core_kept`: no
+    absences, fossils or zoo animals), so the target group shares its survey
+    period; camera-trap stations with effort are added because they are survey
+    effort whether or not they detected anything.
 
     Returns x, y (grid CRS), row, col, kind ('sighting' | 'station'), inside the study area.
     """
-    keep = np.ones(len(sightings), bool)
+    keep = darwin_core_kept(sightings, drop_basis, drop_generalised)
     if date_min is not None:
         keep &= (sightings["date"] >= pd.Timestamp(date_min)).to_numpy(bool)
     if date_max is not None:

@@ -186,8 +186,14 @@ def compute_covariates(
     reference_year: int = 2025,
     max_distance_m: float | None = None,
     dem_fill: float | None = None,
+    forest_cover: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[str]]:
     """Covariate stack (bands-first float32, NaN outside ``valid``) and its band names.
+
+    ``forest_cover``, the forest classes' share of each cell (land cover aggregated by
+    class fractions, :func:`amurlink.prepare.align.class_fractions`), makes the forest
+    fraction the mean forest area in the window; without it, the share of cells whose
+    class is a forest class.
 
     Roads are rasterised with ``all_touched`` so that a road is never broken
     into gaps a dispersal path could slip through; proposed roads are left out.
@@ -202,9 +208,15 @@ def compute_covariates(
     names = covariate_names(road_groups)
     out = np.empty((len(names), *grid.shape), np.float32)
     bands = dict(zip(names, out, strict=True))
-    bands["forest_fraction"][:] = class_fraction(
-        landcover, forest_classes, forest_radius_m / res, valid
-    )
+    if forest_cover is None:
+        bands["forest_fraction"][:] = class_fraction(
+            landcover, forest_classes, forest_radius_m / res, valid
+        )
+    else:
+        cover = np.nan_to_num(np.asarray(forest_cover, np.float64))
+        bands["forest_fraction"][:] = np.clip(
+            focal_mean(cover, valid, forest_radius_m / res), 0.0, 1.0
+        )
     if dem_fill is None:
         dem_fill = float(np.nanmean(dem)) if np.isfinite(dem).any() else 0.0
     dem_filled = np.where(np.isfinite(dem), dem, dem_fill)
@@ -260,6 +272,7 @@ def tile_covariates(
     inner: tuple[slice, slice],
     settings: Mapping,
     dem_fill: float,
+    forest_cover: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[str], list[str]]:
     """Covariates of one tile: computed on the tile and its halo, cut back to the tile.
 
@@ -276,6 +289,8 @@ def tile_covariates(
         Config ``covariates``.
     dem_fill : float
         Elevation for missing cells: the whole grid's mean, so tiles agree.
+    forest_cover : numpy.ndarray, optional
+        Forest share of each cell on ``outer`` (land cover by class fractions).
 
     Returns
     -------
@@ -287,7 +302,7 @@ def tile_covariates(
         road_groups=list(settings["road_classes"]), forest_classes=settings["forest_classes"],
         forest_radius_m=settings["forest_radius_m"], logging_radius_m=settings["logging_radius_m"],
         reference_year=settings["reference_year"], max_distance_m=settings["max_distance_m"],
-        dem_fill=dem_fill,
+        dem_fill=dem_fill, forest_cover=forest_cover,
     )  # fmt: skip
     units = [COVARIATE_UNITS.get(n, "m") for n in names]
     return stack[:, inner[0], inner[1]], names, units

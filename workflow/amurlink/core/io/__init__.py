@@ -470,40 +470,78 @@ def write_text(text: str, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def warp_to_grid(path: str | os.PathLike, grid: Grid, *, categorical: bool):
-    """Open a raster as a virtual dataset warped onto ``grid`` (read it window by window).
+def warp_to_grid(path, grid: Grid, *, categorical: bool, resampling: str | None = None):
+    """Open a raster (or a mosaic of tiles) as a virtual dataset warped onto ``grid``.
 
-    Nearest neighbour for classes, bilinear for continuous values; GDAL warps
-    lazily, so memory stays bounded by the windows read.
+    ``path`` is one file (GeoTIFF, VRT), a list of tiles or a glob
+    (:func:`amurlink.core.io.rasters.raster_paths`); tiles are warped one by one and
+    each window takes, cell by cell, the first tile with data there (as
+    ``gdalbuildvrt`` puts the first listed on top).  Resampling (GDAL's names):
+    ``resampling`` if given, else nearest for classes; for continuous values the
+    average of the source cells where they are finer than the grid's (downsampling:
+    every source cell counts, GDAL weighting partial cells by area), bilinear
+    otherwise.  GDAL warps lazily, so memory stays bounded by the windows read; the
+    dataset's tags ``resampling`` say what was used.
     """
+    from amurlink.core.io.rasters import raster_paths
+
+    paths = raster_paths(path)
+    vrts, nodata = [], None
+    try:
+        for p in paths:
+            vrt = _warped(p, grid, categorical, resampling, nodata)
+            nodata = vrt.nodata if nodata is None else nodata
+            vrts.append(vrt)
+    except BaseException:
+        for vrt in vrts:
+            vrt.close()
+        raise
+    return contextlib.closing(vrts[0] if len(vrts) == 1 else _WarpedMosaic(vrts))
+
+
+def _warped(path, grid: Grid, categorical: bool, resampling: str | None, nodata):
     from rasterio.enums import Resampling
     from rasterio.vrt import WarpedVRT
+
+    from amurlink.core.grid import transform_bounds
 
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: file not found")
-    src = rasterio.open(path)
+    try:
+        src = rasterio.open(path)
+    except rasterio.errors.RasterioIOError as err:
+        raise InputError(f"{path}: cannot be read as a raster ({err})") from err
     if src.crs is None:
         src.close()
         raise InputError(f"{path}: raster has no CRS; assign one (e.g. gdal_edit.py -a_srs)")
+    if resampling is None:
+        if categorical:
+            resampling = "nearest"
+        else:
+            x0, _, x1, _ = transform_bounds(src.crs, grid.crs, src.bounds)
+            finer = (x1 - x0) / src.width < grid.resolution * (1 - 1e-6)
+            resampling = "average" if finer else "bilinear"
+    if nodata is None:
+        nodata = src.nodata if src.nodata is not None else (0 if categorical else -9999)
     vrt = WarpedVRT(
         src,
         crs=grid.crs,
         transform=grid.transform,
         width=grid.width,
         height=grid.height,
-        resampling=Resampling.nearest if categorical else Resampling.bilinear,
+        resampling=Resampling[resampling],
         src_nodata=src.nodata,
-        nodata=src.nodata if src.nodata is not None else (0 if categorical else -9999),
+        nodata=nodata,
     )
-    return contextlib.closing(_VrtWithSource(vrt, src))
+    return _VrtWithSource(vrt, src, resampling)
 
 
 class _VrtWithSource:
     """A WarpedVRT that closes its source dataset with it."""
 
-    def __init__(self, vrt, src):
-        self.vrt, self.src = vrt, src
+    def __init__(self, vrt, src, resampling: str = "nearest"):
+        self.vrt, self.src, self.resampling = vrt, src, resampling
 
     def __getattr__(self, name):
         return getattr(self.vrt, name)
@@ -511,6 +549,36 @@ class _VrtWithSource:
     def close(self):
         self.vrt.close()
         self.src.close()
+
+
+class _WarpedMosaic:
+    """Tiles warped onto one grid, read window by window: the first tile with data wins."""
+
+    def __init__(self, vrts: list):
+        self.vrts = vrts
+        self.nodata = vrts[0].nodata
+        self.resampling = vrts[0].resampling
+
+    def __getattr__(self, name):
+        return getattr(self.vrts[0], name)
+
+    def _empty(self, values: np.ndarray) -> np.ndarray:
+        if self.nodata is not None and np.isnan(self.nodata):
+            return np.isnan(values)
+        return values == self.nodata
+
+    def read(self, indexes=1, window=None, **kwargs):
+        out = self.vrts[0].read(indexes, window=window, **kwargs)
+        for vrt in self.vrts[1:]:
+            empty = self._empty(out)
+            if not empty.any():
+                break
+            out[empty] = vrt.read(indexes, window=window, **kwargs)[empty]
+        return out
+
+    def close(self):
+        for vrt in self.vrts:
+            vrt.close()
 
 
 COUNTRY_TAG_PREFIX = "country_"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -80,3 +81,119 @@ def _band_index(path, description: str) -> int:
     if description not in names:
         raise InputError(f"{path}: no band {description!r}; bands {names}")
     return names.index(description) + 1
+
+
+#: Keys of config ``inputs`` whose values are files (a path, a list or a glob); the
+#: others are settings (``layers``, ``osm``, ``coverage``, ``sightings_format`` …).
+FILE_KEYS = (
+    "landcover", "dem", "forest_loss", "roads", "logging", "settlements", "countries",
+    "sightings", "camera_stations", "fences",
+)  # fmt: skip
+
+
+def missing_files(entries: Sequence[tuple[str, object]]) -> list[tuple[str, str]]:
+    """``(key, path)`` of the entries whose file does not exist.
+
+    ``entries`` are ``(config key, value)``; a value is a path, a list of paths
+    or a glob pattern (matching nothing is missing); ``None`` and non-path
+    values (e.g. ``inputs.sightings_format``) are skipped.
+    """
+    import glob
+
+    missing = []
+    for key, value in entries:
+        if key.endswith("_format") or value is None or isinstance(value, bool | int | float):
+            continue
+        for path in value if isinstance(value, list | tuple) else [value]:
+            path = os.fspath(path)
+            found = glob.glob(path) if glob.has_magic(path) else os.path.exists(path)
+            if not found:
+                missing.append((key, path))
+    return missing
+
+
+@dataclass
+class RasterProbe:
+    """What :func:`probe_raster` found in a raster input over the study area."""
+
+    path: str
+    crs: str
+    shape: tuple[int, int]
+    resolution: tuple[float, float]
+    #: The raster's extent in the grid's CRS (a densified box).
+    footprint: object
+    #: Cells of the raster inside the study area's window, and those that are no-data.
+    cells: int
+    nodata_cells: int
+    #: Distinct values over the study area (categorical rasters only), no-data left out.
+    codes: list[int] | None
+
+
+def probe_raster(path: str | os.PathLike, grid: Grid, *, categorical: bool = False) -> RasterProbe:
+    """Open a raster input and decode every block that overlaps the study area.
+
+    Fails, as one-line :class:`InputError`\\ s naming the file, on a file that
+    does not exist or does not open as a raster (GDAL), one without a CRS, and
+    one whose blocks over the study area cannot be decoded (a truncated or
+    corrupt GeoTIFF: GDAL reads the header, and only the data blocks fail).
+    Only band 1 is read, block by block (GDAL's natural block size), so memory
+    is a block's and a country-wide tile is read only where the study area is.
+    """
+    import rasterio
+    import shapely
+    from rasterio.errors import RasterioError
+    from rasterio.warp import transform_bounds
+    from rasterio.windows import Window, from_bounds
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise InputError(f"{path}: file not found")
+    try:
+        src = rasterio.open(path)
+    except RasterioError as err:
+        raise InputError(f"{path}: cannot be opened as a raster ({_one_line(err)})") from err
+    with src:
+        if src.crs is None:
+            raise InputError(f"{path}: raster has no CRS; define one (e.g. gdal_edit.py -a_srs)")
+        footprint = shapely.box(*transform_bounds(src.crs, grid.crs, *src.bounds, densify_pts=21))
+        area = transform_bounds(grid.crs, src.crs, *grid.bounds, densify_pts=21)
+        full = Window(0, 0, src.width, src.height)
+        try:
+            window = from_bounds(*area, transform=src.transform).round_offsets().round_lengths()
+            window = window.intersection(full)
+        except Exception:  # rasterio.errors.WindowError: no overlap
+            window = None
+        cells = nodata_cells = 0
+        codes: set[int] = set()
+        if window is not None:
+            for _, block in src.block_windows(1):
+                try:
+                    part = block.intersection(window)
+                except Exception:  # WindowError: the block is outside the area
+                    continue
+                try:
+                    data = src.read(1, window=part, masked=True)
+                except RasterioError as err:
+                    raise InputError(
+                        f"{path}: cannot decode the data at rows {part.row_off}-"
+                        f"{part.row_off + part.height - 1} (truncated or corrupt file?): "
+                        f"{_one_line(err)}"
+                    ) from err
+                cells += data.size
+                nodata_cells += int(np.ma.count_masked(data))
+                if categorical:
+                    codes.update(np.unique(data.compressed()).tolist())
+        return RasterProbe(
+            path=path,
+            crs=src.crs.to_string(),
+            shape=(src.height, src.width),
+            resolution=src.res,
+            footprint=footprint,
+            cells=cells,
+            nodata_cells=nodata_cells,
+            codes=sorted(int(c) for c in codes) if categorical else None,
+        )
+
+
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split())[:200]
