@@ -24,8 +24,10 @@ run: $(VENV)/.installed
 	$(BIN)/snakemake --cores $(CORES)
 
 ## test: install with test extras and run the whole test suite
+# Three workers on two cores: the SLURM run mostly waits on the scheduler, so the local
+# and the kill-and-resume runs start beside it (tests/conftest.py orders them first).
 test: $(VENV)/.installed-test
-	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -n 3 --dist loadgroup $(PYTEST_ARGS)
 
 ## test-quick: the suite without the slow (workflow, large-grid) tests
 test-quick: $(VENV)/.installed-test

@@ -64,13 +64,14 @@ def run_dir(request):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Order the slow workflow tests so that ``pytest -n 2`` overlaps the long runs.
+    """Order the slow workflow tests so that ``pytest -n 3`` overlaps the long runs.
 
-    xdist hands tests to whichever worker is free, in this order: first the test that
-    starts the SLURM run (latency-bound: it waits on the scheduler), then one that
-    starts the shared local run, then the kill-and-resume run, then every quick test,
-    and last the checks of the runs' results, which by then only read them.  The runs
-    are shared between workers (:func:`shared_run`), so none is made twice.
+    xdist deals the first tests one to each worker, then hands the rest to whichever
+    worker is free, in this order: first the test that starts the SLURM run
+    (latency-bound: it waits on the scheduler), then one that starts the shared local
+    run, then the kill-and-resume run, then every quick test, and last the checks of
+    the runs' results, which by then only read them.  The runs are shared between
+    workers (:func:`shared_run`), so none is made twice.
     (``--dist loadgroup`` with ``xdist_group`` marks did not keep groups on one
     worker with pytest-xdist 3.8 here, which is why the runs are shared by lock.)
     """

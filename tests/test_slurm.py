@@ -5,9 +5,9 @@ Debian's slurm-wlm and munge; .ci/run installs them) or reuses a cluster that is
 already up, and stops what it started. Snakemake submits through
 snakemake-executor-plugin-slurm with --profile profiles/slurm.
 
-The SLURM run makes one species' map and Omniscape current (``SLURM_TARGETS``) and
-all they need: every stage but the packaging, grouped tile jobs and a local rule, in 41
-of the pipeline's 112 jobs. On the test's 2-CPU node its wall time is about the
+The SLURM run makes one species' map and Omniscape current (``ONE_SPECIES_TARGETS``)
+and all they need: every stage but the packaging, grouped tile jobs and a local rule, in
+41 of the pipeline's 112 jobs. On the test's 2-CPU node its wall time is about the
 scheduler's latency times the jobs, which is why it does not make everything.
 """
 
@@ -20,12 +20,9 @@ from pathlib import Path
 
 import pytest
 from conftest import shared_run
-from workflow_run import ROOT, compare_results, run_pipeline
+from workflow_run import ONE_SPECIES_TARGETS, ROOT, compare_results, run_pipeline
 
 CLUSTER = Path(__file__).with_name("slurm_cluster.sh")
-#: One species' map, and its Omniscape current (for the grouped Omniscape tiles).
-SLURM_TARGETS = ("results/outputs/maps/leopard.png",
-                 "results/connectivity/baseline/leopard/omniscape_current.tif")  # fmt: skip
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +51,7 @@ def slurm_run(slurm_cluster, tmp_path_factory, worker_id):
     def run(workdir):
         return run_pipeline(
             workdir, "--profile", str(ROOT / "profiles" / "slurm"),
-            "--slurm-init-seconds-before-status-checks", "1", *SLURM_TARGETS,
+            "--slurm-init-seconds-before-status-checks", "1", *ONE_SPECIES_TARGETS,
         )  # fmt: skip
 
     return shared_run(tmp_path_factory, worker_id, "slurm_run", run)
@@ -78,7 +75,7 @@ def test_slurm_outputs_equal_the_local_run(slurm_run, request):
     # the SLURM run made one species' map: every file it made is one of the local run's
     assert not report["extra"], report["extra"]
     made = set(report["identical"]) | set(report["same_data"]) | set(report["different"])
-    assert set(SLURM_TARGETS) <= made
+    assert set(ONE_SPECIES_TARGETS) <= made
     assert {"results/habitat/leopard/suitability.tif",
             "results/connectivity/baseline/leopard/effective_resistance.csv"} <= made  # fmt: skip
     assert not report["different"], report["different"]
