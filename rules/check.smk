@@ -7,13 +7,13 @@ rule check_inputs:
         landcover=input_files("landcover"),
         dem=input_files("dem"),
         forest_loss=input_files("forest_loss"),
-        roads=user_input("roads"),
+        roads=input_files("roads"),
         logging=optional_input("logging"),
         settlements=user_input("settlements"),
         countries=user_input("countries"),
         sightings=user_input("sightings"),
         stations=camera_stations(),
-        fences=optional_input("fences"),
+        fences=input_files("fences"),
         scenario_files=all_scenario_files(),
     output:
         ok=CHECKED,
@@ -35,6 +35,7 @@ rule check_inputs:
             "connectivity", "omniscape", "resolution_m"
         ),
         road_classes=config_provider("covariates", "road_classes"),
+        reference_year=config_provider("covariates", "reference_year"),
         layers=config_provider("inputs", "layers"),
         osm=config_subset("inputs", "osm", only=["highway_map", "barriers", "railways"]),
         raster_settings=config_subset(

@@ -4,7 +4,7 @@
 rule prepare_vectors:
     input:
         checked=checked(),
-        roads=user_input("roads"),
+        roads=input_files("roads"),
         logging=optional_input("logging"),
         forest_loss=input_files("forest_loss"),
         settlements=user_input("settlements"),
@@ -134,7 +134,7 @@ rule pressures:
         roads=prepared("roads.gpkg"),
         logging=prepared("logging.gpkg"),
         country=prepared("country.tif"),
-        fences=optional_input("fences"),
+        fences=input_files("fences"),
         scenario_files=scenario_files,
     output:
         pressures=prepared("pressures/{scenario}.tif"),

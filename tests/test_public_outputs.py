@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -261,12 +262,23 @@ def test_snakemake_report_has_every_caption(run, tmp_path):
 
 # ------------------------------------------------------------ bad scenarios
 def bad_scenario(run: Path, tmp_path: Path, change: dict):
+    """A bad scenario's pressures, in a copy of the run's inputs and prepared layers.
+
+    Not in the shared run itself: the scenario file is a new input of the input check,
+    which reruns, fails and (as a failing job should) removes its report and flag.
+    ``copy2`` keeps the files' times, so ``--rerun-triggers=mtime`` reruns only the
+    check and the bad scenario's pressures.
+    """
+    work = tmp_path / "run"
+    for part in ("config", "results/demo", "results/prepare", "results/checks"):
+        shutil.copytree(run / part, work / part)
+    shutil.copy2(run / "test.yaml", work / "test.yaml")
     cfg = {"scenarios": {"bad": {"changes": [change]}}}
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return snakemake(
-        run, "--rerun-triggers=mtime", "--cores", "1", "results/prepare/pressures/bad.tif",
-        configfiles=[run / "test.yaml", path], timeout=600,
+        work, "--rerun-triggers=mtime", "--cores", "1", "results/prepare/pressures/bad.tif",
+        configfiles=[work / "test.yaml", path], timeout=600,
     )  # fmt: skip
 
 

@@ -24,7 +24,7 @@ from amurlink.core import io
 from amurlink.core.errors import InputError
 from amurlink.core.grid import Grid
 from amurlink.core.io import occurrences, tables
-from amurlink.core.io.osm import read_osm_lines
+from amurlink.core.io.osm import read_osm_lines, read_vector_input
 from amurlink.core.io.rasters import check_coverage, raster_coverage
 from amurlink.habitat import sightings
 from amurlink.prepare import align, covariates, vectors
@@ -112,7 +112,8 @@ def vector_inputs(tmp_path, grid):
 
 
 def run_prepare_vectors(tmp_path, grid, roads, out, logging=(), forest_loss=(), **settings):
-    inputs = {**vector_inputs(tmp_path, grid), "roads": str(roads),
+    roads = [roads] if isinstance(roads, str | Path) else roads
+    inputs = {**vector_inputs(tmp_path, grid), "roads": [str(p) for p in roads],
               "logging": [str(p) for p in logging], "forest_loss": [str(p) for p in forest_loss]}  # fmt: skip
     outputs = {k: str(out / f"{k}.gpkg") for k in ("roads", "logging", "settlements", "countries")}
     outputs["country"] = str(out / "country.tif")
@@ -173,6 +174,34 @@ def test_osm_extract_runs_the_prepare_stage_as_its_geopackage(tmp_path, small_gr
     assert len(ra) == 5 and (ra["status"] == "proposed").sum() == 2
     assert ra.drop(columns="geometry").equals(rb.drop(columns="geometry"))
     assert ra.geometry.geom_equals_exact(rb.geometry, 1e-6).all()
+
+
+def test_two_osm_extracts_read_as_one_with_shared_ways_once(tmp_path, small_grid):
+    """The extracts of two neighbouring regions (Geofabrik cuts with a buffer, so the
+    ways crossing the border are in both): one roads layer, each way once."""
+    import osmium
+
+    whole = write_osm(tmp_path / "whole.osm.pbf", small_grid)
+    x0, _, x1, _ = small_grid.bounds
+    y = OSM_WAYS[0][1]
+    # the second extract: the first way again (same ids) and a track of its own
+    writer = osmium.SimpleWriter(str(tmp_path / "neighbour.osm.pbf"))
+    for node, x in ((1, x0 + 50), (2, x1 - 50), (901, x0 + 50), (902, x1 - 50)):
+        lon, lat = _lonlat(x, y if node < 900 else y + 200)
+        writer.add_node(osmium.osm.mutable.Node(id=node, location=(lon, lat), version=1))
+    writer.add_way(osmium.osm.mutable.Way(id=100, nodes=[1, 2], tags=OSM_WAYS[0][0], version=1))
+    writer.add_way(osmium.osm.mutable.Way(id=900, nodes=[901, 902], tags={"highway": "track"},
+                                          version=1))  # fmt: skip
+    writer.close()
+    both = read_vector_input([whole, tmp_path / "neighbour.osm.pbf"], None, box_of(small_grid))
+    one = read_osm_lines(whole, box_of(small_grid))
+    assert sorted(both.osm_id) == sorted([*one.osm_id, "900"])
+    (tmp_path / "a").mkdir()
+    out = run_prepare_vectors(tmp_path, small_grid, [whole, tmp_path / "neighbour.osm.pbf"],
+                              tmp_path / "a")  # fmt: skip
+    assert len(io.read_vector(out["roads"])) == len(EQUIVALENT) + 1
+    with pytest.raises(InputError, match="mixed with other vector files"):
+        read_vector_input([whole, out["roads"]])
 
 
 # ---------------------------------------------------------------- raster tiles

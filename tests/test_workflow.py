@@ -17,6 +17,8 @@ import yaml
 from scipy.stats import spearmanr
 from sklearn.metrics import roc_auc_score
 
+from amurlink.core.io.inputs import FILE_KEYS
+
 ROOT = Path(__file__).resolve().parents[1]
 SPECIES = ("leopard", "tiger")
 
@@ -223,7 +225,11 @@ def broken_run(demo_inputs: Path, tmp_path: Path, target: str, **input_overrides
     cfg = tiny_config() | {"demo": {"enabled": False}}
     cfg["study_area"] = {**cfg["study_area"], "resolution": 2000}
     base = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["inputs"]
-    cfg["inputs"] = {k: str(demo_inputs / v) for k, v in base.items()} | input_overrides
+    # the file inputs in demo_inputs; settings (e.g. inputs.landcover_aggregation) as they are
+    cfg["inputs"] = {
+        k: str(demo_inputs / v) if k in FILE_KEYS and isinstance(v, str) else v
+        for k, v in base.items()
+    } | input_overrides
     return snakemake(tmp_path, "--cores", "1", target, config=cfg)
 
 

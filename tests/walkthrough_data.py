@@ -8,8 +8,8 @@ followed as a new user would without downloading gigabytes:
   (EPSG:4326, uint8 class codes 10-100);
 - Copernicus DEM GLO-30: 1 x 1 degree tiles ``Copernicus_DSM_COG_10_N42_00_E130_00_DEM.tif``
   (EPSG:4326, float32 metres, no nodata: the sea is 0);
-- Geofabrik extracts: ``far-eastern-fed-district-latest.osm`` and ``china-latest.osm``
-  (OSM XML with ways tagged highway=*, including ``*_link``, ``service``, ``footway``,
+- Geofabrik extracts: ``far-eastern-fed-district-latest.osm.pbf`` and ``china-latest.osm.pbf``
+  (written with osmium; ways tagged highway=*, including ``*_link``, ``service``, ``footway``,
   ``construction`` and ``proposed`` with its ``proposed=`` class);
 - Hansen Global Forest Change 2023 v1.11: ``Hansen_GFC-2023-v1.11_lossyear_50N_130E.tif``
   (10 x 10 degree tile named by its north-west corner, uint8, 0 = no loss, N = 2000 + N);
@@ -54,22 +54,19 @@ def _tif(path, data, west, north, cell, nodata=None, **extra):
 
 
 def _osm(path: Path, ways: list[tuple[dict, list[tuple[float, float]]]], first_id: int) -> None:
-    nodes, way_xml, nid = [], [], first_id
+    """An .osm.pbf of ``ways`` (osmium, the test extra), node and way ids from ``first_id``."""
+    import osmium
+
+    writer = osmium.SimpleWriter(str(path))
+    nid = first_id
     for wid, (tags, coords) in enumerate(ways, start=first_id):
         refs = []
         for lon, lat in coords:
-            nodes.append(f'  <node id="{nid}" version="1" lat="{lat:.6f}" lon="{lon:.6f}"/>')
-            refs.append(f'    <nd ref="{nid}"/>')
+            writer.add_node(osmium.osm.mutable.Node(id=nid, location=(lon, lat), version=1))
+            refs.append(nid)
             nid += 1
-        tag_xml = [f'    <tag k="{k}" v="{v}"/>' for k, v in tags.items()]
-        way_xml.append(
-            f'  <way id="{wid}" version="1">\n' + "\n".join(refs + tag_xml) + "\n  </way>"
-        )
-    path.write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="amurlink tests">\n'
-        + "\n".join(nodes + way_xml)
-        + "\n</osm>\n"
-    )
+        writer.add_way(osmium.osm.mutable.Way(id=wid, nodes=refs, tags=tags, version=1))
+    writer.close()
 
 
 def make_downloads(d: Path, seed: int = 0) -> dict[str, Path]:
@@ -116,7 +113,7 @@ def make_downloads(d: Path, seed: int = 0) -> dict[str, Path]:
     )
     ways_cn.append(({"highway": "proposed", "proposed": "secondary", "name": "border road"},
                     [(131.05, 42.5), (131.05, 43.8)]))  # fmt: skip
-    ru, cn = d / "far-eastern-fed-district-latest.osm", d / "china-latest.osm"
+    ru, cn = d / "far-eastern-fed-district-latest.osm.pbf", d / "china-latest.osm.pbf"
     _osm(ru, ways_ru, 1_000_000)
     _osm(cn, ways_cn, 2_000_000)
     # Natural Earth 10 m countries and populated places.

@@ -29,7 +29,7 @@ from amurlink.core.io.rasters import check_coverage, raster_paths, tiles_crs
 from amurlink.core.io.tables import read_table
 from amurlink.habitat import sightings
 from amurlink.habitat.checks import check_sightings
-from amurlink.prepare import align, checks, vectors
+from amurlink.prepare import align, checks, pressures, vectors
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +77,11 @@ def repaired(gdf, path, warnings):
 def check_vectors(inp, grid, params, warnings):
     layers, osm = params.layers or {}, params.osm or {}
     bbox = transform_bounds(grid.crs, "EPSG:4326", grid.bounds)
-    paths = {k: str(inp[k]) for k in ("countries", "roads", "settlements")}
+    paths = {k: str(inp[k]) for k in ("countries", "settlements")}
+    paths["roads"] = ", ".join(inp.roads)
     # read as rule prepare_vectors reads them
-    roads = repaired(read_vector_input(paths["roads"], layers.get("roads"), bbox), paths["roads"], warnings)  # fmt: skip
-    if is_osm(paths["roads"]):
+    roads = repaired(read_vector_input(list(inp.roads), layers.get("roads"), bbox), paths["roads"], warnings)  # fmt: skip
+    if is_osm(list(inp.roads)):
         roads, _ = vectors.osm_roads(roads, params.road_classes, osm.get("highway_map"))
     logging_path = str(inp.logging[0]) if inp.logging else None
     blocks = (
@@ -100,11 +101,11 @@ def check_vectors(inp, grid, params, warnings):
     if logging_path or not inp.forest_loss:  # forest-loss patches are made by prepare_vectors
         counts["logging"] = len(prepared.logging)
     if inp.fences:
-        paths["fences"] = str(inp.fences[0])
+        paths["fences"] = ", ".join(inp.fences)
         # as rule pressures reads them
-        fences = read_vector_input(paths["fences"], layers.get("fences"), bbox)
+        fences = read_vector_input(list(inp.fences), layers.get("fences"), bbox)
         fences = repaired(fences, paths["fences"], warnings)
-        if is_osm(paths["fences"]):
+        if is_osm(list(inp.fences)):
             fences = vectors.osm_barriers(
                 fences, osm.get("barriers", ["fence"]), osm.get("railways", [])
             )
@@ -116,11 +117,20 @@ def check_vectors(inp, grid, params, warnings):
     lines[1] += f" ({proposed} proposed)"
     for scenario, kind, path in checks.scenario_files(params.scenarios):
         n = len(vectors.to_study_area(repaired(io.read_vector(path), path, warnings), grid, path))
-        if n == 0:
-            warnings.append(f"{path}: no feature inside the study area; scenario {scenario!r} "
-                            f"({kind}) changes nothing")  # fmt: skip
         lines.append(f"scenario {scenario} ({kind}): {path}: {n} features in the study area")
+    check_scenarios(prepared, grid, params)
     return lines
+
+
+def check_scenarios(prepared, grid, params):
+    """Each scenario applied as rule pressures applies it (classes, files in the area)."""
+    for scenario, spec in (params.scenarios or {}).items():
+        changes = spec.get("changes", [])
+        layers = {i: io.read_vector(c["file"]) for i, c in enumerate(changes) if c.get("file")}
+        pressures.apply_scenario(
+            prepared.roads, prepared.logging, changes, layers, grid, params.road_classes,
+            params.reference_year, scenario=scenario,
+        )  # fmt: skip
 
 
 def check_occurrences(inp, grid, params):

@@ -33,10 +33,11 @@ def main(snakemake):
     # Read and check everything before writing anything.
     prepared = prepare_vectors(
         read_layer_if_present(inp.countries, layers.get("countries", "countries")),
-        read_roads(inp.roads, layers.get("roads"), grid, params.road_classes, params.osm),
+        read_roads(list(inp.roads), layers.get("roads"), grid, params.road_classes, params.osm),
         read_logging(inp.logging, inp.forest_loss, layers.get("logging"), grid, params.forest_loss),
         io.read_vector(inp.settlements, layer=layers.get("settlements")), grid, params.road_classes,
-        paths={"countries": inp.countries, "roads": inp.roads, "settlements": inp.settlements,
+        paths={"countries": inp.countries, "roads": ", ".join(inp.roads),
+               "settlements": inp.settlements,
                "logging": ", ".join(map(str, [*inp.logging, *inp.forest_loss]))},
     )  # fmt: skip
     roads = prepared.roads
@@ -85,13 +86,14 @@ def read_logging(logging, forest_loss, layer, grid, settings):
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
-def read_roads(path, layer, grid, road_classes, osm):
-    """The roads layer: an OSM extract's ways inside the grid's box, or a vector layer."""
-    lines = read_vector_input(path, layer, transform_bounds(grid.crs, "EPSG:4326", grid.bounds))
-    if not is_osm(path):
+def read_roads(paths, layer, grid, road_classes, osm):
+    """The roads layer: OSM extracts' ways inside the grid's box, or vector layers."""
+    lines = read_vector_input(paths, layer, transform_bounds(grid.crs, "EPSG:4326", grid.bounds))
+    if not is_osm(paths):
         return lines
     roads, dropped = osm_roads(lines, road_classes, (osm or {}).get("highway_map"))
-    log.info("%s: %d OSM ways in the study area, %d roads kept", path, len(lines), len(roads))
+    log.info("%s: %d OSM ways in the study area, %d roads kept", ", ".join(paths), len(lines),
+             len(roads))  # fmt: skip
     if dropped:
         log.info("OSM highway values left out (inputs.osm.highway_map): %s", dropped)
     return roads

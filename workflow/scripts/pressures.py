@@ -25,7 +25,7 @@ def main(snakemake):
         scenario=snakemake.wildcards.scenario,
     )  # fmt: skip
     fences = (
-        read_fences(inp.fences[0], grid, params.layers or {}, params.osm or {})
+        read_fences(list(inp.fences), grid, params.layers or {}, params.osm or {})
         if inp.fences
         else None
     )
@@ -46,15 +46,16 @@ def main(snakemake):
     )  # fmt: skip
 
 
-def read_fences(path, grid, layers, osm):
-    """Fences (lines): a vector layer, or an OSM extract's barrier= (and railway=) ways."""
+def read_fences(paths, grid, layers, osm):
+    """Fences (lines): vector layers, or OSM extracts' barrier= (and railway=) ways."""
     lines = read_vector_input(
-        path, layers.get("fences"), transform_bounds(grid.crs, "EPSG:4326", grid.bounds)
+        paths, layers.get("fences"), transform_bounds(grid.crs, "EPSG:4326", grid.bounds)
     )
-    if not is_osm(path):
+    if not is_osm(paths):
         return lines.to_crs(grid.crs)
     fences = osm_barriers(lines, osm.get("barriers", ["fence"]), osm.get("railways", []))
-    log.info("%s: %d OSM ways read as fences (%s)", path, len(fences), sorted(set(fences.kind)))
+    log.info("%s: %d OSM ways read as fences (%s)", ", ".join(paths), len(fences),
+             sorted(set(fences.kind)))  # fmt: skip
     return fences.to_crs(grid.crs)
 
 

@@ -201,13 +201,6 @@ def empty_layer_warnings(
         for key, lack in lacks.items()
         if key in counts and counts[key] == 0
     ]
-    if proposed == 0 and counts.get("roads", 0):
-        for name, scenario in scenarios.items():
-            if any(c.get("kind") == "build_proposed" for c in scenario.get("changes", [])):
-                warnings.append(
-                    f"{paths['roads']}: no road with highway=proposed inside the study area; "
-                    f"scenario {name!r} (build_proposed) builds nothing"
-                )
     return warnings
 
 

@@ -14,6 +14,7 @@ turn the tags into the workflow's road and fence layers.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -26,9 +27,16 @@ OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2")
 OSM_TAGS = ("highway", "construction", "proposed", "railway", "barrier", "name")
 
 
-def is_osm(path: str | os.PathLike) -> bool:
-    """True if ``path`` names an OSM extract (``.osm.pbf``, ``.pbf``, ``.osm``)."""
-    return str(path).lower().endswith(OSM_SUFFIXES)
+def as_paths(path) -> list[str]:
+    """One path, or a list of them, as a list of strings."""
+    if isinstance(path, (str, os.PathLike)):
+        return [str(path)]
+    return [str(p) for p in path]
+
+
+def is_osm(path) -> bool:
+    """True if ``path`` (one path or a list) names OSM extracts (``.osm.pbf``, ``.osm``)."""
+    return all(p.lower().endswith(OSM_SUFFIXES) for p in as_paths(path))
 
 
 def read_osm_lines(
@@ -78,7 +86,7 @@ def read_osm_lines(
 
 
 def read_vector_input(
-    path: str | os.PathLike,
+    path: str | os.PathLike | Sequence[str | os.PathLike],
     layer: str | None = None,
     bbox_lonlat: tuple[float, float, float, float] | None = None,
 ):
@@ -90,7 +98,25 @@ def read_vector_input(
     (config ``inputs.layers``; the first layer when None) through
     :func:`amurlink.core.io.read_vector`.  Used by rules prepare_vectors, pressures and
     check_inputs alike, so the check reads what the stages will read.
+
+    Several files (a list: the Geofabrik extracts of the countries a study area spans)
+    are read as one layer.  OSM extracts of neighbouring regions share the ways that cross
+    their common border (Geofabrik cuts with a buffer), so each OSM id is kept once; other
+    files are put in the first one's CRS.  OSM extracts and other files are not mixed.
     """
+    paths = as_paths(path)
+    if len(paths) == 1:
+        return _read_one(paths[0], layer, bbox_lonlat)
+    kinds = {is_osm(p) for p in paths}
+    if len(kinds) > 1:
+        raise InputError(f"{', '.join(paths)}: OSM extracts mixed with other vector files")
+    parts = [_read_one(p, layer, bbox_lonlat) for p in paths]
+    if kinds == {True}:
+        return pd.concat(parts, ignore_index=True).drop_duplicates("osm_id", ignore_index=True)
+    return pd.concat([p.to_crs(parts[0].crs) for p in parts], ignore_index=True)
+
+
+def _read_one(path, layer, bbox_lonlat):
     if is_osm(path):
         return read_osm_lines(path, bbox_lonlat)
     from amurlink.core.io import read_vector
