@@ -25,6 +25,7 @@ import rasterio
 import shapely
 import yaml
 from jsonschema import Draft202012Validator
+from walkthrough_data import write_osm_pbf
 
 from amurlink.core.errors import InputError, schema_error_line
 from amurlink.core.grid import Grid
@@ -532,19 +533,7 @@ def test_forest_loss_tiles_are_checked_and_logging_may_be_left_out(tmp_path, inp
 
 def write_osm(path, ways):
     """A tiny .osm.pbf (osmium's SimpleWriter): ``ways`` are (tags, [(lon, lat), ...])."""
-    import osmium  # test extra
-
-    writer = osmium.SimpleWriter(str(path))
-    node = 0
-    for i, (tags, points) in enumerate(ways):
-        ids = []
-        for lon, lat in points:
-            node += 1
-            writer.add_node(osmium.osm.mutable.Node(id=node, location=(lon, lat), version=1))
-            ids.append(node)
-        writer.add_way(osmium.osm.mutable.Way(id=100 + i, nodes=ids, tags=tags, version=1))
-    writer.close()
-    return str(path)
+    return str(write_osm_pbf(path, ways))
 
 
 def test_osm_extract_roads_and_fences_are_read_as_the_stages_read_them(tmp_path, inputs):

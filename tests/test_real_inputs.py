@@ -19,6 +19,7 @@ from affine import Affine
 from pyproj import Transformer
 from rasterio.windows import Window
 from shapely.geometry import LineString, box
+from walkthrough_data import write_osm_pbf
 
 from amurlink.core import io
 from amurlink.core.errors import InputError
@@ -75,22 +76,12 @@ EQUIVALENT = [("primary", None, "Ramp"), ("track", None, ""), ("proposed", "seco
 
 def write_osm(path, grid):
     """A tiny .osm.pbf (osmium's SimpleWriter) of OSM_WAYS, and one way far outside the grid."""
-    import osmium  # test extra: writes the .osm.pbf GDAL's OSM driver then reads
-
     x0, _, x1, _ = grid.bounds
-    writer = osmium.SimpleWriter(str(path))
-    node = 0
     ways = [*OSM_WAYS, ({"highway": "primary"}, None)]
-    for i, (tags, y) in enumerate(ways):
-        ends = [_lonlat(x0 + 50, y), _lonlat(x1 - 50, y)] if y else [(140.0, 50.0), (140.1, 50.0)]
-        ids = []
-        for lon, lat in ends:
-            node += 1
-            writer.add_node(osmium.osm.mutable.Node(id=node, location=(lon, lat), version=1))
-            ids.append(node)
-        writer.add_way(osmium.osm.mutable.Way(id=100 + i, nodes=ids, tags=tags, version=1))
-    writer.close()
-    return path
+    return write_osm_pbf(path, [
+        (tags, [_lonlat(x0 + 50, y), _lonlat(x1 - 50, y)] if y else [(140.0, 50.0), (140.1, 50.0)])
+        for tags, y in ways
+    ])  # fmt: skip
 
 
 def vector_inputs(tmp_path, grid):

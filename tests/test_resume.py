@@ -1,7 +1,7 @@
 """Kill the pipeline with SIGKILL in the middle, start it again: the results are the same.
 
-The run makes one species' map and Omniscape current (``ONE_SPECIES_TARGETS``: every
-stage, 41 of the pipeline's 112 jobs, which keeps the suite short). It is killed as a
+The run makes one species' map (``ONE_SPECIES_TARGETS``: every stage but Omniscape, 31
+jobs, which keeps the suite short). It is killed as a
 process group (snakemake and the jobs it started) once the species' suitability map
 exists, halfway, while the jobs after it run. The
 restart is the same command after ``snakemake --unlock`` (a killed snakemake

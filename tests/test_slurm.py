@@ -5,9 +5,9 @@ Debian's slurm-wlm and munge; .ci/run installs them) or reuses a cluster that is
 already up, and stops what it started. Snakemake submits through
 snakemake-executor-plugin-slurm with --profile profiles/slurm.
 
-The SLURM run makes one species' map and Omniscape current (``ONE_SPECIES_TARGETS``)
-and all they need: every stage but the packaging, grouped tile jobs and a local rule, in
-41 of the pipeline's 112 jobs. On the test's 2-CPU node its wall time is about the
+The SLURM run makes one species' map (``ONE_SPECIES_TARGETS``) and all it needs: every
+stage but Omniscape and the packaging, grouped tile jobs and a local rule, in 31 of the
+pipeline's jobs. On the test's 2-CPU node its wall time is about the
 scheduler's latency times the jobs, which is why it does not make everything.
 """
 
@@ -64,7 +64,7 @@ def test_jobs_ran_as_slurm_jobs(slurm_run):
     assert "localrule map_species:" in log
     assert "localrule fit_model:" not in log
     # the profile's groups: many short tile jobs go to SLURM as a few group jobs
-    assert "Group job tiles_predict" in log and "Group job tiles_omniscape" in log
+    assert "Group job tiles_predict" in log and "Group job tiles_covariates" in log
 
 
 def test_slurm_outputs_equal_the_local_run(slurm_run, request):

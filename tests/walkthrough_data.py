@@ -53,8 +53,9 @@ def _tif(path, data, west, north, cell, nodata=None, **extra):
         dst.write(data, 1)
 
 
-def _osm(path: Path, ways: list[tuple[dict, list[tuple[float, float]]]], first_id: int) -> None:
-    """An .osm.pbf of ``ways`` (osmium, the test extra), node and way ids from ``first_id``."""
+def write_osm_pbf(path, ways: list[tuple[dict, list[tuple[float, float]]]], first_id: int = 100):
+    """An .osm.pbf of ``ways`` ((tags, [(lon, lat), ...]); osmium, the test extra), node
+    and way ids counted from ``first_id``; returns ``path``."""
     import osmium
 
     writer = osmium.SimpleWriter(str(path))
@@ -67,6 +68,7 @@ def _osm(path: Path, ways: list[tuple[dict, list[tuple[float, float]]]], first_i
             nid += 1
         writer.add_way(osmium.osm.mutable.Way(id=wid, nodes=refs, tags=tags, version=1))
     writer.close()
+    return path
 
 
 def make_downloads(d: Path, seed: int = 0) -> dict[str, Path]:
@@ -114,8 +116,8 @@ def make_downloads(d: Path, seed: int = 0) -> dict[str, Path]:
     ways_cn.append(({"highway": "proposed", "proposed": "secondary", "name": "border road"},
                     [(131.05, 42.5), (131.05, 43.8)]))  # fmt: skip
     ru, cn = d / "far-eastern-fed-district-latest.osm.pbf", d / "china-latest.osm.pbf"
-    _osm(ru, ways_ru, 1_000_000)
-    _osm(cn, ways_cn, 2_000_000)
+    write_osm_pbf(ru, ways_ru, 1_000_000)
+    write_osm_pbf(cn, ways_cn, 2_000_000)
     # Natural Earth 10 m countries and populated places.
     countries = gpd.GeoDataFrame(
         {"ADMIN": ["China", "Russia"], "ISO_A3": ["CHN", "RUS"], "ADM0_A3": ["CHN", "RUS"],

@@ -115,22 +115,26 @@ def check_vectors(inp, grid, params, warnings):
     lines = [f"countries: {paths['countries']}: {', '.join(prepared.countries.iso_a3)}"]
     lines += [f"{k}: {paths[k]}: {n} features in the study area" for k, n in counts.items()]
     lines[1] += f" ({proposed} proposed)"
-    for scenario, kind, path in checks.scenario_files(params.scenarios):
-        n = len(vectors.to_study_area(repaired(io.read_vector(path), path, warnings), grid, path))
-        lines.append(f"scenario {scenario} ({kind}): {path}: {n} features in the study area")
-    check_scenarios(prepared, grid, params)
+    lines += check_scenarios(prepared, grid, params, warnings)
     return lines
 
 
-def check_scenarios(prepared, grid, params):
-    """Each scenario applied as rule pressures applies it (classes, files in the area)."""
+def check_scenarios(prepared, grid, params, warnings):
+    """Each scenario applied as rule pressures applies it (classes, files in the area);
+    each scenario file read once, and its count of features in the area reported."""
+    lines = []
     for scenario, spec in (params.scenarios or {}).items():
-        changes = spec.get("changes", [])
-        layers = {i: io.read_vector(c["file"]) for i, c in enumerate(changes) if c.get("file")}
+        changes, layers = spec.get("changes", []), {}
+        for i, change in enumerate(changes):
+            if path := change.get("file"):
+                layers[i] = repaired(io.read_vector(path), path, warnings)
+                n = len(vectors.to_study_area(layers[i], grid, path))
+                lines.append(f"scenario {scenario} ({change['kind']}): {path}: {n} features in the study area")  # fmt: skip
         pressures.apply_scenario(
             prepared.roads, prepared.logging, changes, layers, grid, params.road_classes,
             params.reference_year, scenario=scenario,
         )  # fmt: skip
+    return lines
 
 
 def check_occurrences(inp, grid, params):

@@ -1252,6 +1252,47 @@ def all_to_one(resistance: np.ndarray, focal: np.ndarray, **options) -> FocalRes
 
 
 # ------------------------------------------------------------------------ advanced
+def ground_conductances(grounds, ground_is_resistance: bool) -> np.ndarray:
+    """Circuitscape's ground values as conductances to ground.
+
+    NaN or negative: no ground (0); with ``ground_is_resistance``, a resistance
+    ``r`` is the conductance ``1 / r``, so 0 is a direct ground (inf).
+
+    References
+    ----------
+    Circuitscape.jl ``read_source_and_ground_maps`` (``src/raster/advanced.jl``).
+    """
+    gnd = np.asarray(grounds, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        if ground_is_resistance:
+            gnd = np.where(np.isnan(gnd), 0.0, 1.0 / gnd)
+    return np.where(np.isnan(gnd) | (gnd < 0), 0.0, gnd)
+
+
+def resolve_conflicts(sources: np.ndarray, grounds: np.ndarray, policy: str):
+    """Nodes with both a source and a ground, as Circuitscape resolves them.
+
+    ``policy`` (``remove_src_or_gnd``): keepall, rmvsrc (the source goes), rmvgnd (the
+    ground goes) or rmvall; a source on a direct (infinite) ground always loses the
+    ground.  Returns the sources, the grounds and the finite grounds (direct ones 0),
+    new arrays.
+
+    References
+    ----------
+    Circuitscape.jl ``resolve_conflicts`` (``src/raster/advanced.jl``).
+    """
+    if policy not in ("keepall", "rmvsrc", "rmvgnd", "rmvall"):
+        raise ValueError(f"policy must be keepall, rmvsrc, rmvgnd or rmvall, got {policy!r}")
+    sources, grounds = np.array(sources, np.float64), np.array(grounds, np.float64)
+    conflict = (sources != 0) & (grounds != 0)
+    if policy in ("rmvsrc", "rmvall"):
+        sources[conflict] = 0.0
+    if policy in ("rmvgnd", "rmvall"):
+        grounds[conflict] = 0.0
+    grounds[np.isinf(grounds) & (sources > 0)] = 0.0
+    return sources, grounds, np.where(np.isinf(grounds), 0.0, grounds)
+
+
 def advanced(
     resistance: np.ndarray,
     source: np.ndarray,
@@ -1299,23 +1340,10 @@ def advanced(
     n = graph.n_nodes
     is_node = graph.node_of_cell >= 0
     src_cells = np.nan_to_num(np.asarray(source, dtype=np.float64), nan=0.0)
-    gnd_cells = np.asarray(ground, dtype=np.float64)
-    with np.errstate(divide="ignore"):
-        if ground_is_resistance:
-            gnd_cells = np.where(np.isnan(gnd_cells), 0.0, 1.0 / gnd_cells)
-        gnd_cells = np.where(np.isnan(gnd_cells) | (gnd_cells < 0), 0.0, gnd_cells)
+    gnd_cells = ground_conductances(ground, ground_is_resistance)
     sources = np.bincount(graph.node_of_cell[is_node], src_cells[is_node], n)
     grounds = np.bincount(graph.node_of_cell[is_node], gnd_cells[is_node], n)
-    finite = np.where(np.isinf(grounds), 0.0, grounds)
-    conflict = (sources != 0) & (grounds != 0)
-    if policy in ("rmvsrc", "rmvall"):
-        sources[conflict] = 0.0
-    if policy in ("rmvgnd", "rmvall"):
-        grounds[conflict] = 0.0
-    elif policy not in ("keepall", "rmvsrc"):
-        raise ValueError(f"policy must be keepall, rmvsrc, rmvgnd or rmvall, got {policy!r}")
-    grounds[np.isinf(grounds) & (sources > 0)] = 0.0
-    finite = np.where(np.isinf(grounds), 0.0, grounds)
+    sources, grounds, finite = resolve_conflicts(sources, grounds, policy)
     voltages = np.zeros(n)
     for label in range(graph.n_components):
         comp = _component_nodes(graph, label)

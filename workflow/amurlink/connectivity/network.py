@@ -40,7 +40,9 @@ from amurlink.connectivity.circuit import (
     DISCONNECTED,
     LinearSolver,
     Solver,
+    ground_conductances,
     node_currents,
+    resolve_conflicts,
 )
 
 Policy = Literal["keepall", "rmvsrc", "rmvgnd", "rmvall"]
@@ -315,18 +317,8 @@ def advanced(
     ``multiple_solver`` (``src/raster/advanced.jl``).
     """
     src = np.nan_to_num(np.asarray(sources, dtype=np.float64), nan=0.0)
-    gnd = np.asarray(grounds, dtype=np.float64)
-    with np.errstate(divide="ignore"):
-        if ground_is_resistance:
-            gnd = np.where(np.isnan(gnd), 0.0, 1.0 / gnd)
-    gnd = np.where(np.isnan(gnd) | (gnd < 0), 0.0, gnd)
-    conflict = (src != 0) & (gnd != 0)
-    if policy in ("rmvsrc", "rmvall"):
-        src[conflict] = 0.0
-    if policy in ("rmvgnd", "rmvall"):
-        gnd[conflict] = 0.0
-    gnd[np.isinf(gnd) & (src > 0)] = 0.0
-    finite = np.where(np.isinf(gnd), 0.0, gnd)
+    gnd = ground_conductances(grounds, ground_is_resistance)
+    src, gnd, finite = resolve_conflicts(src, gnd, policy)
     voltages = np.zeros(net.n_nodes)
     for label in np.unique(net.component):
         comp = net.component_nodes(int(label))
