@@ -42,6 +42,7 @@ from amurlink.connectivity.circuit import (
     Solver,
     ground_conductances,
     node_currents,
+    principal_submatrix,
     resolve_conflicts,
 )
 
@@ -263,13 +264,12 @@ def _grounded_columns(
     otherwise only the focal nodes' rows (k × k), solved ``BATCH`` columns at a
     time so that memory stays at n × BATCH.
     """
-    sub = net.laplacian[nodes][:, nodes]
     keep = np.ones(nodes.size, dtype=bool)
     keep[pos[0]] = False
     x = np.zeros((nodes.size if full else pos.size, pos.size))
     if not keep.any():
         return x
-    lin = LinearSolver(sub[keep][:, keep], solver)
+    lin = LinearSolver(principal_submatrix(net.laplacian, nodes[keep]), solver)
     index = np.cumsum(keep) - 1  # position of a kept node in the grounded system
     for start in range(1, pos.size, BATCH):
         cols = np.arange(start, min(start + BATCH, pos.size))
