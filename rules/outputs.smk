@@ -135,6 +135,7 @@ rule map_scenario:
         new_links=f"{SCENARIO_OUT}new_links.csv",
         baseline_corridors=baseline("corridors.tif"),
         scenario_corridors=connectivity("corridors.tif"),
+        baseline_cores=baseline("cores.tif"),
         baseline_links=baseline("links_ranked.gpkg"),
         scenario_links=connectivity("links_ranked.gpkg"),
         scenario_cores=connectivity("cores.gpkg"),

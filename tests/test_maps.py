@@ -1,6 +1,7 @@
 """Outputs: the species map (page size, legend, scale bar, north arrow) and the GeoPackage layers."""
 
 import geopandas as gpd
+import matplotlib
 import matplotlib.image as mpimg
 import numpy as np
 import pytest
@@ -133,7 +134,7 @@ def test_species_map_renders_a4_png_with_legend_and_scale_bar(map_inputs, tmp_pa
     labels = [t.get_text() for t in legend.get_texts()]
     for expected in ("Least-cost corridor", "Core habitat area", "Least-cost path, cross-border",
                      "Road, major", "Road, proposed", "International border",
-                     "Top threat (rank): road"):  # fmt: skip
+                     "Top threat: road", "Threat rank (1 = worst)"):  # fmt: skip
         assert expected in labels
     # scale bar: 40 km wide axis -> 10 km bar
     ax = fig.axes[0]
@@ -302,6 +303,66 @@ def test_map_titles_name_species_model_and_scenario():
     title, subtitle = maps.species_map_titles(species, "maxent", 10)
     assert title.startswith("Leopard (Panthera pardus orientalis)")
     assert "(MaxEnt)" in subtitle and "the 10 worst" in subtitle
-    assert (
-        maps.scenario_map_title(species, "road") == "Leopard: scenario 'road' against the baseline"
+    assert maps.scenario_map_title(species, "road") == "Leopard: scenario 'road'"
+    described = maps.scenario_map_title(species, "road", "A border road, built as secondary.")
+    assert described == "Leopard: A border road, built as secondary"
+
+
+def _text_sizes(fig) -> list[tuple[str, float]]:
+    from matplotlib.text import Text
+
+    return [(t.get_text(), t.get_fontsize()) for t in fig.findobj(Text) if t.get_text().strip()]
+
+
+def test_every_text_on_the_maps_is_at_least_7_pt(map_inputs):
+    import pandas as pd
+
+    grid, suit, cores, links, corridors, roads, threats, countries = map_inputs
+    species = maps.species_map(
+        suit, grid, cores, links, corridors, roads, threats, countries, title="t" * 150,
+        credits="c", locator=countries,
+    )  # fmt: skip
+    scenario = maps.scenario_map(
+        grid, corridors, corridors, np.zeros(grid.shape, bool), None, links.assign(link_id=[1]),
+        pd.DataFrame({"link_id": [1], "status": ["lost"]}), None, cores, roads, countries,
+        title="t", credits="c", summary={"links_lost": [1]}, locator=countries,
+    )  # fmt: skip
+    for fig in (species, scenario):
+        small = [(text, size) for text, size in _text_sizes(fig) if size < maps.MIN_FONT_PT]
+        assert not small
+
+
+def test_threats_are_drawn_as_their_geometry_with_rank_discs(map_inputs):
+    from matplotlib.collections import LineCollection
+
+    grid, suit, cores, links, corridors, roads, threats, countries = map_inputs
+    fig = maps.species_map(
+        suit, grid, cores, links, corridors, roads, threats, countries, title="t", credits="c"
     )
+    ax = fig.axes[0]
+    red = [c for c in ax.collections if isinstance(c, LineCollection)
+           and np.allclose(c.get_colors()[0][:3], matplotlib.colors.to_rgb(maps.THREAT_COLOUR))]  # fmt: skip
+    ranked = threats[threats["rank"].notna()]
+    assert red and sum(len(c.get_segments()) for c in red) >= len(ranked)
+    assert ax.get_facecolor()[:3] == pytest.approx(matplotlib.colors.to_rgb(maps.SEA_COLOUR))
+
+
+def test_place_labels_keeps_labels_apart_and_the_first_on_its_anchor():
+    anchors = np.array([[0.0, 0.0], [0.0, 0.0], [0.3, 0.0], [5.0, 5.0], [0.1, 0.1]])
+    placed = maps.place_labels(anchors, spacing=1.0, bounds=(-10, -10, 10, 10))
+    assert placed[0] == pytest.approx([0, 0]) and placed[3] == pytest.approx([5, 5])
+    gaps = np.hypot(*(placed[:, None, :] - placed[None, :, :]).T)
+    assert gaps[np.triu_indices(len(placed), 1)].min() >= 1.0 - 1e-9
+    # a displaced label sits on the nearest free ring: one spacing from its anchor
+    assert np.hypot(*(placed[1] - anchors[1])) == pytest.approx(1.0)
+    inside = maps.place_labels(np.array([[9.9, 9.9], [9.9, 9.9]]), 1.0, (-10, -10, 10, 10))
+    assert np.all(inside <= 9.5 + 1e-9)
+
+
+def test_corridor_change_classes_tell_a_split_core_from_corridor_gained():
+    base = np.array([[1, 1, 0, 0, 0]], bool)
+    scen = np.array([[1, 0, 1, 1, 0]], bool)
+    core = np.array([[0, 0, 0, 1, 1]], bool)
+    classes = maps.corridor_change_classes(base, scen, core)
+    assert classes.tolist() == [[1, 2, 3, 4, 0]]
+    assert maps.corridor_change_classes(base, scen).tolist() == [[1, 2, 3, 3, 0]]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from amurlink.connectivity.cores import core_ids
 from amurlink.connectivity.corridors import corridor_mask
 from amurlink.core import io, smk
 from amurlink.core.errors import InputError
@@ -21,9 +22,10 @@ log = logging.getLogger(__name__)
 def main(snakemake):
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
     corridors, grid = read_rasters_on_grid(
-        {"baseline": inp.baseline_corridors, "scenario": inp.scenario_corridors},
+        {"baseline": inp.baseline_corridors, "scenario": inp.scenario_corridors,
+         "baseline_cores": inp.baseline_cores},
         max_cells=maps.MAP_CELLS,
-    )
+    )  # fmt: skip
     pressures = {"baseline": inp.baseline_pressures, "scenario": inp.scenario_pressures}
     with io.open_on_grid(pressures) as (datasets, fine):
         # read at full resolution, strip by strip: thin new roads stay visible on the map
@@ -46,10 +48,14 @@ def main(snakemake):
         grid, corridor_mask(corridors["baseline"]), corridor_mask(corridors["scenario"]),
         footprint, relief, layers["baseline_links"], pd.read_csv(inp.link_status), new_links,
         layers["cores"], layers["roads"], layers["countries"],
-        title=maps.scenario_map_title(params.species, snakemake.wildcards.scenario),
-        subtitle=params.description or None, credits=params.credits,
+        title=maps.scenario_map_title(
+            params.species, snakemake.wildcards.scenario, params.description
+        ),
+        subtitle=f"Scenario '{snakemake.wildcards.scenario}' against the baseline",
+        credits=params.credits,
         summary=json.loads(Path(inp.comparison).read_text()), border=layers["border"],
         date=params.date, locator=read_naturalearth(),
+        baseline_core=core_ids(corridors["baseline_cores"]) > 0,
     )  # fmt: skip
     save_figure(fig, out.png, out.pdf, dpi=maps.DPI)
     log.info("map %s and %s written", out.png, out.pdf)

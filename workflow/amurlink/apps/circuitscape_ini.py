@@ -43,8 +43,9 @@ connect_using_avg_resistances;
 write_cum_cur_map_only, write_max_cur_maps, log_transform_maps,
 set_null_currents_to_nodata, set_null_voltages_to_nodata, compress_grids (read;
 Circuitscape.jl 5 writes plain grids, and so does this);
-``[Calculation options]`` solver = cg+amg | cholmod (SuperLU stands in for
-CHOLMOD) | direct | auto; precision (single is solved in double); low_memory_mode
+``[Calculation options]`` solver = cg+amg | cholmod (CHOLMOD when scikit-sparse is
+installed, else the fastest direct solver there is: :func:`circuit.direct_backend`) |
+direct | auto; precision (single is solved in double); low_memory_mode
 and preemptive_memory_release = True refused, as Circuitscape.jl; parallelize,
 cholmod_batch_size, use_64bit_indexing read and without effect on the numbers;
 ``[Logging Options]`` log_level, log_file, suppress_messages;

@@ -81,6 +81,10 @@ CROSS_BORDER_PATH_COLOUR = "#e66101"
 THREAT_COLOUR = "#d7191c"
 BORDER_COLOUR = "#222222"
 SUITABILITY_CMAP = "YlGn"
+#: Sea, where the countries layer has no land: a blue no suitability shade can take.
+SEA_COLOUR = "#cfe3f3"
+#: Smallest type on a map page, in points: readable on A4 at arm's length.
+MIN_FONT_PT = 7.0
 
 #: How the habitat model of config ``habitat.model`` is named in a map's subtitle.
 MODEL_NAMES = {
@@ -222,7 +226,7 @@ def _draw_scale_labels(ax, x: float, y: float, length_m: float, segments: int) -
             text,
             ha="center",
             va="top",
-            fontsize=6.5,
+            fontsize=MIN_FONT_PT,
             zorder=21,
             path_effects=halo,
         )
@@ -486,7 +490,7 @@ def species_map(
     if links is not None and not links.empty:
         _draw_paths(ax, links, handles)
     if threats is not None and not threats.empty and "rank" in threats:
-        _draw_ranked_threats(ax, threats, top_n, handles)
+        _draw_ranked_threats(ax, threats, top_n, handles, grid.bounds)
     if sightings_grid is not None and not sightings_grid.empty:
         draw_sightings_grid(ax, sightings_grid, handles)
     _finish_map(
@@ -515,8 +519,12 @@ def _extent(grid: Grid) -> tuple[float, float, float, float]:
 
 
 def _draw_land(ax, countries: gpd.GeoDataFrame | None) -> None:
-    """Country polygons filled light grey, under everything else."""
+    """Country polygons filled light grey over a sea-blue frame, under everything else.
+
+    Sea then reads as sea, not as the lowest suitability or as no data on land.
+    """
     if countries is not None and not countries.empty:
+        ax.set_facecolor(SEA_COLOUR)
         for geom in countries.geometry:
             for ring in _lines_xy([geom]):
                 ax.fill(ring[:, 0], ring[:, 1], facecolor="#ececec", edgecolor="none", zorder=0)
@@ -631,34 +639,125 @@ def _draw_paths(ax, links: gpd.GeoDataFrame, handles: list) -> None:
             handles.append(Line2D([], [], color=colour, lw=1.6, label=label))
 
 
-def _draw_ranked_threats(ax, threats: gpd.GeoDataFrame, top_n: int, handles: list) -> None:
-    """The ``top_n`` ranked threats as red markers (circle road, square cutblock) with their rank."""
+#: Diameter of a threat's rank disc on the map, points.
+RANK_DISC_PT = 11.0
+
+
+def place_labels(
+    anchors: np.ndarray,
+    spacing: float,
+    bounds: tuple[float, float, float, float] | None = None,
+    rings: int = 8,
+    per_ring: int = 12,
+) -> np.ndarray:
+    """Greedy point-feature label placement: labels at least ``spacing`` apart.
+
+    Labels are placed in the order given (the first, e.g. the top-ranked threat,
+    keeps its anchor).  Each next label takes its anchor if that is ``spacing``
+    or more from every label placed; otherwise the first free candidate on rings
+    of radius ``spacing``, ``2 · spacing``, … around the anchor (``per_ring``
+    angles a ring, starting straight up), inside ``bounds`` when given.  Where no
+    candidate is free the farthest ring's first candidate is used.
+
+    Parameters
+    ----------
+    anchors : numpy.ndarray
+        (n, 2) feature positions, in map units.
+    spacing : float
+        Smallest distance between two labels' centres (a label's diameter), map units.
+    bounds : tuple of float, optional
+        ``(xmin, ymin, xmax, ymax)`` the labels must stay inside.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n, 2) label positions.
+
+    References
+    ----------
+    Christensen, J., Marks, J. & Shieber, S. (1995). An empirical study of
+    algorithms for point-feature label placement. *ACM Transactions on Graphics*
+    14:203–232 (the greedy algorithm, their baseline, with candidate positions
+    around each point).
+    """
+    anchors = np.asarray(anchors, dtype=float).reshape(-1, 2)
+    placed = np.empty((0, 2))
+    angles = np.pi / 2 - 2 * np.pi * np.arange(per_ring) / per_ring
+    ring_offsets = [np.zeros((1, 2))] + [
+        k * spacing * np.column_stack([np.cos(angles), np.sin(angles)]) for k in range(1, rings + 1)
+    ]
+    for anchor in anchors:
+        candidates = anchor + np.vstack(ring_offsets)
+        if bounds is not None:
+            xmin, ymin, xmax, ymax = bounds
+            inside = (
+                (candidates[:, 0] >= xmin + spacing / 2) & (candidates[:, 0] <= xmax - spacing / 2)
+                & (candidates[:, 1] >= ymin + spacing / 2) & (candidates[:, 1] <= ymax - spacing / 2)
+            )  # fmt: skip
+            candidates = candidates[inside] if inside.any() else candidates
+        if placed.size:
+            gap = np.min(np.hypot(*(candidates[:, None, :] - placed[None, :, :]).T), axis=0)
+            free = np.flatnonzero(gap >= spacing * (1 - 1e-9))
+            choice = candidates[free[0]] if free.size else candidates[-per_ring]
+        else:
+            choice = candidates[0]
+        placed = np.vstack([placed, choice])
+    return placed
+
+
+def _threat_anchor(geom) -> shapely.Point:
+    """Where a threat's label points: a line's midpoint (its longest part), else a point inside."""
+    if geom.geom_type in ("LineString", "MultiLineString"):
+        longest = max(shapely.get_parts(geom), key=lambda g: g.length)
+        return longest.interpolate(0.5, normalized=True)
+    return shapely.point_on_surface(geom)
+
+
+def _points_per_map_unit(ax, bounds: tuple[float, float, float, float]) -> float:
+    """Printed points per map unit of an equal-aspect map frame showing ``bounds``."""
+    xmin, ymin, xmax, ymax = bounds
+    pos = ax.get_position()
+    fig_w, fig_h = ax.figure.get_size_inches()
+    return 72.0 * min(pos.width * fig_w / (xmax - xmin), pos.height * fig_h / (ymax - ymin))
+
+
+def _draw_ranked_threats(
+    ax, threats: gpd.GeoDataFrame, top_n: int, handles: list, bounds: tuple
+) -> None:
+    """The ``top_n`` ranked threats as drawn: road pieces as red lines, cutblocks as red
+    areas, each with a numbered disc (its rank) placed clear of the others, a leader
+    line joining a disc that had to move to its threat."""
     ranked = threats[pd.to_numeric(threats["rank"], errors="coerce").notna()].copy()
     ranked["_r"] = pd.to_numeric(ranked["rank"]).astype(int)
     ranked = ranked.sort_values("_r").head(top_n)
-    marker_of = {"road": "o", "logging": "s"}
-    pts = shapely.point_on_surface(ranked.geometry.values)
-    for p, r, kind in zip(pts, ranked["_r"], ranked["kind"], strict=True):
-        # one marker each, the higher-ranked on top where markers overlap
-        z = 12 + (len(ranked) - r) / (len(ranked) + 1)
-        ax.plot(
-            p.x, p.y, ls="none", marker=marker_of.get(kind, "o"), markersize=9,
-            markerfacecolor=THREAT_COLOUR, markeredgecolor="white", markeredgewidth=0.8,
-            zorder=z,
-        )  # fmt: skip
-        ax.text(
-            p.x, p.y, str(r), fontsize=5.5, color="white", fontweight="bold",
-            ha="center", va="center", zorder=z,
-        )  # fmt: skip
-    for kind, marker in marker_of.items():
-        if (ranked["kind"] == kind).any():
-            handles.append(
-                Line2D(
-                    [], [], ls="none", marker=marker, markersize=8,
-                    markerfacecolor=THREAT_COLOUR, markeredgecolor="white",
-                    label=f"Top threat (rank): {kind}",
-                )
-            )  # fmt: skip
+    geoms = ranked.geometry.values
+    is_line = np.isin(shapely.get_type_id(geoms), [1, 5])  # LineString, MultiLineString
+    halo = [pe.withStroke(linewidth=3.6, foreground="white")]
+    if is_line.any():
+        ax.add_collection(LineCollection(_lines_xy(geoms[is_line]), colors=THREAT_COLOUR,
+                                         linewidths=2.0, zorder=11, path_effects=halo))  # fmt: skip
+        handles.append(Line2D([], [], color=THREAT_COLOUR, lw=2.0, label="Top threat: road"))
+    if (~is_line).any():
+        gpd.GeoSeries(geoms[~is_line]).plot(ax=ax, facecolor=THREAT_COLOUR, alpha=0.45,
+                                            edgecolor=THREAT_COLOUR, linewidth=0.8, zorder=11)  # fmt: skip
+        handles.append(Patch(facecolor=THREAT_COLOUR, alpha=0.45, edgecolor=THREAT_COLOUR,
+                             label="Top threat: logging cutblock"))  # fmt: skip
+    anchors = np.array([[p.x, p.y] for p in map(_threat_anchor, geoms)]).reshape(-1, 2)
+    spacing = (RANK_DISC_PT + 1.0) / _points_per_map_unit(ax, bounds)
+    xmin, ymin, xmax, ymax = bounds
+    labels = place_labels(anchors, spacing, (xmin, ymin, xmax, ymax))
+    for (ax_, ay), (lx, ly), r in zip(anchors, labels, ranked["_r"], strict=True):
+        if np.hypot(lx - ax_, ly - ay) > 0:
+            ax.plot([ax_, lx], [ay, ly], color=THREAT_COLOUR, lw=0.7, zorder=12)
+        ax.plot(lx, ly, ls="none", marker="o", markersize=RANK_DISC_PT,
+                markerfacecolor=THREAT_COLOUR, markeredgecolor="white", markeredgewidth=0.8,
+                zorder=13)  # fmt: skip
+        ax.text(lx, ly, str(r), fontsize=MIN_FONT_PT, color="white", fontweight="bold",
+                ha="center", va="center", zorder=14)  # fmt: skip
+    if len(ranked):
+        handles.append(Line2D([], [], ls="none", marker="o", markersize=RANK_DISC_PT,
+                              markerfacecolor=THREAT_COLOUR, markeredgecolor="white",
+                              label="Threat rank (1 = worst)"))  # fmt: skip
 
 
 def _layout(portrait: bool) -> dict:
@@ -744,7 +843,8 @@ def _finish_map(
 
     date_text = map_date(date)
     # long titles shrink so they stay inside the page
-    title_size = min(15.0, 15.0 * 60 / max(len(title), 1)) if portrait else 15.0
+    fits_at_15pt = 60 if portrait else 85  # characters of bold 15 pt across the page
+    title_size = max(9.0, min(15.0, 15.0 * fits_at_15pt / max(len(title), 1)))
     fig.text(0.5, 0.965, title, ha="center", va="center", fontsize=title_size, fontweight="bold")
     if subtitle:
         fig.text(0.5, 0.94, subtitle, ha="center", va="center", fontsize=9, color="#333333")
@@ -754,7 +854,7 @@ def _finish_map(
         f"Data: {credits}\nMap: amurlink, {date_text}. CRS {grid.crs}. {note}",
         ha="left",
         va="bottom",
-        fontsize=6.5,
+        fontsize=MIN_FONT_PT,
         color="#333333",
         linespacing=1.4,
     )
@@ -781,7 +881,7 @@ def draw_locator(fig, rect, countries: gpd.GeoDataFrame, grid: Grid):
     halo = [pe.withStroke(linewidth=1.8, foreground="white")]
     for _, row in ll.iterrows():
         pt = row.geometry.representative_point()
-        ax.text(pt.x, pt.y, str(row.get("iso_a3", "")), fontsize=5.5, ha="center",
+        ax.text(pt.x, pt.y, str(row.get("iso_a3", "")), fontsize=MIN_FONT_PT, ha="center",
                 va="center", color="#333333", path_effects=halo)  # fmt: skip
     study = shapely.box(*grid.bounds)
     study_ll = gpd.GeoSeries([study], crs=grid.crs).to_crs("EPSG:4326").iloc[0]
@@ -794,7 +894,7 @@ def draw_locator(fig, rect, countries: gpd.GeoDataFrame, grid: Grid):
     ax.set_yticks([])
     ax.set_title(
         f"Location: {x0:.1f}–{x1:.1f}° E, {y0:.1f}–{y1:.1f}° N\n(red: map area)",
-        fontsize=6, pad=2,
+        fontsize=MIN_FONT_PT, pad=2,
     )  # fmt: skip
     return ax
 
@@ -809,7 +909,7 @@ def draw_sightings_grid(ax, cells: gpd.GeoDataFrame, handles: list) -> None:
     halo = [pe.withStroke(linewidth=1.5, foreground="white")]
     for geom, n in zip(cells.geometry, cells["n_sightings"], strict=True):
         c = geom.centroid
-        ax.text(c.x, c.y, str(int(n)), fontsize=5, color="#6a3d9a", ha="center",
+        ax.text(c.x, c.y, str(int(n)), fontsize=MIN_FONT_PT, color="#6a3d9a", ha="center",
                 va="center", zorder=5, path_effects=halo)  # fmt: skip
     km = float(cells["cell_km"].iloc[0])
     handles.append(
@@ -848,6 +948,7 @@ def scenario_map(
     date: dt.date | str | None = None,
     subtitle: str | None = None,
     locator: gpd.GeoDataFrame | None = None,
+    baseline_core: np.ndarray | None = None,
 ) -> Figure:
     """Baseline and scenario corridors on one A4 page, with the scenario's changes.
 
@@ -873,6 +974,9 @@ def scenario_map(
         The scenario's cores, outlined.
     summary : mapping, optional
         The comparison's figures; ΔPC and ΔEC are printed in a box.
+    baseline_core : ndarray of bool, optional
+        Core cells of the baseline: scenario corridor on them is a core the scenario
+        split (its own class), not corridor gained.
 
     Returns
     -------
@@ -884,7 +988,9 @@ def scenario_map(
     extent = _extent(grid)
     handles: list = []
     _draw_land(ax, countries)
-    _draw_corridor_changes(ax, baseline_corridors, scenario_corridors, extent, handles)
+    _draw_corridor_changes(
+        ax, baseline_corridors, scenario_corridors, extent, handles, baseline_core
+    )
     if roads is not None and not roads.empty:
         sel = _road_status(roads) != "proposed"
         ax.add_collection(LineCollection(_lines_xy(roads.geometry[sel]), colors="#9a9a9a",
@@ -916,19 +1022,39 @@ def scenario_map(
     return fig
 
 
-def _draw_corridor_changes(ax, baseline, scenario, extent, handles: list) -> None:
-    """Corridor cells of both, lost in the scenario, and new in it, each in its colour."""
+#: Scenario map classes: (code, colour, opacity, legend label).
+CORRIDOR_CHANGE_CLASSES = (
+    (1, "#b3a2d3", 0.8, "Corridor, baseline and scenario"),
+    (2, "#f4a582", 0.9, "Corridor lost in the scenario"),
+    (3, "#92c5de", 0.9, "Corridor gained in the scenario"),
+    (4, "#7b3294", 0.9, "Core split: core in the baseline, corridor in the scenario"),
+)
+
+
+def corridor_change_classes(
+    baseline: np.ndarray, scenario: np.ndarray, baseline_core: np.ndarray | None = None
+) -> np.ndarray:
+    """Each cell's class on a scenario map (:data:`CORRIDOR_CHANGE_CLASSES`; 0 = none).
+
+    Corridor in both (1), lost (2), gained (3); where the scenario's corridor runs over
+    a baseline core (the scenario cut the core in two and the corridor now joins the
+    halves), the cell is a split core (4), not corridor gained.
+    """
     base = np.asarray(baseline, bool)
     scen = np.asarray(scenario, bool)
+    core = np.zeros(base.shape, bool) if baseline_core is None else np.asarray(baseline_core, bool)
     classes = np.zeros(base.shape, np.uint8)
     classes[base & scen] = 1
     classes[base & ~scen] = 2
-    classes[~base & scen] = 3
-    for value, colour, alpha, label in (
-        (1, "#b3a2d3", 0.8, "Corridor, baseline and scenario"),
-        (2, "#f4a582", 0.9, "Corridor lost in the scenario"),
-        (3, "#92c5de", 0.9, "Corridor new in the scenario"),
-    ):
+    classes[~base & scen & ~core] = 3
+    classes[~base & scen & core] = 4
+    return classes
+
+
+def _draw_corridor_changes(ax, baseline, scenario, extent, handles: list, baseline_core=None):
+    """Corridor cells of both, lost, gained and over a split core, each in its colour."""
+    classes = corridor_change_classes(baseline, scenario, baseline_core)
+    for value, colour, alpha, label in CORRIDOR_CHANGE_CLASSES:
         sel = classes == value
         if sel.any():
             _shade_cells(ax, sel, colour, extent, zorder=1, alpha=alpha)
@@ -973,9 +1099,13 @@ def _draw_summary_box(ax, summary: Mapping) -> None:
             bbox={"facecolor": "white", "alpha": 1.0, "edgecolor": "#666666"})  # fmt: skip
 
 
-def scenario_map_title(species: Mapping, scenario: str) -> str:
-    """Title of a scenario map (``species``: config entry with ``key``)."""
-    return f"{species['key'].capitalize()}: scenario '{scenario}' against the baseline"
+def scenario_map_title(species: Mapping, scenario: str, description: str | None = None) -> str:
+    """Title of a scenario map: the species and the scenario's description (its key without one).
+
+    ``species`` is the config entry (``key``); the description's trailing full stop goes.
+    """
+    what = (description or "").strip().rstrip(".") or f"scenario '{scenario}'"
+    return f"{species['key'].capitalize()}: {what}"
 
 
 def scenario_changes(strips: Iterable, names: Sequence[str], factor: int):
