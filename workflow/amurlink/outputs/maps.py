@@ -1027,7 +1027,7 @@ CORRIDOR_CHANGE_CLASSES = (
     (1, "#b3a2d3", 0.8, "Corridor, baseline and scenario"),
     (2, "#f4a582", 0.9, "Corridor lost in the scenario"),
     (3, "#92c5de", 0.9, "Corridor gained in the scenario"),
-    (4, "#7b3294", 0.9, "Core split: core in the baseline, corridor in the scenario"),
+    (4, "#8c510a", 0.85, "Core split: core in the baseline, corridor in the scenario"),
 )
 
 
