@@ -192,7 +192,18 @@ rule brief:
             scenario=SCENARIOS[1:],
             species=SPECIES,
         ),
+        link_changes=expand(
+            f"{SCENARIO_OUT}links.csv",
+            scenario=SCENARIOS[1:],
+            species=SPECIES,
+        ),
         maps=expand(outputs("maps/{species}.png"), species=SPECIES),
+        scenario_maps=expand(
+            outputs("maps/scenario_{scenario}_{species}.png"),
+            scenario=SCENARIOS[1:],
+            species=SPECIES,
+        ),
+        roads=prepared("roads.gpkg"),
     output:
         html=report(
             outputs("brief.html"),
@@ -221,6 +232,7 @@ rule brief:
         top_n=config_provider("threats", "top_n"),
         credits=map_credits(),
         date=config_provider("outputs", "date"),
+        demo=config_provider("demo", "enabled"),
         code=code_hash("outputs", "connectivity.cores", "prepare"),
     script:
         "../workflow/scripts/brief.py"

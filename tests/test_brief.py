@@ -33,7 +33,38 @@ def test_worst_threats_top_n_in_rank_order():
     })  # fmt: skip
     worst = brief.worst_threats(threats, 2)
     assert worst["rank"].tolist() == [1, 2]
-    assert worst["what"].tolist() == ["cutblock 2020, 40 ha", "road (primary), 1.5 km"]
+    assert worst["what"].tolist() == ["cutblock, 40 ha", "road (primary), 1.5 km"]
+
+
+def test_worst_threats_named_located_to_1_km_and_ranked_by_impact():
+    threats = pd.DataFrame({
+        "threat_id": [1, 2, 3], "rank": [1, 2, 3], "kind": ["road", "road", "logging"],
+        "source_id": [7, 8, 4], "highway": ["primary", "track", ""],
+        "year": [np.nan, np.nan, 2019], "length_m": [1500.0, 900.0, np.nan],
+        "area_ha": [np.nan, np.nan, 40.0], "country": ["CHN", "RUS", "RUS"],
+        "link_ids": ["1", "2", "2"], "score": [3.0, 2.0, 1.0],
+        "x": [600_499.0, 601_700.0, 650_010.0], "y": [4_700_001.0, 4_700_999.0, 4_710_500.0],
+    })  # fmt: skip
+    roads = pd.DataFrame({"road_id": [7, 8], "name": ["Kraskino road", None]})
+    impacts = pd.DataFrame({"threat_id": [1, 2, 3], "pc_regained_pct": [0.5, 4.0, 1.0]})
+    worst = brief.worst_threats(threats, 3, roads=roads, crs="EPSG:32652", impacts=impacts)
+    assert worst["threat_id"].tolist() == ["T2", "T3", "T1"]  # by PC regained
+    assert worst["rank"].tolist() == [1, 2, 3]
+    assert worst["name"].tolist() == ["unnamed track road", "cutblock 4, cut 2019", "Kraskino road"]
+    # T1 and T2 lie in neighbouring 1 km squares: their printed centres differ
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs("EPSG:32652", "EPSG:4326", always_xy=True).transform(
+        600_500.0, 4_700_500.0
+    )
+    assert worst.loc[2, "location"] == f"{lat:.2f}° N, {lon:.2f}° E"
+
+
+def test_split_cores_and_countries_to_act():
+    assert brief.split_cores({"1": 1, "2": 1, "3": 2, "4": 3, "8": 3}) == [1, 3]
+    assert brief.countries_to_act("RUS:6") == "RUS"
+    assert brief.countries_to_act("RUS:2;CHN:1") == "CHN, RUS"
+    assert brief.countries_to_act(np.nan) == "–"
 
 
 def test_scenario_sentences_say_by_how_much():
@@ -45,17 +76,30 @@ def test_scenario_sentences_say_by_how_much():
     (sentence,) = brief.scenario_sentences(table, {"proposed_road": "A new road."})
     assert "lowers the leopard's probability of connectivity (PC) by 38.0 %" in sentence
     assert "(0.0500 → 0.0310)" in sentence and "by 21.3 %" in sentence
-    assert "1 link(s) lost" in sentence and "(A new road)" in sentence
+    assert "loses 1 link(s)" in sentence and "(A new road)" in sentence
+    split = brief.scenario_table(
+        [{"scenario": "s", "species": "tiger", "PC_baseline": 1.0, "PC_scenario": 0.9,
+          "delta_PC_pct": -10.0, "EC_baseline": 1.0, "EC_scenario": 1.0, "delta_EC_pct": 0.0,
+          "links_weakened": [3], "core_map": {"1": 1, "2": 1, "3": 2}}],
+        [pd.DataFrame({"delta_effective_resistance_pct": [18.1, 2.0]})],
+    )  # fmt: skip
+    (said,) = brief.scenario_sentences(split)
+    assert "splits core 1 in two" in said and "weakens 1 (effective resistance up to +18 %)" in said
 
 
 def test_render_html_escapes_and_pdf_pages():
     table = pd.DataFrame({"country": ["<RUS>"], "km2": [12.5]})
-    page = brief.render_html(
-        "T", "2026-01-31", "c", [("H", ["p & q"], table)], [("m", "maps/a.png")]
-    )
+    pixels = np.zeros((40, 30, 3), np.uint8)
+    sections = [("D", ["first"], None), ("H", ["p & q"], table, ("m", "maps/a.png", pixels)),
+                ("C", [], None, ("curve", None, pixels))]  # fmt: skip
+    page = brief.render_html("T", "2026-01-31", "c", sections, banner=brief.DEMO_BANNER)
     assert "&lt;RUS&gt;" in page and "p &amp; q" in page and 'src="maps/a.png"' in page
+    assert "<ol><li>first</li></ol>" in page and 'src="data:image/png;base64,' in page
+    assert page.index("DEMO DATA") < page.index("<h1>")
     pages = brief.pdf_pages("T", "2026-01-31", "c", [("H", ["p"], table)] * 30)
     assert len(pages) > 1  # long briefs flow onto more pages
+    with_images = brief.pdf_pages("T", "d", "c", sections, banner="demo")
+    assert sum(len(ax.images) for fig in with_images for ax in fig.axes) == 2
 
 
 def test_count_habitat_adds_up_strips():
@@ -99,12 +143,14 @@ def test_brief_content_tables_and_sections():
         "habitat_by_country", "network", "cross_border_links", "scenarios",
         "worst_threats_leopard", "worst_threats_tiger",
     ]  # fmt: skip
+    assert content.tables["cross_border_links"]["countries_to_act"].tolist() == ["CHN", "CHN"]
     habitat = content.tables["habitat_by_country"].set_index("country")
     assert habitat.loc["RUS"].tolist() == [2.0, 3.0]
     assert list(habitat.columns) == ["leopard habitat (km²)", "tiger habitat (km²)"]
     cross_table = content.tables["cross_border_links"]
     assert list(cross_table.columns) == brief.CROSS_BORDER_COLUMNS
     assert cross_table["top_threat_id"].dtype == "Int64"
-    assert [s[0] for s in content.sections][0] == "Key findings"
-    assert content.sections[0][1] == ["No scenario is configured."] and content.sentences == []
+    assert [s[0] for s in content.sections][0] == "Decisions this brief supports"
+    assert content.sentences[0].startswith("Fix first for the leopard:")
+    assert content.sentences[-1].startswith("Protect cross-border link 1")
     assert "The 5 worst threats — tiger" in [s[0] for s in content.sections]

@@ -34,7 +34,14 @@ from amurlink.outputs.maps import A4_INCHES
 TITLE = "amurlink brief: connectivity of Amur leopard and tiger habitat"
 #: Columns of the brief's cross-border table, in order.
 CROSS_BORDER_COLUMNS = ["species", "link_id", "from_core", "to_core", "dPC", "n_threats",
-                        "threats_by_country", "top_threat_id", "n_proposed_road"]  # fmt: skip
+                        "threats_by_country", "countries_to_act", "top_threat_id",
+                        "n_proposed_road"]  # fmt: skip
+#: Headings of the cross-border table in print, with units.
+CROSS_BORDER_HEADINGS = {"link_id": "link", "from_core": "core a", "to_core": "core b",
+                         "dPC": "PC lost without it (%)", "n_threats": "threats",
+                         "threats_by_country": "threats by country",
+                         "countries_to_act": "must act", "top_threat_id": "worst threat (ID)",
+                         "n_proposed_road": "proposed roads"}  # fmt: skip
 
 
 def habitat_by_country(
@@ -114,26 +121,124 @@ def network_summary(indices: Mapping, cores: pd.DataFrame, links: pd.DataFrame) 
     }
 
 
-def worst_threats(threats: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The ``n`` top-ranked baseline threats, with a readable ``what`` column."""
+def threat_names(threats: pd.DataFrame, roads: pd.DataFrame | None) -> pd.Series:
+    """A name to find each threat by on the ground: the road's name, or what it is.
+
+    Roads take the ``name`` of their source road (``source_id`` = ``road_id`` of the
+    prepared roads) or "unnamed <class> road"; cutblocks "cutblock <source_id>, cut <year>".
+    """
+    names = {}
+    if roads is not None and {"road_id", "name"} <= set(roads.columns):
+        names = dict(zip(roads["road_id"], roads["name"], strict=True))
+
+    def name(row) -> str:
+        if row["kind"] == "logging":
+            year = f", cut {int(row['year'])}" if pd.notna(row.get("year")) else ""
+            return f"cutblock {_fmt_id(row.get('source_id'))}{year}"
+        known = names.get(row.get("source_id"))
+        return str(known) if isinstance(known, str) and known.strip() else (
+            f"unnamed {row.get('highway') or ''} road".replace("  ", " ")
+        )  # fmt: skip
+
+    return pd.Series([name(r) for _, r in threats.iterrows()], index=threats.index, dtype=object)
+
+
+def _fmt_id(value) -> str:
+    return str(int(value)) if pd.notna(value) else "?"
+
+
+def generalised_location(x: np.ndarray, y: np.ndarray, crs, km: float = 1.0) -> list[str]:
+    """Latitude and longitude of the ``km`` grid cell each point falls in (its centre).
+
+    Threats are roads and cutblocks, not sightings, but a point to 1 km is all a field
+    team needs to find one, and what the brief prints.
+    """
+    from pyproj import Transformer
+
+    size = km * 1000.0
+    cx = (np.floor(np.asarray(x, float) / size) + 0.5) * size
+    cy = (np.floor(np.asarray(y, float) / size) + 0.5) * size
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(cx, cy)
+    return [f"{la:.2f}° N, {lo:.2f}° E" for lo, la in zip(lon, lat, strict=True)]
+
+
+#: Headings of the worst-threats table, with their units.
+THREAT_HEADINGS = {
+    "rank": "rank",
+    "threat_id": "threat ID",
+    "name": "name",
+    "what": "class",
+    "country": "country",
+    "location": "location (1 km)",
+    "link_ids": "links cut",
+    "pc_regained_pct": "PC regained if fixed (%)",
+    "score": "score (unitless)",
+}
+
+
+def worst_threats(
+    threats: pd.DataFrame,
+    n: int = 10,
+    *,
+    roads: pd.DataFrame | None = None,
+    crs=None,
+    impacts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The ``n`` worst baseline threats: ID, name, class, country, 1 km location, impact.
+
+    Ranked by the connectivity their mitigation gives back (``impacts``:
+    ``threat_id``, ``pc_regained_pct``) when given, else by the threats stage's
+    ``rank`` (its score).  ``location`` needs the threats' ``x``, ``y`` and ``crs``.
+    """
     ranked = threats[pd.to_numeric(threats["rank"], errors="coerce").notna()].copy()
     ranked["rank"] = pd.to_numeric(ranked["rank"]).astype(int)
-    ranked = ranked.sort_values("rank").head(n)
+    if impacts is not None and len(impacts):
+        ranked = ranked.merge(impacts[["threat_id", "pc_regained_pct"]], on="threat_id", how="left")
+        ranked = ranked.sort_values(["pc_regained_pct", "rank"], ascending=[False, True])
+        ranked["rank"] = np.arange(1, len(ranked) + 1)
+    else:
+        ranked = ranked.sort_values("rank")
+    ranked = ranked.head(n)
 
     def what(row):
         if row["kind"] == "logging":
-            return f"cutblock {int(row['year']) if pd.notna(row['year']) else '?'}, {row['area_ha']:.0f} ha"
+            return f"cutblock, {row['area_ha']:.0f} ha"
         return f"road ({row['highway']}), {row['length_m'] / 1000:.1f} km"
 
     ranked["what"] = [what(r) for _, r in ranked.iterrows()] if len(ranked) else []
-    cols = ["rank", "what", "country", "link_ids", "dPC", "cross_border", "score"]
-    return ranked.reindex(columns=cols).reset_index(drop=True)
+    if "threat_id" in ranked:
+        ranked["name"] = threat_names(ranked, roads)
+        ranked["threat_id"] = [f"T{int(v)}" for v in ranked["threat_id"]]
+    if crs is not None and {"x", "y"} <= set(ranked.columns) and len(ranked):
+        ranked["location"] = generalised_location(ranked["x"], ranked["y"], crs)
+    cols = [c for c in THREAT_HEADINGS if c in ranked.columns]
+    return ranked[cols].reset_index(drop=True)
 
 
-def scenario_table(comparisons: Sequence[Mapping]) -> pd.DataFrame:
-    """One row per scenario and species: PC and EC before and after, Δ %, links lost/weakened."""
+def split_cores(core_map: Mapping) -> list[int]:
+    """Baseline cores that a scenario splits: those two or more scenario cores map to.
+
+    ``core_map`` is the comparison's scenario core → baseline core
+    (:func:`amurlink.threats.scenarios.match_cores`).
+    """
+    counts = Counter(int(v) for v in core_map.values() if v is not None)
+    return sorted(core for core, n in counts.items() if n > 1)
+
+
+def scenario_table(
+    comparisons: Sequence[Mapping], link_changes: Sequence[pd.DataFrame] | None = None
+) -> pd.DataFrame:
+    """One row per scenario and species: PC and EC before and after, Δ %, what changed.
+
+    ``link_changes`` (one per comparison, the scenario's ``links.csv``) gives the
+    largest rise of a link's effective resistance (``max_dR_pct``).
+    """
     rows = []
-    for c in comparisons:
+    for k, c in enumerate(comparisons):
+        changes = link_changes[k] if link_changes is not None else None
+        rise = np.nan
+        if changes is not None and "delta_effective_resistance_pct" in changes and len(changes):
+            rise = float(pd.to_numeric(changes["delta_effective_resistance_pct"]).max())
         rows.append(
             {
                 "scenario": c.get("scenario"),
@@ -146,15 +251,37 @@ def scenario_table(comparisons: Sequence[Mapping]) -> pd.DataFrame:
                 "delta_EC_pct": c.get("delta_EC_pct"),
                 "links_lost": len(c.get("links_lost") or []),
                 "links_weakened": len(c.get("links_weakened") or []),
+                "cores_split": ", ".join(str(v) for v in split_cores(c.get("core_map") or {})),
+                "cores_lost": ", ".join(str(v) for v in c.get("baseline_cores_lost") or []),
+                "max_dR_pct": rise,
             }
         )
     return pd.DataFrame(rows)
 
 
+def _what_changed(r) -> str:
+    """'it splits cores 1 and 3, loses no link and weakens 4 (effective resistance up to +18 %)'."""
+    parts = []
+    split = getattr(r, "cores_split", "") or ""
+    if split:
+        n = len(split.split(","))
+        parts.append(f"splits core{'s' if n > 1 else ''} {split.replace(', ', ' and ')} in two")
+    lost_cores = getattr(r, "cores_lost", "") or ""
+    if lost_cores:
+        parts.append(f"removes core(s) {lost_cores}")
+    lost = "no link" if not r.links_lost else f"{r.links_lost} link(s)"
+    weak = f"weakens {r.links_weakened}" if r.links_weakened else "weakens none"
+    rise = getattr(r, "max_dR_pct", np.nan)
+    if r.links_weakened and rise is not None and np.isfinite(rise):
+        weak += f" (effective resistance up to {rise:+.0f} %)"
+    parts.append(f"loses {lost} and {weak}")
+    return ", ".join(parts)
+
+
 def scenario_sentences(
     table: pd.DataFrame, descriptions: Mapping[str, str] | None = None
 ) -> list[str]:
-    """Plain sentences: 'Scenario X lowers the leopard's PC by 38.0 % (0.05 → 0.031) …'."""
+    """Plain sentences: what a scenario does to a species' network, with its numbers."""
     out = []
     for r in table.itertuples(index=False):
         if r.delta_PC_pct is None or not np.isfinite(r.delta_PC_pct):
@@ -167,9 +294,17 @@ def scenario_sentences(
             f"{r.species}'s probability of connectivity (PC) by {abs(r.delta_PC_pct):.1f} % "
             f"({r.PC_baseline:#.3g} → {r.PC_scenario:#.3g}) and its equivalent connected area (EC) "
             f"by {abs(r.delta_EC_pct):.1f} % ({r.EC_baseline_km2:,.0f} → {r.EC_scenario_km2:,.0f} km²); "
-            f"{r.links_lost} link(s) lost, {r.links_weakened} weakened."
+            f"it {_what_changed(r)}."
         )
     return out
+
+
+def countries_to_act(threats_by_country: str | float) -> str:
+    """The countries where a link's threats lie (``"CHN:2; RUS:6"`` → ``"CHN, RUS"``)."""
+    if not isinstance(threats_by_country, str) or not threats_by_country.strip():
+        return "–"
+    codes = [part.split(":")[0].strip() for part in threats_by_country.replace(";", ",").split(",")]
+    return ", ".join(sorted({c for c in codes if c}))
 
 
 def _fmt(value) -> str:
@@ -183,14 +318,61 @@ def _fmt(value) -> str:
     return str(value)
 
 
+#: Printed at the top of a brief made from the generated demo region.
+DEMO_BANNER = ("DEMO DATA: every figure below comes from the synthetic demo region "
+               "(amurlink's generator), not from real sightings or layers. Not for decisions.")  # fmt: skip
+
+
+def _image_pixels(image) -> np.ndarray | None:
+    """An image as an RGBA array: pixels as given, or a matplotlib figure rendered."""
+    if image is None:
+        return None
+    if isinstance(image, Figure):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        canvas = FigureCanvasAgg(image)
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba())
+    return np.asarray(image)
+
+
+def _html_image(caption: str, src: str | None, pixels) -> str:
+    """An ``<img>`` of a file beside the page, or of the pixels embedded as a PNG data URI."""
+    if not src:
+        import base64
+        import io as _io
+
+        from PIL import Image
+
+        buffer = _io.BytesIO()
+        Image.fromarray(_image_pixels(pixels)).save(buffer, format="PNG")
+        src = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return (f'<figure><img src="{html.escape(src)}" alt="{html.escape(caption)}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")  # fmt: skip
+
+
+def _html_table(table: pd.DataFrame) -> list[str]:
+    rows = ["<table><tr>" + "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+            + "</tr>"]  # fmt: skip
+    for row in table.itertuples(index=False):
+        rows.append("<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>")
+    return rows + ["</table>"]
+
+
 def render_html(
     title: str,
     date: str,
     credits: str,
     sections: Sequence[tuple],
     images: Sequence[tuple[str, str]] = (),
+    banner: str | None = None,
 ) -> str:
-    """A self-contained HTML page: ``sections`` are ``(heading, paragraphs, DataFrame or None)``."""
+    """A self-contained HTML page.
+
+    ``sections`` are ``(heading, paragraphs, DataFrame or None[, (caption, src, pixels)])``;
+    the first section's paragraphs are a numbered list (the decisions).  ``banner``
+    (e.g. :data:`DEMO_BANNER`) is printed above everything.
+    """
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -198,29 +380,24 @@ def render_html(
         "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
         "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #bbb;"
         "padding:.2em .5em;text-align:right}th{background:#eee}td:first-child{text-align:left}"
-        "img{max-width:100%;border:1px solid #ccc}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        f"<p><em>{html.escape(date)}</em></p>",
+        "img{max-width:100%;border:1px solid #ccc}.banner{background:#fde0dd;border:2px solid "
+        "#c51b7d;padding:.5em;font-weight:bold}</style></head><body>",
     ]
-    for heading, paragraphs, table in sections:
+    if banner:
+        parts.append(f'<p class="banner">{html.escape(banner)}</p>')
+    parts += [f"<h1>{html.escape(title)}</h1>", f"<p><em>{html.escape(date)}</em></p>"]
+    for k, (heading, paragraphs, table, *image) in enumerate(sections):
         parts.append(f"<h2>{html.escape(heading)}</h2>")
-        parts.extend(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+        if k == 0:
+            parts.append("<ol>" + "".join(f"<li>{html.escape(p)}</li>" for p in paragraphs)
+                         + "</ol>")  # fmt: skip
+        else:
+            parts.extend(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+        if image and image[0] is not None:
+            parts.append(_html_image(*image[0]))
         if table is not None and len(table):
-            parts.append(
-                "<table><tr>"
-                + "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
-                + "</tr>"
-            )
-            for row in table.itertuples(index=False):
-                parts.append(
-                    "<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>"
-                )
-            parts.append("</table>")
-    for caption, src in images:
-        parts.append(
-            f'<figure><img src="{html.escape(src)}" alt="{html.escape(caption)}">'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-        )
+            parts += _html_table(table)
+    parts += [_html_image(caption, src, None) for caption, src in images]
     parts.append(
         f"<hr><p><small>Data: {html.escape(credits)}. Sighting locations are not "
         "shown (sensitive); only counts per grid cell are published.</small></p>"
@@ -229,59 +406,80 @@ def render_html(
     return "\n".join(parts) + "\n"
 
 
-def pdf_pages(title: str, date: str, credits: str, sections: Sequence[tuple]) -> list[Figure]:
-    """A4 portrait pages of the brief's text and tables (matplotlib figures)."""
-    pages: list[Figure] = []
-    fig, y = None, 0.0
+class _Pages:
+    """A4 portrait pages filled top to bottom (matplotlib figures)."""
 
-    def new_page():
-        nonlocal fig, y
-        fig = Figure(figsize=A4_INCHES)
-        fig.text(
-            0.5,
-            0.02,
-            f"{title} — {date} — Data: {credits}",
-            ha="center",
-            fontsize=6,
-            color="#555555",
-            wrap=True,
-        )
-        pages.append(fig)
-        y = 0.95
+    def __init__(self, footer: str):
+        self.footer, self.pages, self.y = footer, [], 0.0
+        self.new()
 
-    new_page()
-    fig.text(0.07, y, textwrap.fill(title, 60), fontsize=14, fontweight="bold", va="top")
-    y -= 0.02 * title.count("\n") + 0.02 * (len(title) > 60)
-    y -= 0.04
-    fig.text(0.07, y, date, fontsize=9, style="italic", va="top")
-    y -= 0.04
-    for heading, paragraphs, table in sections:
+    def new(self) -> None:
+        self.fig = Figure(figsize=A4_INCHES)
+        self.fig.text(0.5, 0.02, self.footer, ha="center", fontsize=7, color="#555555", wrap=True)
+        self.pages.append(self.fig)
+        self.y = 0.95
+
+    def room(self, need: float) -> None:
+        if self.y - need < 0.06:
+            self.new()
+
+    def text(self, s: str, size: float, step: float, **kw) -> None:
+        self.fig.text(0.07, self.y, s, fontsize=size, va="top", **kw)
+        self.y -= step
+
+    @staticmethod
+    def image_height(pixels: np.ndarray) -> float:
+        """Page fraction an image takes at the text width: at most 72 %, so that a
+        heading and a line of text fit above it on one page."""
+        return min(0.86 * A4_INCHES[0] * pixels.shape[0] / pixels.shape[1] / A4_INCHES[1], 0.72)
+
+    def image(self, pixels: np.ndarray, caption: str) -> None:
+        height = self.image_height(pixels)
+        self.room(height + 0.04)
+        ax = self.fig.add_axes((0.07, self.y - height, 0.86, height))
+        ax.imshow(pixels)
+        ax.axis("off")
+        self.y -= height + 0.01
+        self.text(caption, 7.5, 0.03, style="italic")
+
+    def table(self, table: pd.DataFrame) -> None:
+        h = 0.02 * (len(table) + 1)
+        ax = self.fig.add_axes((0.07, self.y - h, 0.86, h))
+        ax.axis("off")
+        cells = [[_fmt(v) for v in row] for row in table.itertuples(index=False)]
+        tab = ax.table(cellText=cells, colLabels=[str(c) for c in table.columns],
+                       loc="upper left", cellLoc="right")  # fmt: skip
+        tab.auto_set_font_size(False)
+        tab.set_fontsize(7.5)
+        tab.auto_set_column_width(list(range(len(table.columns))))
+        self.y -= h + 0.02
+
+
+def pdf_pages(
+    title: str, date: str, credits: str, sections: Sequence[tuple], banner: str | None = None
+) -> list[Figure]:
+    """A4 portrait pages of the brief: text, tables and images (matplotlib figures)."""
+    pages = _Pages(f"{title} — {date} — Data: {credits}")
+    if banner:
+        pages.text(textwrap.fill(banner, 95), 9, 0.05, color="#c51b7d", fontweight="bold")
+    pages.text(textwrap.fill(title, 60), 14, 0.04 + 0.02 * (len(title) > 60), fontweight="bold")
+    pages.text(date, 9, 0.04, style="italic")
+    for k, (heading, paragraphs, table, *image) in enumerate(sections):
         n_rows = 0 if table is None else len(table)
-        need = 0.04 + 0.03 * len(paragraphs) + 0.022 * (n_rows + 1)
-        if y - need < 0.06:
-            new_page()
-        fig.text(0.07, y, heading, fontsize=12, fontweight="bold", va="top")
-        y -= 0.03
-        for p in paragraphs:
-            wrapped = textwrap.fill(p, 105)
-            fig.text(0.07, y, wrapped, fontsize=8, va="top")
-            y -= 0.016 * (wrapped.count("\n") + 1) + 0.008
+        pixels = _image_pixels(image[0][2]) if image and image[0] is not None else None
+        # a heading stays on the page of its image
+        figure = 0.0 if pixels is None else pages.image_height(pixels) + 0.05
+        pages.room(0.04 + 0.03 * len(paragraphs) + 0.022 * (n_rows + 1) + figure)
+        pages.text(heading, 12, 0.03, fontweight="bold")
+        for i, p in enumerate(paragraphs):
+            wrapped = textwrap.fill(f"{i + 1}. {p}" if k == 0 else p, 105)
+            pages.text(wrapped, 8, 0.016 * (wrapped.count("\n") + 1) + 0.008)
+        if pixels is not None:
+            pages.image(pixels, image[0][0])
         if n_rows:
-            h = 0.02 * (n_rows + 1)
-            ax = fig.add_axes((0.07, y - h, 0.86, h))
-            ax.axis("off")
-            cells = [[_fmt(v) for v in row] for row in table.itertuples(index=False)]
-            tab = ax.table(
-                cellText=cells,
-                colLabels=[str(c) for c in table.columns],
-                loc="upper left",
-                cellLoc="right",
-            )
-            tab.auto_set_font_size(False)
-            tab.set_fontsize(7.5)
-            tab.auto_set_column_width(list(range(len(table.columns))))
-            y -= h + 0.02
-    return pages
+            pages.room(0.02 * (n_rows + 1) + 0.02)
+            pages.table(table)
+    return pages.pages
 
 
 #: Short column headings of the scenario table for print.
@@ -294,12 +492,14 @@ SCENARIO_HEADINGS = {
     "delta_EC_pct": "ΔEC %",
     "links_lost": "links lost",
     "links_weakened": "links weakened",
+    "cores_split": "cores split",
+    "max_dR_pct": "largest ΔR of a link %",
 }
 
 
 def scenario_display(table: pd.DataFrame) -> pd.DataFrame:
     """The scenario table with short headings, for the brief's pages."""
-    return table.rename(columns=SCENARIO_HEADINGS)
+    return table.drop(columns=["cores_lost"], errors="ignore").rename(columns=SCENARIO_HEADINGS)
 
 
 @dataclass
@@ -317,15 +517,75 @@ class SpeciesFigures:
     #: Threat table and cross-border link table of the threats stage.
     threats: pd.DataFrame
     cross_border: pd.DataFrame
+    #: The prepared roads (``road_id``, ``name``) to name road threats; the threats' CRS.
+    roads: pd.DataFrame | None = None
+    crs: object = None
+    #: Counterfactual impacts (``threat_id``, ``pc_regained_pct``) and the mitigation
+    #: plan (``step``, ``threat_id``, ``pc_regained_pct`` cumulative), when computed.
+    impacts: pd.DataFrame | None = None
+    plan: pd.DataFrame | None = None
+    #: The species' print map as pixels (for the PDF) and its path from the HTML.
+    map_pixels: np.ndarray | None = None
+    map_src: str | None = None
 
 
 @dataclass
 class BriefContent:
-    """The brief's sections (``(heading, paragraphs, table or None)``), CSV tables and key sentences."""
+    """The brief's sections (``(heading, paragraphs, table or None[, image])``), CSV tables
+    and key sentences (the decisions first)."""
 
     sections: list[tuple]
     tables: dict[str, pd.DataFrame]
     sentences: list[str]
+
+
+def cross_border_table(per_species: Sequence[SpeciesFigures]) -> pd.DataFrame:
+    """Cross-border links of every species and the countries whose threats lie on them."""
+    cross = pd.concat([f.cross_border.assign(species=f.species) for f in per_species],
+                      ignore_index=True)  # fmt: skip
+    cross["top_threat_id"] = pd.to_numeric(cross["top_threat_id"]).astype("Int64")
+    cross["countries_to_act"] = [countries_to_act(v) for v in cross.get("threats_by_country", [])]
+    return cross.reindex(columns=CROSS_BORDER_COLUMNS)
+
+
+def decisions(
+    per_species: Sequence[SpeciesFigures],
+    worst: Mapping[str, pd.DataFrame],
+    scenarios: pd.DataFrame,
+    descriptions: Mapping[str, str] | None,
+    cross: pd.DataFrame,
+) -> list[str]:
+    """The three to five decisions the brief supports, each with the number behind it."""
+    out = []
+    for f in per_species:
+        top = worst.get(f.species)
+        if top is None or not len(top):
+            continue
+        t = top.iloc[0]
+        what = f"{t.get('name', t['what'])} ({t.get('threat_id', '')}, {t['what']}, {t['country']}"
+        where = f", at {t['location']})" if "location" in t else ")"
+        if "pc_regained_pct" in t and pd.notna(t["pc_regained_pct"]):
+            gain = f"regains {t['pc_regained_pct']:.1f} % of the {f.species}'s PC"
+            out.append(f"Fix first for the {f.species}: {what}{where}; mitigating it {gain}.")
+        else:
+            out.append(f"Fix first for the {f.species}: {what}{where}, the top threat by score.")
+        if f.plan is not None and len(f.plan):
+            last = f.plan.iloc[-1]
+            out.append(f"A plan of {int(last['step'])} mitigations for the {f.species} regains "
+                       f"{last['pc_regained_pct']:.1f} % of its PC (greedy, mitigation curve below).")  # fmt: skip
+    for r in scenarios.itertuples(index=False):
+        if r.delta_PC_pct is not None and np.isfinite(r.delta_PC_pct) and r.delta_PC_pct < -1:
+            desc = (descriptions or {}).get(r.scenario) or r.scenario
+            out.append(f"Reconsider '{desc.rstrip('.')}': it costs the {r.species} "
+                       f"{abs(r.delta_PC_pct):.1f} % of its PC; it {_what_changed(r)}.")  # fmt: skip
+    if len(cross):
+        top = cross.sort_values("dPC", ascending=False).iloc[0]
+        out.append(
+            f"Protect cross-border link {int(top['link_id'])} of the {top['species']} (cores "
+            f"{int(top['from_core'])}–{int(top['to_core'])}; losing it costs {top['dPC']:.1f} % "
+            f"of PC): its threats lie in {top['countries_to_act']}, who must act."
+        )
+    return out[:5]
 
 
 def brief_content(
@@ -334,8 +594,11 @@ def brief_content(
     comparisons: Sequence[Mapping],
     descriptions: Mapping[str, str] | None,
     top_n: int,
+    *,
+    link_changes: Sequence[pd.DataFrame] | None = None,
+    scenario_maps: Sequence[tuple] = (),
 ) -> BriefContent:
-    """Everything the brief says: tables across species, scenario sentences, the sections.
+    """Everything the brief says: the decisions, tables across species, the sections.
 
     Parameters
     ----------
@@ -349,12 +612,16 @@ def brief_content(
         Scenario → its description (config ``scenarios``).
     top_n : int
         Number of worst threats listed per species.
+    link_changes : sequence of DataFrame, optional
+        Each comparison's ``links.csv`` (per-link changes), in the same order.
+    scenario_maps : sequence of tuple
+        ``(caption, html src, pixels or None)`` of each comparison's map, in order.
 
     Returns
     -------
     BriefContent
         Tables ``habitat_by_country``, ``network``, ``cross_border_links``,
-        ``scenarios`` and ``worst_threats_<species>``.
+        ``scenarios``, ``worst_threats_<species>`` and ``plan_<species>``.
     """
     habitat = pd.concat(
         [
@@ -369,48 +636,98 @@ def brief_content(
     network = pd.DataFrame(
         [{"species": f.species} | network_summary(f.indices, f.cores, f.links) for f in per_species]
     )
-    worst = {f.species: worst_threats(f.threats, top_n) for f in per_species}
-    cross = pd.concat([f.cross_border.assign(species=f.species) for f in per_species],
-                      ignore_index=True)  # fmt: skip
-    cross["top_threat_id"] = pd.to_numeric(cross["top_threat_id"]).astype("Int64")
-    cross = cross.reindex(columns=CROSS_BORDER_COLUMNS)
-    scenarios = scenario_table(comparisons)
-    sentences = scenario_sentences(scenarios, descriptions)
+    worst = {
+        f.species: worst_threats(f.threats, top_n, roads=f.roads, crs=f.crs, impacts=f.impacts)
+        for f in per_species
+    }
+    cross = cross_border_table(per_species)
+    scenarios = scenario_table(comparisons, link_changes)
+    sentences = decisions(per_species, worst, scenarios, descriptions, cross)
     tables = {"habitat_by_country": habitat, "network": network, "cross_border_links": cross,
               "scenarios": scenarios} | {f"worst_threats_{sp}": t for sp, t in worst.items()}  # fmt: skip
-    sections = brief_sections(sentences, habitat, network, cross, worst, scenarios, top_n)
+    tables |= {f"plan_{f.species}": f.plan for f in per_species if f.plan is not None}
+    sections = [("Decisions this brief supports", sentences or ["No threat or scenario to act on."],
+                 None)]  # fmt: skip
+    for f in per_species:
+        sections += species_sections(f, worst[f.species], top_n)
+    sections += scenario_sections(scenarios, descriptions, scenario_maps)
+    sections += network_sections(habitat, network, cross)
     return BriefContent(sections, tables, sentences)
 
 
-def brief_sections(
-    sentences: Sequence[str],
-    habitat: pd.DataFrame,
-    network: pd.DataFrame,
-    cross: pd.DataFrame,
-    worst: Mapping[str, pd.DataFrame],
-    scenarios: pd.DataFrame,
-    top_n: int,
+def species_sections(f: SpeciesFigures, worst: pd.DataFrame, top_n: int) -> list[tuple]:
+    """One species' map, its worst threats and its mitigation curve."""
+    by_impact = "pc_regained_pct" in worst.columns
+    basis = ("Ranked by the share of the network's probability of connectivity (PC) that "
+             "mitigating the threat gives back (a crossing on a road, a cutblock regrown), "
+             "computed by re-solving the network with the threat removed."
+             if by_impact else
+             "Ranked by score = severity × extent × (1 + dPC/100) × current factor "
+             "(amurlink.threats); the counterfactual impact was not computed.")  # fmt: skip
+    out = []
+    if f.map_src or f.map_pixels is not None:
+        out.append((f"Map — {f.species}", ["Habitat suitability, cores, least-cost corridors and "
+                    "the worst threats by rank."], None,
+                    (f"Map: {f.species}", f.map_src, f.map_pixels)))  # fmt: skip
+    out.append((f"The {top_n} worst threats — {f.species}",
+                [basis, "Location: the centre of the 1 km square the threat lies in. "
+                 "links cut: the IDs of the least-cost links it crosses."],
+                worst.rename(columns=THREAT_HEADINGS)))  # fmt: skip
+    if f.plan is not None and len(f.plan):
+        out.append((f"Mitigation plan — {f.species}",
+                    ["Greedy: at each step the threat whose mitigation regains the most PC, "
+                     "with those before it already mitigated. PC regained: cumulative, in per "
+                     "cent of the baseline PC."], f.plan,
+                    (f"Mitigation curve: {f.species}", None, mitigation_curve(f.plan, f.species))))  # fmt: skip
+    return out
+
+
+def mitigation_curve(plan: pd.DataFrame, species: str) -> Figure:
+    """PC regained (% of the baseline) against the number of threats mitigated."""
+    fig = Figure(figsize=(5.5, 3.0))
+    ax = fig.add_axes((0.13, 0.18, 0.82, 0.72))
+    steps = np.concatenate([[0], plan["step"].to_numpy(float)])
+    gain = np.concatenate([[0.0], plan["pc_regained_pct"].to_numpy(float)])
+    ax.plot(steps, gain, marker="o", color="#d7191c")
+    ax.set_xlabel("threats mitigated (greedy order)", fontsize=8)
+    ax.set_ylabel("PC regained (% of baseline)", fontsize=8)
+    ax.set_title(f"Mitigation curve — {species}", fontsize=9)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def scenario_sections(
+    scenarios: pd.DataFrame, descriptions: Mapping[str, str] | None, maps: Sequence[tuple]
 ) -> list[tuple]:
-    """The brief's sections, ``(heading, paragraphs, table or None)``, in reading order."""
-    sections = [
-        ("Key findings", list(sentences) or ["No scenario is configured."], None),
+    """Each scenario and species: a plain sentence on what changed, and its map."""
+    sentences = scenario_sentences(scenarios, descriptions)
+    out = []
+    for k, sentence in enumerate(sentences):
+        image = maps[k] if k < len(maps) else None
+        r = scenarios.iloc[k]
+        out.append((f"Scenario '{r['scenario']}' — {r['species']}", [sentence], None, image))
+    if len(scenarios):
+        out.append(("Scenario deltas", ["PC: probability of connectivity (unitless, 0–1); EC: "
+                    "equivalent connected area (km²); Δ in per cent of the baseline."],
+                    scenario_display(scenarios)))  # fmt: skip
+    return out
+
+
+def network_sections(habitat: pd.DataFrame, network: pd.DataFrame, cross: pd.DataFrame):
+    """Habitat by country, the baseline network and the cross-border links, with units."""
+    return [
         ("Habitat area by country",
-         ["Area of cells classed as habitat (suitability above the model's threshold)."],
+         ["Area of cells classed as habitat (suitability above the model's threshold), km²."],
          habitat),
         ("Core areas and links (baseline)",
-         ["PC: probability of connectivity; EC: equivalent connected area (km²)."], network),
+         ["cores: core habitat areas; core area in km²; PC: probability of connectivity "
+          "(unitless, 0–1); EC: equivalent connected area (km²)."],
+         network.rename(columns={"core_area_km2": "core area (km²)", "EC_km2": "EC (km²)",
+                                 "cross_border_links": "cross-border links"})),
         ("Cross-border links",
-         ["Links whose least-cost path crosses an international border, and the threats on "
-          "them: both countries need to act."], cross),
+         ["Links whose least-cost path crosses an international border. PC lost without it: "
+          "dPC, the per cent of PC lost if the link were cut (Saura & Rubio 2010). Must act: "
+          "the countries where the link's threats lie."],
+         cross.rename(columns=CROSS_BORDER_HEADINGS)),
     ]  # fmt: skip
-    for sp, table in worst.items():
-        sections.append(
-            (f"The {top_n} worst threats — {sp}",
-             ["Ranked by score = severity × extent × (1 + dPC/100) × current factor "
-              "(amurlink.threats)."], table)
-        )  # fmt: skip
-    if len(scenarios):
-        sections.append(
-            ("Scenario deltas", ["Δ in per cent of the baseline."], scenario_display(scenarios))
-        )
-    return sections
