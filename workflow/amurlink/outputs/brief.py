@@ -487,13 +487,13 @@ SCENARIO_HEADINGS = {
     "PC_baseline": "PC before",
     "PC_scenario": "PC after",
     "delta_PC_pct": "ΔPC %",
-    "EC_baseline_km2": "EC before (km²)",
-    "EC_scenario_km2": "EC after (km²)",
+    "EC_baseline_km2": "EC before km²",
+    "EC_scenario_km2": "EC after km²",
     "delta_EC_pct": "ΔEC %",
     "links_lost": "links lost",
-    "links_weakened": "links weakened",
+    "links_weakened": "weakened",
     "cores_split": "cores split",
-    "max_dR_pct": "largest ΔR of a link %",
+    "max_dR_pct": "max ΔR %",
 }
 
 
@@ -729,5 +729,7 @@ def network_sections(habitat: pd.DataFrame, network: pd.DataFrame, cross: pd.Dat
          ["Links whose least-cost path crosses an international border. PC lost without it: "
           "dPC, the per cent of PC lost if the link were cut (Saura & Rubio 2010). Must act: "
           "the countries where the link's threats lie."],
-         cross.rename(columns=CROSS_BORDER_HEADINGS)),
+         cross.assign(top_threat_id=[f"T{v}" if pd.notna(v) else "–"
+                                     for v in cross["top_threat_id"]])
+         .rename(columns=CROSS_BORDER_HEADINGS)),
     ]  # fmt: skip
