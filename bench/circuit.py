@@ -245,7 +245,8 @@ def _child(name: str, cells: int, region: int, timeout: float) -> dict:
     except subprocess.TimeoutExpired:
         return {"name": name, "error": f"over {timeout:.0f} s"}
     if proc.returncode != 0:
-        return {"name": name, "error": proc.stderr.strip().splitlines()[-1][:120]}
+        last = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+        return {"name": name, "error": last[:120]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
