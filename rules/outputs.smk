@@ -171,7 +171,11 @@ rule map_scenario:
         credits=map_credits(),
         date=config_provider("outputs", "date"),
         code=code_hash(
-            "outputs", "prepare", "connectivity.corridors", "connectivity.progress"
+            "outputs",
+            "prepare",
+            "connectivity.cores",
+            "connectivity.corridors",
+            "connectivity.progress",
         ),
     script:
         "../workflow/scripts/map_scenario.py"
