@@ -1,4 +1,8 @@
-"""One GeoPackage of the results: cores, links, corridors and threats per species, and countries.
+"""One GeoPackage of the results: cores, links, corridors and threats per species, and the base.
+
+Threats are written one geometry type per layer (``<species>_threats_roads``,
+``<species>_threats_cutblocks``), road threats named after their road; the base
+layers are the prepared roads and settlements, countries and border.
 
 Sightings go in only generalised: counts per grid cell (config
 sightings.generalise_km) as cell polygons; no raw coordinate is written
@@ -20,13 +24,14 @@ log = logging.getLogger(__name__)
 def main(snakemake):
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
     per_species, grids = {}, {}
+    roads = io.read_vector(inp.roads)
     for i, species in enumerate(params.species):
         corridor_cost, grid = io.read_raster(inp.corridors[i])
         per_species[species] = {
             "cores": io.read_vector(inp.cores[i]),
             "links": io.read_vector(inp.links[i]),
             "corridors": corridor_polygons(corridor_cost, grid),
-            "threats": io.read_vector(inp.threats[i]),
+            "threats": public.threat_names(io.read_vector(inp.threats[i]), roads),
         }
         presences = pd.read_csv(inp.presences[i])
         require_columns(presences, ["x", "y"], inp.presences[i])
@@ -35,7 +40,10 @@ def main(snakemake):
         )
     countries = io.read_vector(inp.countries, layer="countries")
     border = io.read_vector(inp.countries, layer="border")
-    layers = public.package_layers(per_species, countries, border, sightings_grids=grids)
+    base = {"roads": roads, "settlements": io.read_vector(inp.settlements)}
+    layers = public.package_layers(
+        per_species, countries, border, sightings_grids=grids, extra=base
+    )
     io.write_layers(layers, out.gpkg, styles=styles.vector_styles(layers))
     for name, gdf in layers.items():
         log.info("layer %s: %d features", name, len(gdf))
