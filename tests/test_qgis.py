@@ -423,6 +423,41 @@ def check_class_rasters_paletted(layer: dict):
         assert layer["renderer"] in ("singlebandpseudocolor", "paletted"), layer
 
 
+#: The symbol type that draws each geometry type (a fill symbol draws no line).
+SYMBOL_OF_GEOMETRY = {"point": "marker", "line": "line", "polygon": "fill"}
+
+
+def check_vectors_drawn(project: dict):
+    """Each vector layer's symbols match its geometry; each threat layer draws on its own."""
+    vectors = [layer for layer in project["layers"] if layer["kind"] == "vector"]
+    for layer in vectors:
+        assert layer["symbols"] == [SYMBOL_OF_GEOMETRY[layer["geometry"]]], layer
+    threats = {layer["name"]: layer for layer in vectors if "threats" in layer["name"]}
+    # one geometry type per layer: roads as lines, cutblocks as polygons
+    assert {"leopard threats roads", "leopard threats cutblocks"} <= set(threats), sorted(threats)
+    assert threats["leopard threats roads"]["geometry"] == "line"
+    assert threats["leopard threats cutblocks"]["geometry"] == "polygon"
+    rendered = project["render"]["threat_layers"]
+    assert set(rendered) == set(threats)
+    for name, layer in threats.items():
+        assert '"rank" <= 10' in (layer["labels"] or ""), layer  # the top ten labelled
+        if layer["features"]:
+            assert rendered[name]["pixels"] > 0, f"{name} renders blank ({rendered[name]['png']})"
+    for name in ("roads", "settlements", "countries", "border"):
+        assert next(lyr for lyr in vectors if lyr["name"] == name)["valid"], name
+
+
+def check_default_view(view: dict):
+    """One species' suitability, its corridors and current, reference layers on top."""
+    shown = view["layers"]  # top first
+    assert shown[:4] == ["settlements", "border", "countries", "roads"], shown
+    suitability = [name for name in shown if name.endswith("suitability")]
+    assert suitability == ["leopard suitability"], shown
+    assert {"leopard corridors", "leopard current density"} <= set(shown), shown
+    assert not any(name.startswith("tiger") for name in shown), shown
+    assert Path(view["png"]).exists() and view["pixels"] > 100_000, view
+
+
 @pytest.fixture(scope="module")
 def qgis():
     if not qgis_available():
@@ -447,7 +482,7 @@ def test_qgis_opens_every_layer_valid_and_styled(qgis, run_dir, tmp_path):
     ]
     for raster in rasters:
         args += ["--raster", str(raster)]
-    report = run_qgis_check(tmp_path, *args)
+    report = run_qgis_check(tmp_path, *args, "--render-dir", str(tmp_path))
     styles_of = {path: project_styles(path) for path in (full, public)}
 
     for path in (full, public):
@@ -462,6 +497,9 @@ def test_qgis_opens_every_layer_valid_and_styled(qgis, run_dir, tmp_path):
             # QGIS falls back to a grey ramp or a single symbol when it cannot read a style
             assert layer["renderer"] == styles_of[path][layer["name"]], (path.name, layer)
             check_class_rasters_paletted(layer)
+    for path in (full, public):
+        check_vectors_drawn(report["projects"][str(path)])
+    check_default_view(report["projects"][str(public)]["render"]["view"])
     n_full = len(report["projects"][str(full)]["layers"])
     n_public = len(report["projects"][str(public)]["layers"])
     assert n_public < n_full  # the public project leaves out the prepared base rasters
@@ -483,6 +521,30 @@ def test_qgis_opens_every_layer_valid_and_styled(qgis, run_dir, tmp_path):
         assert layer["valid"], layer
         assert layer["renderer"] == styles.style_from_qml(stored[layer["name"]][0]).renderer, layer
     assert report["gpkg_layers"], "the results GeoPackage has no layers"
+
+
+@pytest.mark.slow
+@pytest.mark.qgis
+def test_public_project_opens_from_a_copy_of_outputs_alone(qgis, run_dir, tmp_path):
+    import shutil
+
+    outputs = run_dir / "results" / "outputs"
+    # nothing in outputs/ holds a sighting coordinate file
+    names = {p.name for p in outputs.rglob("*")}
+    assert not names & {"presences.csv", "background.csv", "sightings.csv"}
+    copy = tmp_path / "handed_over" / "outputs"
+    shutil.copytree(outputs, copy)
+    public = copy / "amurlink_public.qgz"
+    report = run_qgis_check(tmp_path, "--project", str(public))
+    project = report["projects"][str(public)]
+    assert project["read"], project["error"]
+    assert len(project["layers"]) > 30
+    for layer in project["layers"]:
+        assert layer["valid"], f"{layer['name']} ({layer['source']}) is invalid from a copy"
+        source = Path(layer["source"].split("|")[0]).resolve()
+        assert copy.resolve() in source.parents, layer["source"]
+    kinds = {layer["kind"] for layer in project["layers"]}
+    assert kinds == {"raster", "vector"}
 
 
 @pytest.mark.slow

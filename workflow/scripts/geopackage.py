@@ -11,12 +11,14 @@ sightings.generalise_km) as cell polygons; no raw coordinate is written
 
 import logging
 
+import numpy as np
 import pandas as pd
 
-from amurlink.connectivity.corridors import corridor_polygons
+from amurlink.connectivity.corridors import corridor_mask, corridor_polygons
 from amurlink.core import io, smk
 from amurlink.core.errors import require_columns
 from amurlink.outputs import public, styles
+from amurlink.outputs.maps import corridors_between_cores
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +29,14 @@ def main(snakemake):
     roads = io.read_vector(inp.roads)
     for i, species in enumerate(params.species):
         corridor_cost, grid = io.read_raster(inp.corridors[i])
+        cores = io.read_vector(inp.cores[i])
+        # the corridors between the cores, as the printed maps draw them (the NLCC
+        # mosaic covers the cores too, which would hide their suitability)
+        between = corridors_between_cores(corridor_mask(corridor_cost, -9999.0), cores, grid)
         per_species[species] = {
-            "cores": io.read_vector(inp.cores[i]),
+            "cores": cores,
             "links": io.read_vector(inp.links[i]),
-            "corridors": corridor_polygons(corridor_cost, grid),
+            "corridors": corridor_polygons(np.where(between, corridor_cost, np.nan), grid),
             "threats": public.threat_names(io.read_vector(inp.threats[i]), roads),
         }
         presences = pd.read_csv(inp.presences[i])

@@ -63,9 +63,10 @@ CONTINUOUS_RAMPS: dict[str, tuple[str, bool, str]] = {
 DEFAULT_RAMP = ("viridis", False, "linear")
 #: Rasters whose ramp spans a fixed range (suitability is a probability, as on the printed maps).
 FIXED_RANGES: dict[str, tuple[float, float]] = {"suitability": (0.0, 1.0)}
-#: Rasters drawn over others: the low end of the ramp fades to transparent, so the
-#: suitability beneath shows where little current flows.
+#: Rasters drawn over others: the low end of the ramp fades to transparent and the layer
+#: is translucent, so the suitability beneath shows (current saturates in the cores).
 FADED_LOW = ("current",)
+FADED_OPACITY = 0.5
 #: Class rasters by file stem (anything with an embedded colour table is one too).
 CLASS_RASTERS = ("landcover", "habitat", "cores", "country")
 
@@ -181,13 +182,15 @@ def pseudocolor_style(
     stretch: str = "linear",
     n_stops: int = 9,
     fade_low: bool = False,
+    opacity: float = 1.0,
 ) -> Style:
     """Single-band pseudocolour: ``n_stops`` colours interpolated from ``minimum`` to ``maximum``.
 
     ``stretch="sqrt"`` places the stops at ``min + (max - min) * t**2``, giving the
     low end of a heavy-tailed raster (current, cost) more of the ramp.
     ``fade_low`` makes the stops' opacity rise from 0 at the first stop to full at
-    the middle one, so a layer drawn over others hides them only where it is high.
+    the middle one, so a layer drawn over others hides them only where it is high;
+    ``opacity`` is the whole layer's.
     """
     if not np.isfinite(minimum) or not np.isfinite(maximum):
         minimum, maximum = 0.0, 1.0
@@ -222,7 +225,8 @@ def pseudocolor_style(
         f'<prop k="stops" v="{stops}"/></colorramp>'
     )
     renderer = (
-        f'<rasterrenderer type="{RASTER_PSEUDOCOLOR}" band="1" opacity="1" alphaBand="-1" '
+        f'<rasterrenderer type="{RASTER_PSEUDOCOLOR}" band="1" opacity="{opacity:g}" '
+        'alphaBand="-1" '
         f'classificationMin="{minimum:.6g}" classificationMax="{maximum:.6g}" nodataColor="">\n'
         f"<rasterTransparency/>\n{_min_max_origin()}\n<rastershader>\n"
         '<colorrampshader colorRampType="INTERPOLATED" classificationMode="1" clip="0" '
@@ -273,7 +277,11 @@ def raster_style(info: RasterInfo) -> Style:
     key = info.stem if info.stem in CONTINUOUS_RAMPS else info.description
     ramp, reverse, stretch = CONTINUOUS_RAMPS.get(key, DEFAULT_RAMP)
     minimum, maximum = FIXED_RANGES.get(key, (info.minimum, info.maximum))
-    return pseudocolor_style(minimum, maximum, ramp, reverse, stretch, fade_low=key in FADED_LOW)
+    faded = key in FADED_LOW
+    return pseudocolor_style(
+        minimum, maximum, ramp, reverse, stretch, fade_low=faded,
+        opacity=FADED_OPACITY if faded else 1.0,
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------------ vectors
