@@ -8,7 +8,8 @@ workflow.  Every public product goes through the rules here:
   sightings only generalised to grid cells (:func:`generalise_points`), as
   cell polygons with counts;
 * the public QGIS project shows the results GeoPackage and the model rasters
-  of :data:`PUBLIC_GROUPS` only (:func:`is_public_raster_group`);
+  of :data:`PUBLIC_GROUPS` only (:func:`is_public_raster_group`), copied under
+  ``outputs/public/`` so that it needs no file from the folders holding sightings;
 * maps and the brief draw no sighting point (:mod:`amurlink.outputs.maps`,
   :mod:`amurlink.outputs.brief`).
 """
