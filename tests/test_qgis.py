@@ -118,6 +118,8 @@ def test_vector_styles_by_role():
     countries = parse(found["countries"].qml())
     assert countries.get("labelsEnabled") == "1"
     assert countries.find("labeling/settings/text-style").get("fieldName") == 'upper("name")'
+    # horizontal anywhere in the visible part (a centroid can lie off the map)
+    assert countries.find("labeling/settings/placement").get("placement") == "4"
 
 
 def mixed_threats() -> gpd.GeoDataFrame:

@@ -441,14 +441,16 @@ LABEL_PLACEMENT = {"line": 4, "fill": 1, "marker": 6}
 
 def labeling_xml(
     expression: str, geometry: str, size: float = 8.0, bold: bool = False,
-    display_all: bool = False, priority: int = 5,
+    display_all: bool = False, priority: int = 5, placement: int | None = None,
 ) -> str:  # fmt: skip
     """Simple labels from a QGIS ``expression`` (NULL = no label), with a white halo.
 
     ``display_all`` draws every label even where it collides (the few labels that must
     show, such as the top threats); otherwise QGIS drops colliding labels, lower
-    ``priority`` first.  See the QGIS user manual, "Labels Properties".
+    ``priority`` first.  ``placement`` overrides :data:`LABEL_PLACEMENT` (a
+    QgsPalLayerSettings::Placement value).  See the QGIS user manual, "Labels Properties".
     """
+    placement = LABEL_PLACEMENT[geometry] if placement is None else placement
     weight = 75 if bold else 50
     return (
         '<labeling type="simple"><settings calloutType="simple">'
@@ -458,7 +460,7 @@ def labeling_xml(
         '<text-buffer bufferDraw="1" bufferSize="0.8" bufferSizeUnits="MM" '
         'bufferColor="255,255,255,255" bufferOpacity="0.9" bufferNoFill="1" '
         'bufferJoinStyle="128"/></text-style>'
-        f'<placement placement="{LABEL_PLACEMENT[geometry]}" dist="0.8" distUnits="MM" '
+        f'<placement placement="{placement}" dist="0.8" distUnits="MM" '
         f'priority="{priority}" placementFlags="10" centroidInside="1" offsetType="0"/>'
         f'<rendering obstacle="1" displayAll="{int(display_all)}" drawLabels="1" '
         'labelPerPart="0" mergeLines="0" upsidedownLabels="0" limitNumLabels="0"/>'
@@ -557,7 +559,11 @@ def vector_style(name: str, gdf) -> Style:
     if role == "countries":
         style = single_symbol_style(geometry, colour, width=0.3, fill_alpha=0)
         if "name" in gdf.columns:
-            style.extra = labeling_xml('upper("name")', "fill", size=11, bold=True, priority=8)
+            # horizontal, anywhere in the visible part: the centroid of a country reaching
+            # far outside the map, or one taken by a threat's label, still leaves room
+            style.extra = labeling_xml(
+                'upper("name")', "fill", size=11, bold=True, priority=8, placement=4
+            )
         return style
     if role == "settlements":
         style = single_symbol_style("marker", colour, width=1.6)
