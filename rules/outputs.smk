@@ -22,6 +22,8 @@ rule geopackage:
         # internal: only counts per generalised grid cell are written
         presences=expand(habitat("presences.csv"), species=SPECIES),
         countries=prepared("countries.gpkg"),
+        roads=prepared("roads.gpkg"),
+        settlements=prepared("settlements.gpkg"),
     output:
         gpkg=outputs("amurlink.gpkg"),
     log:
@@ -275,6 +277,8 @@ rule qgis_project:
     output:
         qgz=outputs("amurlink.qgz"),
         public_qgz=outputs("amurlink_public.qgz"),
+        # the public project's rasters: outputs/ alone opens in QGIS
+        public_rasters=directory(outputs("public")),
     log:
         logs("qgis_project"),
     benchmark:
@@ -288,6 +292,7 @@ rule qgis_project:
         runtime=10,
     params:
         title="amurlink: Amur leopard and tiger habitat, corridors and threats",
+        species=SPECIES,
         code=code_hash("outputs"),
     script:
         "../workflow/scripts/qgis_project.py"

@@ -187,7 +187,7 @@ def test_package_layers_names_and_no_sightings(map_inputs):
         "leopard_cores",
         "leopard_links",
         "leopard_corridors",
-        "leopard_threats",
+        "leopard_threats_roads",  # one geometry type per layer (the fixture's threats are roads)
         "countries",
         "border",
     ]

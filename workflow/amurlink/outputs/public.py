@@ -8,7 +8,8 @@ workflow.  Every public product goes through the rules here:
   sightings only generalised to grid cells (:func:`generalise_points`), as
   cell polygons with counts;
 * the public QGIS project shows the results GeoPackage and the model rasters
-  of :data:`PUBLIC_GROUPS` only (:func:`is_public_raster_group`);
+  of :data:`PUBLIC_GROUPS` only (:func:`is_public_raster_group`), copied under
+  ``outputs/public/`` so that it needs no file from the folders holding sightings;
 * maps and the brief draw no sighting point (:mod:`amurlink.outputs.maps`,
   :mod:`amurlink.outputs.brief`).
 """
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 #: Words that mark a layer as holding sighting locations; never packaged.
@@ -26,6 +28,13 @@ SENSITIVE_LAYER_WORDS = ("presence", "sighting", "camera", "background")
 
 #: Raster groups that a public project may show (model outputs; no sighting data).
 PUBLIC_GROUPS = ("habitat", "connectivity", "scenarios", "threats")
+
+#: Suffix of each geometry family's layer when a layer mixing them is split, per layer role
+#: (QGIS styles one geometry type per layer: lines in a mixed layer take the fill symbol).
+GEOMETRY_SUFFIXES: dict[str, dict[str, str]] = {
+    "threats": {"line": "roads", "polygon": "cutblocks", "point": "points"},
+    "": {"line": "lines", "polygon": "polygons", "point": "points"},
+}
 
 
 def generalise_points(x: np.ndarray, y: np.ndarray, cell_m: float, crs: str) -> gpd.GeoDataFrame:
@@ -60,6 +69,50 @@ def generalise_points(x: np.ndarray, y: np.ndarray, cell_m: float, crs: str) -> 
     )
 
 
+def geometry_family(geom_type: str) -> str:
+    """``line``, ``polygon`` or ``point`` for a geometry type name (``MultiLineString`` → line)."""
+    g = geom_type.lower()
+    return "line" if "line" in g else "polygon" if "polygon" in g else "point"
+
+
+def split_by_geometry(name: str, gdf: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """One layer per geometry family, ``{name_<suffix>: part}``; ``{name: gdf}`` if it has one.
+
+    A GeoPackage layer holding lines and polygons is a ``GEOMETRY`` layer, which
+    QGIS draws with one symbol type, so one family is invisible.  The parts keep
+    the rows' order and columns; suffixes are :data:`GEOMETRY_SUFFIXES`.  Threat
+    layers are always split (``<species>_threats_roads``, ``_cutblocks``), so
+    their names do not depend on which kinds a species has; rows without a
+    geometry are dropped from a split layer.
+    """
+    role = name.rsplit("_", 1)[-1]
+    families = gdf.geom_type.dropna().map(geometry_family)
+    if families.empty or (families.nunique() == 1 and role not in GEOMETRY_SUFFIXES):
+        return {name: gdf}
+    suffixes = GEOMETRY_SUFFIXES.get(role, GEOMETRY_SUFFIXES[""])
+    return {
+        f"{name}_{suffixes[family]}": gdf.loc[families.index[families == family]]
+        for family in ("line", "polygon", "point")
+        if (families == family).any()
+    }
+
+
+def threat_names(threats: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Threats with a ``name`` column: the road's name (``roads.name`` by ``road_id``) for roads.
+
+    A threat on an existing road is the road's piece inside a corridor, so it
+    carries the road's name (``source_id`` is its ``road_id``,
+    :func:`amurlink.threats.flagging.flag_threats`); other threats get no name.
+    """
+    out = threats.copy()
+    if {"road_id", "name"} <= set(roads.columns):
+        names = roads.drop_duplicates("road_id").set_index("road_id")["name"]
+    else:
+        names = pd.Series(dtype=object)
+    out["name"] = out["source_id"].map(names).where(out["kind"].eq("road"))
+    return out
+
+
 def is_public_raster_group(group: str) -> bool:
     """Whether a public QGIS project may show the rasters of ``group`` (:data:`PUBLIC_GROUPS`)."""
     return group in PUBLIC_GROUPS
@@ -92,7 +145,8 @@ def package_layers(
     Returns
     -------
     dict
-        Layer name → GeoDataFrame, in a stable order.
+        Layer name → GeoDataFrame, in a stable order; a layer mixing lines and
+        polygons is split into one layer per geometry type (:func:`split_by_geometry`).
 
     Raises
     ------
@@ -122,5 +176,5 @@ def package_layers(
     for name, gdf in layers.items():
         if target is not None and gdf.crs is not None and gdf.crs != target:
             gdf = gdf.to_crs(target)
-        out[name] = gdf
+        out.update(split_by_geometry(name, gdf))
     return out

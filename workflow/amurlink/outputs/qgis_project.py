@@ -23,11 +23,13 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from amurlink.outputs.public import is_public_raster_group
-from amurlink.outputs.styles import QGIS_VERSION, Style, style_from_qml
+from amurlink.outputs.styles import QGIS_VERSION, Style, layer_role, style_from_qml
 
-#: Layer groups of the project, in display order (top first).
-GROUPS = ("threats", "connectivity", "scenarios", "habitat", "base")
+#: Layer groups of the project, in display order (top first): the reference layers
+#: (roads, settlements, borders, country names) draw above every raster.
+GROUPS = ("reference", "threats", "connectivity", "scenarios", "habitat", "base")
 GROUP_TITLES = {
+    "reference": "Roads, settlements and borders",
     "threats": "Threats",
     "connectivity": "Connectivity",
     "scenarios": "Scenarios",
@@ -78,6 +80,8 @@ def _maplayer(layer: ProjectLayer, srs: str, extent: Sequence[float]) -> str:
     attrs = f'type="{layer.kind}"'
     if layer.kind == "vector":
         attrs += f' geometry="{layer.geometry}"'
+    if layer.style.labelled:
+        attrs += ' labelsEnabled="1"'
     return (
         f'<maplayer {attrs} hasScaleBasedVisibilityFlag="0" refreshOnNotifyEnabled="0" '
         'autoRefreshEnabled="0" autoRefreshTime="0" styleCategories="AllStyleCategories">\n'
@@ -181,8 +185,14 @@ def referenced_sources(qgz: bytes) -> list[str]:
     return re.findall(r"<datasource>(.*?)</datasource>", xml)
 
 
-#: Layers drawn when the project opens (the rest are listed, unchecked).
-VISIBLE_ROLES = ("threats", "links", "cores", "countries", "border", "suitability")
+#: Layers drawn when the project opens, for the first species (the rest are listed,
+#: unchecked): its threats and corridor polygons, suitability and current; and every
+#: reference layer.  The corridor cost raster stays off: the polygons show the corridors
+#: without hiding the suitability.
+VISIBLE_VECTORS = ("threats", "corridors")
+VISIBLE_RASTERS = ("suitability", "current")
+#: Order of the reference layers, top first (labels and points over lines).
+REFERENCE_ORDER = ("settlements", "border", "countries", "roads")
 
 
 #: Layer titles of rasters whose file stem would read badly or clash with a vector layer.
@@ -218,20 +228,28 @@ def raster_name_and_group(path: str) -> tuple[str, str]:
 
 
 def vector_group(layer: str) -> str:
-    """Group of a results GeoPackage layer (``<species>_<role>``, countries, border)."""
-    role = layer.rsplit("_", 1)[-1]
+    """Group of a results GeoPackage layer (``<species>_<role>``, roads, countries …)."""
+    role = layer_role(layer)
     if role == "threats":
         return "threats"
     if role in ("cores", "links", "corridors", "network"):
         return "connectivity"
-    if role in ("countries", "border"):
-        return "base"
+    if role in REFERENCE_ORDER:
+        return "reference"
     return "habitat"
 
 
-def is_visible(name: str) -> bool:
-    role = name.replace(" ", "_").rsplit("_", 1)[-1]
-    return role in VISIBLE_ROLES
+def is_visible(species: str, role: str, group: str, first_species: str, kind: str) -> bool:
+    """Whether a layer is on when the project opens (:data:`VISIBLE_VECTORS`, :data:`VISIBLE_RASTERS`).
+
+    Reference layers are always on; of the rest, only the first species' baseline
+    layers of the roles listed (a raster's role is its file stem).
+    """
+    if group == "reference":
+        return True
+    roles = VISIBLE_VECTORS if kind == "vector" else VISIBLE_RASTERS
+    baseline = group in ("threats", "connectivity", "habitat")
+    return baseline and species == first_species and role in roles
 
 
 #: QGIS geometry type of each GeoPackage geometry type name.
@@ -244,6 +262,21 @@ def relative_source(path: str | os.PathLike, project_dir: str | os.PathLike) -> 
     return Path(os.path.relpath(path, project_dir)).as_posix()
 
 
+def public_raster_path(raster: str | os.PathLike, results_dir: str | os.PathLike,
+                       public_dir: str | os.PathLike) -> Path:  # fmt: skip
+    """Where the public project's copy of a results raster goes: the same tree under ``public_dir``.
+
+    ``results/habitat/tiger/suitability.tif`` → ``<public_dir>/habitat/tiger/suitability.tif``,
+    so :func:`raster_name_and_group` names and groups the copy as the original.
+    """
+    return Path(public_dir) / Path(os.path.relpath(raster, results_dir))
+
+
+def public_rasters(rasters: Sequence[str]) -> list[str]:
+    """The rasters a public project shows (:func:`amurlink.outputs.public.is_public_raster_group`)."""
+    return [r for r in rasters if is_public_raster_group(raster_name_and_group(r)[1])]
+
+
 def project_layers(
     gpkg: str | os.PathLike,
     vector_styles: Mapping[str, tuple[str, str]],
@@ -251,6 +284,7 @@ def project_layers(
     project_dir: str | os.PathLike,
     *,
     public: bool,
+    first_species: str = "",
 ) -> list[ProjectLayer]:
     """Layers of a results project: the GeoPackage's layers, then the rasters, each styled.
 
@@ -268,20 +302,31 @@ def project_layers(
     public : bool
         Keep only the rasters a public project may show
         (:func:`amurlink.outputs.public.is_public_raster_group`).
+    first_species : str
+        The species whose layers are on when the project opens (:func:`is_visible`).
     """
     layers = []
-    for name, (qml, geometry) in vector_styles.items():
+    reference = {name: i for i, name in enumerate(REFERENCE_ORDER)}
+    ordered = sorted(vector_styles, key=lambda n: reference.get(n, -1))  # stable: others first
+    for name in ordered:
+        qml, geometry = vector_styles[name]
+        group = vector_group(name)
+        visible = is_visible(
+            name.split("_", 1)[0], layer_role(name), group, first_species, "vector"
+        )
         layers.append(ProjectLayer(
             name=name.replace("_", " "), source=f"{relative_source(gpkg, project_dir)}|layername={name}",
-            kind="vector", group=vector_group(name), style=style_from_qml(qml),
-            geometry=GEOMETRY.get(geometry.upper(), "Unknown"), visible=is_visible(name),
+            kind="vector", group=group, style=style_from_qml(qml),
+            geometry=GEOMETRY.get(geometry.upper(), "Unknown"), visible=visible,
         ))  # fmt: skip
     for raster, qml in raster_styles:
         name, group = raster_name_and_group(raster)
         if public and not is_public_raster_group(group):
             continue
+        parts = Path(raster).parts
+        species, stem = (parts[-2] if len(parts) > 1 else ""), Path(raster).stem
         layers.append(ProjectLayer(
             name=name, source=relative_source(raster, project_dir), kind="raster", group=group,
-            style=style_from_qml(qml), visible=is_visible(name),
+            style=style_from_qml(qml), visible=is_visible(species, stem, group, first_species, "raster"),
         ))  # fmt: skip
     return layers

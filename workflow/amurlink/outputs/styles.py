@@ -28,6 +28,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 
 from amurlink.core.io.raster_info import RGBA, RasterInfo
+from amurlink.outputs.maps import ROAD_STYLE, SUITABILITY_CMAP
 
 #: Version string written into QML and project files (Debian bookworm's QGIS).
 QGIS_VERSION = "3.22.16-Białowieża"
@@ -42,8 +43,9 @@ HABITAT_CLASSES: dict[int, tuple[str, RGBA]] = {
 #: Colour ramp (matplotlib name, reversed?, stretch) per raster, by file stem or band description.
 #: ``sqrt`` stretch spreads the ramp over the many low values of heavy-tailed rasters.
 CONTINUOUS_RAMPS: dict[str, tuple[str, bool, str]] = {
-    "suitability": ("viridis", False, "linear"),
-    "presence_probability": ("viridis", False, "linear"),
+    # the printed maps' ramp (amurlink.outputs.maps), so the project reads like the maps
+    "suitability": (SUITABILITY_CMAP, False, "linear"),
+    "presence_probability": (SUITABILITY_CMAP, False, "linear"),
     "resistance": ("YlOrRd", False, "sqrt"),
     "corridors": ("magma", True, "sqrt"),  # low cost = corridor centre = bright
     "current": ("inferno", False, "sqrt"),
@@ -59,6 +61,12 @@ CONTINUOUS_RAMPS: dict[str, tuple[str, bool, str]] = {
     "source_strength": ("Greens", False, "linear"),
 }
 DEFAULT_RAMP = ("viridis", False, "linear")
+#: Rasters whose ramp spans a fixed range (suitability is a probability, as on the printed maps).
+FIXED_RANGES: dict[str, tuple[float, float]] = {"suitability": (0.0, 1.0)}
+#: Rasters drawn over others: the low end of the ramp fades to transparent and the layer
+#: is translucent, so the suitability beneath shows (current saturates in the cores).
+FADED_LOW = ("current",)
+FADED_OPACITY = 0.5
 #: Class rasters by file stem (anything with an embedded colour table is one too).
 CLASS_RASTERS = ("landcover", "habitat", "cores", "country")
 
@@ -122,10 +130,16 @@ class Style:
     body: str  # the <pipe> (raster) or <renderer-v2> (vector) element
     extra: str = ""  # further elements of a vector style (labels, blend mode)
 
+    @property
+    def labelled(self) -> bool:
+        """Whether the style labels features (QGIS reads ``labelsEnabled`` beside ``<labeling>``)."""
+        return "<labeling" in self.extra
+
     def qml(self) -> str:
         """The style as a complete ``.qml`` document."""
+        labels = ' labelsEnabled="1"' if self.labelled else ""
         return (
-            f"{DOCTYPE}\n<qgis version={quoteattr(QGIS_VERSION)} "
+            f"{DOCTYPE}\n<qgis version={quoteattr(QGIS_VERSION)}{labels} "
             f'styleCategories="AllStyleCategories">\n{self.body}\n{self.extra}\n'
             "<blendMode>0</blendMode>\n</qgis>\n"
         )
@@ -167,11 +181,16 @@ def pseudocolor_style(
     reverse: bool = False,
     stretch: str = "linear",
     n_stops: int = 9,
+    fade_low: bool = False,
+    opacity: float = 1.0,
 ) -> Style:
     """Single-band pseudocolour: ``n_stops`` colours interpolated from ``minimum`` to ``maximum``.
 
     ``stretch="sqrt"`` places the stops at ``min + (max - min) * t**2``, giving the
     low end of a heavy-tailed raster (current, cost) more of the ramp.
+    ``fade_low`` makes the stops' opacity rise from 0 at the first stop to full at
+    the middle one, so a layer drawn over others hides them only where it is high;
+    ``opacity`` is the whole layer's.
     """
     if not np.isfinite(minimum) or not np.isfinite(maximum):
         minimum, maximum = 0.0, 1.0
@@ -182,6 +201,9 @@ def pseudocolor_style(
         ts = ts**2
     values = minimum + (maximum - minimum) * ts
     colours = ramp_colours(ramp, n_stops, reverse)
+    if fade_low:
+        half = (n_stops - 1) / 2
+        colours = [(*c[:3], int(round(255 * min(i / half, 1.0)))) for i, c in enumerate(colours)]
     items = "\n".join(
         f'<item alpha="{c[3]}" value="{v:.6g}" label="{v:.4g}" color="{hex_colour(c)}"/>'
         for v, c in zip(values, colours, strict=True)
@@ -203,7 +225,8 @@ def pseudocolor_style(
         f'<prop k="stops" v="{stops}"/></colorramp>'
     )
     renderer = (
-        f'<rasterrenderer type="{RASTER_PSEUDOCOLOR}" band="1" opacity="1" alphaBand="-1" '
+        f'<rasterrenderer type="{RASTER_PSEUDOCOLOR}" band="1" opacity="{opacity:g}" '
+        'alphaBand="-1" '
         f'classificationMin="{minimum:.6g}" classificationMax="{maximum:.6g}" nodataColor="">\n'
         f"<rasterTransparency/>\n{_min_max_origin()}\n<rastershader>\n"
         '<colorrampshader colorRampType="INTERPOLATED" classificationMode="1" clip="0" '
@@ -253,7 +276,12 @@ def raster_style(info: RasterInfo) -> Style:
         return paletted_style(raster_classes(info))
     key = info.stem if info.stem in CONTINUOUS_RAMPS else info.description
     ramp, reverse, stretch = CONTINUOUS_RAMPS.get(key, DEFAULT_RAMP)
-    return pseudocolor_style(info.minimum, info.maximum, ramp, reverse, stretch)
+    minimum, maximum = FIXED_RANGES.get(key, (info.minimum, info.maximum))
+    faded = key in FADED_LOW
+    return pseudocolor_style(
+        minimum, maximum, ramp, reverse, stretch, fade_low=faded,
+        opacity=FADED_OPACITY if faded else 1.0,
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------------ vectors
@@ -267,10 +295,12 @@ def symbol_xml(
     name: str = "0",
     width: float | None = None,
     fill_alpha: int = 110,
+    line_style: str = "solid",
 ) -> str:
     """A QGIS symbol (``marker``, ``line`` or ``fill``) in one colour.
 
-    Fills are translucent (``fill_alpha`` of 255) with an opaque outline of the same colour.
+    Fills are translucent (``fill_alpha`` of 255) with an opaque outline of the same colour;
+    ``line_style`` is a QGIS pen style of lines (``solid``, ``dash``, ``dot``).
     """
     colour = qgis_colour(rgba)
     if geometry == "line":
@@ -279,7 +309,7 @@ def symbol_xml(
             "line_color": colour,
             "line_width": f"{width or 0.6}",
             "line_width_unit": "MM",
-            "line_style": "solid",
+            "line_style": line_style,
             "capstyle": "round",
             "joinstyle": "round",
         }
@@ -339,15 +369,22 @@ def categorized_style(
     attribute: str,
     categories: Mapping[str, RGBA],
     width: float | None = None,
+    symbols_of: Mapping[str, str] | None = None,
 ) -> Style:
-    """One colour per value of ``attribute``."""
+    """One colour per value of ``attribute`` (a field name or a QGIS expression).
+
+    ``symbols_of`` gives a category's symbol XML (:func:`symbol_xml`, any name) where
+    one colour is not enough (width, dashes).
+    """
     cats, symbols = [], []
     for i, (value, rgba) in enumerate(categories.items()):
         cats.append(
             f'<category render="true" symbol="{i}" value={quoteattr(str(value))} '
             f"label={quoteattr(str(value))}/>"
         )
-        symbols.append(symbol_xml(geometry, rgba, str(i), width))
+        given = (symbols_of or {}).get(value)
+        symbol = given.replace(' name="0"', f' name="{i}"', 1) if given else None
+        symbols.append(symbol or symbol_xml(geometry, rgba, str(i), width))
     body = (
         f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(attribute)} symbollevels="0" '
         'enableorderby="0" forceraster="0">'
@@ -397,51 +434,142 @@ def quantile_breaks(values: Sequence[float], n: int = 5) -> list[float]:
     return [float(x) for x in b] if b.size > 1 else [float(b[0]), float(b[0]) + 1.0]
 
 
+#: QGIS label placements (QgsPalLayerSettings::Placement) by symbol type: over the
+#: point or the polygon's centroid, horizontal along a line, cartographic around a point.
+LABEL_PLACEMENT = {"line": 4, "fill": 1, "marker": 6}
+
+
+def labeling_xml(
+    expression: str, geometry: str, size: float = 8.0, bold: bool = False,
+    display_all: bool = False, priority: int = 5, placement: int | None = None,
+) -> str:  # fmt: skip
+    """Simple labels from a QGIS ``expression`` (NULL = no label), with a white halo.
+
+    ``display_all`` draws every label even where it collides (the few labels that must
+    show, such as the top threats); otherwise QGIS drops colliding labels, lower
+    ``priority`` first.  ``placement`` overrides :data:`LABEL_PLACEMENT` (a
+    QgsPalLayerSettings::Placement value).  See the QGIS user manual, "Labels Properties".
+    """
+    placement = LABEL_PLACEMENT[geometry] if placement is None else placement
+    weight = 75 if bold else 50
+    return (
+        '<labeling type="simple"><settings calloutType="simple">'
+        f'<text-style fieldName={quoteattr(expression)} isExpression="1" '
+        f'fontFamily="DejaVu Sans" fontSize="{size:g}" fontSizeUnit="Point" '
+        f'fontWeight="{weight}" textColor="20,20,20,255" textOpacity="1" multilineHeight="1">'
+        '<text-buffer bufferDraw="1" bufferSize="0.8" bufferSizeUnits="MM" '
+        'bufferColor="255,255,255,255" bufferOpacity="0.9" bufferNoFill="1" '
+        'bufferJoinStyle="128"/></text-style>'
+        f'<placement placement="{placement}" dist="0.8" distUnits="MM" '
+        f'priority="{priority}" placementFlags="10" centroidInside="1" offsetType="0"/>'
+        f'<rendering obstacle="1" displayAll="{int(display_all)}" drawLabels="1" '
+        'labelPerPart="0" mergeLines="0" upsidedownLabels="0" limitNumLabels="0"/>'
+        "</settings></labeling>"
+    )
+
+
+def top_threat_label(columns: Sequence[str], top_n: int = 10) -> str:
+    """Label expression of the ``top_n`` ranked threats: ``#rank`` and the name where one is known."""
+    name = " || COALESCE(' ' || \"name\", '')" if "name" in columns else ""
+    return f'CASE WHEN "rank" <= {top_n} THEN \'#\' || to_string("rank"){name} END'
+
+
 #: Colours of the vector layers by their role (the suffix of ``<species>_<role>``).
 LAYER_COLOURS: dict[str, RGBA] = {
     "cores": (35, 139, 69, 255),
-    "corridors": (253, 174, 97, 255),
-    "links": (44, 123, 182, 255),
+    "corridors": (197, 27, 125, 255),  # the printed maps' corridor colour
+    "links": (11, 60, 140, 255),  # the printed maps' least-cost paths
     "threats": (215, 25, 28, 255),
     "countries": (90, 90, 90, 255),
-    "border": (40, 40, 40, 255),
+    "border": (34, 34, 34, 255),
+    "settlements": (40, 40, 40, 255),
 }
-THREAT_KIND_COLOURS: list[RGBA] = [
-    (215, 25, 28, 255),
-    (146, 82, 28, 255),
-    (117, 107, 177, 255),
-    (230, 97, 1, 255),
-    (77, 77, 77, 255),
-]
+#: Points per millimetre: the printed maps give line widths in points, QGIS in mm.
+MM_PER_POINT = 25.4 / 72
+
+
+def layer_role(name: str) -> str:
+    """Role of a results layer: ``threats`` for ``<species>_threats[_roads|_cutblocks]``, else
+    the last part of ``<species>_<role>`` (``cores``, ``links`` …) or the name itself."""
+    parts = name.split("_")
+    if "threats" in parts:
+        return "threats"
+    return name if name in LAYER_COLOURS else parts[-1]
+
+
+def road_style() -> Style:
+    """Roads by group, as on the printed maps: grey, major darkest and widest; proposed dashed."""
+    colours = {group: hex_to_rgba(c) for group, (c, _, _) in ROAD_STYLE.items()}
+    colours["proposed"] = colours["major"]
+    symbols = {
+        group: symbol_xml("line", colours[group], width=lw * MM_PER_POINT)
+        for group, (_, lw, _) in ROAD_STYLE.items()
+    }
+    symbols["proposed"] = symbol_xml(
+        "line", colours["proposed"], width=ROAD_STYLE["major"][1] * MM_PER_POINT,
+        line_style="dash",
+    )  # fmt: skip
+    group = "CASE WHEN \"status\" = 'proposed' THEN 'proposed' ELSE \"group\" END"
+    return categorized_style("line", group, colours, symbols_of=symbols)
+
+
+def hex_to_rgba(colour: str) -> RGBA:
+    c = colour.lstrip("#")
+    return (int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16), 255)
+
+
+def threat_style(geometry: str, gdf) -> Style:
+    """Threats graduated by ``score`` (yellow to red, lines wider when worse), the top ten labelled.
+
+    One geometry type per layer (:func:`amurlink.outputs.public.split_by_geometry`):
+    a line symbol for roads, a fill for cutblocks.
+    """
+    width = 0.9 if geometry == "line" else 0.5
+    style = graduated_style(geometry, "score", quantile_breaks(gdf["score"]), width=width)
+    if "rank" in gdf.columns:
+        label = top_threat_label(list(gdf.columns))
+        style.extra = labeling_xml(label, geometry, size=8, bold=True, display_all=True, priority=9)
+    return style
 
 
 def vector_style(name: str, gdf) -> Style:
     """The style of a results layer, chosen from its name (``<species>_<role>``) and columns.
 
-    Links: single-symbol lines; threats: categorized by ``kind`` (or graduated by
-    ``score`` when there is no kind); cores and corridors: translucent polygons
-    with an outline; countries: outline only; border: a dark line.
+    Threats: graduated by ``score``, top ten labelled by rank and name
+    (:func:`threat_style`); roads by group (:func:`road_style`); links: lines;
+    cores and corridors: translucent polygons with an outline; countries: outline
+    only, labelled by name; settlements: points labelled by name; border: a dark line.
     """
-    role = name.rsplit("_", 1)[-1] if name not in LAYER_COLOURS else name
+    role = layer_role(name)
     geom_types = [t for t in gdf.geom_type.dropna().unique()] if len(gdf) else []
     kinds = {symbol_kind(t) for t in geom_types}
     geometry = (
         kinds.pop() if len(kinds) == 1 else ("line" if role in ("links", "border") else "fill")
     )
     colour = LAYER_COLOURS.get(role, (100, 100, 100, 255))
-    if role == "threats" and "kind" in gdf.columns and len(gdf):
-        kinds_present = sorted(str(k) for k in gdf["kind"].dropna().unique())
-        colours = dict(zip(kinds_present, THREAT_KIND_COLOURS * 4, strict=False))
-        return categorized_style(geometry, "kind", colours, width=0.9)
     if role == "threats" and "score" in gdf.columns and len(gdf):
-        return graduated_style(geometry, "score", quantile_breaks(gdf["score"]), width=0.8)
+        return threat_style(geometry, gdf)
+    if role == "roads" and {"group", "status"} <= set(gdf.columns):
+        return road_style()
     if "n_sightings" in gdf.columns and len(gdf):
         # generalised sightings (counts per grid cell): darker cells hold more sightings
         return graduated_style(
             "fill", "n_sightings", quantile_breaks(gdf["n_sightings"], 4), "Purples"
         )
     if role == "countries":
-        return single_symbol_style(geometry, colour, width=0.3, fill_alpha=0)
+        style = single_symbol_style(geometry, colour, width=0.3, fill_alpha=0)
+        if "name" in gdf.columns:
+            # horizontal, anywhere in the visible part: the centroid of a country reaching
+            # far outside the map, or one taken by a threat's label, still leaves room
+            style.extra = labeling_xml(
+                'upper("name")', "fill", size=11, bold=True, priority=8, placement=4
+            )
+        return style
+    if role == "settlements":
+        style = single_symbol_style("marker", colour, width=1.6)
+        if "name" in gdf.columns:
+            style.extra = labeling_xml('"name"', "marker", size=7)
+        return style
     if role == "border":
         return single_symbol_style(geometry, colour, width=0.8)
     if role == "links":
@@ -467,4 +595,6 @@ def style_from_qml(qml: str) -> Style:
     renderer = root.find("renderer-v2")
     if renderer is None:
         raise ValueError("style has neither a raster <pipe> nor a vector <renderer-v2>")
-    return Style(renderer.get("type", ""), ET.tostring(renderer, encoding="unicode"))
+    labeling = root.find("labeling")
+    extra = "" if labeling is None else ET.tostring(labeling, encoding="unicode")
+    return Style(renderer.get("type", ""), ET.tostring(renderer, encoding="unicode"), extra)
