@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from amurlink.outputs import public
 from amurlink.outputs.maps import A4_INCHES
 
 #: Title of the brief (HTML and PDF).
@@ -124,23 +125,20 @@ def network_summary(indices: Mapping, cores: pd.DataFrame, links: pd.DataFrame) 
 def threat_names(threats: pd.DataFrame, roads: pd.DataFrame | None) -> pd.Series:
     """A name to find each threat by on the ground: the road's name, or what it is.
 
-    Roads take the ``name`` of their source road (``source_id`` = ``road_id`` of the
-    prepared roads) or "unnamed <class> road"; cutblocks "cutblock <source_id>, cut <year>".
+    Roads take their road's name (:func:`amurlink.outputs.public.threat_names`, as the
+    GeoPackage's labels) or "unnamed <class> road"; cutblocks "cutblock <source_id>, cut <year>".
     """
-    names = {}
-    if roads is not None and {"road_id", "name"} <= set(roads.columns):
-        names = dict(zip(roads["road_id"], roads["name"], strict=True))
+    named = public.threat_names(threats, roads) if roads is not None else threats.assign(name=None)
 
     def name(row) -> str:
         if row["kind"] == "logging":
             year = f", cut {int(row['year'])}" if pd.notna(row.get("year")) else ""
             return f"cutblock {_fmt_id(row.get('source_id'))}{year}"
-        known = names.get(row.get("source_id"))
-        return str(known) if isinstance(known, str) and known.strip() else (
-            f"unnamed {row.get('highway') or ''} road".replace("  ", " ")
-        )  # fmt: skip
+        if isinstance(row["name"], str) and row["name"].strip():
+            return row["name"]
+        return " ".join(f"unnamed {row.get('highway') or ''} road".split())
 
-    return pd.Series([name(r) for _, r in threats.iterrows()], index=threats.index, dtype=object)
+    return pd.Series([name(r) for _, r in named.iterrows()], index=threats.index, dtype=object)
 
 
 def _fmt_id(value) -> str:
