@@ -46,7 +46,7 @@ def test_worst_threats_named_located_to_1_km_and_ranked_by_impact():
         "x": [600_499.0, 601_700.0, 650_010.0], "y": [4_700_001.0, 4_700_999.0, 4_710_500.0],
     })  # fmt: skip
     roads = pd.DataFrame({"road_id": [7, 8], "name": ["Kraskino road", None]})
-    impacts = pd.DataFrame({"threat_id": [1, 2, 3], "pc_regained_pct": [0.5, 4.0, 1.0]})
+    impacts = pd.DataFrame({"threat_id": [1, 2, 3], "dPC_regained": [0.5, 4.0, 1.0]})
     worst = brief.worst_threats(threats, 3, roads=roads, crs="EPSG:32652", impacts=impacts)
     assert worst["threat_id"].tolist() == ["T2", "T3", "T1"]  # by PC regained
     assert worst["rank"].tolist() == [1, 2, 3]
@@ -117,6 +117,7 @@ def test_count_habitat_adds_up_strips():
 
 def test_brief_content_tables_and_sections():
     threats = pd.DataFrame({
+        "threat_id": [1], "source_id": [7],
         "rank": [1], "kind": ["road"], "highway": ["primary"], "year": [np.nan],
         "length_m": [1500.0], "area_ha": [np.nan], "country": ["CHN"], "link_ids": ["1"],
         "dPC": [1.0], "cross_border": [True], "score": [2.0],
@@ -153,4 +154,16 @@ def test_brief_content_tables_and_sections():
     assert [s[0] for s in content.sections][0] == "Decisions this brief supports"
     assert content.sentences[0].startswith("Fix first for the leopard:")
     assert content.sentences[-1].startswith("Protect cross-border link 1")
+    # with impacts and a plan: the decision gives what fixing buys, the plan its curve
+    plan = pd.DataFrame({"step": [0, 1], "threat_id": [pd.NA, 1], "kind": ["", "road"],
+                         "name": ["", "Kraskino road"], "dPC_step": [0.0, 2.5],
+                         "PC_gain_percent": [0.0, 2.5]})  # fmt: skip
+    per_species[0].impacts = pd.DataFrame({"threat_id": [1], "dPC_regained": [2.5]})
+    per_species[0].plan = plan
+    content = brief.brief_content(per_species, {1: "RUS", 2: "CHN"}, [], None, 5)
+    assert "mitigating it regains 2.50 % of the leopard's PC" in content.sentences[0]
+    assert "A plan of 1 mitigations for the leopard regains 2.50 %" in content.sentences[1]
+    sections = {s[0]: s for s in content.sections}
+    assert sections["Mitigation plan — leopard"][2]["threat ID"].tolist() == ["T1"]
+    assert isinstance(sections["Mitigation plan — leopard"][3][2], brief.Figure)
     assert "The 5 worst threats — tiger" in [s[0] for s in content.sections]

@@ -169,7 +169,8 @@ THREAT_HEADINGS = {
     "country": "country",
     "location": "location (1 km)",
     "link_ids": "links cut",
-    "pc_regained_pct": "PC regained if fixed (%)",
+    "dPC_regained": "PC regained if fixed (%)",
+    "dEC_km2": "EC regained (km²)",
     "score": "score (unitless)",
 }
 
@@ -184,15 +185,17 @@ def worst_threats(
 ) -> pd.DataFrame:
     """The ``n`` worst baseline threats: ID, name, class, country, 1 km location, impact.
 
-    Ranked by the connectivity their mitigation gives back (``impacts``:
-    ``threat_id``, ``pc_regained_pct``) when given, else by the threats stage's
+    Ranked by the connectivity their mitigation gives back (``impacts``, the
+    threat_impacts rule's table: ``threat_id``, ``dPC_regained`` in per cent of the
+    baseline PC, ``dEC_km2``; :mod:`amurlink.threats.impact`) when given, else by the threats stage's
     ``rank`` (its score).  ``location`` needs the threats' ``x``, ``y`` and ``crs``.
     """
     ranked = threats[pd.to_numeric(threats["rank"], errors="coerce").notna()].copy()
     ranked["rank"] = pd.to_numeric(ranked["rank"]).astype(int)
     if impacts is not None and len(impacts):
-        ranked = ranked.merge(impacts[["threat_id", "pc_regained_pct"]], on="threat_id", how="left")
-        ranked = ranked.sort_values(["pc_regained_pct", "rank"], ascending=[False, True])
+        cols = [c for c in ("threat_id", "dPC_regained", "dEC_km2") if c in impacts]
+        ranked = ranked.merge(impacts[cols], on="threat_id", how="left")
+        ranked = ranked.sort_values(["dPC_regained", "rank"], ascending=[False, True])
         ranked["rank"] = np.arange(1, len(ranked) + 1)
     else:
         ranked = ranked.sort_values("rank")
@@ -518,8 +521,9 @@ class SpeciesFigures:
     #: The prepared roads (``road_id``, ``name``) to name road threats; the threats' CRS.
     roads: pd.DataFrame | None = None
     crs: object = None
-    #: Counterfactual impacts (``threat_id``, ``pc_regained_pct``) and the mitigation
-    #: plan (``step``, ``threat_id``, ``pc_regained_pct`` cumulative), when computed.
+    #: Counterfactual impacts (``threat_id``, ``dPC_regained``, ``dEC_km2``) and the
+    #: mitigation plan (``step``, ``threat_id``, ``name``, ``dPC_step``, ``PC_gain_percent``
+    #: cumulative; step 0 the baseline) of the threat_impacts rule, when computed.
     impacts: pd.DataFrame | None = None
     plan: pd.DataFrame | None = None
     #: The species' print map as pixels (for the PDF) and its path from the HTML.
@@ -562,15 +566,16 @@ def decisions(
         t = top.iloc[0]
         what = f"{t.get('name', t['what'])} ({t.get('threat_id', '')}, {t['what']}, {t['country']}"
         where = f", at {t['location']})" if "location" in t else ")"
-        if "pc_regained_pct" in t and pd.notna(t["pc_regained_pct"]):
-            gain = f"regains {t['pc_regained_pct']:.1f} % of the {f.species}'s PC"
+        if "dPC_regained" in t and pd.notna(t["dPC_regained"]):
+            gain = f"regains {t['dPC_regained']:.2f} % of the {f.species}'s PC"
             out.append(f"Fix first for the {f.species}: {what}{where}; mitigating it {gain}.")
         else:
             out.append(f"Fix first for the {f.species}: {what}{where}, the top threat by score.")
-        if f.plan is not None and len(f.plan):
+        if f.plan is not None and (f.plan["step"] > 0).any():
             last = f.plan.iloc[-1]
             out.append(f"A plan of {int(last['step'])} mitigations for the {f.species} regains "
-                       f"{last['pc_regained_pct']:.1f} % of its PC (greedy, mitigation curve below).")  # fmt: skip
+                       f"{last['PC_gain_percent']:.2f} % of its PC (greedy; the mitigation "
+                       "curve is in the species' section).")  # fmt: skip
     for r in scenarios.itertuples(index=False):
         if r.delta_PC_pct is not None and np.isfinite(r.delta_PC_pct) and r.delta_PC_pct < -1:
             desc = (descriptions or {}).get(r.scenario) or r.scenario
@@ -655,7 +660,7 @@ def brief_content(
 
 def species_sections(f: SpeciesFigures, worst: pd.DataFrame, top_n: int) -> list[tuple]:
     """One species' map, its worst threats and its mitigation curve."""
-    by_impact = "pc_regained_pct" in worst.columns
+    by_impact = "dPC_regained" in worst.columns
     basis = ("Ranked by the share of the network's probability of connectivity (PC) that "
              "mitigating the threat gives back (a crossing on a road, a cutblock regrown), "
              "computed by re-solving the network with the threat removed."
@@ -671,21 +676,36 @@ def species_sections(f: SpeciesFigures, worst: pd.DataFrame, top_n: int) -> list
                 [basis, "Location: the centre of the 1 km square the threat lies in. "
                  "links cut: the IDs of the least-cost links it crosses."],
                 worst.rename(columns=THREAT_HEADINGS)))  # fmt: skip
-    if f.plan is not None and len(f.plan):
+    if f.plan is not None and (f.plan["step"] > 0).any():
+        shown = (
+            f.plan[f.plan["step"] > 0]
+            .reindex(columns=list(PLAN_HEADINGS))
+            .assign(threat_id=lambda t: [f"T{int(v)}" for v in t["threat_id"]])
+            .rename(columns=PLAN_HEADINGS)
+        )
         out.append((f"Mitigation plan — {f.species}",
                     ["Greedy: at each step the threat whose mitigation regains the most PC, "
                      "with those before it already mitigated. PC regained: cumulative, in per "
-                     "cent of the baseline PC."], f.plan,
+                     "cent of the baseline PC."], shown,
                     (f"Mitigation curve: {f.species}", None, mitigation_curve(f.plan, f.species))))  # fmt: skip
     return out
 
 
+#: Columns of the mitigation plan in print, with units.
+PLAN_HEADINGS = {"step": "step", "threat_id": "threat ID", "name": "name", "kind": "class",
+                 "dPC_step": "PC regained by this step (%)",
+                 "PC_gain_percent": "PC regained so far (%)"}  # fmt: skip
+
+
 def mitigation_curve(plan: pd.DataFrame, species: str) -> Figure:
-    """PC regained (% of the baseline) against the number of threats mitigated."""
+    """PC regained (% of the baseline) against the number of threats mitigated (step 0: none)."""
     fig = Figure(figsize=(5.5, 3.0))
     ax = fig.add_axes((0.13, 0.18, 0.82, 0.72))
-    steps = np.concatenate([[0], plan["step"].to_numpy(float)])
-    gain = np.concatenate([[0.0], plan["pc_regained_pct"].to_numpy(float)])
+    plan = plan.sort_values("step")
+    steps = plan["step"].to_numpy(float)
+    gain = plan["PC_gain_percent"].to_numpy(float)
+    if steps.size == 0 or steps[0] != 0:
+        steps, gain = np.concatenate([[0.0], steps]), np.concatenate([[0.0], gain])
     ax.plot(steps, gain, marker="o", color="#d7191c")
     ax.set_xlabel("threats mitigated (greedy order)", fontsize=8)
     ax.set_ylabel("PC regained (% of baseline)", fontsize=8)
