@@ -94,9 +94,14 @@ def test_fast_path_equals_naive_recomputation():
         # every figure recomputed from scratch on that grid
         pressures = fine.pressures.copy()
         pressures[lift.band, lift.rows, lift.cols][lift.mask] = lift.value
-        coarse = coarsen_mean(
-            landscape_resistance(fine.suitability, pressures, fine.landcover, bands, PARAMS), FACTOR
-        ).astype(np.float32).astype(np.float64)
+        coarse = (
+            coarsen_mean(
+                landscape_resistance(fine.suitability, pressures, fine.landcover, bands, PARAMS),
+                FACTOR,
+            )
+            .astype(np.float32)
+            .astype(np.float64)
+        )
         assert np.count_nonzero(coarse != network.resistance) > 0
         row = table.loc[lift.threat_id]
         d_cwd = dict(x.split(":") for x in row["dCWD"].split(";"))

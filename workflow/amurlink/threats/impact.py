@@ -107,9 +107,7 @@ class Lift:
     value: float
 
 
-def threat_lifts(
-    threats: gpd.GeoDataFrame, fine: Grid, factor: int, bands: Mapping
-) -> list[Lift]:
+def threat_lifts(threats: gpd.GeoDataFrame, fine: Grid, factor: int, bands: Mapping) -> list[Lift]:
     """The :class:`Lift` of each baseline threat (kinds ``road`` and ``logging``).
 
     Cells are those the geometry touches (``all_touched``, as the pressures rule
@@ -482,3 +480,14 @@ def mitigation_plan(
     plan = pd.DataFrame(steps, columns=PLAN_COLUMNS)
     plan["threat_id"] = plan["threat_id"].astype("Int64")
     return plan
+
+
+def plan_layer(threats: gpd.GeoDataFrame, plan: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The picked threats' geometries in the plan's order (``step``), with the gain curve."""
+    picked = plan[plan["step"] > 0][["step", "threat_id", "dPC_step", "PC_gain_percent"]]
+    layer = threats[["threat_id", "kind", "country", "link_ids", "geometry"]].merge(
+        picked.astype({"threat_id": "int64"}), on="threat_id", how="inner"
+    )
+    return gpd.GeoDataFrame(
+        layer.sort_values("step", ignore_index=True), geometry="geometry", crs=threats.crs
+    )
