@@ -177,9 +177,9 @@ def mitigated_cells(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Connectivity-grid cells whose resistance changes when ``lift`` joins ``lifted``.
 
-    Returns flat-free ``(rows, cols, values)``: the cells of the threat's blocks
-    whose resistance with ``lifted`` and ``lift`` mitigated differs from that
-    with ``lifted`` only, and their new resistance.
+    Returns ``(rows, cols, values)`` on the connectivity grid: the cells of the
+    threat's blocks whose resistance with ``lifted`` and ``lift`` mitigated
+    differs from that with ``lifted`` only, and their new resistance.
     """
     others = [x for x in lifted if x.threat_id != lift.threat_id]
     before = landscape.coarse_resistance(lift.rows, lift.cols, others)
@@ -235,8 +235,9 @@ class LinkCircuit:
         regions = np.where(cores == a, 1, np.where(cores == b, 2, 0))
         graph = circuit.build_graph(resistance, neighbours, regions=regions)
         flat_nodes = graph.node_of_cell.ravel()
-        node_a = flat_nodes[np.flatnonzero(regions.ravel() == 1)[0]]
-        node_b = flat_nodes[np.flatnonzero(regions.ravel() == 2)[0]]
+        cells_a, cells_b = (np.flatnonzero(regions.ravel() == k) for k in (1, 2))
+        node_a = flat_nodes[cells_a[0]] if cells_a.size else -1
+        node_b = flat_nodes[cells_b[0]] if cells_b.size else -1
         row_of_node = np.full(graph.n_nodes, -1, np.int64)
         if node_a < 0 or node_b < 0 or graph.component[node_a] != graph.component[node_b]:
             return cls(flat_nodes, row_of_node, -1, sp.csc_matrix((0, 0)))
@@ -248,7 +249,9 @@ class LinkCircuit:
         if circuit.direct_backend() == "cholmod":
             from sksparse.cholmod import cholesky
 
-            link.factor = cholesky(matrix)
+            # simplicial LDLᵀ: the form cholmod_updown modifies (a supernodal factor would be
+            # converted on every copy that is updated)
+            link.factor = cholesky(matrix, mode="simplicial")
         link.resistance = link._solve(link.factor, matrix)
         return link
 
@@ -324,10 +327,14 @@ class Network:
                      for r in self.links.itertuples(index=False)}  # fmt: skip
 
     def link_cwd(self, resistance: np.ndarray, a: int, b: int) -> float:
-        return least_cost_distance(
-            resistance, self.cores == a, self.cores == b, self.resolution,
-            neighbours=self.neighbours,
-        )  # fmt: skip
+        """Least-cost distance between cores ``a`` and ``b`` on ``resistance`` (inf: none)."""
+        try:
+            return least_cost_distance(
+                resistance, self.cores == a, self.cores == b, self.resolution,
+                neighbours=self.neighbours,
+            )  # fmt: skip
+        except ValueError:  # no passable cell in core a (CoreCostDistances: reaches nothing)
+            return float("inf")
 
     def indices(self, cwd: Mapping[int, float]) -> dict:
         """PC and EC of the core network with the links' cwd ``cwd`` (the graph rule's p_ij)."""
