@@ -414,7 +414,8 @@ def threat_impacts(
     Returns
     -------
     DataFrame
-        :data:`IMPACT_COLUMNS`, ranked by ``dPC_regained`` (ties: ``threat_id``);
+        :data:`IMPACT_COLUMNS`, ranked by ``dPC_regained`` (ties: the larger drop of
+        effective resistance ``dR_sum``, then ``threat_id``);
         ``dCWD`` / ``dR`` read ``link:change;…``; ``dPC`` is the flagging
         table's link importance and ``score`` / ``rank_score`` its ad-hoc ranking.
     """
@@ -432,7 +433,10 @@ def threat_impacts(
                     "score", "rank"]].rename(columns={"rank": "rank_score"})  # fmt: skip
     info = info.assign(name=threats["name"] if "name" in threats else "")
     table = info.merge(table, on="threat_id", how="inner")
-    table = table.sort_values(["dPC_regained", "threat_id"], ascending=[False, True])
+    # ties (no link shortened, ΔPC 0) by the effective resistance regained
+    table = table.sort_values(
+        ["dPC_regained", "dR_sum", "threat_id"], ascending=[False, True, True]
+    )
     table["rank_impact"] = np.arange(1, len(table) + 1)
     return table[IMPACT_COLUMNS].reset_index(drop=True)
 
