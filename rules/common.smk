@@ -195,6 +195,8 @@ def final_outputs():
         baseline("pinchpoints.tif"),
         baseline("barriers.tif"),
         threats("threats.gpkg"),
+        threats("impacts.csv"),
+        threats("plan.csv"),
         outputs("maps/{species}.png"),
     ]
     if config["connectivity"]["omniscape"]["enabled"]:

@@ -53,3 +53,55 @@ rule threats:
         code=code_hash("threats", "connectivity.corridors", "connectivity.progress"),
     script:
         "../workflow/scripts/threats.py"
+
+
+rule threat_impacts:
+    input:
+        threats=threats("threats.gpkg"),
+        suitability=habitat("suitability.tif"),
+        pressures=prepared("pressures/baseline.tif"),
+        landcover=prepared("landcover.tif"),
+        resistance=on_grid("resistance.tif", scenario="baseline"),
+        cores=on_grid("cores.tif", scenario="baseline"),
+        polygons=baseline("cores.gpkg"),
+        links=baseline("links_ranked.gpkg"),
+    output:
+        impacts=report(
+            threats("impacts.csv"),
+            caption="../workflow/report/threat_impacts.rst",
+            category="Threats",
+            subcategory="{species}",
+            labels={"species": "{species}", "table": "threat impacts"},
+        ),
+        plan=threats("plan.csv"),
+        plan_gpkg=threats("plan.gpkg"),
+    log:
+        logs("threat_impacts/{species}"),
+    benchmark:
+        bench("threat_impacts/{species}")
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    params:
+        connectivity=config_subset(
+            "connectivity",
+            only=[
+                "shape_c",
+                "road_resistance",
+                "logging_resistance",
+                "builtup_resistance",
+                "water",
+                "barrier_resistance",
+            ],
+        ),
+        road_groups=road_groups,
+        factor=GRIDS.connectivity_factor,
+        neighbours=config_provider("connectivity", "neighbours"),
+        species=species_params("dispersal_km"),
+        budget=config_provider("threats", "plan_budget"),
+        code=code_hash("threats", "connectivity"),
+    script:
+        "../workflow/scripts/threat_impacts.py"

@@ -188,6 +188,22 @@ def test_corridors_links_and_threats_exist(demo_run):
 
 
 @pytest.mark.slow
+def test_threat_impacts_and_plan(demo_run):
+    for species in SPECIES:
+        threats = pd.read_csv(demo_run / f"results/threats/{species}/threats.csv")
+        impacts = pd.read_csv(demo_run / f"results/threats/{species}/impacts.csv")
+        baseline = threats[threats.kind != "proposed_road"]
+        assert set(impacts["threat_id"]) <= set(baseline["threat_id"]), species
+        assert len(impacts) > 0.9 * len(baseline), species
+        # mitigation only lowers resistance: no link gets longer, no PC is lost
+        assert (impacts["dPC_regained"] >= -1e-9).all() and (impacts["dCWD_sum"] <= 1e-6).all()
+        assert impacts["rank_impact"].tolist() == list(range(1, len(impacts) + 1))
+        plan = pd.read_csv(demo_run / f"results/threats/{species}/plan.csv")
+        assert plan["step"].iloc[0] == 0 and np.all(np.diff(plan["PC"]) > 0), species
+        assert plan["threat_id"].iloc[1] == impacts["threat_id"].iloc[0], species
+
+
+@pytest.mark.slow
 def test_rerun_has_nothing_to_do(demo_run):
     from workflow_run import run_pipeline, tail
 

@@ -178,6 +178,22 @@ def _cell_edges(
     )
 
 
+def cell_edge_conductances(
+    values: np.ndarray, neighbours: int = 8, avg: Average = "resistance"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every cell-to-cell edge of a raster and its conductance, as :func:`build_graph` makes them.
+
+    Returns
+    -------
+    cell_a, cell_b : numpy.ndarray
+        Flat indices (row-major) of the two cells of each edge.
+    conductance : numpy.ndarray
+        The edge's conductance (Circuitscape's average and √2 diagonal rule).
+    """
+    cells = _cell_edges(values, neighbours, avg)
+    return cells.cell_a, cells.cell_b, cells.conductance
+
+
 def _assemble(cells: _CellEdges, regions: np.ndarray | None) -> CircuitGraph:
     """Number the nodes (merging each region into one node) and build the Laplacian."""
     rows, cols = cells.shape

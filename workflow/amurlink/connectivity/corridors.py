@@ -71,6 +71,7 @@ def cost_distance(
     resolution: float,
     *,
     neighbours: int = 8,
+    targets: np.ndarray | None = None,
 ) -> tuple[np.ndarray, MCP_Geometric]:
     """Cost-weighted distance from the ``sources`` cells to every cell.
 
@@ -84,6 +85,9 @@ def cost_distance(
         Cell size in metres; steps cost mean resistance × metres.
     neighbours : {4, 8}
         Rook or queen moves.
+    targets : numpy.ndarray, optional
+        Boolean mask: stop once the first of these cells is settled; cells
+        further than it are then not final (see :func:`least_cost_distance`).
 
     Returns
     -------
@@ -107,8 +111,42 @@ def cost_distance(
     if starts.size == 0:
         raise ValueError("no passable source cell")
     mcp = MCP_Geometric(costs, fully_connected=neighbours == 8, sampling=(resolution, resolution))
-    cwd, _ = mcp.find_costs([tuple(p) for p in starts])
+    if targets is None:
+        cwd, _ = mcp.find_costs([tuple(p) for p in starts])
+    else:
+        # Dijkstra stops at the first target cell it settles: the least-cost distance to
+        # the targets is final there, and every cell beyond it is left unexplored.
+        ends = [tuple(p) for p in np.argwhere(np.asarray(targets, bool) & np.isfinite(costs))]
+        cwd, _ = mcp.find_costs([tuple(p) for p in starts], ends or None, find_all_ends=False)
     return cwd, mcp
+
+
+def least_cost_distance(
+    resistance: np.ndarray,
+    source: np.ndarray,
+    target: np.ndarray,
+    resolution: float,
+    *,
+    neighbours: int = 8,
+) -> float:
+    """Least-cost distance from the ``source`` cells to the nearest ``target`` cell.
+
+    The same cost-weighted distance as :func:`cost_distance` (and so as the
+    corridors rule's link ``cwd``), but Dijkstra's search stops at the first
+    target cell it settles (Dijkstra 1959: a settled node's distance is final),
+    so only the cells cheaper to reach than the target are explored.
+
+    Returns
+    -------
+    float
+        The distance in cost units (resistance × m), ``inf`` when no target
+        cell is reachable.
+    """
+    target = np.asarray(target, bool)
+    if not target.any():
+        return float("inf")
+    cwd, _ = cost_distance(resistance, source, resolution, neighbours=neighbours, targets=target)
+    return float(cwd[target].min())
 
 
 def zone_adjacency(allocation: np.ndarray) -> set[tuple[int, int]]:

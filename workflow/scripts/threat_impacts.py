@@ -1,0 +1,55 @@
+"""Rule threat_impacts: the connectivity each threat's mitigation gives back, and the greedy plan."""
+
+import numpy as np
+
+from amurlink.connectivity.cores import core_ids
+from amurlink.connectivity.resistance import nan_filled, pressure_bands
+from amurlink.core import io, smk
+from amurlink.core.errors import require_columns
+from amurlink.core.io.inputs import read_rasters_on_grid
+from amurlink.threats import impact
+
+
+def main(snakemake):
+    inp, out, params = snakemake.input, snakemake.output, snakemake.params
+    rasters, grid = read_rasters_on_grid({"resistance": inp.resistance, "cores": inp.cores})
+    suitability, fine = io.read_raster(inp.suitability)
+    pressures, _ = io.read_raster(inp.pressures, band=None)
+    landcover, _ = io.read_raster(inp.landcover)
+    bands = pressure_bands(io.read_band_names(inp.pressures), params.road_groups, inp.pressures)
+    threats = io.read_vector(inp.threats)
+    require_columns(threats, ["threat_id", "kind", "road_group", "link_ids"], inp.threats)
+    links = io.read_vector(inp.links)
+    require_columns(links, ["link_id", "from_core", "to_core", "cwd"], inp.links)
+    cores = io.read_vector(inp.polygons)
+    require_columns(cores, ["core_id", "area_km2"], inp.polygons)
+
+    resistance = nan_filled(rasters["resistance"])
+    landscape = impact.FineLandscape(
+        nan_filled(suitability), nan_filled(pressures), nan_filled(landcover), bands,
+        params.connectivity, int(params.factor),
+    )  # fmt: skip
+    # the same landscape area as the graph rule: the connectivity grid's valid cells
+    area_km2 = (
+        float(np.count_nonzero(~np.ma.getmaskarray(rasters["resistance"]))) * grid.cell_area / 1e6
+    )
+    network = impact.Network(
+        resistance, core_ids(rasters["cores"]), links[["link_id", "from_core", "to_core"]],
+        cores[["core_id", "area_km2"]], grid.resolution, area_km2,
+        params.species["dispersal_km"] * 1000.0, int(params.neighbours),
+    )  # fmt: skip
+    worst = max((abs(network.cwd[int(i)] - c) for i, c in zip(links["link_id"], links["cwd"],
+                 strict=True) if np.isfinite(c)), default=0.0)  # fmt: skip
+    smk.log.info("%d links; largest |cwd recomputed - links table| %.3g", len(links), worst)
+    lifts = impact.threat_lifts(threats, fine, int(params.factor), bands)
+    smk.log.info("%d threat records, %d baseline threats to mitigate", len(threats), len(lifts))
+    impacts = impact.threat_impacts(network, landscape, threats, lifts)
+    smk.log.info("top threats by PC regained:\n%s", impacts.head(10).to_string())
+    plan = impact.mitigation_plan(network, landscape, threats, lifts, int(params.budget))
+    smk.log.info("mitigation plan:\n%s", plan.to_string())
+    io.write_table(impacts, out.impacts)
+    io.write_table(plan, out.plan)
+    io.write_vector(impact.plan_layer(threats, plan), out.plan_gpkg, layer="plan")
+
+
+smk.run(main, globals().get("snakemake"))
