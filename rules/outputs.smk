@@ -19,6 +19,8 @@ rule geopackage:
         links=expand(baseline("links_ranked.gpkg"), species=SPECIES),
         corridors=expand(on_grid("corridors.tif", scenario="baseline"), species=SPECIES),
         threats=expand(threats("threats.gpkg"), species=SPECIES),
+        impacts=expand(threats("impacts.csv"), species=SPECIES),
+        plans=expand(threats("plan.gpkg"), species=SPECIES),
         # internal: only counts per generalised grid cell are written
         presences=expand(habitat("presences.csv"), species=SPECIES),
         countries=prepared("countries.gpkg"),
@@ -53,6 +55,7 @@ rule map_species:
         corridors=baseline("corridors.tif"),
         roads=prepared("roads.gpkg"),
         threats=threats("threats.gpkg"),
+        impacts=threats("impacts.csv"),
         countries=prepared("countries.gpkg"),
     output:
         png=report(
@@ -193,6 +196,8 @@ rule brief:
         links=expand(baseline("link_importance.csv"), species=SPECIES),
         threats=expand(threats("threats.csv"), species=SPECIES),
         cross_border=expand(threats("cross_border_links.csv"), species=SPECIES),
+        impacts=expand(threats("impacts.csv"), species=SPECIES),
+        plans=expand(threats("plan.csv"), species=SPECIES),
         comparisons=expand(
             f"{SCENARIO_OUT}comparison.json",
             scenario=SCENARIOS[1:],

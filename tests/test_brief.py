@@ -46,7 +46,9 @@ def test_worst_threats_named_located_to_1_km_and_ranked_by_impact():
         "x": [600_499.0, 601_700.0, 650_010.0], "y": [4_700_001.0, 4_700_999.0, 4_710_500.0],
     })  # fmt: skip
     roads = pd.DataFrame({"road_id": [7, 8], "name": ["Kraskino road", None]})
-    impacts = pd.DataFrame({"threat_id": [1, 2, 3], "dPC_regained": [0.5, 4.0, 1.0]})
+    impacts = pd.DataFrame(
+        {"threat_id": [1, 2, 3], "dPC_regained": [0.5, 4.0, 1.0], "rank_impact": [3, 1, 2]}
+    )
     worst = brief.worst_threats(threats, 3, roads=roads, crs="EPSG:32652", impacts=impacts)
     assert worst["threat_id"].tolist() == ["T2", "T3", "T1"]  # by PC regained
     assert worst["rank"].tolist() == [1, 2, 3]
@@ -158,7 +160,9 @@ def test_brief_content_tables_and_sections():
     plan = pd.DataFrame({"step": [0, 1], "threat_id": [pd.NA, 1], "kind": ["", "road"],
                          "name": ["", "Kraskino road"], "dPC_step": [0.0, 2.5],
                          "PC_gain_percent": [0.0, 2.5]})  # fmt: skip
-    per_species[0].impacts = pd.DataFrame({"threat_id": [1], "dPC_regained": [2.5]})
+    per_species[0].impacts = pd.DataFrame(
+        {"threat_id": [1], "dPC_regained": [2.5], "rank_impact": [1]}
+    )
     per_species[0].plan = plan
     content = brief.brief_content(per_species, {1: "RUS", 2: "CHN"}, [], None, 5)
     assert "mitigating it regains 2.50 % of the leopard's PC" in content.sentences[0]

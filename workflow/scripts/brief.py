@@ -41,6 +41,7 @@ def species_figures(inp, params, codes, html_dir):
             indices=read_json(inp.indices[i]), cores=io.read_vector(inp.cores[i]),
             links=pd.read_csv(inp.links[i]), threats=pd.read_csv(inp.threats[i]),
             cross_border=pd.read_csv(inp.cross_border[i]), roads=roads, crs=grid.crs,
+            impacts=pd.read_csv(inp.impacts[i]), plan=pd.read_csv(inp.plans[i]),
             map_pixels=read_map(inp.maps[i]), map_src=os.path.relpath(inp.maps[i], html_dir),
         ))  # fmt: skip
     return per_species

@@ -37,7 +37,12 @@ def main(snakemake):
             "cores": cores,
             "links": io.read_vector(inp.links[i]),
             "corridors": corridor_polygons(np.where(between, corridor_cost, np.nan), grid),
-            "threats": public.threat_names(io.read_vector(inp.threats[i]), roads),
+            "threats": public.with_impacts(
+                public.threat_names(io.read_vector(inp.threats[i]), roads),
+                pd.read_csv(inp.impacts[i]),
+            ),
+            # the greedy mitigation plan's threats, with their order (amurlink.threats.impact)
+            "plan": io.read_vector(inp.plans[i], layer="plan"),
         }
         presences = pd.read_csv(inp.presences[i])
         require_columns(presences, ["x", "y"], inp.presences[i])

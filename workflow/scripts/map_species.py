@@ -2,12 +2,14 @@
 
 import logging
 
+import pandas as pd
+
 from amurlink.connectivity.corridors import corridor_mask
 from amurlink.core import smk
 from amurlink.core.io.figures import save_figure
 from amurlink.core.io.inputs import read_rasters_on_grid, read_vectors
 from amurlink.core.io.naturalearth import read_naturalearth
-from amurlink.outputs import maps
+from amurlink.outputs import maps, public
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +28,8 @@ def main(snakemake):
     fig = maps.species_map(
         rasters["suitability"], grid, layers["cores"], layers["links"],
         maps.corridors_between_cores(corridor_mask(rasters["corridors"]), layers["cores"], grid),
-        layers["roads"], layers["threats"], layers["countries"],
+        layers["roads"], public.with_impacts(layers["threats"], pd.read_csv(inp.impacts)),
+        layers["countries"],
         title=title, subtitle=subtitle, credits=params.credits, border=layers["border"],
         top_n=params.top_n, date=params.date, locator=read_naturalearth(),
     )  # fmt: skip

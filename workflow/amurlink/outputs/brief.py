@@ -185,20 +185,15 @@ def worst_threats(
 ) -> pd.DataFrame:
     """The ``n`` worst baseline threats: ID, name, class, country, 1 km location, impact.
 
-    Ranked by the connectivity their mitigation gives back (``impacts``, the
-    threat_impacts rule's table: ``threat_id``, ``dPC_regained`` in per cent of the
-    baseline PC, ``dEC_km2``; :mod:`amurlink.threats.impact`) when given, else by the threats stage's
-    ``rank`` (its score).  ``location`` needs the threats' ``x``, ``y`` and ``crs``.
+    Ranked by the connectivity their mitigation gives back when ``impacts`` (the
+    threat_impacts rule's table) is given (:func:`amurlink.outputs.public.with_impacts`:
+    ``dPC_regained`` in per cent of the baseline PC, ``dEC_km2``), else by the threats
+    stage's ``rank`` (its score).  ``location`` needs the threats' ``x``, ``y`` and ``crs``.
     """
+    threats = public.with_impacts(threats, impacts)
     ranked = threats[pd.to_numeric(threats["rank"], errors="coerce").notna()].copy()
     ranked["rank"] = pd.to_numeric(ranked["rank"]).astype(int)
-    if impacts is not None and len(impacts):
-        cols = [c for c in ("threat_id", "dPC_regained", "dEC_km2") if c in impacts]
-        ranked = ranked.merge(impacts[cols], on="threat_id", how="left")
-        ranked = ranked.sort_values(["dPC_regained", "rank"], ascending=[False, True])
-        ranked["rank"] = np.arange(1, len(ranked) + 1)
-    else:
-        ranked = ranked.sort_values("rank")
+    ranked = ranked.sort_values("rank")
     ranked = ranked.head(n)
 
     def what(row):

@@ -113,6 +113,29 @@ def threat_names(threats: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> gpd.GeoD
     return out
 
 
+#: Columns of the impact table (:func:`amurlink.threats.impact.threat_impacts`) a threat
+#: layer carries.
+IMPACT_FIELDS = ("dPC_regained", "dEC_km2", "dR_sum", "dCWD_sum")
+
+
+def with_impacts(threats: pd.DataFrame, impacts: pd.DataFrame | None) -> pd.DataFrame:
+    """Threats ranked by what their mitigation gives back, the score's rank kept beside.
+
+    Adds the impact table's :data:`IMPACT_FIELDS` by ``threat_id``; ``rank`` becomes the
+    impact table's ``rank_impact`` (ΔPC regained, ties by effective resistance regained)
+    for the ranked (baseline) threats, and the threats stage's rank moves to
+    ``rank_score``.  Without ``impacts`` the threats come back unchanged.
+    """
+    if impacts is None or "rank_impact" not in impacts:
+        return threats
+    fields = ["threat_id", *[c for c in IMPACT_FIELDS if c in impacts], "rank_impact"]
+    out = threats.merge(impacts[fields], on="threat_id", how="left")
+    ranked = pd.to_numeric(out["rank"], errors="coerce").notna()
+    out["rank_score"] = out["rank"]
+    out["rank"] = out["rank_impact"].where(ranked)
+    return out.drop(columns="rank_impact")
+
+
 def is_public_raster_group(group: str) -> bool:
     """Whether a public QGIS project may show the rasters of ``group`` (:data:`PUBLIC_GROUPS`)."""
     return group in PUBLIC_GROUPS

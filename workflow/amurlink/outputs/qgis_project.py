@@ -230,7 +230,7 @@ def raster_name_and_group(path: str) -> tuple[str, str]:
 def vector_group(layer: str) -> str:
     """Group of a results GeoPackage layer (``<species>_<role>``, roads, countries …)."""
     role = layer_role(layer)
-    if role == "threats":
+    if role in ("threats", "plan"):
         return "threats"
     if role in ("cores", "links", "corridors", "network"):
         return "connectivity"

@@ -480,6 +480,7 @@ LAYER_COLOURS: dict[str, RGBA] = {
     "corridors": (197, 27, 125, 255),  # the printed maps' corridor colour
     "links": (11, 60, 140, 255),  # the printed maps' least-cost paths
     "threats": (215, 25, 28, 255),
+    "plan": (118, 42, 131, 255),
     "countries": (90, 90, 90, 255),
     "border": (34, 34, 34, 255),
     "settlements": (40, 40, 40, 255),
@@ -489,11 +490,14 @@ MM_PER_POINT = 25.4 / 72
 
 
 def layer_role(name: str) -> str:
-    """Role of a results layer: ``threats`` for ``<species>_threats[_roads|_cutblocks]``, else
-    the last part of ``<species>_<role>`` (``cores``, ``links`` …) or the name itself."""
+    """Role of a results layer: ``threats`` for ``<species>_threats[_roads|_cutblocks]``,
+    ``plan`` for the mitigation plan's ``<species>_plan[_lines|_polygons]``, else the last
+    part of ``<species>_<role>`` (``cores``, ``links`` …) or the name itself."""
     parts = name.split("_")
     if "threats" in parts:
         return "threats"
+    if "plan" in parts:
+        return "plan"
     return name if name in LAYER_COLOURS else parts[-1]
 
 
@@ -519,13 +523,21 @@ def hex_to_rgba(colour: str) -> RGBA:
 
 
 def threat_style(geometry: str, gdf) -> Style:
-    """Threats graduated by ``score`` (yellow to red, lines wider when worse), the top ten labelled.
+    """Threats graduated by impact (yellow to red, lines wider when worse), the top ten labelled.
 
+    The impact is ``dPC_regained`` (the PC their mitigation gives back,
+    :func:`amurlink.outputs.public.with_impacts`) where the layer has it, else ``score``.
     One geometry type per layer (:func:`amurlink.outputs.public.split_by_geometry`):
     a line symbol for roads, a fill for cutblocks.
     """
     width = 0.9 if geometry == "line" else 0.5
-    style = graduated_style(geometry, "score", quantile_breaks(gdf["score"]), width=width)
+    if "dPC_regained" in gdf.columns:
+        # proposed roads have no impact (NULL): an expression keeps them drawn, in the
+        # lowest class, where a NULL attribute would drop them from the renderer
+        attribute, values = 'coalesce("dPC_regained", 0)', gdf["dPC_regained"].fillna(0.0)
+    else:
+        attribute, values = "score", gdf["score"]
+    style = graduated_style(geometry, attribute, quantile_breaks(values), width=width)
     if "rank" in gdf.columns:
         label = top_threat_label(list(gdf.columns))
         style.extra = labeling_xml(label, geometry, size=8, bold=True, display_all=True, priority=9)
