@@ -20,6 +20,7 @@ rule geopackage:
         corridors=expand(on_grid("corridors.tif", scenario="baseline"), species=SPECIES),
         threats=expand(threats("threats.gpkg"), species=SPECIES),
         impacts=expand(threats("impacts.csv"), species=SPECIES),
+        robustness=expand(threats("robustness.csv"), species=SPECIES),
         plans=expand(threats("plan.gpkg"), species=SPECIES),
         # internal: only counts per generalised grid cell are written
         presences=expand(habitat("presences.csv"), species=SPECIES),
@@ -197,6 +198,7 @@ rule brief:
         threats=expand(threats("threats.csv"), species=SPECIES),
         cross_border=expand(threats("cross_border_links.csv"), species=SPECIES),
         impacts=expand(threats("impacts.csv"), species=SPECIES),
+        robustness=expand(threats("robustness.csv"), species=SPECIES),
         plans=expand(threats("plan.csv"), species=SPECIES),
         comparisons=expand(
             f"{SCENARIO_OUT}comparison.json",
@@ -244,6 +246,7 @@ rule brief:
         credits=map_credits(),
         date=config_provider("outputs", "date"),
         demo=config_provider("demo", "enabled"),
+        robustness=config_provider("threats", "robustness"),
         code=code_hash("outputs", "connectivity.cores", "prepare"),
     script:
         "../workflow/scripts/brief.py"

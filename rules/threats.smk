@@ -59,6 +59,7 @@ rule threat_impacts:
     input:
         threats=threats("threats.gpkg"),
         suitability=habitat("suitability.tif"),
+        uncertainty=habitat("uncertainty.tif"),
         pressures=prepared("pressures/baseline.tif"),
         landcover=prepared("landcover.tif"),
         resistance=on_grid("resistance.tif", scenario="baseline"),
@@ -75,6 +76,7 @@ rule threat_impacts:
         ),
         plan=threats("plan.csv"),
         plan_gpkg=threats("plan.gpkg"),
+        robustness=threats("robustness.csv"),
     log:
         logs("threat_impacts/{species}"),
     benchmark:
@@ -102,6 +104,8 @@ rule threat_impacts:
         neighbours=config_provider("connectivity", "neighbours"),
         species=species_params("dispersal_km"),
         budget=config_provider("threats", "plan_budget"),
+        robustness=config_provider("threats", "robustness"),
+        top_n=config_provider("threats", "top_n"),
         code=code_hash("threats", "connectivity"),
     script:
         "../workflow/scripts/threat_impacts.py"

@@ -49,8 +49,17 @@ def test_worst_threats_named_located_to_1_km_and_ranked_by_impact():
     impacts = pd.DataFrame(
         {"threat_id": [1, 2, 3], "dPC_regained": [0.5, 4.0, 1.0], "rank_impact": [3, 1, 2]}
     )
-    worst = brief.worst_threats(threats, 3, roads=roads, crs="EPSG:32652", impacts=impacts)
+    robustness = pd.DataFrame({"threat_id": [1, 2, 3], "p_top": [0.5, 1.0, 1 / 9],
+                               "rank_min": [1, 1, 2], "rank_max": [3, 2, 3],
+                               "top_only_under": ["", "", "s+1sd c=16"]})  # fmt: skip
+    worst = brief.worst_threats(
+        threats, 3, roads=roads, crs="EPSG:32652", impacts=impacts, robustness=robustness
+    )
     assert worst["threat_id"].tolist() == ["T2", "T3", "T1"]  # by PC regained
+    assert worst["p_top"].tolist() == [1.0, 1 / 9, 0.5]
+    assert worst["rank_range"].tolist() == ["1–2", "2–3", "1–3"]
+    note = brief.robustness_note(robustness, 9, 10)
+    assert "share of 9 assumptions" in note and "T3 (only under s+1sd c=16)" in note
     assert worst["rank"].tolist() == [1, 2, 3]
     assert worst["name"].tolist() == ["unnamed track road", "cutblock 4, cut 2019", "Kraskino road"]
     # T1 and T2 lie in neighbouring 1 km squares: their printed centres differ

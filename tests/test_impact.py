@@ -188,3 +188,32 @@ def test_greedy_plan_gain_curve_rises():
     assert plan["threat_id"].iloc[1] == single["threat_id"].iloc[0]
     # every link takes the pick, so the realised gain is at least the credited one
     assert plan["PC_gain_percent"].iloc[1] >= single["dPC_regained"].iloc[0] - 1e-9
+
+
+def test_impacts_under_the_baseline_assumption_are_the_impacts():
+    grid, fine, network, threats, bands = synthetic()
+    lifts = impact.threat_lifts(threats, grid, FACTOR, bands)
+    base = impact.threat_impacts(network, fine, threats, lifts)
+    sd = np.full(fine.suitability.shape, 0.05)
+    same = impact.impacts_under(network, fine, threats, lifts, sd, 0.0, PARAMS["shape_c"])
+    pd.testing.assert_frame_equal(same, base)
+    # a steeper transform changes resistances, so at least one link's values move
+    steeper = impact.impacts_under(network, fine, threats, lifts, sd, 1.0, 2 * PARAMS["shape_c"])
+    assert not np.allclose(steeper["dR_sum"].to_numpy(), base["dR_sum"].to_numpy())
+
+
+def test_ranking_robustness_by_hand():
+    rankings = {
+        "a": pd.DataFrame({"threat_id": [1, 2, 3], "rank_impact": [1, 2, 3]}),
+        "b": pd.DataFrame({"threat_id": [1, 2, 3], "rank_impact": [1, 3, 2]}),
+        "c": pd.DataFrame({"threat_id": [1, 2, 3], "rank_impact": [2, 3, 1]}),
+    }
+    out = impact.ranking_robustness(rankings, top=1).set_index("threat_id")
+    assert out.loc[1, "p_top"] == pytest.approx(2 / 3) and out.loc[3, "p_top"] == pytest.approx(
+        1 / 3
+    )
+    assert out.loc[2, "p_top"] == 0.0
+    assert (out.loc[1, "rank_min"], out.loc[1, "rank_max"], out.loc[1, "rank_median"]) == (1, 2, 1)
+    assert out.loc[3, "top_only_under"] == "c" and out.loc[1, "top_only_under"] == ""
+    assert impact.assumption_variants([-1, 0], [4])[0] == ("s-1sd c=4", -1.0, 4.0)
+    assert impact.shifted_suitability(np.array([0.95, np.nan]), np.array([0.1, 0.1]), 1.0)[0] == 1.0

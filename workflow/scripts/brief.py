@@ -31,6 +31,7 @@ def read_map(path) -> np.ndarray:
 
 def species_figures(inp, params, codes, html_dir):
     roads = io.read_vector(inp.roads).drop(columns="geometry")
+    n_assumptions = len(params.robustness["suitability_sd"]) * len(params.robustness["shape_c"])
     per_species = []
     for i, sp in enumerate(params.species):
         with io.open_on_grid({"country": inp.country, "habitat": inp.habitat[i]}) as (ds, grid):
@@ -42,6 +43,8 @@ def species_figures(inp, params, codes, html_dir):
             links=pd.read_csv(inp.links[i]), threats=pd.read_csv(inp.threats[i]),
             cross_border=pd.read_csv(inp.cross_border[i]), roads=roads, crs=grid.crs,
             impacts=pd.read_csv(inp.impacts[i]), plan=pd.read_csv(inp.plans[i]),
+            robustness=pd.read_csv(inp.robustness[i], keep_default_na=False, na_values=[""]),
+            n_assumptions=n_assumptions,
             map_pixels=read_map(inp.maps[i]), map_src=os.path.relpath(inp.maps[i], html_dir),
         ))  # fmt: skip
     return per_species

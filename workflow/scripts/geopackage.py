@@ -40,6 +40,7 @@ def main(snakemake):
             "threats": public.with_impacts(
                 public.threat_names(io.read_vector(inp.threats[i]), roads),
                 pd.read_csv(inp.impacts[i]),
+                pd.read_csv(inp.robustness[i]),
             ),
             # the greedy mitigation plan's threats, with their order (amurlink.threats.impact)
             "plan": io.read_vector(inp.plans[i], layer="plan"),

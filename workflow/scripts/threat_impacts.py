@@ -10,6 +10,20 @@ from amurlink.core.io.inputs import read_rasters_on_grid
 from amurlink.threats import impact
 
 
+def ranking_robustness(network, landscape, threats, lifts, inp, params):
+    """The impact ranking under every assumption of ``params.robustness`` (issue 12 item 3)."""
+    sd, _ = io.read_raster(inp.uncertainty)
+    rankings = {}
+    for name, shift, c in impact.assumption_variants(
+        params.robustness["suitability_sd"], params.robustness["shape_c"]
+    ):
+        rankings[name] = impact.impacts_under(
+            network, landscape, threats, lifts, nan_filled(sd), shift, c
+        )
+        smk.log.info("assumption %s: top 3 %s", name, rankings[name]["threat_id"].head(3).tolist())
+    return impact.ranking_robustness(rankings, int(params.top_n))
+
+
 def main(snakemake):
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
     rasters, grid = read_rasters_on_grid({"resistance": inp.resistance, "cores": inp.cores})
@@ -45,10 +59,12 @@ def main(snakemake):
     smk.log.info("%d threat records, %d baseline threats to mitigate", len(threats), len(lifts))
     impacts = impact.threat_impacts(network, landscape, threats, lifts)
     smk.log.info("top threats by PC regained:\n%s", impacts.head(10).to_string())
+    robustness = ranking_robustness(network, landscape, threats, lifts, inp, params)
     plan = impact.mitigation_plan(network, landscape, threats, lifts, int(params.budget))
     smk.log.info("mitigation plan:\n%s", plan.to_string())
     io.write_table(impacts, out.impacts)
     io.write_table(plan, out.plan)
+    io.write_table(robustness, out.robustness)
     io.write_vector(impact.plan_layer(threats, plan), out.plan_gpkg, layer="plan")
 
 

@@ -171,6 +171,8 @@ THREAT_HEADINGS = {
     "link_ids": "links cut",
     "dPC_regained": "PC regained if fixed (%)",
     "dEC_km2": "EC regained (km²)",
+    "p_top": "P(top 10)",
+    "rank_range": "rank range",
     "score": "score (unitless)",
 }
 
@@ -182,6 +184,7 @@ def worst_threats(
     roads: pd.DataFrame | None = None,
     crs=None,
     impacts: pd.DataFrame | None = None,
+    robustness: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The ``n`` worst baseline threats: ID, name, class, country, 1 km location, impact.
 
@@ -190,7 +193,7 @@ def worst_threats(
     ``dPC_regained`` in per cent of the baseline PC, ``dEC_km2``), else by the threats
     stage's ``rank`` (its score).  ``location`` needs the threats' ``x``, ``y`` and ``crs``.
     """
-    threats = public.with_impacts(threats, impacts)
+    threats = public.with_impacts(threats, impacts, robustness)
     ranked = threats[pd.to_numeric(threats["rank"], errors="coerce").notna()].copy()
     ranked["rank"] = pd.to_numeric(ranked["rank"]).astype(int)
     ranked = ranked.sort_values("rank")
@@ -207,6 +210,9 @@ def worst_threats(
         ranked["threat_id"] = [f"T{int(v)}" for v in ranked["threat_id"]]
     if crs is not None and {"x", "y"} <= set(ranked.columns) and len(ranked):
         ranked["location"] = generalised_location(ranked["x"], ranked["y"], crs)
+    if {"rank_min", "rank_max"} <= set(ranked.columns):
+        ranked["rank_range"] = [f"{int(a)}–{int(b)}" if pd.notna(a) else "–"
+                                for a, b in zip(ranked["rank_min"], ranked["rank_max"], strict=True)]  # fmt: skip
     cols = [c for c in THREAT_HEADINGS if c in ranked.columns]
     return ranked[cols].reset_index(drop=True)
 
@@ -521,6 +527,10 @@ class SpeciesFigures:
     #: cumulative; step 0 the baseline) of the threat_impacts rule, when computed.
     impacts: pd.DataFrame | None = None
     plan: pd.DataFrame | None = None
+    #: The impact ranking's robustness over assumptions (``threat_id``, ``p_top``,
+    #: ``rank_min``, ``rank_max``, ``top_only_under``) and how many assumptions it used.
+    robustness: pd.DataFrame | None = None
+    n_assumptions: int = 0
     #: The species' print map as pixels (for the PDF) and its path from the HTML.
     map_pixels: np.ndarray | None = None
     map_src: str | None = None
@@ -563,6 +573,9 @@ def decisions(
         where = f", at {t['location']})" if "location" in t else ")"
         if "dPC_regained" in t and pd.notna(t["dPC_regained"]):
             gain = f"regains {t['dPC_regained']:.2f} % of the {f.species}'s PC"
+            if "p_top" in t and pd.notna(t["p_top"]) and f.n_assumptions:
+                gain += (f" (in the top {len(top)} under {round(t['p_top'] * f.n_assumptions)} of "
+                         f"{f.n_assumptions} assumptions)")  # fmt: skip
             out.append(f"Fix first for the {f.species}: {what}{where}; mitigating it {gain}.")
         else:
             out.append(f"Fix first for the {f.species}: {what}{where}, the top threat by score.")
@@ -635,7 +648,9 @@ def brief_content(
         [{"species": f.species} | network_summary(f.indices, f.cores, f.links) for f in per_species]
     )
     worst = {
-        f.species: worst_threats(f.threats, top_n, roads=f.roads, crs=f.crs, impacts=f.impacts)
+        f.species: worst_threats(
+            f.threats, top_n, roads=f.roads, crs=f.crs, impacts=f.impacts, robustness=f.robustness
+        )  # fmt: skip
         for f in per_species
     }
     cross = cross_border_table(per_species)
@@ -667,9 +682,11 @@ def species_sections(f: SpeciesFigures, worst: pd.DataFrame, top_n: int) -> list
         out.append((f"Map — {f.species}", ["Habitat suitability, cores, least-cost corridors and "
                     "the worst threats by rank."], None,
                     (f"Map: {f.species}", f.map_src, f.map_pixels)))  # fmt: skip
-    out.append((f"The {top_n} worst threats — {f.species}",
-                [basis, "Location: the centre of the 1 km square the threat lies in. "
-                 "links cut: the IDs of the least-cost links it crosses."],
+    notes = [basis, "Location: the centre of the 1 km square the threat lies in. "
+             "links cut: the IDs of the least-cost links it crosses."]  # fmt: skip
+    if f.robustness is not None and f.n_assumptions:
+        notes.append(robustness_note(f.robustness, f.n_assumptions, top_n))
+    out.append((f"The {top_n} worst threats — {f.species}", notes,
                 worst.rename(columns=THREAT_HEADINGS)))  # fmt: skip
     if f.plan is not None and (f.plan["step"] > 0).any():
         shown = (
@@ -684,6 +701,20 @@ def species_sections(f: SpeciesFigures, worst: pd.DataFrame, top_n: int) -> list
                      "cent of the baseline PC."], shown,
                     (f"Mitigation curve: {f.species}", None, mitigation_curve(f.plan, f.species))))  # fmt: skip
     return out
+
+
+def robustness_note(robustness: pd.DataFrame, n_assumptions: int, top_n: int) -> str:
+    """What P(top 10) and the rank range mean, and which threats are top under one assumption only."""
+    single = robustness[robustness["top_only_under"].fillna("").astype(str).str.len() > 0]
+    text = (f"P(top {top_n}): the share of {n_assumptions} assumptions (habitat suitability "
+            "shifted by the ensemble's spread, crossed with shapes c of the resistance "
+            "transform) under which the threat ranks in the top list; rank range: its best "
+            "and worst rank over them.")  # fmt: skip
+    if len(single):
+        listed = ", ".join(f"T{int(r.threat_id)} (only under {r.top_only_under})"
+                           for r in single.head(5).itertuples())  # fmt: skip
+        text += f" Top under one assumption only: {listed}."
+    return text
 
 
 #: Columns of the mitigation plan in print, with units.

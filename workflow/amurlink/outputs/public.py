@@ -118,18 +118,28 @@ def threat_names(threats: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> gpd.GeoD
 IMPACT_FIELDS = ("dPC_regained", "dEC_km2", "dR_sum", "dCWD_sum")
 
 
-def with_impacts(threats: pd.DataFrame, impacts: pd.DataFrame | None) -> pd.DataFrame:
+#: Columns of the ranking's robustness (:func:`amurlink.threats.impact.ranking_robustness`).
+ROBUSTNESS_FIELDS = ("p_top", "rank_min", "rank_max", "top_only_under")
+
+
+def with_impacts(
+    threats: pd.DataFrame, impacts: pd.DataFrame | None, robustness: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Threats ranked by what their mitigation gives back, the score's rank kept beside.
 
     Adds the impact table's :data:`IMPACT_FIELDS` by ``threat_id``; ``rank`` becomes the
     impact table's ``rank_impact`` (ΔPC regained, ties by effective resistance regained)
     for the ranked (baseline) threats, and the threats stage's rank moves to
-    ``rank_score``.  Without ``impacts`` the threats come back unchanged.
+    ``rank_score``.  ``robustness`` adds :data:`ROBUSTNESS_FIELDS`.  Without ``impacts``
+    the threats come back unchanged.
     """
     if impacts is None or "rank_impact" not in impacts:
         return threats
     fields = ["threat_id", *[c for c in IMPACT_FIELDS if c in impacts], "rank_impact"]
     out = threats.merge(impacts[fields], on="threat_id", how="left")
+    if robustness is not None:
+        kept = ["threat_id", *[c for c in ROBUSTNESS_FIELDS if c in robustness]]
+        out = out.merge(robustness[kept], on="threat_id", how="left")
     ranked = pd.to_numeric(out["rank"], errors="coerce").notna()
     out["rank_score"] = out["rank"]
     out["rank"] = out["rank_impact"].where(ranked)

@@ -60,7 +60,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -502,3 +502,96 @@ def plan_layer(threats: gpd.GeoDataFrame, plan: pd.DataFrame) -> gpd.GeoDataFram
     return gpd.GeoDataFrame(
         layer.sort_values("step", ignore_index=True), geometry="geometry", crs=threats.crs
     )
+
+
+# ------------------------------------------------------------ robustness
+def assumption_variants(
+    suitability_shifts: Sequence[float], shape_cs: Sequence[float]
+) -> list[tuple[str, float, float]]:
+    """``(name, shift, c)`` of every assumption: suitability ``s + shift · sd``, shape ``c``.
+
+    Names read as ``"s-1sd c=4"``; the crossing of both lists, in their order.
+    """
+    return [(f"s{shift:+g}sd c={c:g}", float(shift), float(c))
+            for shift in suitability_shifts for c in shape_cs]  # fmt: skip
+
+
+def shifted_suitability(suitability: np.ndarray, sd: np.ndarray, shift: float) -> np.ndarray:
+    """``suitability + shift · sd``, clipped to [0, 1] (NaN stays NaN): one draw of the
+    habitat ensemble's spread (``sd`` the members' weighted standard deviation)."""
+    with np.errstate(invalid="ignore"):
+        return np.clip(suitability + shift * np.nan_to_num(sd), 0.0, 1.0)
+
+
+def ranking_robustness(rankings: Mapping[str, pd.DataFrame], top: int = 10) -> pd.DataFrame:
+    """How each threat's impact rank holds over assumptions: P(top ``top``) and its rank range.
+
+    Parameters
+    ----------
+    rankings : mapping
+        Assumption name → :func:`threat_impacts` table under it (``threat_id``,
+        ``rank_impact``), e.g. from :func:`assumption_variants`.
+    top : int
+        Size of the list a threat may be in.
+
+    Returns
+    -------
+    DataFrame
+        ``threat_id``, ``p_top`` (the share of assumptions under which it ranks in the
+        top ``top``; assumptions equally likely), ``rank_min``, ``rank_median``,
+        ``rank_max`` and ``top_only_under``: the assumption's name when exactly one puts
+        it in the top list (a threat that is top only under one assumption says so),
+        else empty.  Sorted by ``p_top`` then median rank.
+
+    Notes
+    -----
+    A sensitivity analysis of the ranking over a grid of the inputs' uncertain
+    parameters (Saltelli et al. 2008, *Global Sensitivity Analysis: The Primer*, Wiley;
+    for resistance surfaces from suitability, the shape of Keeley et al. 2016's
+    transform is such a parameter).
+    """
+    ranks = pd.DataFrame(
+        {name: table.set_index("threat_id")["rank_impact"] for name, table in rankings.items()}
+    )
+    in_top = ranks.le(top)
+    only = in_top.sum(axis=1).eq(1)
+    out = pd.DataFrame(
+        {
+            "threat_id": ranks.index.astype(int),
+            "p_top": in_top.mean(axis=1).to_numpy(),
+            "rank_min": ranks.min(axis=1).to_numpy(),
+            "rank_median": ranks.median(axis=1).to_numpy(),
+            "rank_max": ranks.max(axis=1).to_numpy(),
+            "top_only_under": np.where(only, in_top.idxmax(axis=1), ""),
+        }
+    )
+    return out.sort_values(["p_top", "rank_median"], ascending=[False, True], ignore_index=True)
+
+
+def impacts_under(
+    network: Network,
+    landscape: FineLandscape,
+    threats: pd.DataFrame,
+    lifts: Sequence[Lift],
+    suitability_sd: np.ndarray,
+    shift: float,
+    shape_c: float,
+) -> pd.DataFrame:
+    """:func:`threat_impacts` under one assumption: suitability shifted by ``shift`` sd and
+    the resistance transform's shape ``shape_c``, the cores and links kept as they are.
+
+    The connectivity grid is rebuilt with the resistance rule's function on the whole
+    grid (:meth:`FineLandscape.coarse_resistance`), then every link's factor and distance.
+    """
+    land = replace(
+        landscape,
+        suitability=shifted_suitability(landscape.suitability, suitability_sd, shift),
+        params={**landscape.params, "shape_c": shape_c},
+    )
+    rows, cols = land.suitability.shape
+    resistance = land.coarse_resistance(slice(0, rows), slice(0, cols))
+    if resistance.shape != network.resistance.shape:
+        raise ValueError(f"rebuilt grid {resistance.shape} != network {network.resistance.shape}")
+    resistance[np.isnan(network.resistance)] = np.nan  # the same impassable cells
+    return threat_impacts(replace(network, resistance=resistance, cwd={}, circuits={}), land,
+                          threats, lifts)  # fmt: skip
