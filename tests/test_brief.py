@@ -175,7 +175,7 @@ def test_brief_content_tables_and_sections():
     per_species[0].plan = plan
     content = brief.brief_content(per_species, {1: "RUS", 2: "CHN"}, [], None, 5)
     assert "mitigating it regains 2.50 % of the leopard's PC" in content.sentences[0]
-    assert "A plan of 1 mitigations for the leopard regains 2.50 %" in content.sentences[1]
+    assert "A plan of 1 mitigations regains 2.50 %" in content.sentences[0]
     sections = {s[0]: s for s in content.sections}
     assert sections["Mitigation plan — leopard"][2]["threat ID"].tolist() == ["T1"]
     assert isinstance(sections["Mitigation plan — leopard"][3][2], brief.Figure)

@@ -576,14 +576,15 @@ def decisions(
             if "p_top" in t and pd.notna(t["p_top"]) and f.n_assumptions:
                 gain += (f" (in the top {len(top)} under {round(t['p_top'] * f.n_assumptions)} of "
                          f"{f.n_assumptions} assumptions)")  # fmt: skip
-            out.append(f"Fix first for the {f.species}: {what}{where}; mitigating it {gain}.")
+            sentence = f"Fix first for the {f.species}: {what}{where}; mitigating it {gain}."
         else:
-            out.append(f"Fix first for the {f.species}: {what}{where}, the top threat by score.")
+            sentence = f"Fix first for the {f.species}: {what}{where}, the top threat by score."
         if f.plan is not None and (f.plan["step"] > 0).any():
             last = f.plan.iloc[-1]
-            out.append(f"A plan of {int(last['step'])} mitigations for the {f.species} regains "
-                       f"{last['PC_gain_percent']:.2f} % of its PC (greedy; the mitigation "
-                       "curve is in the species' section).")  # fmt: skip
+            sentence += (f" A plan of {int(last['step'])} mitigations regains "
+                         f"{last['PC_gain_percent']:.2f} % (greedy; its curve is in the "
+                         f"{f.species}'s section).")  # fmt: skip
+        out.append(sentence)
     for r in scenarios.itertuples(index=False):
         if r.delta_PC_pct is not None and np.isfinite(r.delta_PC_pct) and r.delta_PC_pct < -1:
             desc = (descriptions or {}).get(r.scenario) or r.scenario
