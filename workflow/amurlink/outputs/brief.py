@@ -169,8 +169,8 @@ THREAT_HEADINGS = {
     "country": "country",
     "location": "location (1 km)",
     "link_ids": "links cut",
-    "dPC_regained": "PC regained if fixed (%)",
-    "dEC_km2": "EC regained (km²)",
+    "dPC_regained": "ΔPC if fixed (%)",
+    "dEC_km2": "ΔEC (km²)",
     "p_top": "P(top 10)",
     "rank_range": "rank range",
     "score": "score (unitless)",
@@ -214,6 +214,8 @@ def worst_threats(
         ranked["rank_range"] = [f"{int(a)}–{int(b)}" if pd.notna(a) else "–"
                                 for a, b in zip(ranked["rank_min"], ranked["rank_max"], strict=True)]  # fmt: skip
     cols = [c for c in THREAT_HEADINGS if c in ranked.columns]
+    if "dPC_regained" in cols:  # ranked by impact: the score is in the CSV tables, not here
+        cols.remove("score")
     return ranked[cols].reset_index(drop=True)
 
 
@@ -446,13 +448,14 @@ class _Pages:
 
     def table(self, table: pd.DataFrame) -> None:
         h = 0.02 * (len(table) + 1)
-        ax = self.fig.add_axes((0.07, self.y - h, 0.86, h))
+        # wide tables (eleven columns) need the page's width less a margin, at 7 pt
+        ax = self.fig.add_axes((0.04, self.y - h, 0.92, h))
         ax.axis("off")
         cells = [[_fmt(v) for v in row] for row in table.itertuples(index=False)]
         tab = ax.table(cellText=cells, colLabels=[str(c) for c in table.columns],
                        loc="upper left", cellLoc="right")  # fmt: skip
         tab.auto_set_font_size(False)
-        tab.set_fontsize(7.5)
+        tab.set_fontsize(7.0)
         tab.auto_set_column_width(list(range(len(table.columns))))
         self.y -= h + 0.02
 
@@ -683,12 +686,18 @@ def species_sections(f: SpeciesFigures, worst: pd.DataFrame, top_n: int) -> list
         out.append((f"Map — {f.species}", ["Habitat suitability, cores, least-cost corridors and "
                     "the worst threats by rank."], None,
                     (f"Map: {f.species}", f.map_src, f.map_pixels)))  # fmt: skip
-    notes = [basis, "Location: the centre of the 1 km square the threat lies in. "
-             "links cut: the IDs of the least-cost links it crosses."]  # fmt: skip
+    notes = [basis, "Location: the centre of the 1 km square the threat lies in."]
+    printed = worst
+    if by_impact:
+        # the page's width: the links cut and ΔEC are in brief_tables/worst_threats_*.csv
+        printed = worst.drop(columns=["link_ids", "dEC_km2"], errors="ignore")
+        notes[-1] += " The links each threat cuts and its ΔEC are in the CSV tables."
+    else:
+        notes[-1] += " links cut: the IDs of the least-cost links it crosses."
     if f.robustness is not None and f.n_assumptions:
         notes.append(robustness_note(f.robustness, f.n_assumptions, top_n))
     out.append((f"The {top_n} worst threats — {f.species}", notes,
-                worst.rename(columns=THREAT_HEADINGS)))  # fmt: skip
+                printed.rename(columns=THREAT_HEADINGS)))  # fmt: skip
     if f.plan is not None and (f.plan["step"] > 0).any():
         shown = (
             f.plan[f.plan["step"] > 0]
