@@ -77,6 +77,7 @@ rule threat_impacts:
         plan=threats("plan.csv"),
         plan_gpkg=threats("plan.gpkg"),
         robustness=threats("robustness.csv"),
+        check=threats("impacts_check.json"),
     log:
         logs("threat_impacts/{species}"),
     benchmark:

@@ -217,3 +217,12 @@ def test_ranking_robustness_by_hand():
     assert out.loc[3, "top_only_under"] == "c" and out.loc[1, "top_only_under"] == ""
     assert impact.assumption_variants([-1, 0], [4])[0] == ("s-1sd c=4", -1.0, 4.0)
     assert impact.shifted_suitability(np.array([0.95, np.nan]), np.array([0.1, 0.1]), 1.0)[0] == 1.0
+
+
+def test_the_rules_self_check_against_naive_recomputation():
+    grid, fine, network, threats, bands = synthetic()
+    lifts = impact.threat_lifts(threats, grid, FACTOR, bands)
+    impacts = impact.threat_impacts(network, fine, threats, lifts)
+    check = impact.check_against_naive(network, fine, threats, lifts, impacts, n=4)
+    assert len(check["threats"]) == 4
+    assert max(check["dCWD"], check["dR"], check["dPC"]) < 1e-6

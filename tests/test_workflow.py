@@ -201,6 +201,10 @@ def test_threat_impacts_and_plan(demo_run):
         plan = pd.read_csv(demo_run / f"results/threats/{species}/plan.csv")
         assert plan["step"].iloc[0] == 0 and np.all(np.diff(plan["PC"]) > 0), species
         assert plan["threat_id"].iloc[1] == impacts["threat_id"].iloc[0], species
+        # the rule checks its top threats against recomputing the connectivity naively
+        check = json.loads((demo_run / f"results/threats/{species}/impacts_check.json").read_text())
+        assert len(check["threats"]) == min(3, len(impacts)), species
+        assert max(check["dCWD"], check["dR"], check["dPC"]) < 1e-6, (species, check)
 
 
 @pytest.mark.slow
