@@ -63,7 +63,9 @@ rule connectivity_grid:
         runtime=20,
     params:
         factor=GRIDS.connectivity_factor,
-        code=code_hash("connectivity", "outputs.styles", "prepare.footprints"),
+        code=code_hash(
+            "connectivity", "outputs.styles", "outputs.palette", "prepare.footprints"
+        ),
     script:
         "../workflow/scripts/connectivity_grid.py"
 

@@ -187,7 +187,7 @@ rule predict_suitability:
         mem_mb=2000,
         runtime=30,
     params:
-        code=code_hash("habitat", "outputs.styles"),
+        code=code_hash("habitat", "outputs.styles", "outputs.palette"),
     script:
         "../workflow/scripts/predict_suitability.py"
 

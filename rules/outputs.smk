@@ -43,7 +43,9 @@ rule geopackage:
     params:
         species=SPECIES,
         generalise_km=config_provider("sightings", "generalise_km"),
-        code=code_hash("outputs", "connectivity.corridors", "connectivity.progress"),
+        code=code_hash(
+            "outputs", "prepare", "connectivity.corridors", "connectivity.progress"
+        ),
     script:
         "../workflow/scripts/geopackage.py"
 
@@ -246,7 +248,8 @@ rule brief:
         credits=map_credits(),
         date=config_provider("outputs", "date"),
         demo=config_provider("demo", "enabled"),
-        robustness=config_provider("threats", "robustness"),
+        robustness_sd=config_provider("threats", "robustness", "suitability_sd"),
+        robustness_c=config_provider("threats", "robustness", "shape_c"),
         code=code_hash("outputs", "connectivity.cores", "prepare"),
     script:
         "../workflow/scripts/brief.py"

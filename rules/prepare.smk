@@ -33,7 +33,7 @@ rule prepare_vectors:
             "inputs",
             only=["coverage", "forest_loss_year_offset", "forest_loss_min_fraction"],
         ),
-        code=code_hash("prepare", "outputs.styles"),
+        code=code_hash("prepare", "outputs.styles", "outputs.palette"),
     script:
         "../workflow/scripts/prepare_vectors.py"
 

@@ -105,7 +105,8 @@ rule threat_impacts:
         neighbours=config_provider("connectivity", "neighbours"),
         species=species_params("dispersal_km"),
         budget=config_provider("threats", "plan_budget"),
-        robustness=config_provider("threats", "robustness"),
+        robustness_sd=config_provider("threats", "robustness", "suitability_sd"),
+        robustness_c=config_provider("threats", "robustness", "shape_c"),
         top_n=config_provider("threats", "top_n"),
         code=code_hash("threats", "connectivity"),
     script:

@@ -31,7 +31,7 @@ def read_map(path) -> np.ndarray:
 
 def species_figures(inp, params, codes, html_dir):
     roads = io.read_vector(inp.roads).drop(columns="geometry")
-    n_assumptions = len(params.robustness["suitability_sd"]) * len(params.robustness["shape_c"])
+    n_assumptions = len(params.robustness_sd) * len(params.robustness_c)
     per_species = []
     for i, sp in enumerate(params.species):
         with io.open_on_grid({"country": inp.country, "habitat": inp.habitat[i]}) as (ds, grid):

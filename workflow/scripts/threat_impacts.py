@@ -13,12 +13,10 @@ from amurlink.threats import impact
 
 
 def ranking_robustness(network, landscape, threats, lifts, inp, params):
-    """The impact ranking under every assumption of ``params.robustness`` (issue 12 item 3)."""
+    """The impact ranking under every assumption of config ``threats.robustness`` (issue 12 item 3)."""
     sd, _ = io.read_raster(inp.uncertainty)
     rankings = {}
-    for name, shift, c in impact.assumption_variants(
-        params.robustness["suitability_sd"], params.robustness["shape_c"]
-    ):
+    for name, shift, c in impact.assumption_variants(params.robustness_sd, params.robustness_c):
         rankings[name] = impact.impacts_under(
             network, landscape, threats, lifts, nan_filled(sd), shift, c
         )

@@ -44,6 +44,7 @@ from pyproj import CRS, Transformer  # noqa: E402
 
 from amurlink.core.grid import Grid  # noqa: E402
 from amurlink.core.tiles import coarsen_mean  # noqa: E402
+from amurlink.outputs.palette import ROAD_STYLE, SUITABILITY_CMAP  # noqa: E402, F401
 from amurlink.prepare.footprints import scenario_footprint  # noqa: E402
 from amurlink.prepare.vectors import rasterize_index  # noqa: E402
 
@@ -54,12 +55,6 @@ DPI = 300
 #: frame is about 2000 x 2000 pixels at 300 dpi, so more cells add nothing.
 MAP_CELLS = 4_000_000
 
-#: Road drawing by road group: (colour, line width in points, z-order).
-ROAD_STYLE = {
-    "major": ("#3c3c3c", 1.3, 4),
-    "minor": ("#7a7a7a", 0.7, 3),
-    "track": ("#a8a8a8", 0.4, 2),
-}
 #: Group of each OSM class, for roads without a ``group`` column.
 ROAD_GROUP_OF_CLASS = {
     "motorway": "major",
@@ -80,7 +75,6 @@ PATH_COLOUR = "#0b3c8c"
 CROSS_BORDER_PATH_COLOUR = "#e66101"
 THREAT_COLOUR = "#d7191c"
 BORDER_COLOUR = "#222222"
-SUITABILITY_CMAP = "YlGn"
 #: Sea, where the countries layer has no land: a blue no suitability shade can take.
 SEA_COLOUR = "#cfe3f3"
 #: Smallest type on a map page, in points: readable on A4 at arm's length.

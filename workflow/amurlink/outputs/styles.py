@@ -28,7 +28,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 
 from amurlink.core.io.raster_info import RGBA, RasterInfo
-from amurlink.outputs.maps import ROAD_STYLE, SUITABILITY_CMAP
+from amurlink.outputs.palette import ROAD_STYLE, SUITABILITY_CMAP
 
 #: Version string written into QML and project files (Debian bookworm's QGIS).
 QGIS_VERSION = "3.22.16-Białowieża"
