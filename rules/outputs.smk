@@ -212,6 +212,11 @@ rule brief:
             scenario=SCENARIOS[1:],
             species=SPECIES,
         ),
+        scenario_cores=expand(
+            connectivity("cores.gpkg"),
+            scenario=SCENARIOS[1:],
+            species=SPECIES,
+        ),
         maps=expand(outputs("maps/{species}.png"), species=SPECIES),
         scenario_maps=expand(
             outputs("maps/scenario_{scenario}_{species}.png"),

@@ -93,9 +93,11 @@ def test_scenario_sentences_say_by_how_much():
           "delta_PC_pct": -10.0, "EC_baseline": 1.0, "EC_scenario": 1.0, "delta_EC_pct": 0.0,
           "links_weakened": [3], "core_map": {"1": 1, "2": 1, "3": 2}}],
         [pd.DataFrame({"delta_effective_resistance_pct": [18.1, 2.0]})],
+        [(1200.0, 1080.0)],
     )  # fmt: skip
     (said,) = brief.scenario_sentences(split)
     assert "splits core 1 in two" in said and "weakens 1 (effective resistance up to +18 %)" in said
+    assert "takes 120 km² (10.0 %) of core habitat" in said
 
 
 def test_render_html_escapes_and_pdf_pages():

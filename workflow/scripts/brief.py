@@ -63,6 +63,8 @@ def main(snakemake):
     content = brief.brief_content(
         per_species, codes, comparisons, params.scenario_descriptions, params.top_n,
         link_changes=[pd.read_csv(p) for p in inp.link_changes], scenario_maps=scenario_maps,
+        scenario_core_areas=[float(io.read_vector(p)["area_km2"].sum())
+                             for p in inp.scenario_cores],
     )  # fmt: skip
     date = maps.map_date(params.date)
     banner = brief.DEMO_BANNER if params.demo else None

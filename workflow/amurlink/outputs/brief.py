@@ -230,16 +230,21 @@ def split_cores(core_map: Mapping) -> list[int]:
 
 
 def scenario_table(
-    comparisons: Sequence[Mapping], link_changes: Sequence[pd.DataFrame] | None = None
+    comparisons: Sequence[Mapping],
+    link_changes: Sequence[pd.DataFrame] | None = None,
+    core_areas: Sequence[tuple[float, float]] | None = None,
 ) -> pd.DataFrame:
     """One row per scenario and species: PC and EC before and after, Δ %, what changed.
 
     ``link_changes`` (one per comparison, the scenario's ``links.csv``) gives the
-    largest rise of a link's effective resistance (``max_dR_pct``).
+    largest rise of a link's effective resistance (``max_dR_pct``); ``core_areas``
+    (one per comparison: the baseline's and the scenario's total core area, km²) the
+    core area lost (``core_area_lost_km2``).
     """
     rows = []
     for k, c in enumerate(comparisons):
         changes = link_changes[k] if link_changes is not None else None
+        before, after = core_areas[k] if core_areas is not None else (np.nan, np.nan)
         rise = np.nan
         if changes is not None and "delta_effective_resistance_pct" in changes and len(changes):
             rise = float(pd.to_numeric(changes["delta_effective_resistance_pct"]).max())
@@ -258,6 +263,8 @@ def scenario_table(
                 "cores_split": ", ".join(str(v) for v in split_cores(c.get("core_map") or {})),
                 "cores_lost": ", ".join(str(v) for v in c.get("baseline_cores_lost") or []),
                 "max_dR_pct": rise,
+                "core_area_lost_km2": before - after,
+                "core_area_lost_pct": 100.0 * (before - after) / before if before > 0 else np.nan,
             }
         )
     return pd.DataFrame(rows)
@@ -273,6 +280,10 @@ def _what_changed(r) -> str:
     lost_cores = getattr(r, "cores_lost", "") or ""
     if lost_cores:
         parts.append(f"removes core(s) {lost_cores}")
+    area = getattr(r, "core_area_lost_km2", np.nan)
+    if area is not None and np.isfinite(area) and area > 0:
+        # PC and EC weigh cores by area: a smaller core costs PC with every link intact
+        parts.append(f"takes {area:,.0f} km² ({r.core_area_lost_pct:.1f} %) of core habitat")
     lost = "no link" if not r.links_lost else f"{r.links_lost} link(s)"
     weak = f"weakens {r.links_weakened}" if r.links_weakened else "weakens none"
     rise = getattr(r, "max_dR_pct", np.nan)
@@ -499,12 +510,14 @@ SCENARIO_HEADINGS = {
     "links_weakened": "weakened",
     "cores_split": "cores split",
     "max_dR_pct": "max ΔR %",
+    "core_area_lost_km2": "core km² lost",
 }
 
 
 def scenario_display(table: pd.DataFrame) -> pd.DataFrame:
     """The scenario table with short headings, for the brief's pages."""
-    return table.drop(columns=["cores_lost"], errors="ignore").rename(columns=SCENARIO_HEADINGS)
+    dropped = ["cores_lost", "core_area_lost_pct"]
+    return table.drop(columns=dropped, errors="ignore").rename(columns=SCENARIO_HEADINGS)
 
 
 @dataclass
@@ -612,6 +625,7 @@ def brief_content(
     *,
     link_changes: Sequence[pd.DataFrame] | None = None,
     scenario_maps: Sequence[tuple] = (),
+    scenario_core_areas: Sequence[float] | None = None,
 ) -> BriefContent:
     """Everything the brief says: the decisions, tables across species, the sections.
 
@@ -631,6 +645,9 @@ def brief_content(
         Each comparison's ``links.csv`` (per-link changes), in the same order.
     scenario_maps : sequence of tuple
         ``(caption, html src, pixels or None)`` of each comparison's map, in order.
+    scenario_core_areas : sequence of float, optional
+        Each comparison's total core area in the scenario (km²), in order; set against
+        its species' baseline cores (``area_km2``).
 
     Returns
     -------
@@ -658,7 +675,12 @@ def brief_content(
         for f in per_species
     }
     cross = cross_border_table(per_species)
-    scenarios = scenario_table(comparisons, link_changes)
+    areas = None
+    if scenario_core_areas is not None:
+        baseline_area = {f.species: float(f.cores["area_km2"].sum()) for f in per_species}
+        areas = [(baseline_area.get(c.get("species"), np.nan), a)
+                 for c, a in zip(comparisons, scenario_core_areas, strict=True)]  # fmt: skip
+    scenarios = scenario_table(comparisons, link_changes, areas)
     sentences = decisions(per_species, worst, scenarios, descriptions, cross)
     tables = {"habitat_by_country": habitat, "network": network, "cross_border_links": cross,
               "scenarios": scenarios} | {f"worst_threats_{sp}": t for sp, t in worst.items()}  # fmt: skip
