@@ -567,3 +567,11 @@ def test_projects_reference_no_sighting_files(run_dir):
             assert target.exists(), f"{name}: {source} does not exist"
             if name == "amurlink_public.qgz":
                 assert "prepare" not in target.parts and "demo" not in target.parts
+
+
+def test_threat_layers_with_impacts_are_graduated_by_pc_regained_and_keep_proposed_roads():
+    threats = mixed_threats().assign(dPC_regained=[1.3, 0.0, np.nan, 0.4, 0.1])
+    style = styles.threat_style("line", threats)
+    attr = parse(style.qml()).find("renderer-v2").get("attr")
+    # an unranked proposed road (no impact, NULL) must stay in a class, not drop out
+    assert attr == 'coalesce("dPC_regained", 0)'

@@ -379,7 +379,6 @@ def render_html(
     date: str,
     credits: str,
     sections: Sequence[tuple],
-    images: Sequence[tuple[str, str]] = (),
     banner: str | None = None,
 ) -> str:
     """A self-contained HTML page.
@@ -412,7 +411,6 @@ def render_html(
             parts.append(_html_image(*image[0]))
         if table is not None and len(table):
             parts += _html_table(table)
-    parts += [_html_image(caption, src, None) for caption, src in images]
     parts.append(
         f"<hr><p><small>Data: {html.escape(credits)}. Sighting locations are not "
         "shown (sensitive); only counts per grid cell are published.</small></p>"

@@ -618,7 +618,7 @@ def check_against_naive(
     link_ids = threats.set_index("threat_id")["link_ids"]
     rows, cols = landscape.suitability.shape
     worst = {"dCWD": 0.0, "dR": 0.0, "dPC": 0.0}
-    checked = []
+    checked, before = [], {}
     base = network.indices(network.cwd)
     for threat_id in impacts["threat_id"].head(n).astype(int):
         lift = by_id[threat_id]
@@ -629,8 +629,10 @@ def check_against_naive(
         fast_cwd, naive_cwd = dict(network.cwd), dict(network.cwd)
         for lid in links:
             a, b = network.ends[lid]
-            cwd0, r0 = naive_link_values(network.resistance, network.cores, a, b,
-                                         network.resolution, network.neighbours)  # fmt: skip
+            if lid not in before:  # a link's unmitigated values, solved once for all threats
+                before[lid] = naive_link_values(network.resistance, network.cores, a, b,
+                                                network.resolution, network.neighbours)  # fmt: skip
+            cwd0, r0 = before[lid]
             cwd1, r1 = naive_link_values(mitigated, network.cores, a, b, network.resolution,
                                          network.neighbours)  # fmt: skip
             fast_cwd[lid], naive_cwd[lid] = fast[lid][0], cwd1
