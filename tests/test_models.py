@@ -190,3 +190,18 @@ def test_rf_out_of_bag_presence_scores_are_below_in_bag():
     # a forest memorises its training presences; out of bag it cannot
     assert np.median(oob) < np.median(in_bag) - 0.1
     assert rf.in_bag_.mean() == pytest.approx(1 - np.exp(-1), abs=0.02)
+
+
+def test_glm_link_from_raw_monomials_equals_the_design_path():
+    """GLM's folded polynomial link equals scikit-learn's on the standardised design."""
+    rng = np.random.default_rng(3)
+    X = np.column_stack([rng.normal(5, 2, 600), rng.uniform(-1, 3, 600), rng.integers(0, 4, 600)])
+    y = (X[:, 0] + rng.normal(0, 1, 600) > 5).astype(int)
+    model = GLMModel(categorical=[2]).fit(X, y)
+    Q = np.column_stack([rng.normal(5, 3, 5000), rng.uniform(-2, 4, 5000), rng.integers(0, 4, 5000)])
+    model.chunk_rows = 777  # several chunks, one short
+    reference = model.lr_.decision_function(model._design(Q, fit=False))
+    np.testing.assert_allclose(model.decision_function(Q), reference, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        model.predict_suitability(Q), model.predict_proba(Q)[:, 1], rtol=0, atol=1e-12
+    )
