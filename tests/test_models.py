@@ -198,10 +198,22 @@ def test_glm_link_from_raw_monomials_equals_the_design_path():
     X = np.column_stack([rng.normal(5, 2, 600), rng.uniform(-1, 3, 600), rng.integers(0, 4, 600)])
     y = (X[:, 0] + rng.normal(0, 1, 600) > 5).astype(int)
     model = GLMModel(categorical=[2]).fit(X, y)
-    Q = np.column_stack([rng.normal(5, 3, 5000), rng.uniform(-2, 4, 5000), rng.integers(0, 4, 5000)])
+    Q = np.column_stack(
+        [rng.normal(5, 3, 5000), rng.uniform(-2, 4, 5000), rng.integers(0, 4, 5000)]
+    )
     model.chunk_rows = 777  # several chunks, one short
     reference = model.lr_.decision_function(model._design(Q, fit=False))
     np.testing.assert_allclose(model.decision_function(Q), reference, rtol=0, atol=1e-9)
     np.testing.assert_allclose(
         model.predict_suitability(Q), model.predict_proba(Q)[:, 1], rtol=0, atol=1e-12
     )
+
+
+def test_uniform_interp_equals_np_interp_on_even_knots():
+    from amurlink.habitat.models import _uniform_interp
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=51)
+    z = np.concatenate([rng.uniform(-0.5, 1.5, 10000), np.linspace(0, 1, 51), [0.0, 1.0]])
+    expected = np.interp(z, np.linspace(0.0, 1.0, 51), values)
+    np.testing.assert_allclose(_uniform_interp(z, values), expected, rtol=0, atol=1e-12)
