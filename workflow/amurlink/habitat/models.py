@@ -704,6 +704,10 @@ class DownsampledRFModel(_PresenceBackgroundModel):
     Parameters
     ----------
     n_estimators : int
+        200 by default: on random 5-fold CV of the training data of 19 NCEAS
+        species (AWT, CAN, NSW; presences against background) 200 trees scored
+        a mean AUC of 0.8848 against 0.8853 for 500 and 0.8833 for 100, and
+        predict 2.5× faster than 500 (bench/defaults_cv.py, bench/RESULTS.md).
     max_features : str or float
     min_samples_leaf : int
     random_state : int
@@ -715,7 +719,7 @@ class DownsampledRFModel(_PresenceBackgroundModel):
 
     def __init__(
         self,
-        n_estimators: int = 500,
+        n_estimators: int = 200,
         max_features="sqrt",
         min_samples_leaf: int = 1,
         random_state: int | None = 0,
@@ -788,6 +792,14 @@ class BoostingModel(_PresenceBackgroundModel):
     A boosted-tree model in the spirit of BRT (Elith et al. 2008, J Anim Ecol
     77:802), with scikit-learn's HistGradientBoostingClassifier.  ``max_depth``
     plays BRT's tree complexity (interaction depth) and is tuned like it.
+
+    100 iterations at a learning rate of 0.05 and no early stopping by default:
+    on random 5-fold CV of the training data of 19 NCEAS species, depth-4 models
+    of 100 iterations scored a mean AUC of 0.8752, 150 iterations 0.8725, 50
+    0.8692; on another 25 species, 300 (early-stopped on a validation tenth,
+    scikit-learn's ``"auto"`` above 10,000 rows) scored 0.807 against 0.826
+    for 150 (bench/defaults_cv.py).  100 predict three times faster than 300.  Early stopping is off so that the fit does not depend on the
+    number of rows (scikit-learn turns it on above 10,000).
     """
 
     #: Tree splits lie between training values, so clamping to the training range
@@ -797,7 +809,7 @@ class BoostingModel(_PresenceBackgroundModel):
     def __init__(
         self,
         learning_rate: float = 0.05,
-        max_iter: int = 300,
+        max_iter: int = 100,
         max_leaf_nodes: int = 15,
         max_depth: int | None = None,
         categorical=(),
@@ -821,6 +833,7 @@ class BoostingModel(_PresenceBackgroundModel):
             max_leaf_nodes=self.max_leaf_nodes,
             max_depth=self.max_depth,
             categorical_features=mask if cat else None,
+            early_stopping=False,
             random_state=self.random_state,
         )
         # OpenMP threads spin against other jobs on a small machine; one is enough here

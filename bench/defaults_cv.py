@@ -1,0 +1,102 @@
+"""Tree members' defaults from cross-validation on training data only (issue 14).
+
+For every fourth species of the NCEAS regions AWT, CAN and NSW
+(``../shared/benchmarks/nceas``; Elith et al. 2020, *Biodiversity Informatics*
+15:69), the presences against the region's background are split into random
+5-fold CV (the tuning split of Valavi et al. 2022), and each candidate setting
+of the down-sampled RF and of the boosted trees is scored by its mean test-fold
+AUC (presences against background).  The independent test sites are never
+read.  Prediction cost per cell is timed on 200,000 background rows.
+
+Usage::
+
+    python bench/defaults_cv.py [--start 1] [--step 4] [--min-presences 25] [--out cv.csv]
+
+Prints the mean AUC, fit seconds (five folds) and microseconds per predicted
+cell of each variant over the species every variant scored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from amurlink.habitat import evaluate, models
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "nceas"
+VARIANTS = {
+    "rf500": lambda: models.DownsampledRFModel(n_estimators=500),
+    "rf200": lambda: models.DownsampledRFModel(n_estimators=200),
+    "rf100": lambda: models.DownsampledRFModel(n_estimators=100),
+    "brt300": lambda: models.BoostingModel(max_depth=4, max_iter=300),
+    "brt150": lambda: models.BoostingModel(max_depth=4, max_iter=150),
+    "brt100": lambda: models.BoostingModel(max_depth=4, max_iter=100),
+    "brt50": lambda: models.BoostingModel(max_depth=4, max_iter=50),
+    "brt100d2": lambda: models.BoostingModel(max_depth=2, max_iter=100),
+}
+
+
+def region_species(region: str, start: int, step: int, min_presences: int):
+    """Yield (species, X, y) of every ``step``-th species of ``region`` from ``start``."""
+    pres = pd.read_csv(DATA / region / "presence_swd.csv")
+    back = pd.read_csv(DATA / region / "background_swd.csv")
+    cov = [c for c in pres.columns if c not in ("species", "x", "y")]
+    Xb = back[cov].to_numpy(float)
+    Xb = Xb[np.isfinite(Xb).all(axis=1)]
+    for sp in sorted(pres["species"].unique())[start::step]:
+        Xp = pres.loc[pres["species"] == sp, cov].to_numpy(float)
+        Xp = Xp[np.isfinite(Xp).all(axis=1)]
+        if len(Xp) >= min_presences:
+            y = np.r_[np.ones(len(Xp), int), np.zeros(len(Xb), int)]
+            yield sp, np.vstack([Xp, Xb]), y, Xb
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--start", type=int, default=1)
+    ap.add_argument("--step", type=int, default=4)
+    ap.add_argument("--min-presences", type=int, default=25)
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--out", default="defaults_cv.csv")
+    args = ap.parse_args()
+    rows = []
+    for region in ("AWT", "CAN", "NSW"):
+        for sp, X, y, Xb in region_species(region, args.start, args.step, args.min_presences):
+            folds = evaluate.random_folds(len(y), args.folds, 0)
+            query = np.ascontiguousarray(Xb[np.random.default_rng(0).integers(0, len(Xb), 200_000)])
+            for name, make in VARIANTS.items():
+                t0 = time.perf_counter()
+                aucs = []
+                for f in range(args.folds):
+                    test = folds == f
+                    fitted = make().fit(X[~test], y[~test])
+                    aucs.append(roc_auc_score(y[test], fitted.predict_suitability(X[test])))
+                seconds = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                fitted.predict_suitability(query)
+                us = (time.perf_counter() - t0) / len(query) * 1e6
+                rows.append(
+                    dict(region=region, species=sp, n=int(y.sum()), variant=name,
+                         auc=float(np.mean(aucs)), fit_s=seconds, us_cell=us)
+                )  # fmt: skip
+                print(rows[-1], flush=True)
+    table = pd.DataFrame(rows)
+    table.to_csv(args.out, index=False)
+    scored = table.dropna(subset=["auc"]).groupby("species")["variant"].nunique()
+    common = scored.index[scored == len(VARIANTS)]
+    summary = (
+        table[table["species"].isin(common)]
+        .groupby("variant", sort=False)[["auc", "fit_s", "us_cell"]]
+        .mean()
+    )
+    print(f"{len(common)} species scored by every variant")
+    print(summary.round(4).to_string())
+
+
+if __name__ == "__main__":
+    main()
