@@ -4,10 +4,9 @@ One synthetic stack of eight float32 covariates (``--size`` × ``--size`` cells,
 smooth fields with noise, tiled 512 × 512, a no-data corner) and models fitted
 once on cells sampled from it (a known logistic truth of four covariates; 400
 presences, 5000 background): a MaxEnt model with linear, quadratic, product and
-hinge features; the default ensemble (that MaxEnt, GLM, the down-sampled RF of
-500 trees and boosting, equal weights); and ``ensemble-brf``, the same with the
-RF replaced by a balanced small-tree one (:func:`balanced_small_rf`, what the
-nceas defaults may become).  Each variant then predicts the whole stack window
+hinge features; and the default ensemble (that MaxEnt, GLM, the down-sampled
+RF and boosting with the library's defaults, or ``--trees`` RF trees; equal
+weights).  Each variant then predicts the whole stack window
 by window (512-cell windows) in its own process, so its peak resident memory
 (VmHWM of that process alone) is its own:
 
@@ -46,7 +45,7 @@ Usage::
         --window-variants floor floor-4 maxent/old maxent/new maxent/new-suitability \
         maxent/elapid maxent/elapid-own                           # the issue's size
     python bench/predict.py run --size 10000 --models --window 2000 \
-        --window-variants floor floor-4 ensemble/new ensemble/elapid ensemble-brf/new \
+        --window-variants floor floor-4 ensemble/new ensemble/elapid \
         ensemble/old ensemble/new-1                               # the ensembles
 
 Needs the ``bench`` extra (elapid) for the elapid variants.
@@ -128,7 +127,7 @@ def training_data(stack: Path, size: int) -> tuple[np.ndarray, np.ndarray]:
     return np.vstack([X[pres], X[bg]]), np.r_[np.ones(400, int), np.zeros(5000, int)]
 
 
-def fit_models(work: Path, stack: Path, size: int, trees: int = 500) -> dict:
+def fit_models(work: Path, stack: Path, size: int, trees: int | None = None) -> dict:
     from amurlink.habitat.models import (
         BoostingModel,
         DownsampledRFModel,
@@ -142,21 +141,17 @@ def fit_models(work: Path, stack: Path, size: int, trees: int = 500) -> dict:
     maxent = MaxentModel(features="lqph").fit(X, y)
     info = {"maxent_fit_s": time.perf_counter() - t0, "nonzero": int((maxent.coef_ != 0).sum())}
     info["features"] = len(maxent.coef_)
+    rf_trees = {} if trees is None else {"n_estimators": trees}
     members = [
         ("maxent", maxent),
         ("glm", GLMModel().fit(X, y)),
-        ("rf", DownsampledRFModel(n_estimators=trees, random_state=0).fit(X, y)),
+        ("rf", DownsampledRFModel(random_state=0, **rf_trees).fit(X, y)),
         ("brt", BoostingModel(random_state=0).fit(X, y)),
     ]
     ensemble = EnsembleModel(members=members, prefit=True).fit(X, y)
-    brf = balanced_small_rf(y).fit(X, y)
-    ensemble_brf = EnsembleModel(members=[*members[:2], ("rf", brf), members[3]], prefit=True).fit(
-        X, y
-    )
     info["rf_nodes_per_tree"] = float(np.mean([t.tree_.node_count for t in members[2][1].trees_]))
-    info["brf_nodes_per_tree"] = float(np.mean([t.tree_.node_count for t in brf.estimators_]))
     names = [f"b{k}" for k in range(BANDS)]
-    models = {"maxent": maxent, "ensemble": ensemble, "ensemble-brf": ensemble_brf}
+    models = {"maxent": maxent, "ensemble": ensemble}
     for name, m in models.items():
         m.reference_ = X.astype(np.float32)
         m.covariate_names_ = names
@@ -173,27 +168,6 @@ def fit_models(work: Path, stack: Path, size: int, trees: int = 500) -> dict:
         pass
     (work / "models.json").write_text(json.dumps(info))
     return info
-
-
-def balanced_small_rf(y: np.ndarray, trees: int = 500):
-    """A down-sampled RF of small trees, as the nceas defaults may make it (not this tree's).
-
-    scikit-learn's RandomForestClassifier with each tree's bootstrap the size of
-    twice the presences (``max_samples``), classes re-weighted to equal total weight
-    in every bootstrap (``class_weight="balanced_subsample"``, Chen, Liaw & Breiman
-    2004's weighted variant) and leaves of at least 5 points: trees of a few dozen
-    nodes instead of the default model's hundreds.
-    """
-    from sklearn.ensemble import RandomForestClassifier
-
-    return RandomForestClassifier(
-        n_estimators=trees,
-        max_samples=int(2 * y.sum()),
-        class_weight="balanced_subsample",
-        min_samples_leaf=5,
-        random_state=0,
-        n_jobs=1,
-    )
 
 
 # ---------------------------------------------------------------- variants
@@ -378,7 +352,7 @@ def run_main(args) -> None:
         t0 = time.perf_counter()
         write_stack(stack, args.size)
         print(f"stack {stack}: {time.perf_counter() - t0:.1f} s", flush=True)
-    mwork = work / f"models_{args.size}_{args.trees}"
+    mwork = work / f"models_{args.size}_{args.trees or 'default'}"
     mwork.mkdir(exist_ok=True)
     if not (mwork / "models.json").exists():
         info = fit_models(mwork, stack, args.size, args.trees)
@@ -484,7 +458,7 @@ def main(argv=None) -> None:
     sub = parser.add_subparsers(dest="cmd", required=True)
     run = sub.add_parser("run", help="all variants side by side, each in its own process")
     run.add_argument("--size", type=int, default=2000, help="cells per side (issue: 10000)")
-    run.add_argument("--trees", type=int, default=500, help="RF trees (default ensemble: 500)")
+    run.add_argument("--trees", type=int, default=None, help="RF trees (default: the model's)")
     run.add_argument("--models", nargs="*", default=["maxent", "ensemble"])
     run.add_argument(
         "--variants",
