@@ -14,6 +14,14 @@ Commands::
     python -m amurlink.apps.swd fit --presences swd/presences.csv --background swd/background.csv \\
         --model ensemble --out swd/model.pkl
     python -m amurlink.apps.swd score --model swd/model.pkl --sites swd/sites.csv --out swd/metrics.csv
+    python -m amurlink.apps.swd predict --model swd/model.pkl --sites swd/sites.csv --out scores.csv
+    python -m amurlink.apps.swd benchmark ../shared/benchmarks/nceas --models ensemble maxent \\
+        --out bench/nceas
+
+Block sizes of spatial CV are metres on the ground: ``--crs`` names the tables'
+CRS; by default coordinates all within |x| ≤ 180, |y| ≤ 90 are taken as
+longitude/latitude (EPSG:4326, logged) and projected to a local equal-area CRS
+before blocking, anything else as projected metres.
 
 ``extract`` writes SWD tables from a pipeline run (``habitat/<species>/presences.csv``,
 ``background.csv`` and ``stations.csv`` with ``prepare/covariates.tif``).
@@ -22,8 +30,10 @@ Commands::
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,13 +46,34 @@ from amurlink.core.io import pickled, tables
 from amurlink.habitat import evaluate, fitting, models, tuning
 
 ID_COLUMNS = ("species", "x", "y")
+#: Columns that are never covariates: identifiers and coordinates.
+NON_COVARIATES = ("species", "x", "y", "site")
+#: No-data codes looked for by ``--nodata auto`` (8- and 16-bit integer maxima, GIS conventions).
+SENTINEL_CODES = (255.0, 32767.0, 65535.0, -9999.0, -999.0, 9999.0, -3.4028234663852886e38)
+#: Valavi et al.'s (2022, 2023) model names for the project's model kinds.
+PUBLISHED_MODEL = {
+    "ensemble": "Ensemble",
+    "maxent": "MaxEnt",
+    "glm": "GLM",
+    "rf": "RF",
+    "brt": "BRT",
+}
+
+logger = logging.getLogger("amurlink.swd")
 
 
-def read_swd(path, covariates: Sequence[str] | None = None, need_species: bool = True):
+def read_swd(
+    path,
+    covariates: Sequence[str] | None = None,
+    need_species: bool = True,
+    nodata: Sequence[float] | dict | None = None,
+):
     """Read an SWD table; return it and its covariate names (all columns after species, x, y).
 
     With ``covariates`` given, the table must hold each of them (extra columns are
     ignored); a missing or non-numeric covariate raises :class:`InputError`.
+    ``nodata``: values read as missing in every covariate (a sequence), or per
+    column (``{column: [values]}``, e.g. from :func:`detect_sentinels`).
     """
     df = tables.read_table(path)
     required = ID_COLUMNS if need_species else ID_COLUMNS[1:]
@@ -57,8 +88,67 @@ def read_swd(path, covariates: Sequence[str] | None = None, need_species: bool =
         bad = values.isna() & df[c].notna()
         if bad.any():
             raise InputError(f"{path}: covariate '{c}' is not a number at {int(bad.sum())} rows")
+        codes = nodata.get(c, ()) if isinstance(nodata, dict) else (nodata or ())
+        if len(codes):
+            values = values.mask(values.isin(list(codes)))
         df[c] = values.astype(float)
     return df, list(covariates)
+
+
+def detect_sentinels(table: pd.DataFrame, covariates: Sequence[str], gap_iqr: float = 5.0) -> dict:
+    """No-data codes per covariate: a :data:`SENTINEL_CODES` value far outside the column's other values.
+
+    A code counts as no data in a column when it occurs there and lies more than
+    ``gap_iqr`` interquartile ranges beyond the other values' extremes (the
+    outlier fences of Tukey 1977, *Exploratory Data Analysis*, widened: a real
+    tail value is next to its neighbours, a fill code is detached from them).
+    E.g. NCEAS NSW ``solrad``: values 49–102 and one 255, an 8-bit fill.
+    Returns ``{column: [codes]}`` for the columns that have any.
+    """
+    found: dict[str, list[float]] = {}
+    for c in covariates:
+        v = pd.to_numeric(table[c], errors="coerce").dropna().to_numpy(float)
+        for code in SENTINEL_CODES:
+            is_code = v == code
+            rest = v[~is_code]
+            if not is_code.any() or len(rest) < 4:
+                continue
+            q1, q3 = np.percentile(rest, [25, 75])
+            fence = gap_iqr * max(q3 - q1, np.finfo(float).eps)
+            if code > rest.max() + fence or code < rest.min() - fence:
+                found.setdefault(c, []).append(code)
+    return found
+
+
+def read_names(spec: Sequence[str] | None) -> list[str]:
+    """Names from the command line: each item a name, or ``@file`` / a path to a file of names.
+
+    A file holds one name a line (blank lines and ``#`` comments ignored).
+    """
+    names: list[str] = []
+    for item in spec or ():
+        path = Path(item[1:]) if item.startswith("@") else Path(item)
+        if item.startswith("@") or path.is_file():
+            if not path.is_file():
+                raise InputError(f"{path}: no such file of names")
+            lines = (ln.split("#")[0].strip() for ln in path.read_text().splitlines())
+            names.extend(ln for ln in lines if ln)
+        else:
+            names.append(item)
+    return names
+
+
+def coordinates_crs(crs: str | None, x, y) -> str | None:
+    """The CRS to block in: ``crs`` if given, else EPSG:4326 for degree-like coordinates (logged)."""
+    if crs:
+        return crs
+    guess = evaluate.guess_crs(x, y)
+    if guess:
+        logger.info(
+            "coordinates all within |x| <= 180, |y| <= 90: treated as longitude/latitude "
+            "(EPSG:4326); spatial blocks are projected to metres (give --crs to override)"
+        )
+    return guess
 
 
 def fit_swd(
@@ -75,42 +165,89 @@ def fit_swd(
     n_folds: int = 5,
     seed: int = 0,
     n_jobs: int = 1,
+    categorical: Sequence[str] = (),
+    crs: str | None = None,
 ) -> dict:
     """Fit one model per species of the presence table against the shared background.
 
-    Returns ``{"covariates": [...], "models": {species: fitted}, "metrics": {species: {...}}}``.
-    Rows with a missing covariate are dropped (counted in the metrics).
+    Returns ``{"covariates": [...], "models": {species: fitted}, "metrics": {species: {...}},
+    "skipped": [{species, n_presences, reason}], "categorical": [...], "crs": ...}``.
+    Rows with a missing covariate are dropped (counted in the metrics); a species
+    with fewer than :data:`fitting.MIN_PRESENCES` complete rows is skipped and
+    recorded, not fatal.  ``categorical`` names covariates that enter the models
+    as classes (indicator features); ``crs`` is the coordinates' CRS (see
+    :func:`coordinates_crs`; spatial blocks are ``block_size_m`` on the ground).
     """
+    unknown = sorted(set(categorical) - set(covariates))
+    if unknown:
+        raise InputError(f"categorical covariates {unknown} are not columns of the tables")
     names = list(species) if species else sorted(presences["species"].astype(str).unique())
     Xb_all = background[list(covariates)].to_numpy(float)
     ok_b = np.isfinite(Xb_all).all(axis=1)
     if not ok_b.any():
         raise InputError("background table: every row has a missing covariate")
     Xb, xyb = Xb_all[ok_b], background.loc[ok_b, ["x", "y"]].to_numpy(float)
-    out: dict = {"covariates": list(covariates), "models": {}, "metrics": {}, "kind": model}
+    out: dict = {
+        "covariates": list(covariates), "models": {}, "metrics": {}, "kind": model,
+        "skipped": [], "categorical": list(categorical), "crs": crs,
+    }  # fmt: skip
     for sp in names:
         rows = presences[presences["species"].astype(str) == sp]
         Xp = rows[list(covariates)].to_numpy(float)
         ok = np.isfinite(Xp).all(axis=1)
-        if ok.sum() < 5:
-            raise InputError(
-                f"presence table: species '{sp}' has {int(ok.sum())} rows with every covariate "
-                "(at least 5 needed)"
+        if ok.sum() < fitting.MIN_PRESENCES:
+            reason = (
+                f"{int(ok.sum())} presences with every covariate "
+                f"(at least {fitting.MIN_PRESENCES} needed)"
             )
+            logger.warning("species %s skipped: %s", sp, reason)
+            out["skipped"].append({"species": sp, "n_presences": int(ok.sum()), "reason": reason})
+            continue
         X = np.vstack([Xp[ok], Xb])
         y = np.r_[np.ones(int(ok.sum()), int), np.zeros(len(Xb), int)]
         xy = np.vstack([rows.loc[ok, ["x", "y"]].to_numpy(float), xyb])
+        started = time.perf_counter()
         fit = fitting.fit_habitat_model(
             X, y, xy[:, 0], xy[:, 1], kind=model, block_size_m=block_size_m, n_folds=n_folds,
             seed=seed, feature_names=covariates, tuning_grid=grid, features=features, beta=beta,
-            n_jobs=n_jobs,
+            categorical=list(categorical), n_jobs=n_jobs, crs=crs,
         )  # fmt: skip
-        fitted = fit.model
         metrics = {"threshold": fit.metrics["threshold"], "cv": fit.metrics["cv"]}
         metrics.update(n_presences=int(ok.sum()), dropped_presences=int((~ok).sum()))
-        out["models"][sp] = fitted
+        metrics["fit_seconds"] = time.perf_counter() - started
+        for key in ("weights_source", "fold_warnings"):
+            if key in fit.metrics:
+                metrics[key] = fit.metrics[key]
+        out["models"][sp] = fit.model
         out["metrics"][sp] = metrics
     return out
+
+
+def site_ids(sites: pd.DataFrame) -> pd.Series:
+    """The sites' identifiers: column ``site`` (or ``station``), else the row number."""
+    for col in ("site", "station"):
+        if col in sites.columns:
+            return sites[col]
+    return pd.Series(np.arange(len(sites)), index=sites.index, name="site")
+
+
+def predict_sites(bundle: dict, sites: pd.DataFrame) -> pd.DataFrame:
+    """Per-site scores (columns site, species, score) of every fitted species.
+
+    One row per site and species; a site with a missing covariate scores NaN.
+    """
+    X = sites[bundle["covariates"]].to_numpy(float)
+    ok = np.isfinite(X).all(axis=1)
+    ids = site_ids(sites).to_numpy()
+    parts = []
+    for sp, model in bundle["models"].items():
+        score = np.full(len(sites), np.nan)
+        if ok.any():
+            score[ok] = models.suitability(model, X[ok])
+        parts.append(pd.DataFrame({"site": ids, "species": sp, "score": score}))
+    if not parts:
+        raise InputError("model file: no fitted species to predict")
+    return pd.concat(parts, ignore_index=True)
 
 
 def score_sites(bundle: dict, sites: pd.DataFrame) -> pd.DataFrame:
@@ -162,6 +299,164 @@ def score_sites(bundle: dict, sites: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: Block size that makes spatial blocks random folds: every location its own block
+#: (blocks dealt to folds at random, so ``--cv random`` is plain random k-fold).
+RANDOM_CV_BLOCK_M = 1.0
+
+
+def mask_codes(table: pd.DataFrame, codes: dict) -> pd.DataFrame:
+    """``table`` with the no-data ``codes`` (``{column: [values]}``) set to NaN."""
+    out = table.copy()
+    for c, values in codes.items():
+        if c in out.columns:
+            out[c] = out[c].mask(out[c].isin(values))
+    return out
+
+
+def region_tables(folder: Path, nodata="auto") -> dict:
+    """One benchmark region's tables (layout of Elith et al. 2020's NCEAS data as SWD).
+
+    ``REG/presence_swd.csv``, ``background_swd.csv``, ``test_sites.csv`` and
+    ``categorical.txt`` (optional).  Covariates are the presence table's columns
+    other than species, x, y (and site).  ``nodata``: ``"auto"`` masks the codes
+    :func:`detect_sentinels` finds in the three tables together (logged), a
+    sequence masks those values in every covariate, ``None`` nothing.
+    """
+    pres, cov = read_swd(folder / "presence_swd.csv")
+    cov = [c for c in cov if c not in NON_COVARIATES]
+    bg, _ = read_swd(folder / "background_swd.csv", cov)
+    test, _ = read_swd(folder / "test_sites.csv", cov, need_species=False)
+    if nodata == "auto":
+        codes = detect_sentinels(pd.concat([pres[cov], bg[cov], test[cov]]), cov)
+        for c, values in codes.items():
+            n = sum(int(t[c].isin(values).sum()) for t in (pres, bg, test))
+            logger.info("%s: column %s: %s read as no data (%d rows)", folder.name, c, values, n)
+    else:
+        codes = {c: list(nodata) for c in cov} if nodata else {}
+    pres, bg, test = (mask_codes(t, codes) for t in (pres, bg, test))
+    cat_file = folder / "categorical.txt"
+    categorical = read_names([str(cat_file)]) if cat_file.is_file() else []
+    return {"presences": pres, "background": bg, "test": test, "covariates": cov,
+            "categorical": categorical, "nodata": codes}  # fmt: skip
+
+
+def test_site_auc(model, test: pd.DataFrame, covariates: Sequence[str], species: str) -> tuple:
+    """AUC of ``model`` on the test sites surveyed for ``species`` (its 0/1 column not NaN).
+
+    Sites with a missing covariate are dropped too.  Returns ``(auc, n_sites)``.
+    """
+    obs = pd.to_numeric(test[species], errors="coerce").to_numpy(float)
+    X = test[list(covariates)].to_numpy(float)
+    use = np.isfinite(obs) & np.isfinite(X).all(axis=1)
+    score = models.suitability(model, X[use])
+    present = obs[use] == 1
+    return evaluate.auc(score[present], score[~present]), int(use.sum())
+
+
+def benchmark(
+    root: Path,
+    *,
+    regions: Sequence[str] | None = None,
+    kinds: Sequence[str] = ("ensemble",),
+    species_limit: int | None = None,
+    cv: str = "random",
+    block_size_m: float = 20_000,
+    n_folds: int = 5,
+    seed: int = 0,
+    n_jobs: int = 1,
+    grid: dict | None = None,
+    nodata="auto",
+    crs: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit and score every species of every region under ``root``, beside the published AUCs.
+
+    Each species is fitted on its presences against the region's background
+    with :func:`fit_swd` (the library's fit-or-tune step; tuning and ensemble
+    weights use folds of the training data only: ``cv="random"`` random folds as
+    Valavi et al. 2022, 2023 tuned, ``"spatial"`` blocks of ``block_size_m``)
+    and scored by AUC on the independent test sites surveyed for it (Elith et
+    al. 2020).  ``root/valavi2023_auc.csv`` gives the published test AUC (ROC)
+    of the matching model (:data:`PUBLISHED_MODEL`, random tuning split).
+
+    Returns the per-species table (region, species, model, n_presences, n_sites,
+    auc, fit_seconds, published_auc, difference, note) and the summary (per
+    region and model and over all regions: n_species, mean AUC, the published
+    mean on the same species, mean difference, mean fit seconds per species).
+    """
+    root = Path(root)
+    published_path = root / "valavi2023_auc.csv"
+    published = tables.read_table(published_path) if published_path.exists() else None
+    names = regions or sorted(p.name for p in root.iterdir() if (p / "presence_swd.csv").exists())
+    block = RANDOM_CV_BLOCK_M if cv == "random" else block_size_m
+    rows = []
+    for region in names:
+        t = region_tables(root / region, nodata)
+        region_crs = coordinates_crs(crs, t["background"]["x"], t["background"]["y"])
+        species = sorted(t["presences"]["species"].astype(str).unique())[:species_limit]
+        for kind in kinds:
+            for sp in species:
+                bundle = fit_swd(
+                    t["presences"], t["background"], t["covariates"], model=kind, species=[sp],
+                    grid=grid, block_size_m=block, n_folds=n_folds, seed=seed, n_jobs=n_jobs,
+                    categorical=t["categorical"], crs=region_crs,
+                )  # fmt: skip
+                row = {"region": region, "species": sp, "model": kind}
+                if bundle["skipped"]:
+                    skip = bundle["skipped"][0]
+                    row.update(n_presences=skip["n_presences"], note=skip["reason"])
+                else:
+                    m = bundle["metrics"][sp]
+                    a, n_sites = test_site_auc(bundle["models"][sp], t["test"], t["covariates"], sp)
+                    row.update(n_presences=m["n_presences"], n_sites=n_sites, auc=a,
+                               fit_seconds=m["fit_seconds"], note=m.get("weights_source", ""))  # fmt: skip
+                row["published_auc"] = _published_auc(published, sp, kind)
+                row["difference"] = row.get("auc", math.nan) - row["published_auc"]
+                logger.info(
+                    "%s %s %s: AUC %.3f (published %.3f), %.1f s", region, sp, kind,
+                    row.get("auc", math.nan), row["published_auc"], row.get("fit_seconds", math.nan),
+                )  # fmt: skip
+                rows.append(row)
+    columns = ["region", "species", "model", "n_presences", "n_sites", "auc", "fit_seconds",
+               "published_auc", "difference", "note"]  # fmt: skip
+    per_species = pd.DataFrame(rows).reindex(columns=columns)
+    return per_species, benchmark_summary(per_species)
+
+
+def _published_auc(published: pd.DataFrame | None, species: str, kind: str) -> float:
+    """Valavi et al.'s test AUC of ``species`` for the model matching ``kind`` (random tuning)."""
+    if published is None or kind not in PUBLISHED_MODEL:
+        return math.nan
+    hit = published[
+        (published["species"].astype(str) == species)
+        & (published["model"] == PUBLISHED_MODEL[kind])
+        & (published["cv"] == "random")
+    ]
+    return float(hit["ROC"].iloc[0]) if len(hit) else math.nan
+
+
+def benchmark_summary(per_species: pd.DataFrame) -> pd.DataFrame:
+    """Per region and model, and over all regions (region ``all``): means over scored species."""
+    scored = per_species[per_species["auc"].notna()]
+    groups = [scored.assign(region="all"), scored]
+    rows = []
+    for (region, kind), g in pd.concat(groups).groupby(["region", "model"], sort=False):
+        both = g[g["published_auc"].notna()]
+        rows.append(
+            {
+                "region": region,
+                "model": kind,
+                "n_species": int(len(g)),
+                "auc_mean": float(g["auc"].mean()),
+                "published_auc_mean": float(both["published_auc"].mean())
+                if len(both)
+                else math.nan,
+                "difference_mean": float(both["difference"].mean()) if len(both) else math.nan,
+                "fit_seconds_mean": float(g["fit_seconds"].mean()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def swd_from_run(
     results: Path, covariate_stack: np.ndarray, names: Sequence[str], species: Sequence[str]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -197,6 +492,32 @@ def swd_from_run(
     return pd.concat(pres, ignore_index=True)[order], bg[order], sites
 
 
+def _common_fit_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tune-features", nargs="*", default=["lq", "lqh"])
+    p.add_argument("--tune-beta", nargs="*", type=float, default=[1.0, 2.0])
+    p.add_argument(
+        "--block-km", type=float, default=20.0, help="spatial block side, km on the ground"
+    )
+    p.add_argument("--crs", help="the coordinates' CRS (default: EPSG:4326 if all |x|<=180, |y|<=90, "
+                   "else projected metres)")  # fmt: skip
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--jobs", type=int, default=1)
+
+
+def _grid(args) -> dict:
+    return {"features": args.tune_features, "beta": args.tune_beta, "brt_max_depth": [2, 4]}
+
+
+def _nodata(values: Sequence[str] | None):
+    """``--nodata``: ``auto`` (detect per column), values, or nothing."""
+    if not values:
+        return None
+    if list(values) == ["auto"]:
+        return "auto"
+    return [float(v) for v in values]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m amurlink.apps.swd", description=__doc__.split("\n")[0]
@@ -207,53 +528,103 @@ def main(argv: Sequence[str] | None = None) -> int:
     f.add_argument("--background", required=True)
     f.add_argument("--model", default="ensemble", choices=["ensemble", *tuning.MEMBERS])
     f.add_argument("--species", nargs="*", help="species to fit (default: all in the table)")
+    f.add_argument("--categorical", nargs="*", default=[],
+                   help="categorical covariates: names, or @file / a file with one name a line")  # fmt: skip
+    f.add_argument("--nodata", nargs="*", help="values read as missing in every covariate, "
+                   "or 'auto' (codes such as 255 or -9999 detached from a column's values)")  # fmt: skip
     f.add_argument("--features", default="lqh", help="MaxEnt feature classes (single model)")
     f.add_argument("--beta", type=float, default=1.0)
-    f.add_argument("--tune-features", nargs="*", default=["lq", "lqh"])
-    f.add_argument("--tune-beta", nargs="*", type=float, default=[1.0, 2.0])
-    f.add_argument("--block-km", type=float, default=20.0)
-    f.add_argument("--folds", type=int, default=5)
-    f.add_argument("--seed", type=int, default=0)
-    f.add_argument("--jobs", type=int, default=1)
+    _common_fit_options(f)
     f.add_argument("--out", required=True)
     s = sub.add_parser("score", help="score a fitted model on independent 0/1 sites")
     s.add_argument("--model", required=True)
     s.add_argument("--sites", required=True)
     s.add_argument("--out", required=True)
+    pr = sub.add_parser("predict", help="per-site scores of every fitted species")
+    pr.add_argument("--model", required=True)
+    pr.add_argument("--sites", required=True)
+    pr.add_argument("--out", required=True)
+    b = sub.add_parser("benchmark", help="fit and score benchmark regions beside published AUCs")
+    b.add_argument(
+        "dir", help="folder of regions REG/{presence,background}_swd.csv, test_sites.csv"
+    )
+    b.add_argument("--regions", nargs="*")
+    b.add_argument(
+        "--models", nargs="*", default=["ensemble"], choices=["ensemble", *tuning.MEMBERS]
+    )
+    b.add_argument("--species-limit", type=int, help="first N species per region")
+    b.add_argument("--cv", default="random", choices=["random", "spatial"],
+                   help="folds for tuning and weights (Valavi et al.: random)")  # fmt: skip
+    b.add_argument("--nodata", nargs="*", default=["auto"])
+    _common_fit_options(b)
+    b.add_argument("--out", required=True, help="folder for species_auc.csv and summary.csv")
     e = sub.add_parser("extract", help="write SWD tables from a pipeline run")
     e.add_argument("--results", default="results", help="the run's results directory")
     e.add_argument("--species", nargs="*", help="default: every species under results/habitat")
     e.add_argument("--out", required=True, help="directory for presences/background/sites.csv")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         if args.command == "fit":
-            pres, cov = read_swd(args.presences)
-            bg, _ = read_swd(args.background, cov)
-            bundle = fit_swd(
-                pres, bg, cov, model=args.model, species=args.species,
-                grid={"features": args.tune_features, "beta": args.tune_beta,
-                      "brt_max_depth": [2, 4]},
-                features=args.features, beta=args.beta, block_size_m=args.block_km * 1000,
-                n_folds=args.folds, seed=args.seed, n_jobs=args.jobs,
-            )  # fmt: skip
-            pickled.write_pickle(bundle, args.out)
-            for sp, m in bundle["metrics"].items():
-                cv = m["cv"].get("spatial_block", {})
-                print(
-                    f"{sp}: {m['n_presences']} presences, spatial-CV AUC {cv.get('auc_mean'):.3f}"
-                )
-        elif args.command == "score":
+            _fit_command(args)
+        elif args.command in ("score", "predict"):
             bundle = pickled.read_pickle(args.model)
             sites, _ = read_swd(args.sites, bundle["covariates"], need_species=False)
-            table = score_sites(bundle, sites)
+            table = (
+                score_sites(bundle, sites)
+                if args.command == "score"
+                else predict_sites(bundle, sites)
+            )
             io.write_table(table, args.out)
-            print(table.to_string(index=False))
+            if args.command == "score":
+                print(table.to_string(index=False))
+            else:
+                print(f"{args.out}: {len(table)} scores")
+        elif args.command == "benchmark":
+            _benchmark_command(args)
         else:
             _extract(Path(args.results), args.species, Path(args.out))
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0
+
+
+def _fit_command(args) -> None:
+    nodata = _nodata(args.nodata)
+    pres, cov = read_swd(args.presences, nodata=None if nodata == "auto" else nodata)
+    bg, _ = read_swd(args.background, cov, nodata=None if nodata == "auto" else nodata)
+    if nodata == "auto":
+        codes = detect_sentinels(pd.concat([pres[cov], bg[cov]]), cov)
+        for c, values in codes.items():
+            logger.info("column %s: %s read as no data", c, values)
+        pres, bg = mask_codes(pres, codes), mask_codes(bg, codes)
+    crs = coordinates_crs(args.crs, bg["x"], bg["y"])
+    bundle = fit_swd(
+        pres, bg, cov, model=args.model, species=args.species, grid=_grid(args),
+        features=args.features, beta=args.beta, block_size_m=args.block_km * 1000,
+        n_folds=args.folds, seed=args.seed, n_jobs=args.jobs,
+        categorical=read_names(args.categorical), crs=crs,
+    )  # fmt: skip
+    pickled.write_pickle(bundle, args.out)
+    for sp, m in bundle["metrics"].items():
+        cv = m["cv"].get("spatial_block", {})
+        print(f"{sp}: {m['n_presences']} presences, spatial-CV AUC {cv.get('auc_mean'):.3f}")
+    for row in bundle["skipped"]:
+        print(f"{row['species']}: skipped, {row['reason']}")
+
+
+def _benchmark_command(args) -> None:
+    per_species, summary = benchmark(
+        Path(args.dir), regions=args.regions, kinds=args.models, species_limit=args.species_limit,
+        cv=args.cv, block_size_m=args.block_km * 1000, n_folds=args.folds, seed=args.seed,
+        n_jobs=args.jobs, grid=_grid(args), nodata=_nodata(args.nodata), crs=args.crs,
+    )  # fmt: skip
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    io.write_table(per_species, out / "species_auc.csv")
+    io.write_table(summary, out / "summary.csv")
+    print(summary.to_string(index=False))
 
 
 def _extract(results: Path, species, out: Path) -> None:

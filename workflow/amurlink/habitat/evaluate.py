@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 
@@ -24,6 +25,8 @@ from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
 from amurlink.habitat.models import suitability
+
+logger = logging.getLogger(__name__)
 
 
 def auc(presence_scores, background_scores) -> float:
@@ -120,18 +123,30 @@ def tss(presence_scores, absence_scores, threshold: float) -> dict[str, float]:
 
 
 def spatial_block_folds(
-    x, y, block_size_m: float, n_folds: int, seed: int, origin: tuple[float, float] = (0.0, 0.0)
+    x,
+    y,
+    block_size_m: float,
+    n_folds: int,
+    seed: int,
+    origin: tuple[float, float] = (0.0, 0.0),
+    crs: str | None = None,
 ) -> np.ndarray:
     """Fold (0..n_folds−1) of each point by square spatial blocks assigned at random.
 
-    Points fall in square blocks of ``block_size_m`` (anchored at ``origin``); the
-    occupied blocks are shuffled with ``seed`` and dealt to folds in turn, so that
-    folds hold nearly equal numbers of blocks (Roberts et al. 2017; blockCV's
-    random assignment, Valavi et al. 2019).  Presences and background are given
-    the same blocks when passed together.
+    Points fall in square blocks of ``block_size_m`` metres on the ground
+    (anchored at ``origin``); the occupied blocks are shuffled with ``seed`` and
+    dealt to folds in turn, so that folds hold nearly equal numbers of blocks
+    (Roberts et al. 2017; blockCV's random assignment, Valavi et al. 2019).
+    Presences and background are given the same blocks when passed together.
+
+    ``crs`` is the coordinates' CRS.  Geographic coordinates (degrees) are first
+    projected to a Lambert azimuthal equal-area CRS centred on the points
+    (Snyder 1987, USGS Prof. Paper 1395, §24), so that a block is
+    ``block_size_m`` × ``block_size_m`` on the ground wherever the points are;
+    ``origin`` is then in that projection.  ``None`` or a projected CRS: the
+    coordinates are taken as metres, as they are.
     """
-    x = np.asarray(x, float)
-    y = np.asarray(y, float)
+    x, y = metric_coordinates(x, y, crs)
     bx = np.floor((x - origin[0]) / block_size_m).astype(np.int64)
     by = np.floor((y - origin[1]) / block_size_m).astype(np.int64)
     blocks, inverse = np.unique(np.column_stack([bx, by]), axis=0, return_inverse=True)
@@ -139,7 +154,67 @@ def spatial_block_folds(
     order = rng.permutation(len(blocks))
     block_fold = np.empty(len(blocks), np.int64)
     block_fold[order] = np.arange(len(blocks)) % n_folds
+    if len(blocks) < n_folds:
+        logger.warning(
+            "spatial CV: only %d occupied %.0f m blocks for %d folds; %d folds are empty "
+            "(use smaller blocks or fewer folds)",
+            len(blocks), block_size_m, n_folds, n_folds - len(blocks),
+        )  # fmt: skip
     return block_fold[inverse.ravel()]
+
+
+def metric_coordinates(x, y, crs: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates in metres: geographic ones projected to a local equal-area CRS.
+
+    The Lambert azimuthal equal-area projection centred on the points' mean
+    longitude and latitude (Snyder 1987, §24) keeps areas true and distances
+    within about 1 % for points within ~1,000 km of the centre.  Projected or
+    unknown (``None``) CRSs are returned unchanged (taken as metres).
+    """
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    if crs is None:
+        return x, y
+    from pyproj import CRS, Transformer
+
+    source = CRS.from_user_input(crs)
+    if not source.is_geographic:
+        return x, y
+    lon0, lat0 = float(np.nanmean(x)), float(np.nanmean(y))
+    laea = CRS.from_proj4(f"+proj=laea +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m")
+    return Transformer.from_crs(source, laea, always_xy=True).transform(x, y)
+
+
+def guess_crs(x, y) -> str | None:
+    """``"EPSG:4326"`` when every |x| ≤ 180 and |y| ≤ 90 (degrees), else ``None`` (metres)."""
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    if len(x) and np.nanmax(np.abs(x)) <= 180 and np.nanmax(np.abs(y)) <= 90:
+        return "EPSG:4326"
+    return None
+
+
+def degenerate_fold_notes(
+    y, folds: np.ndarray, n_folds: int, scheme: str, min_presences: int = 2
+) -> list[str]:
+    """Why folds of ``scheme`` cannot be scored, one note per fold that cannot (empty when all can).
+
+    Each fold must hold test presences and background, and leave enough of
+    both for training (:func:`fold_skip_note`); folds with no points at all are
+    reported too.  Each note is also logged as a warning.
+    """
+    y = np.asarray(y).astype(int)
+    folds = np.asarray(folds)
+    present = set(np.unique(folds).tolist())
+    notes = []
+    for fold in range(n_folds):
+        test = folds == fold
+        note = fold_skip_note(y, test, min_presences) if fold in present else "no points"
+        if note:
+            notes.append(f"{scheme} fold {fold}: {note}")
+    for note in notes:
+        logger.warning("degenerate CV fold: %s", note)
+    return notes
 
 
 def random_folds(n: int, n_folds: int, seed: int) -> np.ndarray:
@@ -303,6 +378,7 @@ def assess(
     X_stations=None,
     detected=None,
     log: Callable[[str], None] | None = None,
+    crs: str | None = None,
 ) -> tuple[object, dict, pd.DataFrame]:
     """Cross-validate (spatial blocks and random folds), then fit on all data and score.
 
@@ -316,10 +392,15 @@ def assess(
         and counts.
     folds : DataFrame
         One row per scheme and fold (see :func:`cross_validate`).
+
+    ``crs`` is the coordinates' CRS (blocks are metres on the ground, see
+    :func:`spatial_block_folds`).  Folds that cannot be scored are warned about
+    and listed in ``metrics["fold_warnings"]``.
     """
     X = np.asarray(X, float)
     y = np.asarray(y).astype(int)
-    spatial = spatial_block_folds(x_coord, y_coord, block_size_m, n_folds, seed)
+    spatial = spatial_block_folds(x_coord, y_coord, block_size_m, n_folds, seed, crs=crs)
+    fold_warnings = degenerate_fold_notes(y, spatial, n_folds, "spatial_block")
     rand = random_folds(len(y), n_folds, seed)
     table = pd.concat(
         [
@@ -339,6 +420,8 @@ def assess(
         "cv": summarise_cv(table),
         "cv_settings": {"n_folds": n_folds, "block_size_m": block_size_m, "seed": seed},
     }
+    if fold_warnings:  # only then, so that runs with sound folds keep their metrics as before
+        metrics["fold_warnings"] = fold_warnings
     if X_stations is not None and len(X_stations):
         s = suitability(fitted, np.asarray(X_stations, float))
         st = station_scores(s, np.asarray(detected, bool), train["threshold"])

@@ -73,6 +73,7 @@ def fit_habitat_model(
     detected=None,
     n_jobs: int = 1,
     log: Callable[[str], None] | None = None,
+    crs: str | None = None,
 ) -> HabitatFit:
     """Fit the habitat model ``kind`` to presences (``y == 1``) and background, and evaluate it.
 
@@ -89,6 +90,9 @@ def fit_habitat_model(
         was detected there: TSS and AUC against true absences.
     log
         Called with progress messages (folds, tuning choices).
+    crs
+        The coordinates' CRS: spatial blocks are ``block_size_m`` on the ground
+        (geographic coordinates are projected first; ``None``: metres).
     """
     X = np.asarray(X, float)
     if kind != "ensemble":
@@ -99,13 +103,13 @@ def fit_habitat_model(
         fitted, metrics, folds = evaluate.assess(
             model, X, y, x_coord, y_coord, block_size_m=block_size_m, n_folds=n_folds,
             seed=seed, sample_weight=sample_weight, X_stations=X_stations, detected=detected,
-            log=log,
+            log=log, crs=crs,
         )  # fmt: skip
         return HabitatFit(fitted, metrics, folds, folds, pd.DataFrame())
     fitted, summary, folds, tuning_table = tuning.fit_tuned_ensemble(
         X, y, x_coord, y_coord, members=members, grid=tuning_grid, block_size_m=block_size_m,
         n_folds=n_folds, seed=seed, categorical=categorical, feature_names=feature_names,
-        sample_weight=sample_weight, n_jobs=n_jobs, log=log,
+        sample_weight=sample_weight, n_jobs=n_jobs, log=log, crs=crs,
     )  # fmt: skip
     metrics = {
         "threshold": summary["threshold"],
@@ -119,6 +123,7 @@ def fit_habitat_model(
         "members": summary["members"],
         "weighting": summary["weighting"],
         "selection": summary["selection"],
+        **{k: summary[k] for k in ("weights_source", "fold_warnings") if k in summary},
     }
     station_tss = {}
     if X_stations is not None and len(X_stations):
@@ -210,7 +215,7 @@ def fit_species_model(
         categorical=settings.get("categorical", []), sample_weight=weight,
         X_stations=X_stations,
         detected=stations["detected"].astype(bool).to_numpy() if len(stations) else None,
-        n_jobs=n_jobs, log=log,
+        n_jobs=n_jobs, log=log, crs=grid.crs,
     )  # fmt: skip
     # Timings go to the log and the benchmark file, not the metrics: outputs stay bit for bit.
     say(f"fitted {kind} in {time.perf_counter() - started:.1f} s")

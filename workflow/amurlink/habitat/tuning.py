@@ -22,6 +22,7 @@ is seeded, so the result does not depend on the number of jobs.
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 from collections.abc import Callable, Sequence
 
@@ -32,6 +33,8 @@ from sklearn.base import BaseEstimator, clone
 
 from amurlink.habitat import evaluate, models
 from amurlink.habitat.models import suitability
+
+logger = logging.getLogger(__name__)
 
 MEMBERS = ("maxent", "glm", "rf", "brt")
 METRICS = ("auc", "boyce", "omission_10p")
@@ -187,6 +190,7 @@ def fit_tuned_ensemble(
     sample_weight=None,
     n_jobs: int = 1,
     log: Callable[[str], None] | None = None,
+    crs: str | None = None,
 ) -> tuple[models.EnsembleModel, dict, pd.DataFrame, pd.DataFrame]:
     """Tune each member on spatial CV, weight the members by spatial-CV skill, fit on all data.
 
@@ -212,8 +216,13 @@ def fit_tuned_ensemble(
     X = np.asarray(X, float)
     y = np.asarray(y).astype(int)
     spatial = {
-        "spatial_block": evaluate.spatial_block_folds(x_coord, y_coord, block_size_m, n_folds, seed)
+        "spatial_block": evaluate.spatial_block_folds(
+            x_coord, y_coord, block_size_m, n_folds, seed, crs=crs
+        )
     }
+    fold_warnings = evaluate.degenerate_fold_notes(
+        y, spatial["spatial_block"], n_folds, "spatial_block"
+    )
     rand = {"random": evaluate.random_folds(len(y), n_folds, seed)}
     say = log or (lambda msg: None)
 
@@ -235,7 +244,7 @@ def fit_tuned_ensemble(
     tables, member_summary = _member_cv(chosen, scores, y, both)
 
     # (4) weights from spatial-CV skill
-    weights = _skill_weights(member_summary)
+    weights, weights_source = _skill_weights(member_summary)
     labels = [lab for _, lab, _ in chosen.values()]
     t = fold_table(scores, labels, y, both, weights=weights)
     t.insert(0, "model", "ensemble")
@@ -262,6 +271,12 @@ def fit_tuned_ensemble(
         "weighting": "spatial-block CV AUC − 0.5, floored at 0, normalised",
         "selection": "lowest spatial-CV or.10p, then highest spatial-CV AUC (ENMeval)",
     }
+    # only when CV failed, so that ensembles weighted on sound CV keep their summary
+    if weights_source != "spatial CV":
+        summary["weights_source"] = weights_source
+    if fold_warnings:
+        summary["fold_warnings"] = fold_warnings
+    ensemble.weights_source_ = weights_source
     return ensemble, summary, pd.concat(tables, ignore_index=True), tuning
 
 
@@ -310,19 +325,38 @@ def _choose_settings(candidates, members, scores, y, spatial, say):
     return tuning, chosen
 
 
-def _skill_weights(member_summary: dict) -> np.ndarray:
-    """Members' weights: spatial-CV AUC − 0.5 floored at 0, normalised (equal if none has skill).
+def _skill_weights(member_summary: dict) -> tuple[np.ndarray, str]:
+    """Members' weights: spatial-CV AUC − 0.5 floored at 0, normalised; and where they came from.
 
-    Each member's weight is also recorded in ``member_summary``.
+    Where no member has a spatial-CV AUC above 0.5 (CV failed: no fold ran, or
+    every member scored at or below random) the weights are equal, and that is
+    logged as a warning and said in the returned source
+    (``"equal (spatial CV failed: …)"``), never silently; members whose CV did
+    not run while others' did get weight 0, also warned and said.  Each member's weight
+    is also recorded in ``member_summary``.
     """
     auc_sp = np.array([m["cv"]["spatial_block"]["auc_mean"] for m in member_summary.values()])
     weights = np.clip(np.nan_to_num(auc_sp - 0.5, nan=0.0), 0.0, None)
+    source = "spatial CV"
+    failed = [k for k, a in zip(member_summary, auc_sp, strict=True) if not np.isfinite(a)]
+    if failed and weights.sum() > 0:
+        source = f"spatial CV (no CV for {', '.join(failed)}: weight 0)"
+        logger.warning("ensemble weights: %s", source)
     if weights.sum() <= 0:
+        ran = np.isfinite(auc_sp)
+        why = (
+            "no member's spatial CV ran"
+            if not ran.any()
+            else "no member scored above AUC 0.5: "
+            + ", ".join(f"{k} {a:.3f}" for k, a in zip(member_summary, auc_sp, strict=True))
+        )
+        source = f"equal (spatial CV failed: {why})"
+        logger.warning("ensemble weights: %s", source)
         weights = np.ones(len(member_summary))
     weights = weights / weights.sum()
     for k, w in zip(member_summary, weights, strict=True):
         member_summary[k]["weight"] = float(w)
-    return weights
+    return weights, source
 
 
 def _refit_ensemble(
