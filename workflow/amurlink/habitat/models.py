@@ -18,10 +18,10 @@ suitability in [0, 1] from ``predict_proba(X)[:, 1]`` (and ``predict_suitability
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import optimize
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
@@ -118,8 +118,9 @@ class MaxentModel(_PresenceBackgroundModel):
         Σ_i w_i · logloss_i(η) + n_p · Σ_j λ_j |β_j|,   η = α + f(x)·β,
 
     with the intercept unpenalised (glmnet's objective with maxnet's final
-    λ = mean(λ_j) · n_p / Σ w and penalty factors λ_j).  It is solved exactly with
-    L-BFGS-B on the split ``β = β⁺ − β⁻, β± ≥ 0``, so unused features are exactly 0.
+    λ = mean(λ_j) · n_p / Σ w and penalty factors λ_j).  It is solved exactly, as
+    glmnet solves it: IRLS with coordinate descent (glum), so unused features are
+    exactly 0.
 
     Features (maxnet ``maxnet.formula``), computed on covariates scaled to their
     training range [0, 1]:
@@ -172,9 +173,8 @@ class MaxentModel(_PresenceBackgroundModel):
     n_knots : int
         Knots for hinge and threshold features.
     max_iter, tol : int, float
-        L-BFGS-B iterations and relative objective tolerance.  The tolerance is
-        tight on purpose: with hundreds of hinge features the objective is flat
-        near the optimum and a looser stop (1e-12) left predictions 0.2 off.
+        IRLS iterations and the tolerance on the penalised objective's
+        (sub)gradient at which they stop (glum's ``gradient_tol``).
     """
 
     def __init__(
@@ -186,8 +186,8 @@ class MaxentModel(_PresenceBackgroundModel):
         add_presences_to_background: bool = True,
         clamp: bool = True,
         n_knots: int = 50,
-        max_iter: int = 15000,
-        tol: float = 1e-15,
+        max_iter: int = 100,
+        tol: float = 1e-8,
     ):
         self.features = features
         self.beta = beta
@@ -351,44 +351,44 @@ class MaxentModel(_PresenceBackgroundModel):
         return self
 
     def _solve(self, F: np.ndarray, y: np.ndarray, w: np.ndarray, penalty: np.ndarray):
-        """Minimise Σ w·logloss + Σ penalty_j |β_j| (intercept free) by L-BFGS-B."""
-        n, p = F.shape
+        """Minimise Σ w·logloss + Σ penalty_j |β_j| (intercept free) exactly.
+
+        The lasso-penalised logistic regression is solved as glmnet (and so
+        maxnet) solves it, by iteratively reweighted least squares with
+        coordinate descent on each quadratic approximation (Friedman, Hastie &
+        Tibshirani 2010, J. Stat. Softw. 33(1)), here glum's ``irls-cd``.  The
+        objective is divided by Σw (same minimiser; glum's form, with weights
+        normalised to sum 1).  Coordinate descent leaves unused features at
+        exactly 0.  Features constant over the data are left out (their
+        coefficient is 0: the intercept absorbs them).
+        """
+        from glum import GeneralizedLinearRegressor
+
         scale = w.sum()
-        wn = w / scale  # the objective divided by Σw: same minimiser, better conditioned
-        pen = penalty / scale
-        ybar = np.sum(wn * y)
-        a0 = np.log(ybar / (1 - ybar))
-
-        def objective(theta):
-            a = theta[0]
-            bp, bm = theta[1 : p + 1], theta[p + 1 :]
-            eta = a + F @ (bp - bm)
-            # log(1 + e^η) − y·η, computed stably
-            loss = np.sum(wn * (np.logaddexp(0.0, eta) - y * eta))
-            r = wn * (optimize_expit(eta) - y)
-            g = F.T @ r
-            grad = np.concatenate([[r.sum()], g + pen, -g + pen])
-            return loss + np.sum(pen * (bp + bm)), grad
-
-        theta0 = np.concatenate([[a0], np.zeros(2 * p)])
-        bounds = [(None, None)] + [(0.0, None)] * (2 * p)
-        res = optimize.minimize(
-            objective,
-            theta0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"maxiter": self.max_iter, "ftol": self.tol, "gtol": 1e-10, "maxcor": 20},
+        varying = np.ptp(F, axis=0) > 0 if len(F) else np.zeros(F.shape[1], bool)
+        solver = GeneralizedLinearRegressor(
+            family="binomial",
+            alpha=1.0,
+            l1_ratio=1.0,
+            P1=penalty[varying] / scale,
+            fit_intercept=True,
+            scale_predictors=False,
+            solver="irls-cd",
+            # re-weigh only the Hessian rows whose IRLS weights moved by > 10 %:
+            # 2x faster here, same optimum (glum's hessian_approx)
+            hessian_approx=0.1,
+            max_iter=self.max_iter,
+            gradient_tol=self.tol,
         )
-        self.converged_ = bool(res.success)
-        self.solver_message_ = str(res.message)
-        self.n_iter_ = int(res.nit)
-        coef = res.x[1 : p + 1] - res.x[p + 1 :]
-        # L-BFGS-B stops a hair short of exact zeros; a coefficient that moves the
-        # link by less than 1e-6 anywhere in the training data is zero.
-        span = np.abs(F).max(axis=0) if n else np.ones(p)
-        coef[np.abs(coef) * span < 1e-6] = 0.0
-        return float(res.x[0]), coef
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            solver.fit(np.ascontiguousarray(F[:, varying]), y, sample_weight=w)
+        self.n_iter_ = int(solver.n_iter_)
+        self.converged_ = self.n_iter_ < self.max_iter
+        self.solver_message_ = "; ".join(str(c.message) for c in caught) or "converged"
+        coef = np.zeros(F.shape[1])
+        coef[varying] = solver.coef_
+        return float(solver.intercept_), coef
 
     # ---------------------------------------------------------------- predict
     #: Rows per chunk of the link's evaluation: memory is a few arrays of this many
