@@ -129,3 +129,37 @@ def test_assess_metrics_and_threshold():
     best = auc(truth[pres], truth[~pres])
     assert metrics["cv"]["random"]["auc_mean"] > best - 0.05
     assert metrics["tss"]["tss"] == pytest.approx(1.0)
+
+
+def test_spatial_blocks_are_metres_on_the_ground_for_degrees():
+    # 0.5° of longitude at 60°N is ~27.8 km, at the equator ~55.7 km: with 10 km blocks
+    # a 0.5° × 0.5° box holds about 3 × 6 blocks at 60°N and 6 × 6 at the equator.
+    from amurlink.habitat.evaluate import guess_crs, metric_coordinates, spatial_block_folds
+
+    rng = np.random.default_rng(0)
+    lon, lat = rng.uniform(0, 0.5, 4000), rng.uniform(0, 0.5, 4000)
+    assert guess_crs(lon, lat) == "EPSG:4326" and guess_crs(lon * 1e4, lat) is None
+    for lat0, n_blocks in ((60.0, 3 * 6), (0.0, 6 * 6)):
+        x, y = metric_coordinates(lon, lat + lat0, "EPSG:4326")
+        width = np.ptp(x)
+        assert width == pytest.approx(0.5 * 111_320 * np.cos(np.radians(lat0 + 0.25)), rel=0.01)
+        blocks = {(a, b) for a, b in zip(np.floor(x / 1e4), np.floor(y / 1e4), strict=True)}
+        assert abs(len(blocks) - n_blocks) <= n_blocks // 2
+        folds = spatial_block_folds(lon, lat + lat0, 10_000, 5, 0, crs="EPSG:4326")
+        assert len(np.unique(folds)) == 5  # not one giant block per degree
+    # projected coordinates are metres as they are
+    np.testing.assert_array_equal(metric_coordinates(lon, lat, "EPSG:32652")[0], lon)
+
+
+def test_degenerate_folds_are_warned_about(caplog):
+    from amurlink.habitat.evaluate import degenerate_fold_notes, spatial_block_folds
+
+    x = np.r_[np.zeros(10), np.full(100, 5e4)]
+    y_coord = np.zeros(110)
+    labels = np.r_[np.ones(10, int), np.zeros(100, int)]  # presences all in one block
+    with caplog.at_level("WARNING"):
+        folds = spatial_block_folds(x, y_coord, 20_000, 5, 0)
+        notes = degenerate_fold_notes(labels, folds, 5, "spatial_block")
+    assert "only 2 occupied 20000 m blocks for 5 folds" in caplog.text
+    assert len(notes) == 5  # 3 empty folds, one without presences, one without background
+    assert sum("no points" in n for n in notes) == 3

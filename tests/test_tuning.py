@@ -97,3 +97,21 @@ def test_fit_tuned_ensemble_chooses_weights_and_is_reproducible():
     assert {"spatial_auc", "random_auc", "spatial_or10p", "random_boyce"} <= set(table.columns)
     again, *_ = tuning.fit_tuned_ensemble(X, y, xy[:, 0], xy[:, 1], n_jobs=2, **kw)
     np.testing.assert_array_equal(ens.predict_suitability(X), again.predict_suitability(X))
+
+
+def test_weights_fall_back_to_equal_only_with_a_warning(caplog):
+    def summary(*aucs):
+        return {
+            k: {"cv": {"spatial_block": {"auc_mean": a}}} for k, a in zip("abc", aucs, strict=True)
+        }
+
+    w, source = tuning._skill_weights(summary(0.8, 0.6, 0.5))
+    np.testing.assert_allclose(w, [0.75, 0.25, 0.0])
+    assert source == "spatial CV"
+    with caplog.at_level("WARNING"):
+        w, source = tuning._skill_weights(summary(0.39, 0.36, 0.38))
+    np.testing.assert_allclose(w, [1 / 3] * 3)
+    assert source.startswith("equal (spatial CV failed: no member scored above AUC 0.5: a 0.390")
+    assert "ensemble weights: equal" in caplog.text
+    w, source = tuning._skill_weights(summary(0.7, float("nan"), 0.6))
+    assert w[1] == 0 and "no CV for b: weight 0" in source

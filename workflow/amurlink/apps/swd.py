@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from amurlink.core import io
 from amurlink.core.errors import InputError, require_columns
@@ -359,6 +360,7 @@ def benchmark(
     regions: Sequence[str] | None = None,
     kinds: Sequence[str] = ("ensemble",),
     species_limit: int | None = None,
+    published_only: bool = False,
     cv: str = "random",
     block_size_m: float = 20_000,
     n_folds: int = 5,
@@ -371,18 +373,24 @@ def benchmark(
     """Fit and score every species of every region under ``root``, beside the published AUCs.
 
     Each species is fitted on its presences against the region's background
-    with :func:`fit_swd` (the library's fit-or-tune step; tuning and ensemble
-    weights use folds of the training data only: ``cv="random"`` random folds as
-    Valavi et al. 2022, 2023 tuned, ``"spatial"`` blocks of ``block_size_m``)
-    and scored by AUC on the independent test sites surveyed for it (Elith et
-    al. 2020).  ``root/valavi2023_auc.csv`` gives the published test AUC (ROC)
-    of the matching model (:data:`PUBLISHED_MODEL`, random tuning split).
+    by :func:`benchmark_fit` (the default model of ``kind``: the ensemble with
+    its own tuning and weights, on folds of the training data only —
+    ``cv="random"`` random folds, as Valavi et al. 2022, 2023 tuned,
+    ``"spatial"`` blocks of ``block_size_m``) and scored by AUC on the
+    independent test sites surveyed for it (Elith et al. 2020).
+    ``root/valavi2023_auc.csv`` gives the published test AUC (ROC) of the
+    matching model (:data:`PUBLISHED_MODEL`, random tuning split);
+    ``published_only`` keeps the species that file scores.  Species are fitted
+    in ``n_jobs`` processes (each fit single-threaded and seeded, so results do
+    not depend on ``n_jobs``).
 
     Returns the per-species table (region, species, model, n_presences, n_sites,
     auc, fit_seconds, published_auc, difference, note) and the summary (per
     region and model and over all regions: n_species, mean AUC, the published
     mean on the same species, mean difference, mean fit seconds per species).
     """
+    from joblib import Parallel, delayed
+
     root = Path(root)
     published_path = root / "valavi2023_auc.csv"
     published = tables.read_table(published_path) if published_path.exists() else None
@@ -392,34 +400,100 @@ def benchmark(
     for region in names:
         t = region_tables(root / region, nodata)
         region_crs = coordinates_crs(crs, t["background"]["x"], t["background"]["y"])
-        species = sorted(t["presences"]["species"].astype(str).unique())[:species_limit]
-        for kind in kinds:
-            for sp in species:
-                bundle = fit_swd(
-                    t["presences"], t["background"], t["covariates"], model=kind, species=[sp],
-                    grid=grid, block_size_m=block, n_folds=n_folds, seed=seed, n_jobs=n_jobs,
-                    categorical=t["categorical"], crs=region_crs,
-                )  # fmt: skip
-                row = {"region": region, "species": sp, "model": kind}
-                if bundle["skipped"]:
-                    skip = bundle["skipped"][0]
-                    row.update(n_presences=skip["n_presences"], note=skip["reason"])
-                else:
-                    m = bundle["metrics"][sp]
-                    a, n_sites = test_site_auc(bundle["models"][sp], t["test"], t["covariates"], sp)
-                    row.update(n_presences=m["n_presences"], n_sites=n_sites, auc=a,
-                               fit_seconds=m["fit_seconds"], note=m.get("weights_source", ""))  # fmt: skip
-                row["published_auc"] = _published_auc(published, sp, kind)
-                row["difference"] = row.get("auc", math.nan) - row["published_auc"]
-                logger.info(
-                    "%s %s %s: AUC %.3f (published %.3f), %.1f s", region, sp, kind,
-                    row.get("auc", math.nan), row["published_auc"], row.get("fit_seconds", math.nan),
-                )  # fmt: skip
-                rows.append(row)
+        species = sorted(t["presences"]["species"].astype(str).unique())
+        if published_only and published is not None:
+            species = [s for s in species if s in set(published["species"].astype(str))]
+        jobs = [
+            delayed(_benchmark_species)(
+                t,
+                sp,
+                kind,
+                block_size_m=block,
+                n_folds=n_folds,
+                seed=seed,
+                grid=grid,
+                crs=region_crs,
+            )  # fmt: skip
+            for kind in kinds
+            for sp in species[:species_limit]
+        ]
+        for row in Parallel(n_jobs=n_jobs)(jobs):
+            row = {"region": region, **row}
+            row["published_auc"] = _published_auc(published, row["species"], row["model"])
+            row["difference"] = row.get("auc", math.nan) - row["published_auc"]
+            logger.info(
+                "%s %s %s: AUC %.3f (published %.3f), %.1f s", region, row["species"],
+                row["model"], row.get("auc", math.nan), row["published_auc"],
+                row.get("fit_seconds", math.nan),
+            )  # fmt: skip
+            rows.append(row)
     columns = ["region", "species", "model", "n_presences", "n_sites", "auc", "fit_seconds",
                "published_auc", "difference", "note"]  # fmt: skip
     per_species = pd.DataFrame(rows).reindex(columns=columns)
     return per_species, benchmark_summary(per_species)
+
+
+def _benchmark_species(t: dict, species: str, kind: str, **options) -> dict:
+    """One benchmark row: fit ``species`` of region tables ``t`` and score it on the test sites."""
+    cov = t["covariates"]
+    rows = t["presences"][t["presences"]["species"].astype(str) == species]
+    Xp = rows[cov].to_numpy(float)
+    ok = np.isfinite(Xp).all(axis=1)
+    row = {"species": species, "model": kind, "n_presences": int(ok.sum())}
+    if ok.sum() < fitting.MIN_PRESENCES:
+        row["note"] = f"skipped: {int(ok.sum())} presences (at least {fitting.MIN_PRESENCES})"
+        return row
+    bg = t["background"]
+    Xb = bg[cov].to_numpy(float)
+    ok_b = np.isfinite(Xb).all(axis=1)
+    X = np.vstack([Xp[ok], Xb[ok_b]])
+    y = np.r_[np.ones(int(ok.sum()), int), np.zeros(int(ok_b.sum()), int)]
+    xy = np.vstack(
+        [rows.loc[ok, ["x", "y"]].to_numpy(float), bg.loc[ok_b, ["x", "y"]].to_numpy(float)]
+    )
+    started = time.process_time()
+    model, note = benchmark_fit(
+        kind, X, y, xy, categorical=t["categorical"], feature_names=cov, **options
+    )
+    row["fit_seconds"] = time.process_time() - started
+    row["auc"], row["n_sites"] = test_site_auc(model, t["test"], cov, species)
+    row["note"] = note
+    return row
+
+
+def benchmark_fit(
+    kind: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    xy: np.ndarray,
+    *,
+    categorical: Sequence[str],
+    feature_names: Sequence[str],
+    block_size_m: float,
+    n_folds: int,
+    seed: int,
+    grid: dict | None = None,
+    crs: str | None = None,
+):
+    """The project's default model of ``kind`` fitted to ``X, y``, and a note (CV warnings).
+
+    ``ensemble``: :func:`amurlink.habitat.tuning.fit_tuned_ensemble` (members
+    tuned and weighted on CV folds of these data); a single member: its
+    defaults (:func:`amurlink.habitat.models.make_model`) fitted once, with no
+    evaluation CV (the benchmark's test sites score it).  Single-threaded.
+    """
+    with threadpool_limits(1):
+        if kind != "ensemble":
+            model = models.make_model(
+                kind, categorical=list(categorical), feature_names=list(feature_names), seed=seed
+            )
+            return model.fit(X, y), ""
+        model, summary, _, _ = tuning.fit_tuned_ensemble(
+            X, y, xy[:, 0], xy[:, 1], grid=grid, block_size_m=block_size_m, n_folds=n_folds,
+            seed=seed, categorical=list(categorical), feature_names=list(feature_names), crs=crs,
+        )  # fmt: skip
+    notes = [summary.get("weights_source", ""), *summary.get("fold_warnings", [])]
+    return model, "; ".join(n for n in notes if n)
 
 
 def _published_auc(published: pd.DataFrame | None, species: str, kind: str) -> float:
@@ -553,6 +627,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--models", nargs="*", default=["ensemble"], choices=["ensemble", *tuning.MEMBERS]
     )
     b.add_argument("--species-limit", type=int, help="first N species per region")
+    b.add_argument("--published-only", action="store_true",
+                   help="only the species valavi2023_auc.csv scores")  # fmt: skip
     b.add_argument("--cv", default="random", choices=["random", "spatial"],
                    help="folds for tuning and weights (Valavi et al.: random)")  # fmt: skip
     b.add_argument("--nodata", nargs="*", default=["auto"])
@@ -617,6 +693,7 @@ def _fit_command(args) -> None:
 def _benchmark_command(args) -> None:
     per_species, summary = benchmark(
         Path(args.dir), regions=args.regions, kinds=args.models, species_limit=args.species_limit,
+        published_only=args.published_only,
         cv=args.cv, block_size_m=args.block_km * 1000, n_folds=args.folds, seed=args.seed,
         n_jobs=args.jobs, grid=_grid(args), nodata=_nodata(args.nodata), crs=args.crs,
     )  # fmt: skip
