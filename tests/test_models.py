@@ -241,3 +241,13 @@ def test_maxent_solution_meets_the_lasso_optimality_conditions(features):
     assert active.sum() > 3
     np.testing.assert_allclose(g[active], -pen[active] * np.sign(m.coef_[active]), atol=1e-7)
     assert np.all(np.abs(g[~active]) <= pen[~active] + 1e-7)
+
+
+@pytest.mark.parametrize("kind", ["maxent", "glm", "brt", "ensemble"])
+def test_make_model_takes_categorical_covariates_by_name(kind):
+    from amurlink.habitat.models import make_model
+
+    _, _, Xf, y = virtual_species(n_presences=100, n_background=800)
+    Xf = np.column_stack([Xf, np.floor(Xf[:, 0] * 4)])  # a class code
+    m = make_model(kind, categorical=["veg"], feature_names=["a", "b", "c", "veg"]).fit(Xf, y)
+    assert np.all(np.isfinite(m.predict_suitability(Xf[:50])))

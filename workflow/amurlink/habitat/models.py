@@ -1012,7 +1012,13 @@ def make_model(
     if kind == "rf":
         return DownsampledRFModel(random_state=seed)
     if kind == "brt":
-        return BoostingModel(categorical=categorical, max_depth=max_depth, random_state=seed)
+        # BoostingModel takes column indices: names resolve against feature_names here
+        cat_idx = (
+            _resolve_columns(categorical, len(feature_names), list(feature_names))
+            if feature_names is not None
+            else categorical
+        )
+        return BoostingModel(categorical=cat_idx, max_depth=max_depth, random_state=seed)
     if kind == "ensemble":
         return EnsembleModel(
             members=[
@@ -1028,7 +1034,12 @@ def make_model(
                 ),
                 ("glm", make_model("glm", categorical=categorical, feature_names=feature_names)),
                 ("rf", make_model("rf", seed=seed)),
-                ("brt", make_model("brt", categorical=categorical, seed=seed)),
+                (
+                    "brt",
+                    make_model(
+                        "brt", categorical=categorical, feature_names=feature_names, seed=seed
+                    ),
+                ),
             ]
         )
     raise ValueError(f"unknown model kind {kind!r}; use maxent, glm, rf, brt or ensemble")
