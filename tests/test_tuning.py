@@ -115,3 +115,17 @@ def test_weights_fall_back_to_equal_only_with_a_warning(caplog):
     assert "ensemble weights: equal" in caplog.text
     w, source = tuning._skill_weights(summary(0.7, float("nan"), 0.6))
     assert w[1] == 0 and "no CV for b: weight 0" in source
+
+
+def test_every_cv_fit_is_logged_as_it_finishes():
+    X, y, _ = toy()
+    folds = np.arange(len(y)) % 3
+    messages = []
+    jobs = [("a", MaxentModel(features="l")), ("b", MaxentModel(features="lq"))]
+    scores = tuning.fold_scores(jobs, X, y, {"s": folds}, n_jobs=2, log=messages.append)
+    assert len(messages) == 6 and messages[0].startswith("CV fit 1/6: a s fold 0: AUC ")
+    assert messages[-1].startswith("CV fit 6/6: b s fold 2")
+    s, _ = scores[("b", "s", 2)]
+    test = folds == 2
+    auc = tuning.evaluate.auc(s[y[test] == 1], s[y[test] == 0])
+    assert f"AUC {auc:.3f}" in messages[-1] and "s CPU" in messages[-1]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -61,11 +62,14 @@ def candidate_settings(kind: str, grid: dict) -> list[dict]:
 
 
 def _fold_job(model, X, y, sw, train, test):
-    """Fit on ``train``, return the test scores and the training presences' scores."""
+    """Fit on ``train``: the test scores, the training presences' scores, and the CPU seconds."""
+    started = time.process_time()
     fitted = clone(model).fit(X[train], y[train], sample_weight=None if sw is None else sw[train])
-    return suitability(fitted, X[test]), evaluate.training_presence_scores(
-        fitted, X[train & (y == 1)]
+    scores = (
+        suitability(fitted, X[test]),
+        evaluate.training_presence_scores(fitted, X[train & (y == 1)]),
     )
+    return scores, time.process_time() - started
 
 
 def fold_scores(
@@ -76,12 +80,15 @@ def fold_scores(
     sample_weight=None,
     min_presences: int = 2,
     n_jobs: int = 1,
+    log: Callable[[str], None] | None = None,
 ) -> dict[tuple[str, str, int], tuple[np.ndarray, np.ndarray] | str]:
     """Out-of-fold scores of each ``(key, model)`` under each fold scheme.
 
     Returns ``{(key, scheme, fold): (test scores, training-presence scores)}``, or
     the skip note (a string) for a fold without enough presences or background:
     spatial blocks can leave a fold with no presences, and that is reported, not fatal.
+    ``log`` is called as each fit finishes (in order): which member, scheme and
+    fold, its test AUC and CPU seconds, so that a long tuning run shows progress.
     """
     X = np.asarray(X, float)
     y = np.asarray(y).astype(int)
@@ -97,11 +104,17 @@ def fold_scores(
                     out[(key, scheme, int(fold))] = note
                 else:
                     todo.append(((key, scheme, int(fold)), model, ~test, test))
-    results = Parallel(n_jobs=n_jobs)(
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fold_job)(model, X, y, sw, train, test) for _, model, train, test in todo
     )
-    for (k, _, _, _), res in zip(todo, results, strict=True):
+    say = log or (lambda msg: None)
+    for i, ((k, _, _, test), (res, seconds)) in enumerate(zip(todo, results, strict=True), 1):
         out[k] = res
+        observed = y[test]
+        auc = evaluate.auc(res[0][observed == 1], res[0][observed == 0])
+        say(
+            f"CV fit {i}/{len(todo)}: {k[0]} {k[1]} fold {k[2]}: AUC {auc:.3f}, {seconds:.1f} s CPU"
+        )
     return out
 
 
@@ -229,15 +242,16 @@ def fit_tuned_ensemble(
     # (1), (2) tune: all candidates on spatial folds, the best setting per member
     candidates = _candidates(members, grid or {}, categorical, feature_names, seed)
     scores = fold_scores(
-        [(lab, est) for _, _, lab, est in candidates], X, y, spatial, sample_weight, n_jobs=n_jobs
-    )
+        [(lab, est) for _, _, lab, est in candidates], X, y, spatial, sample_weight,
+        n_jobs=n_jobs, log=say,
+    )  # fmt: skip
     tuning, chosen = _choose_settings(candidates, members, scores, y, spatial, say)
 
     # (3) random CV of the chosen settings
     scores.update(
         fold_scores(
             [(lab, est) for _, lab, est in chosen.values()], X, y, rand, sample_weight,
-            n_jobs=n_jobs,
+            n_jobs=n_jobs, log=say,
         )
     )  # fmt: skip
     both = {**spatial, **rand}
