@@ -238,3 +238,26 @@ def test_single_cell_focal_nodes_take_the_lean_path_in_pair_mode(caplog):
         assert lean.resistance_matrix[a, b] == pytest.approx(
             direct.resistance_matrix[a, b], rel=1e-6
         )
+
+
+def test_other_modes_accept_the_lean_solver():
+    r, focal = _random_job(40, 11)
+    direct = circuit.one_to_all(r, focal, solver="direct", currents=False).resistances
+    lean = circuit.one_to_all(r, focal, solver="cg+amg-lean", currents=False).resistances
+    assert np.allclose(lean, direct, rtol=1e-6)
+    source = np.where(focal == 1, 1.0, 0.0)
+    ground = np.where(focal == 2, 0.5, np.nan)
+    voltage = circuit.advanced(r, source, ground, solver="direct").voltage
+    lean_voltage = circuit.advanced(r, source, ground, solver="cg+amg-lean").voltage
+    assert np.allclose(lean_voltage, voltage, rtol=1e-5, atol=1e-6 * np.nanmax(voltage),
+                       equal_nan=True)  # fmt: skip
+
+
+def test_per_pair_shorting_with_the_lean_solver_matches_the_direct_solve(caplog):
+    r, focal = _random_job(50, 12)
+    focal[30:33, 5:8] = 6  # two focal regions: Circuitscape's per-pair shorting
+    direct = pairwise(r, focal, solver="direct", shorting="pair", currents=False)
+    with caplog.at_level(logging.DEBUG, logger="amurlink.connectivity.circuit"):
+        lean = pairwise(r, focal, solver="cg+amg-lean", shorting="pair", currents=False)
+    assert any("cg+amg-lean set-up" in m for m in caplog.messages)
+    assert np.allclose(lean.resistance_matrix, direct.resistance_matrix, rtol=1e-6)

@@ -28,7 +28,13 @@ The factorisation or the AMG hierarchy is built once and reused for every
 right-hand side; ``solver='auto'`` picks one with a measured cost model
 (:func:`plan_solver`: nodes, estimated fill and memory, right-hand sides).
 Circuitscape's per-pair shorting of focal regions is solved from one
-factorisation of the unshorted graph (:func:`_pairwise_reduced`).
+factorisation of the unshorted graph (:func:`_pairwise_reduced`).  When neither a
+factor nor pyamg's hierarchy fits in memory, ``solver='cg+amg-lean'`` (also the
+cost model's last resort) runs pairwise resistances with all regions shorted in
+about 240 bytes a cell: the Laplacian straight from the raster into CSR
+(:func:`laplacian_from_raster`), smoothed aggregation on 3 × 3 raster blocks
+(:class:`LeanMultigrid`) and conjugate gradients with four work vectors
+(:func:`conjugate_gradients`); see :func:`_pairwise_lean`.
 
 Pairwise effective resistances need only k − 1 solves for k focal nodes in a
 component: ground focal node g and solve ``L_g x_a = e_a`` for every other a.
@@ -766,6 +772,7 @@ class LinearSolver:
             x = np.asarray(self._direct(rhs)).reshape(rhs.shape)
         elif self.method == "cg+amg-lean":
             x, iterations = conjugate_gradients(self.matrix, rhs, self._lean, CG_RTOL)
+            log.debug("lean CG: %d iterations", iterations)
             if iterations > 10_000:
                 log.warning("CG stopped after 10000 iterations without converging")
         else:
@@ -954,10 +961,12 @@ class LeanMultigrid:
 
     Notes
     -----
-    On a raster of 9-entry rows the kept hierarchy is about 45 bytes a cell
-    (the fine prolongator, 2.8 entries a row, and the coarse levels, a ninth
-    of the size each), and its set-up peaks at about 90 bytes a cell above the
-    matrix; pyamg's smoothed-aggregation set-up peaks at about 560 (bench/RESULTS.md).
+    On a raster of 9-entry rows (8 neighbours) the kept hierarchy is 48 bytes a
+    cell (the fine prolongator, 2.8 entries a row, and the coarse levels, a
+    ninth of the size each), and its set-up peaks at about 100 bytes a cell
+    above the matrix (measured with ``tracemalloc`` at 1 M cells); pyamg's
+    smoothed-aggregation set-up peaks at 561 (bench/RESULTS.md).  With CG it
+    takes 21–22 iterations to 1e-6 at 1 M cells, as pyamg's own aggregation does.
 
     References
     ----------
@@ -1725,7 +1734,13 @@ def _pairwise_reduced(
         log.info("pairwise: CG + AMG set up per pair costs less than %d CG solves", n_rhs)
         _pairwise_per_pair(cells, focal, ids, solver, result, want_maps, pair_maps, polygons)
         return
-    lin = LinearSolver(matrix, solver, n_rhs=n_rhs)
+    coordinates = None
+    if solver == "cg+amg-lean":  # its aggregates are blocks of the raster
+        row, col = _node_positions(graph.node_of_cell, graph.n_nodes)
+        coordinates = (row[free], col[free])
+        del row, col
+    lin = LinearSolver(matrix, solver, n_rhs=n_rhs, coordinates=coordinates)
+    del coordinates
     green = np.zeros((len(border), len(border)))
     progress = Progress("pairwise boundary solves", len(columns), log)
     for chunk in _chunks(columns, free.size):
