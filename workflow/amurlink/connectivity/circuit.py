@@ -28,7 +28,13 @@ The factorisation or the AMG hierarchy is built once and reused for every
 right-hand side; ``solver='auto'`` picks one with a measured cost model
 (:func:`plan_solver`: nodes, estimated fill and memory, right-hand sides).
 Circuitscape's per-pair shorting of focal regions is solved from one
-factorisation of the unshorted graph (:func:`_pairwise_reduced`).
+factorisation of the unshorted graph (:func:`_pairwise_reduced`).  When neither a
+factor nor pyamg's hierarchy fits in memory, ``solver='cg+amg-lean'`` (also the
+cost model's last resort) runs pairwise resistances with all regions shorted in
+about 240 bytes a cell: the Laplacian straight from the raster into CSR
+(:func:`laplacian_from_raster`), smoothed aggregation on 3 × 3 raster blocks
+(:class:`LeanMultigrid`) and conjugate gradients with four work vectors
+(:func:`conjugate_gradients`); see :func:`_pairwise_lean`.
 
 Pairwise effective resistances need only k − 1 solves for k focal nodes in a
 component: ground focal node g and solve ``L_g x_a = e_a`` for every other a.
@@ -56,7 +62,7 @@ from amurlink.connectivity.progress import Progress
 
 log = logging.getLogger(__name__)
 
-Solver = Literal["auto", "direct", "cholmod", "pardiso", "superlu", "cg+amg"]
+Solver = Literal["auto", "direct", "cholmod", "pardiso", "superlu", "cg+amg", "cg+amg-lean"]
 Average = Literal["resistance", "conductance"]
 
 #: Relative residual tolerance of conjugate gradients (Circuitscape.jl uses 1e-6).
@@ -320,6 +326,189 @@ def build_graph(
     return _assemble(cells, regions)
 
 
+# ------------------------------------------------------------ lean graph builder
+def _stencil(neighbours: int) -> list[tuple[int, int, float]]:
+    """Neighbour offsets ``(dr, dc, divisor)`` in row-major order, the cell itself included.
+
+    Row-major order is the order of the neighbours' node numbers (cells are numbered
+    row by row), so a Laplacian row filled slot by slot is already sorted by column
+    wherever no shorted region is involved.
+    """
+    diagonal = math.sqrt(2.0)
+    if neighbours == 4:
+        return [(-1, 0, 1.0), (0, -1, 1.0), (0, 0, 0.0), (0, 1, 1.0), (1, 0, 1.0)]
+    return [(dr, dc, diagonal if dr and dc else 1.0) for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
+
+
+def _lean_node_map(
+    valid: np.ndarray, regions: np.ndarray | None
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """:func:`_assemble`'s node numbering, and each node cell's row in a slot table.
+
+    Returns ``node_of_cell`` (32-bit where the grid allows), the number of nodes,
+    ``slot_row`` (per cell: its row in a table of one row per node cell, ordered by
+    node) and the first table row of every node (``n + 1`` entries).
+    """
+    shape = valid.shape
+    index = np.int32 if valid.size < 2**31 - 1 else np.int64
+    in_region = np.zeros(shape, bool) if regions is None else (np.asarray(regions) > 0) & valid
+    plain = valid & ~in_region
+    n_plain = int(np.count_nonzero(plain))
+    labels = np.unique(regions[in_region]) if in_region.any() else np.zeros(0, np.int64)
+    n_regions = len(labels)
+    node_of_cell = np.full(shape, -1, dtype=index)
+    # _assemble keys a region's cells by −label and a cell by its flat index, and
+    # numbers the sorted keys: regions first, the largest label first, then the cells.
+    node_of_cell[plain] = np.arange(n_regions, n_regions + n_plain, dtype=index)
+    slot_row = np.full(shape, -1, dtype=index)
+    region_cells = 0
+    first = np.zeros(n_regions + n_plain + 1, dtype=np.int64)
+    if n_regions:
+        region_node = (n_regions - 1 - np.searchsorted(labels, regions[in_region])).astype(index)
+        node_of_cell[in_region] = region_node
+        order = np.argsort(region_node, kind="stable")
+        rank = np.empty(order.size, dtype=index)
+        rank[order] = np.arange(order.size, dtype=index)
+        slot_row[in_region] = rank
+        region_cells = order.size
+        first[1 : n_regions + 1] = np.cumsum(np.bincount(region_node, minlength=n_regions))
+    slot_row[plain] = np.arange(region_cells, region_cells + n_plain, dtype=index)
+    first[n_regions + 1 :] = region_cells + np.arange(1, n_plain + 1)
+    return node_of_cell, n_regions + n_plain, slot_row, first
+
+
+def laplacian_from_raster(
+    resistance: np.ndarray,
+    neighbours: int = 8,
+    avg: Average = "resistance",
+    *,
+    is_conductance: bool = False,
+    regions: np.ndarray | None = None,
+    valid: np.ndarray | None = None,
+) -> tuple[np.ndarray, sp.csr_matrix]:
+    """:func:`build_graph`'s node map and Laplacian, written straight into CSR.
+
+    The same network as :func:`build_graph` (same node numbers, same matrix:
+    bit for bit where no region is shorted, to rounding in a shorted region's
+    row and its neighbours', whose sums run in another order), without the edge
+    list, its conductances or a COO matrix.  Every node cell gets a row of
+    ``neighbours + 1`` slots (its neighbours' nodes and conductances, one
+    direction at a time, and its own node with the sum of its conductances);
+    slots of missing neighbours point at the cell's own node with 0.  A node's
+    row is the slots of its cells; sorting each row and adding duplicates (in
+    place) merges a shorted region's parallel edges and drops the empty slots.
+    It peaks at about 180 bytes per cell, the matrix alone being 112 (9 entries
+    a row, 32-bit indices), where :func:`build_graph` peaks at about 720.
+
+    Parameters
+    ----------
+    resistance, neighbours, avg, is_conductance, regions
+        As :func:`build_graph`'s.
+    valid : numpy.ndarray, optional
+        Boolean raster: only these cells may be nodes (for example the cells of
+        the components that matter), on top of :func:`build_graph`'s rule.
+
+    Returns
+    -------
+    node_of_cell : numpy.ndarray
+        Node of each cell (−1: no node), int32 when the grid has fewer than 2³¹ cells.
+    laplacian : scipy.sparse.csr_matrix
+        ``D − A``, 32-bit indices when they fit, sorted and without explicit zeros.
+
+    References
+    ----------
+    McRae, B. H., Dickson, B. G., Keitt, T. H. & Shah, V. B. (2008). Using circuit
+    theory to model connectivity in ecology, evolution, and conservation.
+    *Ecology* 89:2712–2724.  Saad, Y. (2003). *Iterative Methods for Sparse
+    Linear Systems*, 2nd ed., SIAM, §3.4 (the CSR format).
+    """
+    if neighbours not in (4, 8):
+        raise ValueError(f"neighbours must be 4 or 8, got {neighbours}")
+    if avg not in ("resistance", "conductance"):
+        raise ValueError(f"avg must be 'resistance' or 'conductance', got {avg!r}")
+    is_node, cond = _cell_conductance(resistance, is_conductance)
+    if valid is not None:
+        is_node &= np.asarray(valid, dtype=bool)
+    if regions is not None and np.shape(regions) != is_node.shape:
+        raise ValueError(f"regions shape {np.shape(regions)} != raster shape {is_node.shape}")
+    node_of_cell, n, slot_row, first = _lean_node_map(is_node, regions)
+    del is_node
+    rows, cols = node_of_cell.shape
+    stencil = _stencil(neighbours)
+    n_slots = len(stencil)
+    n_cells = int(first[-1])
+    index = node_of_cell.dtype
+    own = np.empty(n_cells, dtype=index)
+    at = slot_row >= 0
+    own[slot_row[at]] = node_of_cell[at]
+    del at
+    indices = np.empty((n_cells, n_slots), dtype=index)
+    indices[:] = own[:, None]
+    del own
+    data = np.zeros((n_cells, n_slots))
+    degree = np.zeros(n_cells)
+    centre = 0
+    for slot, (dr, dc, divisor) in enumerate(stencil):
+        if dr == dc == 0:
+            centre = slot
+            continue
+        here = (slice(max(0, -dr), rows - max(0, dr)), slice(max(0, -dc), cols - max(0, dc)))
+        there = (slice(max(0, dr), rows - max(0, -dr)), slice(max(0, dc), cols - max(0, -dc)))
+        node_a, node_b = node_of_cell[here], node_of_cell[there]
+        # An edge inside a shorted region vanishes (both ends are one node).
+        both = (node_a >= 0) & (node_b >= 0) & (node_a != node_b)
+        ca, cb = cond[here][both], cond[there][both]
+        # _cell_edges' expressions, symmetric in a and b, so the same bits either way.
+        g = 1.0 / ((1.0 / ca + 1.0 / cb) / 2.0) if avg == "resistance" else (ca + cb) / 2.0
+        g = g / divisor
+        del ca, cb
+        row = slot_row[here][both]
+        data[row, slot] = -g
+        indices[row, slot] = node_b[both]
+        # Slot order is column order, so the degree adds up as build_graph's row sum.
+        degree[row] += g
+        del g, row, both
+    data[:, centre] = degree
+    del degree, slot_row, cond
+    indptr = (first * n_slots).astype(index if first[-1] * n_slots < 2**31 - 1 else np.int64)
+    laplacian = sp.csr_matrix((data.ravel(), indices.ravel(), indptr), shape=(n, n))
+    del data, indices
+    laplacian.sum_duplicates()  # in place: merges parallel edges and the empty slots
+    laplacian.eliminate_zeros()  # in place
+    _degree_as_row_sums(laplacian)
+    if regions is not None:
+        _spread_region_nodes(node_of_cell, np.asarray(regions), node_of_cell >= 0)
+    return node_of_cell, laplacian
+
+
+def _degree_as_row_sums(laplacian: sp.csr_matrix, rows_per_chunk: int = 1 << 16) -> None:
+    """Set the diagonal to minus the sum of each row's other entries, in place.
+
+    :func:`build_graph` takes the degree as the adjacency matrix's row sums
+    (``np.add.reduceat`` over each row's entries in column order); adding the
+    same numbers in the same order here gives the same bits.  Rows go a chunk at
+    a time so that the work arrays stay small.
+    """
+    indptr, indices, data = laplacian.indptr, laplacian.indices, laplacian.data
+    n = laplacian.shape[0]
+    for start in range(0, n, rows_per_chunk):
+        stop = min(n, start + rows_per_chunk)
+        lo, hi = int(indptr[start]), int(indptr[stop])
+        lengths = np.diff(indptr[start : stop + 1])
+        row = np.repeat(np.arange(start, stop, dtype=indices.dtype), lengths)
+        on_diagonal = indices[lo:hi] == row
+        off = np.flatnonzero(~on_diagonal)
+        counts = lengths - np.bincount(row[on_diagonal] - start, minlength=stop - start)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        has = counts > 0
+        degree = np.zeros(stop - start)
+        if off.size:
+            sums = np.add.reduceat(-data[lo:hi][off], starts[has])
+            degree[has] = sums
+        chunk = data[lo:hi]
+        chunk[on_diagonal] = degree[row[on_diagonal] - start]
+
+
 # -------------------------------------------------------------------------- solver
 #: Relative cost constants of the solver cost model (:func:`plan_solver`), fitted
 #: on this project's 8-neighbour test grids (bench/circuit.py, bench/RESULTS.md):
@@ -329,14 +518,21 @@ COST = {
     "solve": 3.0e-9,  # one direct solve, per stored factor entry
     "amg_setup": 8.0e-7,  # pyamg smoothed-aggregation set-up, per matrix entry
     "cg": 6.0e-7,  # one preconditioned CG solve (rtol 1e-6), per matrix entry
+    "lean_setup": 2.7e-7,  # LeanMultigrid set-up on 3 × 3 raster blocks, per matrix entry
+    "lean_cg": 5.2e-7,  # one CG solve preconditioned by it (rtol 1e-6), per matrix entry
 }
 #: Estimated factor entries per ``n · log2 n · (nnz / n)`` (measured with CHOLMOD on
 #: 8-neighbour grids of 0.1 to 1 M nodes; SuperLU stores about twice as many).
 FILL_PER_NLOGN = 0.3
 #: Bytes per factor entry (value, row index, supernode padding).
 BYTES_PER_FACTOR_ENTRY = 14.0
-#: Bytes per matrix entry for CG + AMG (matrix, hierarchy with its transfer operators).
-BYTES_PER_AMG_ENTRY = 40.0
+#: Bytes per matrix entry for CG + AMG at its peak: the matrix (12.4 B an entry) and
+#: pyamg's smoothed-aggregation set-up, measured at 561 B a cell above the matrix
+#: for 9-entry rows at 1 M cells (bench/RESULTS.md, issue 11).
+BYTES_PER_AMG_ENTRY = 75.0
+#: The same for the lean path (:class:`LeanMultigrid`, :func:`conjugate_gradients`):
+#: matrix, hierarchy (48 B a cell) and its set-up peak (107 B a cell) at 1 M cells.
+BYTES_PER_LEAN_ENTRY = 30.0
 #: Share of the memory available that a direct factorisation may take.
 MEMORY_SHARE = 0.5
 
@@ -406,10 +602,11 @@ def plan_solver(n: int, nnz: int, n_rhs: int = 1, memory_bytes: float | None = N
     Returns
     -------
     SolverPlan
-        'direct' (:func:`direct_backend`) when its estimated memory fits and its
-        estimated time (factorisation + solves) is not above CG + AMG's (set-up +
-        solves); 'cg+amg' otherwise, so a grid too large to factorise falls back
-        to CG + AMG before memory runs out.
+        The faster of 'direct' (:func:`direct_backend`; factorisation + solves)
+        and 'cg+amg' (set-up + solves) among those whose estimated memory fits;
+        'cg+amg-lean' (:class:`LeanMultigrid`) when neither fits, so a grid too
+        large to factorise falls back to CG + AMG, and then to its lean form,
+        before memory runs out.
 
     Notes
     -----
@@ -427,11 +624,18 @@ def plan_solver(n: int, nnz: int, n_rhs: int = 1, memory_bytes: float | None = N
     seconds = {
         "direct": COST["factor"] * n**1.5 * degree / 9.0 + COST["solve"] * fill * n_rhs,
         "cg+amg": COST["amg_setup"] * nnz + COST["cg"] * nnz * n_rhs,
+        "cg+amg-lean": COST["lean_setup"] * nnz + COST["lean_cg"] * nnz * n_rhs,
     }
-    size = {"direct": BYTES_PER_FACTOR_ENTRY * fill, "cg+amg": BYTES_PER_AMG_ENTRY * nnz}
+    size = {
+        "direct": BYTES_PER_FACTOR_ENTRY * fill,
+        "cg+amg": BYTES_PER_AMG_ENTRY * nnz,
+        "cg+amg-lean": BYTES_PER_LEAN_ENTRY * nnz,
+    }
     budget = MEMORY_SHARE * available_memory() if memory_bytes is None else float(memory_bytes)
-    fits = size["direct"] <= budget
-    method = "direct" if fits and seconds["direct"] <= seconds["cg+amg"] else "cg+amg"
+    # The lean path is kept for when nothing else fits: it needs the raster's geometry
+    # for its aggregates (without it, LinearSolver aggregates as pyamg does).
+    fitting = [m for m in ("direct", "cg+amg") if size[m] <= budget]
+    method = min(fitting, key=seconds.__getitem__) if fitting else "cg+amg-lean"
     return SolverPlan(method, seconds, size, budget)
 
 
@@ -451,18 +655,24 @@ class LinearSolver:
     ----------
     matrix : scipy.sparse matrix
         Symmetric positive definite (a grounded Laplacian).
-    method : {'auto', 'direct', 'cholmod', 'pardiso', 'superlu', 'cg+amg'}
+    method : {'auto', 'direct', 'cholmod', 'pardiso', 'superlu', 'cg+amg', 'cg+amg-lean'}
         'cholmod' is CHOLMOD's supernodal Cholesky (scikit-sparse; Chen et al.
         2008, *ACM TOMS* 35:22), 'pardiso' MKL PARDISO for SPD matrices
         (pypardiso), 'superlu' SciPy's ``splu`` (MMD on AᵀA+A ordering,
         symmetric mode, no pivoting: the matrix is SPD); 'direct' is the fastest
         of them installed (:func:`direct_backend`).  'cg+amg' runs conjugate
         gradients (rtol 1e-6) preconditioned by a smoothed-aggregation AMG
-        hierarchy (pyamg).  'auto' asks the cost model (:func:`plan_solver`).
+        hierarchy (pyamg).  'cg+amg-lean' is the same method in less memory:
+        :func:`conjugate_gradients` (four work vectors) preconditioned by
+        :class:`LeanMultigrid` (aggregates on ``coordinates``).  'auto' asks the
+        cost model (:func:`plan_solver`).
     n_rhs : int
         Right-hand sides expected (for 'auto').
     memory_bytes : float, optional
         Memory the solver may use (for 'auto'; default from :func:`available_memory`).
+    coordinates : tuple of numpy.ndarray, optional
+        Row and column of each unknown on the raster, for 'cg+amg-lean''s
+        geometric aggregates (without them it aggregates algebraically).
 
     Notes
     -----
@@ -477,11 +687,12 @@ class LinearSolver:
         *,
         n_rhs: int = 1,
         memory_bytes: float | None = None,
+        coordinates: tuple[np.ndarray, np.ndarray] | None = None,
     ):
-        if method not in ("auto", "direct", "cg+amg", *_DIRECT):
+        if method not in ("auto", "direct", "cg+amg", "cg+amg-lean", *_DIRECT):
             raise ValueError(
-                "solver must be 'auto', 'direct', 'cholmod', 'pardiso', 'superlu' or "
-                f"'cg+amg', got {method!r}"
+                "solver must be 'auto', 'direct', 'cholmod', 'pardiso', 'superlu', "
+                f"'cg+amg' or 'cg+amg-lean', got {method!r}"
             )
         self.matrix = sp.csr_matrix(matrix, dtype=np.float64)
         n = self.matrix.shape[0]
@@ -516,6 +727,9 @@ class LinearSolver:
                 diag_pivot_thresh=0.0,
                 options={"SymmetricMode": True},
             )
+        elif method == "cg+amg-lean":
+            row, col = (None, None) if coordinates is None else coordinates
+            self._lean = LeanMultigrid(self.matrix, row, col)
         else:
             import pyamg
 
@@ -556,6 +770,11 @@ class LinearSolver:
             return np.column_stack([self.solve(rhs[:, k]) for k in range(rhs.shape[1])])
         if self.is_direct:
             x = np.asarray(self._direct(rhs)).reshape(rhs.shape)
+        elif self.method == "cg+amg-lean":
+            x, iterations = conjugate_gradients(self.matrix, rhs, self._lean, CG_RTOL)
+            log.debug("lean CG: %d iterations", iterations)
+            if iterations > 10_000:
+                log.warning("CG stopped after 10000 iterations without converging")
         else:
             x, info = cg(self.matrix, rhs, rtol=CG_RTOL, atol=0.0, maxiter=10_000, M=self._precond)
             if info > 0:
@@ -574,6 +793,332 @@ class LinearSolver:
             raise SolverError(
                 f"{self.method} solve: relative residual {residual:.3g} > {RESIDUAL_LIMIT:g}"
             )
+
+
+# ------------------------------------------------------------ lean multigrid
+#: Edge of the square blocks of raster cells (then of coarse nodes) aggregated per level.
+LEAN_BLOCK = 3
+#: The lean hierarchy stops coarsening at this many unknowns and factorises them (dense).
+LEAN_MAX_COARSE = 1000
+#: Rows of the fine matrix per chunk of the Galerkin product ``Pᵀ A P``.
+GALERKIN_ROWS = 1 << 16
+#: Power iterations for the spectral radius of ``D⁻¹A`` (prolongation smoothing).
+POWER_STEPS = 20
+
+
+def _block_aggregates(
+    row: np.ndarray, col: np.ndarray, block: int
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """Aggregate the unknowns by ``block × block`` squares of their grid positions.
+
+    Returns each unknown's aggregate (numbered 0 … n_agg − 1 in row-major block
+    order, empty blocks skipped), the number of aggregates and the aggregates'
+    own grid positions (the block's row and column), for the next level.
+    """
+    width = int(col.max()) // block + 1 if col.size else 1
+    key = (row // block).astype(np.int64) * width + col // block
+    present = np.bincount(key, minlength=1) > 0
+    number = np.cumsum(present) - 1
+    aggregate = number[key].astype(np.int32 if present.sum() < 2**31 - 1 else np.int64)
+    del key, number
+    ids = np.flatnonzero(present)
+    coarse_row, coarse_col = np.divmod(ids, width)
+    index = row.dtype
+    return aggregate, ids.size, coarse_row.astype(index), coarse_col.astype(index)
+
+
+def _spectral_radius_estimate(matrix: sp.csr_matrix, diagonal: np.ndarray) -> float:
+    """Largest eigenvalue of ``D⁻¹A`` by power iteration on ``D^-½ A D^-½`` (three vectors).
+
+    The Rayleigh quotient approaches the radius from below; smoothed aggregation
+    damps by ``4/3`` of its inverse, which stays a contraction for a modest
+    underestimate (Vaněk, Mandel & Brezina 1996).  pyamg's Lanczos estimate
+    keeps 15 vectors, 120 bytes a cell on the fine grid.
+    """
+    scale = 1.0 / np.sqrt(diagonal)
+    # A fixed start vector: the estimate, hence the hierarchy, repeats bit for bit.
+    x = np.random.default_rng(AMG_SEED).uniform(0.5, 1.5, matrix.shape[0])
+    estimate = 1.0
+    for _ in range(POWER_STEPS):
+        x /= np.linalg.norm(x)
+        y = matrix @ (scale * x)
+        y *= scale
+        estimate = float(x @ y)
+        x = y
+    return estimate
+
+
+def _smoothed_prolongator(
+    matrix: sp.csr_matrix, aggregate: np.ndarray, n_agg: int, candidate: np.ndarray
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Jacobi-smoothed prolongator ``P = (I − ω/ρ D⁻¹A) T`` and the coarse candidate.
+
+    ``T`` is the tentative prolongator of the near-null-space candidate (the
+    constants on the fine grid): column j holds the candidate on aggregate j,
+    normalised, and the coarse candidate is the norms (pyamg's
+    ``fit_candidates``).  ``ω = 4/3``, ``ρ`` the spectral radius of ``D⁻¹A``.
+    ``P`` is computed as ``−ω/ρ · D⁻¹ (A − ρ/ω D) T``: one sparse product, with
+    ``A``'s diagonal shifted in place and restored, so no sum of two sparse
+    matrices of the fine grid is formed.
+
+    References
+    ----------
+    Vaněk, P., Mandel, J. & Brezina, M. (1996). Algebraic multigrid by smoothed
+    aggregation for second and fourth order elliptic problems. *Computing*
+    56:179–196.
+    """
+    n = matrix.shape[0]
+    diagonal = matrix.diagonal()
+    if not np.all(diagonal > 0):
+        # Not positive definite; and setdiag below would insert entries, copying the matrix.
+        raise ValueError("LeanMultigrid needs a positive diagonal (a grounded Laplacian)")
+    # Before the tentative prolongator exists: the estimate's vectors and it never coexist.
+    damping = (4.0 / 3.0) / _spectral_radius_estimate(matrix, diagonal)
+    norm = np.sqrt(np.bincount(aggregate, candidate**2, minlength=n_agg))
+    tentative = sp.csr_matrix(
+        (candidate / norm[aggregate], aggregate, np.arange(n + 1, dtype=aggregate.dtype)),
+        shape=(n, n_agg),
+    )
+    _set_diagonal(matrix, diagonal, 1.0 - 1.0 / damping)
+    try:
+        prolongator = matrix @ tentative
+    finally:
+        _set_diagonal(matrix, diagonal)  # the same bits back
+    del tentative
+    # Rows scaled by −ω/ρ D⁻¹ a chunk at a time (a per-entry scale would be 22 B a cell).
+    scale = -damping / diagonal
+    indptr = prolongator.indptr
+    for start in range(0, n, GALERKIN_ROWS):
+        stop = min(n, start + GALERKIN_ROWS)
+        lo, hi = indptr[start], indptr[stop]
+        prolongator.data[lo:hi] *= np.repeat(scale[start:stop], np.diff(indptr[start : stop + 1]))
+    return prolongator, norm
+
+
+def _set_diagonal(matrix: sp.csr_matrix, diagonal: np.ndarray, factor: float = 1.0) -> None:
+    """Set the stored diagonal entries to ``factor · diagonal``, in place, a chunk of rows at a time.
+
+    ``setdiag`` builds index arrays over all rows (about 30 bytes a row).
+    """
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    n = matrix.shape[0]
+    for start in range(0, n, GALERKIN_ROWS):
+        stop = min(n, start + GALERKIN_ROWS)
+        lo, hi = indptr[start], indptr[stop]
+        row = np.repeat(
+            np.arange(start, stop, dtype=indices.dtype), np.diff(indptr[start : stop + 1])
+        )
+        on_diagonal = indices[lo:hi] == row
+        chunk = data[lo:hi]
+        chunk[on_diagonal] = diagonal[row[on_diagonal]] * factor
+
+
+def _galerkin(matrix: sp.csr_matrix, prolongator: sp.csr_matrix) -> sp.csr_matrix:
+    """Coarse operator ``Pᵀ A P``, summed over chunks of fine rows.
+
+    ``Pᵀ A P = Σ_chunks P[c]ᵀ (A[c] P)``: each chunk's ``A[c] P`` and its
+    transposed copy are a fraction of the fine grid, where ``(A P)`` in one
+    piece would take about 60 bytes a fine cell and its conversion as much again.
+    """
+    n = matrix.shape[0]
+    coarse = None
+    for start in range(0, n, GALERKIN_ROWS):
+        stop = min(n, start + GALERKIN_ROWS)
+        part = prolongator[start:stop].T @ (matrix[start:stop] @ prolongator)
+        coarse = part if coarse is None else coarse + part
+    coarse = sp.csr_matrix(coarse)
+    coarse.sum_duplicates()
+    return coarse
+
+
+class LeanMultigrid:
+    """A smoothed-aggregation V-cycle on square blocks of the raster, built lean.
+
+    Level by level, the unknowns are aggregated by ``block × block`` squares
+    of their grid positions (predefined geometric aggregates: no strength of
+    connection, no aggregation search), the tentative prolongator of the
+    constants is smoothed by one damped Jacobi step, and the coarse operator is
+    the Galerkin product ``Pᵀ A P``; restriction is ``Pᵀ`` (a transposed view,
+    not a copy).  Relaxation is one symmetric Gauss–Seidel sweep before and
+    after the coarse correction (pyamg's kernel, in place), and the coarsest
+    level is factorised densely, so the V-cycle is a symmetric positive
+    definite preconditioner for conjugate gradients.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.csr_matrix
+        Symmetric positive definite, with every diagonal entry stored (a
+        grounded Laplacian).  Kept by reference, not copied.
+    row, col : numpy.ndarray, optional
+        Grid position of each unknown (for raster nodes the row and column of a
+        cell of the node).  Without them the unknowns are aggregated by pyamg's
+        standard aggregation of the symmetric strength of connection, which is
+        general but not lean.
+    block : int
+        Edge of the aggregated squares.
+    max_coarse : int, optional
+        Unknowns of the coarsest level, factorised densely (default :data:`LEAN_MAX_COARSE`).
+
+    Notes
+    -----
+    On a raster of 9-entry rows (8 neighbours) the kept hierarchy is 48 bytes a
+    cell (the fine prolongator, 2.8 entries a row, and the coarse levels, a
+    ninth of the size each), and its set-up peaks at about 100 bytes a cell
+    above the matrix (measured with ``tracemalloc`` at 1 M cells); pyamg's
+    smoothed-aggregation set-up peaks at 561 (bench/RESULTS.md).  With CG it
+    takes 21–22 iterations to 1e-6 at 1 M cells, as pyamg's own aggregation does.
+
+    References
+    ----------
+    Vaněk, P., Mandel, J. & Brezina, M. (1996). Algebraic multigrid by smoothed
+    aggregation for second and fourth order elliptic problems. *Computing*
+    56:179–196.  Trottenberg, U., Oosterlee, C. W. & Schüller, A. (2001).
+    *Multigrid*, Academic Press (the V-cycle).  Olson, L. N. & Schroder, J. B.
+    (2018). PyAMG: Algebraic Multigrid Solvers in Python v4.0.
+    """
+
+    def __init__(
+        self,
+        matrix: sp.csr_matrix,
+        row: np.ndarray | None = None,
+        col: np.ndarray | None = None,
+        *,
+        block: int = LEAN_BLOCK,
+        max_coarse: int | None = None,
+    ):
+        from scipy.linalg import cho_factor
+
+        max_coarse = LEAN_MAX_COARSE if max_coarse is None else max_coarse
+        self.levels: list[tuple[sp.csr_matrix, sp.csr_matrix]] = []
+        current = matrix
+        candidate = np.ones(matrix.shape[0])
+        while current.shape[0] > max_coarse:
+            if row is None or col is None:
+                aggregate, n_agg = _algebraic_aggregates(current)
+            else:
+                aggregate, n_agg, row, col = _block_aggregates(row, col, block)
+            if n_agg >= current.shape[0] or n_agg == 0:
+                break  # no coarsening left
+            prolongator, candidate = _smoothed_prolongator(current, aggregate, n_agg, candidate)
+            del aggregate
+            self.levels.append((current, prolongator))
+            current = _galerkin(current, prolongator)
+        self.coarse = current
+        self._coarse_factor = cho_factor(current.toarray()) if current.shape[0] else None
+
+    @property
+    def n_levels(self) -> int:
+        return len(self.levels) + 1
+
+    def _cycle(self, level: int, rhs: np.ndarray) -> np.ndarray:
+        from pyamg import amg_core
+        from scipy.linalg import cho_solve
+
+        if level == len(self.levels):
+            return cho_solve(self._coarse_factor, rhs) if rhs.size else rhs.copy()
+        matrix, prolongator = self.levels[level]
+        x = np.zeros_like(rhs)
+        n = x.size
+        args = (matrix.indptr, matrix.indices, matrix.data)
+        amg_core.gauss_seidel(*args, x, rhs, 0, n, 1)
+        amg_core.gauss_seidel(*args, x, rhs, n - 1, -1, -1)
+        residual = matrix @ x
+        np.subtract(rhs, residual, out=residual)
+        coarse = self._cycle(level + 1, prolongator.T @ residual)
+        del residual
+        x += prolongator @ coarse
+        amg_core.gauss_seidel(*args, x, rhs, 0, n, 1)
+        amg_core.gauss_seidel(*args, x, rhs, n - 1, -1, -1)
+        return x
+
+    def __call__(self, rhs: np.ndarray) -> np.ndarray:
+        """One V-cycle from zero: an approximation of ``A⁻¹ rhs``."""
+        return self._cycle(0, np.ascontiguousarray(rhs, dtype=np.float64))
+
+
+def _algebraic_aggregates(matrix: sp.csr_matrix) -> tuple[np.ndarray, int]:
+    """pyamg's standard aggregation (symmetric strength, θ = 0) as one label per unknown."""
+    from pyamg.aggregation import standard_aggregation
+    from pyamg.strength import symmetric_strength_of_connection
+
+    agg_op, _ = standard_aggregation(symmetric_strength_of_connection(matrix))
+    agg_op = agg_op.tocsr()
+    aggregate = np.full(matrix.shape[0], -1, dtype=np.int64)
+    has = np.diff(agg_op.indptr) > 0
+    aggregate[has] = agg_op.indices
+    n_agg = agg_op.shape[1]
+    # Unknowns without a strong neighbour are left out by pyamg: each its own aggregate.
+    alone = np.flatnonzero(~has)
+    aggregate[alone] = n_agg + np.arange(alone.size)
+    return aggregate, n_agg + alone.size
+
+
+def conjugate_gradients(
+    matrix: sp.spmatrix,
+    rhs: np.ndarray,
+    preconditioner,
+    rtol: float = CG_RTOL,
+    maxiter: int = 10_000,
+) -> tuple[np.ndarray, int]:
+    """Preconditioned conjugate gradients with four work vectors, updated in place.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse matrix
+        Symmetric positive definite.
+    rhs : numpy.ndarray
+        One right-hand side.
+    preconditioner : callable
+        ``r -> M⁻¹ r`` for a symmetric positive definite ``M``.
+    rtol : float
+        Stop when ``‖b − A x‖ ≤ rtol ‖b‖`` (the recurrence's residual, as SciPy's ``cg``).
+    maxiter : int
+        Iterations at most.
+
+    Returns
+    -------
+    x : numpy.ndarray
+    iterations : int
+        Iterations taken; ``maxiter + 1`` when it did not converge.
+
+    Notes
+    -----
+    Algorithm 9.1 of Saad (2003) with the updates ``x += α p`` and ``r −= α q``
+    done by BLAS ``axpy`` and ``p = z + β p`` in place: the solution, the
+    residual, the search direction and one vector for ``A p`` and then ``M⁻¹ r``
+    (SciPy's ``cg`` keeps more, and allocates temporaries every iteration).
+
+    References
+    ----------
+    Saad, Y. (2003). *Iterative Methods for Sparse Linear Systems*, 2nd ed.,
+    SIAM, Algorithm 9.1.  Hestenes, M. R. & Stiefel, E. (1952). Methods of
+    conjugate gradients for solving linear systems. *J. Res. NBS* 49:409–436.
+    """
+    from scipy.linalg.blas import daxpy
+
+    rhs = np.asarray(rhs, dtype=np.float64)
+    x = np.zeros_like(rhs)
+    threshold = rtol * np.linalg.norm(rhs)
+    if threshold == 0.0:
+        return x, 0
+    residual = rhs.copy()
+    direction = preconditioner(residual)
+    rho = float(residual @ direction)
+    for iteration in range(1, maxiter + 1):
+        work = matrix @ direction
+        alpha = rho / float(direction @ work)
+        daxpy(direction, x, a=alpha)
+        daxpy(work, residual, a=-alpha)
+        del work
+        if np.linalg.norm(residual) <= threshold:
+            return x, iteration
+        work = preconditioner(residual)
+        rho_new = float(residual @ work)
+        direction *= rho_new / rho
+        direction += work
+        del work
+        rho = rho_new
+    return x, maxiter + 1
 
 
 # ------------------------------------------------------------------- node currents
@@ -819,8 +1364,10 @@ def pairwise(
         focal region.  Use :func:`focal_points` for point coordinates.
     neighbours, avg, is_conductance
         Graph construction, as in :func:`build_graph`.
-    solver : {'auto', 'direct', 'cg+amg'}
-        See :class:`LinearSolver`.
+    solver : {'auto', 'direct', 'cg+amg', 'cg+amg-lean'}
+        See :class:`LinearSolver`.  With 'cg+amg-lean' (or 'auto' when the cost
+        model picks it), all regions shorted (or single-cell focal nodes) and no
+        current maps, the whole job runs lean (:func:`_pairwise_lean`).
     shorting : {'pair', 'all'}
         How focal regions are shorted.  'pair' is Circuitscape's: for the pair
         (a, b) only regions a and b are shorted, the others are ordinary cells.
@@ -852,8 +1399,7 @@ def pairwise(
     McRae et al. (2008) *Ecology* 89:2712; Circuitscape.jl (Anantharaman et al.
     2020, *Proceedings of the JuliaCon Conferences* 1:58).
     """
-    cells = _cell_edges(resistance, neighbours, avg, is_conductance)
-    ids, focal = _focal_ids(focal, cells.shape)
+    ids, focal = _focal_ids(focal, np.shape(resistance))
     counts = np.array([np.count_nonzero(focal == i) for i in ids], dtype=np.int64)
     if shorting not in ("pair", "all"):
         raise ValueError(f"shorting must be 'pair' or 'all', got {shorting!r}")
@@ -863,6 +1409,12 @@ def pairwise(
     result = PairwiseResult(ids, np.full((k, k), DISCONNECTED))
     np.fill_diagonal(result.resistance_matrix, 0.0)
     want_maps = currents or max_current or pair_maps
+    shared = shorting == "all" or not np.any(counts > 1)
+    if k >= 2 and shared and not want_maps and _lean_is_wanted(solver, resistance, neighbours, k):
+        options = {"neighbours": neighbours, "avg": avg, "is_conductance": is_conductance}
+        _pairwise_lean(resistance, focal, ids, result, options, polygons)
+        return result
+    cells = _cell_edges(resistance, neighbours, avg, is_conductance)
     if want_maps:
         _start_current_maps(result, cells.valid, max_current)
     if k < 2:
@@ -873,6 +1425,116 @@ def pairwise(
     else:
         _pairwise_shared(cells, focal, ids, solver, result, want_maps, pair_maps, polygons)
     return result
+
+
+def _lean_is_wanted(solver: str, resistance: np.ndarray, neighbours: int, k: int) -> bool:
+    """'cg+amg-lean' asked for, or 'auto' and the cost model picks it for this raster."""
+    if solver == "cg+amg-lean":
+        return True
+    if solver != "auto":
+        return False
+    n = int(np.size(resistance))  # an upper bound on the nodes, without a pass over them
+    return plan_solver(n, (neighbours + 1) * n, k - 1).method == "cg+amg-lean"
+
+
+def _node_positions(node_of_cell: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of a cell of every node (for a shorted region, one of its cells)."""
+    rows, cols = np.nonzero(node_of_cell >= 0)
+    row = np.zeros(n, dtype=np.int32)
+    col = np.zeros(n, dtype=np.int32)
+    at = node_of_cell[rows, cols]
+    row[at] = rows
+    col[at] = cols
+    return row, col
+
+
+def _ground_in_place(laplacian: sp.csr_matrix, grounds: Sequence[int]) -> None:
+    """Ground ``grounds`` without copying the matrix: their rows and columns keep only the diagonal.
+
+    With a zero right-hand side there, a ground's voltage is 0 and its
+    neighbours see it as a conductance to ground: the system on the other
+    nodes is the grounded Laplacian (row and column removed), with the same
+    numbers in the same places, and the matrix stays symmetric positive definite.
+    """
+    grounds = np.asarray(grounds, dtype=np.int64)
+    diagonal = laplacian.diagonal()[grounds]
+    is_ground = np.zeros(laplacian.shape[0], dtype=bool)
+    is_ground[grounds] = True
+    laplacian.data[is_ground[laplacian.indices]] = 0.0  # the grounds' columns
+    for node, value in zip(grounds.tolist(), diagonal.tolist(), strict=True):
+        lo, hi = laplacian.indptr[node], laplacian.indptr[node + 1]
+        laplacian.data[lo:hi] = np.where(laplacian.indices[lo:hi] == node, value, 0.0)
+    laplacian.eliminate_zeros()  # in place
+
+
+def _lean_groups(
+    node_of_cell: np.ndarray, laplacian: sp.csr_matrix, focal: np.ndarray, ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Focal nodes, component labels and the focal IDs of each component with a pair."""
+    nodes = np.full(len(ids), -1, dtype=np.int64)
+    for k, focal_id in enumerate(ids):
+        found = node_of_cell[(focal == focal_id) & (node_of_cell >= 0)]
+        if found.size:
+            nodes[k] = found[0]
+    # The Laplacian is symmetric: its strong components are the graph's components,
+    # found without the transposed copy that the undirected search makes.
+    _, component = connected_components(laplacian, directed=True, connection="strong")
+    labels = np.where(nodes >= 0, component[np.maximum(nodes, 0)], -1)
+    groups = [np.flatnonzero(labels == lab) for lab in np.unique(labels[labels >= 0])]
+    return nodes, component, [g for g in groups if len(g) > 1]
+
+
+def _pairwise_lean(resistance, focal, ids, result, graph_options, polygons=None) -> None:
+    """All regions shorted, resistances only, in about 250 bytes a cell.
+
+    The shared engine's method (:func:`_pairwise_shared`: one ground per
+    component, k − 1 solves) with every large intermediate left out: the
+    Laplacian is built straight into CSR (:func:`laplacian_from_raster`, no
+    edge list), components without a focal pair are dropped by building it
+    again on the other cells, the grounds are decoupled in place
+    (:func:`_ground_in_place`) instead of copying a principal submatrix, the
+    solver is :class:`LeanMultigrid` with :func:`conjugate_gradients`, and each
+    solution is kept only on the focal nodes.
+    """
+    regions = short_regions(focal, polygons)
+    node_of_cell, laplacian = laplacian_from_raster(resistance, regions=regions, **graph_options)
+    nodes, component, groups = _lean_groups(node_of_cell, laplacian, focal, ids)
+    if not groups:
+        return
+    wanted = np.zeros(int(component.max()) + 1, dtype=bool)
+    wanted[[component[nodes[g[0]]] for g in groups]] = True
+    if not wanted[component].all():
+        keep = node_of_cell >= 0
+        keep[keep] = wanted[component[node_of_cell[keep]]]
+        del laplacian, node_of_cell, component
+        node_of_cell, laplacian = laplacian_from_raster(
+            resistance, regions=regions, valid=keep, **graph_options
+        )
+        del keep
+        nodes, component, groups = _lean_groups(node_of_cell, laplacian, focal, ids)
+    del component
+    grounds = [int(nodes[g[0]]) for g in groups]
+    _ground_in_place(laplacian, grounds)
+    n = laplacian.shape[0]
+    total = sum(len(g) - 1 for g in groups)
+    log.info("pairwise, lean: %d nodes, %d focal nodes, %d solves", n, len(ids), total)
+    lin = LinearSolver(laplacian, "cg+amg-lean", coordinates=_node_positions(node_of_cell, n))
+    del node_of_cell
+    progress = Progress("pairwise solves", total, log)
+    for members, ground in zip(groups, grounds, strict=True):
+        focal_nodes = nodes[members]
+        green = np.zeros((len(members), len(members)))
+        for p in range(1, len(members)):
+            if focal_nodes[p] != ground:  # shorted with the ground by a polygon: 0 V
+                rhs = np.zeros(n)
+                rhs[focal_nodes[p]] = 1.0
+                green[:, p] = lin.solve(rhs)[focal_nodes]
+            progress.step()
+        diag = np.diag(green)
+        r = diag[:, None] + diag[None, :] - green - green.T
+        for p, q in itertools.combinations(range(len(members)), 2):
+            a, b = members[p], members[q]
+            result.resistance_matrix[a, b] = result.resistance_matrix[b, a] = r[p, q]
 
 
 def _record_pair(
@@ -1072,7 +1734,13 @@ def _pairwise_reduced(
         log.info("pairwise: CG + AMG set up per pair costs less than %d CG solves", n_rhs)
         _pairwise_per_pair(cells, focal, ids, solver, result, want_maps, pair_maps, polygons)
         return
-    lin = LinearSolver(matrix, solver, n_rhs=n_rhs)
+    coordinates = None
+    if solver == "cg+amg-lean":  # its aggregates are blocks of the raster
+        row, col = _node_positions(graph.node_of_cell, graph.n_nodes)
+        coordinates = (row[free], col[free])
+        del row, col
+    lin = LinearSolver(matrix, solver, n_rhs=n_rhs, coordinates=coordinates)
+    del coordinates
     green = np.zeros((len(border), len(border)))
     progress = Progress("pairwise boundary solves", len(columns), log)
     for chunk in _chunks(columns, free.size):
