@@ -212,7 +212,9 @@ def window_stack(stack: Path, size: int, window: int) -> Path:
     return path
 
 
-def run_project(stack: Path, out: Path, model_path: Path, n_jobs: int, layers: bool) -> None:
+def run_project(
+    stack: Path, out: Path, model_path: Path, n_jobs: int, layers: bool, old: bool = False
+) -> None:
     import rasterio
 
     from amurlink.core import io
@@ -224,7 +226,8 @@ def run_project(stack: Path, out: Path, model_path: Path, n_jobs: int, layers: b
     count = len(predict.LAYERS) if layers else 1
     with rasterio.open(stack) as src, rasterio.open(out, "w", **out_profile(stack, count)) as dst:
         windows = [w for _, w in src.block_windows(1)]
-        read = io.window_reader(src)
+        # float32 windows, widened in the prediction threads (the old library read float64)
+        read = io.window_reader(src) if old else io.window_reader(src, dtype=None)
         if not layers:
             for window, block in predict.predict_windows(model, read, windows, n_jobs=n_jobs):
                 dst.write(np.nan_to_num(block, nan=NODATA)[None].astype(np.float32), window=window)
@@ -303,7 +306,10 @@ def variant_main(args) -> None:
         run_elapid(stack, out, work / "elapid-own.pkl", own=True)
     else:
         n_jobs = 1 if how in ("old", "new-1") else os.cpu_count() or 1
-        run_project(stack, out, work / f"{model}.pkl", n_jobs, layers=how != "new-suitability")
+        run_project(
+            stack, out, work / f"{model}.pkl", n_jobs, layers=how != "new-suitability",
+            old=how == "old",
+        )  # fmt: skip
     seconds = time.perf_counter() - t0
     peak_mb = peak_rss_mb()
     print(json.dumps({"variant": name, "seconds": seconds, "peak_mb": peak_mb, "out": str(out)}))

@@ -115,3 +115,37 @@ def test_decimated_read_matches_the_coarsened_grid(tmp_path, small_grid):
     # nearest sampling: every value read is a value of the raster, on the right row
     rows = arr.data.astype(int) // 50
     assert np.all(np.abs(rows - np.arange(grid.height)[:, None] * factor) < factor)
+
+
+@pytest.mark.parametrize(
+    "dtype, nodata, mask_band",
+    [("float32", -9999.0, False), ("int16", -1, False), ("float32", None, False),
+     ("uint8", None, True), ("float32", np.nan, False)],
+)  # fmt: skip
+def test_window_reader_equals_rasterio_masked_read(tmp_path, dtype, nodata, mask_band):
+    from rasterio.transform import from_origin
+    from rasterio.windows import Window
+
+    rng = np.random.default_rng(0)
+    data = (rng.random((3, 40, 50)) * 100).astype(dtype)
+    if nodata is not None:
+        data[0, :5, :5] = nodata
+        data[2, 10:12, :] = nodata
+    path = tmp_path / "r.tif"
+    profile = dict(driver="GTiff", width=50, height=40, count=3, dtype=dtype, nodata=nodata,
+                   crs="EPSG:32652", transform=from_origin(0, 0, 30, 30))  # fmt: skip
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+        if mask_band:
+            mask = np.full((40, 50), 255, np.uint8)
+            mask[20:30, 20:30] = 0
+            dst.write_mask(mask)
+    window = Window(3, 2, 30, 25)
+    with rasterio.open(path) as src:
+        expected = src.read(window=window, masked=True).astype(np.float64).filled(np.nan)
+        got = io.window_reader(src)(window)
+        kept = io.window_reader(src, dtype=None)(window)
+    assert got.dtype == np.float64 and np.array_equal(got, expected, equal_nan=True)
+    assert kept.dtype == (np.float32 if dtype == "float32" else np.float64)
+    assert np.array_equal(kept.astype(np.float64), expected, equal_nan=True)
+    assert np.isnan(expected).any() == (nodata is not None or mask_band)  # the test has no data

