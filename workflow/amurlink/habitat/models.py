@@ -533,8 +533,13 @@ class MaxentModel(_PresenceBackgroundModel):
 
     def predict_suitability(self, X) -> np.ndarray:
         """cloglog output ``1 − exp(−exp(η + H))`` in [0, 1]; NaN where X is not finite."""
-        X = _as_2d(X)
+        # float32 stays float32: the link widens each covariate it uses, chunk by chunk
+        X = np.asarray(X)
+        X = X if X.dtype.kind == "f" else X.astype(np.float64)
+        X = X[:, np.newaxis] if X.ndim == 1 else X
         ok = np.isfinite(X).all(axis=1)
+        if ok.all():  # no gathered copy of X
+            return -np.expm1(-np.exp(self.decision_function(X) + self.entropy_))
         out = np.full(X.shape[0], np.nan)
         if ok.any():
             out[ok] = -np.expm1(-np.exp(self.decision_function(X[ok]) + self.entropy_))

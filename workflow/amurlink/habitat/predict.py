@@ -25,11 +25,20 @@ ReadWindow = Callable[[Window], np.ndarray]
 
 
 def predict_block(model, block: np.ndarray) -> np.ndarray:
-    """Suitability of a (bands, rows, cols) block; NaN where any band is not finite."""
-    block = np.asarray(block, dtype=np.float64)
+    """Suitability of a (bands, rows, cols) block; NaN where any band is not finite.
+
+    ``block`` may be float32 (as read): the models widen what they use.  A block
+    without no-data is predicted as the transposed view of itself, its columns
+    the bands' contiguous rows, with no gathered copy.
+    """
+    block = np.asarray(block)
+    if block.dtype.kind != "f":
+        block = block.astype(np.float64)
     bands, rows, cols = block.shape
     X = block.reshape(bands, -1).T
-    ok = np.isfinite(X).all(axis=1)
+    ok = np.isfinite(block).all(axis=0).ravel()
+    if ok.all():
+        return np.asarray(suitability(model, X), np.float64).reshape(rows, cols)
     out = np.full(rows * cols, np.nan, dtype=np.float64)
     if ok.any():
         out[ok] = suitability(model, X[ok])
