@@ -25,31 +25,32 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from amurlink.apps import swd
-from amurlink.habitat import evaluate
+
+
+class _Suitability:
+    """An elapid model as the project's models are scored: ``predict_suitability(X)``."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def predict_suitability(self, X):
+        return np.asarray(self.model.predict(X)).ravel()
 
 
 def fit_and_score(t: dict, species: str) -> dict:
+    """Fit elapid's default MaxEnt to ``species`` of region tables ``t``; its test-site AUC."""
     import elapid
 
     cov, cat = t["covariates"], t["categorical"]
-    p = t["presences"]
-    Xp = p.loc[p["species"].astype(str) == species, cov].dropna()
-    Xb = t["background"][cov].dropna()
-    X = pd.concat([Xp, Xb], ignore_index=True)
-    y = np.r_[np.ones(len(Xp)), np.zeros(len(Xb))]
-    obs = pd.to_numeric(t["test"][species], errors="coerce").to_numpy(float)
-    test = t["test"][cov]
-    use = np.isfinite(obs) & test.notna().all(axis=1).to_numpy()
+    X, y, _, ok = swd.species_rows(t["presences"], species, cov, *t["complete_background"])
     started = time.process_time()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = elapid.MaxentModel(n_cpus=1)
-        model.fit(X, y, categorical=[cov.index(c) for c in cat] or None)
+        model = elapid.MaxentModel(n_cpus=1, random_state=0)  # elapid draws at random otherwise
+        model.fit(pd.DataFrame(X, columns=cov), y, categorical=[cov.index(c) for c in cat] or None)
         seconds = time.process_time() - started
-        s = np.asarray(model.predict(test[use])).ravel()
-    present = obs[use] == 1
-    return {"species": species, "n_presences": len(Xp), "auc": evaluate.auc(s[present], s[~present]),
-            "fit_seconds": seconds}  # fmt: skip
+        auc, _ = swd.test_site_auc(_Suitability(model), t["test"], cov, species)
+    return {"species": species, "n_presences": int(ok.sum()), "auc": auc, "fit_seconds": seconds}
 
 
 def main() -> None:

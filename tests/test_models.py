@@ -251,3 +251,9 @@ def test_make_model_takes_categorical_covariates_by_name(kind):
     Xf = np.column_stack([Xf, np.floor(Xf[:, 0] * 4)])  # a class code
     m = make_model(kind, categorical=["veg"], feature_names=["a", "b", "c", "veg"]).fit(Xf, y)
     assert np.all(np.isfinite(m.predict_suitability(Xf[:50])))
+    # the class column is a category in every member that takes categories, never a number
+    members = dict(m.members_) if kind == "ensemble" else {kind: m}
+    if "brt" in members:
+        assert list(members["brt"].hgb_.is_categorical_) == [False, False, False, True]
+    if "maxent" in members:
+        assert "veg==2" in members["maxent"].feature_names_out_

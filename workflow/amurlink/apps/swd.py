@@ -63,18 +63,12 @@ PUBLISHED_MODEL = {
 logger = logging.getLogger("amurlink.swd")
 
 
-def read_swd(
-    path,
-    covariates: Sequence[str] | None = None,
-    need_species: bool = True,
-    nodata: Sequence[float] | dict | None = None,
-):
+def read_swd(path, covariates: Sequence[str] | None = None, need_species: bool = True):
     """Read an SWD table; return it and its covariate names (all columns after species, x, y).
 
     With ``covariates`` given, the table must hold each of them (extra columns are
     ignored); a missing or non-numeric covariate raises :class:`InputError`.
-    ``nodata``: values read as missing in every covariate (a sequence), or per
-    column (``{column: [values]}``, e.g. from :func:`detect_sentinels`).
+    No-data codes are masked afterwards (:func:`nodata_codes`, :func:`mask_codes`).
     """
     df = tables.read_table(path)
     required = ID_COLUMNS if need_species else ID_COLUMNS[1:]
@@ -89,9 +83,6 @@ def read_swd(
         bad = values.isna() & df[c].notna()
         if bad.any():
             raise InputError(f"{path}: covariate '{c}' is not a number at {int(bad.sum())} rows")
-        codes = nodata.get(c, ()) if isinstance(nodata, dict) else (nodata or ())
-        if len(codes):
-            values = values.mask(values.isin(list(codes)))
         df[c] = values.astype(float)
     return df, list(covariates)
 
@@ -183,30 +174,20 @@ def fit_swd(
     if unknown:
         raise InputError(f"categorical covariates {unknown} are not columns of the tables")
     names = list(species) if species else sorted(presences["species"].astype(str).unique())
-    Xb_all = background[list(covariates)].to_numpy(float)
-    ok_b = np.isfinite(Xb_all).all(axis=1)
-    if not ok_b.any():
+    Xb, xyb = complete_background(background, covariates)
+    if not len(Xb):
         raise InputError("background table: every row has a missing covariate")
-    Xb, xyb = Xb_all[ok_b], background.loc[ok_b, ["x", "y"]].to_numpy(float)
     out: dict = {
         "covariates": list(covariates), "models": {}, "metrics": {}, "kind": model,
         "skipped": [], "categorical": list(categorical), "crs": crs,
     }  # fmt: skip
     for sp in names:
-        rows = presences[presences["species"].astype(str) == sp]
-        Xp = rows[list(covariates)].to_numpy(float)
-        ok = np.isfinite(Xp).all(axis=1)
+        X, y, xy, ok = species_rows(presences, sp, covariates, Xb, xyb)
         if ok.sum() < fitting.MIN_PRESENCES:
-            reason = (
-                f"{int(ok.sum())} presences with every covariate "
-                f"(at least {fitting.MIN_PRESENCES} needed)"
-            )
+            reason = skip_reason(ok)
             logger.warning("species %s skipped: %s", sp, reason)
             out["skipped"].append({"species": sp, "n_presences": int(ok.sum()), "reason": reason})
             continue
-        X = np.vstack([Xp[ok], Xb])
-        y = np.r_[np.ones(int(ok.sum()), int), np.zeros(len(Xb), int)]
-        xy = np.vstack([rows.loc[ok, ["x", "y"]].to_numpy(float), xyb])
         started = time.perf_counter()
         fit = fitting.fit_habitat_model(
             X, y, xy[:, 0], xy[:, 1], kind=model, block_size_m=block_size_m, n_folds=n_folds,
@@ -222,6 +203,35 @@ def fit_swd(
         out["models"][sp] = fit.model
         out["metrics"][sp] = metrics
     return out
+
+
+def complete_background(background: pd.DataFrame, covariates: Sequence[str]):
+    """The background rows with every covariate: their values and their x, y."""
+    Xb = background[list(covariates)].to_numpy(float)
+    ok = np.isfinite(Xb).all(axis=1)
+    return Xb[ok], background.loc[ok, ["x", "y"]].to_numpy(float)
+
+
+def species_rows(presences: pd.DataFrame, species: str, covariates: Sequence[str], Xb, xyb):
+    """One species' training data: ``X, y, xy`` (its complete presences, then the background).
+
+    Also returns the mask of its presence rows with every covariate (the others
+    are dropped), so that callers can count and skip (:func:`skip_reason`).
+    """
+    rows = presences[presences["species"].astype(str) == species]
+    Xp = rows[list(covariates)].to_numpy(float)
+    ok = np.isfinite(Xp).all(axis=1)
+    X = np.vstack([Xp[ok], Xb])
+    y = np.r_[np.ones(int(ok.sum()), int), np.zeros(len(Xb), int)]
+    xy = np.vstack([rows.loc[ok, ["x", "y"]].to_numpy(float), xyb])
+    return X, y, xy, ok
+
+
+def skip_reason(ok: np.ndarray) -> str:
+    """Why a species with too few complete presences (``ok``) is skipped."""
+    return (
+        f"{int(ok.sum())} presences with every covariate (at least {fitting.MIN_PRESENCES} needed)"
+    )
 
 
 def site_ids(sites: pd.DataFrame) -> pd.Series:
@@ -305,6 +315,22 @@ def score_sites(bundle: dict, sites: pd.DataFrame) -> pd.DataFrame:
 RANDOM_CV_BLOCK_M = 1.0
 
 
+def nodata_codes(frames: Sequence[pd.DataFrame], covariates: Sequence[str], nodata, name: str = ""):
+    """The no-data codes ``{column: [values]}`` to mask in ``frames`` (``--nodata``).
+
+    ``"auto"``: the codes :func:`detect_sentinels` finds in the tables together
+    (logged, with their row counts); a sequence: those values in every
+    covariate; ``None``: none.
+    """
+    if nodata != "auto":
+        return {c: list(nodata) for c in covariates} if nodata else {}
+    codes = detect_sentinels(pd.concat([t[list(covariates)] for t in frames]), covariates)
+    for c, values in codes.items():
+        n = sum(int(t[c].isin(values).sum()) for t in frames)
+        logger.info("%scolumn %s: %s read as no data (%d rows)", name, c, values, n)
+    return codes
+
+
 def mask_codes(table: pd.DataFrame, codes: dict) -> pd.DataFrame:
     """``table`` with the no-data ``codes`` (``{column: [values]}``) set to NaN."""
     out = table.copy()
@@ -327,18 +353,13 @@ def region_tables(folder: Path, nodata="auto") -> dict:
     cov = [c for c in cov if c not in NON_COVARIATES]
     bg, _ = read_swd(folder / "background_swd.csv", cov)
     test, _ = read_swd(folder / "test_sites.csv", cov, need_species=False)
-    if nodata == "auto":
-        codes = detect_sentinels(pd.concat([pres[cov], bg[cov], test[cov]]), cov)
-        for c, values in codes.items():
-            n = sum(int(t[c].isin(values).sum()) for t in (pres, bg, test))
-            logger.info("%s: column %s: %s read as no data (%d rows)", folder.name, c, values, n)
-    else:
-        codes = {c: list(nodata) for c in cov} if nodata else {}
+    codes = nodata_codes((pres, bg, test), cov, nodata, name=f"{folder.name}: ")
     pres, bg, test = (mask_codes(t, codes) for t in (pres, bg, test))
     cat_file = folder / "categorical.txt"
     categorical = read_names([str(cat_file)]) if cat_file.is_file() else []
     return {"presences": pres, "background": bg, "test": test, "covariates": cov,
-            "categorical": categorical, "nodata": codes}  # fmt: skip
+            "categorical": categorical, "nodata": codes,
+            "complete_background": complete_background(bg, cov)}  # fmt: skip
 
 
 def test_site_auc(model, test: pd.DataFrame, covariates: Sequence[str], species: str) -> tuple:
@@ -436,21 +457,11 @@ def benchmark(
 def _benchmark_species(t: dict, species: str, kind: str, **options) -> dict:
     """One benchmark row: fit ``species`` of region tables ``t`` and score it on the test sites."""
     cov = t["covariates"]
-    rows = t["presences"][t["presences"]["species"].astype(str) == species]
-    Xp = rows[cov].to_numpy(float)
-    ok = np.isfinite(Xp).all(axis=1)
+    X, y, xy, ok = species_rows(t["presences"], species, cov, *t["complete_background"])
     row = {"species": species, "model": kind, "n_presences": int(ok.sum())}
     if ok.sum() < fitting.MIN_PRESENCES:
-        row["note"] = f"skipped: {int(ok.sum())} presences (at least {fitting.MIN_PRESENCES})"
+        row["note"] = f"skipped: {skip_reason(ok)}"
         return row
-    bg = t["background"]
-    Xb = bg[cov].to_numpy(float)
-    ok_b = np.isfinite(Xb).all(axis=1)
-    X = np.vstack([Xp[ok], Xb[ok_b]])
-    y = np.r_[np.ones(int(ok.sum()), int), np.zeros(int(ok_b.sum()), int)]
-    xy = np.vstack(
-        [rows.loc[ok, ["x", "y"]].to_numpy(float), bg.loc[ok_b, ["x", "y"]].to_numpy(float)]
-    )
     started = time.process_time()
     model, note = benchmark_fit(
         kind, X, y, xy, categorical=t["categorical"], feature_names=cov, **options
@@ -667,14 +678,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fit_command(args) -> None:
-    nodata = _nodata(args.nodata)
-    pres, cov = read_swd(args.presences, nodata=None if nodata == "auto" else nodata)
-    bg, _ = read_swd(args.background, cov, nodata=None if nodata == "auto" else nodata)
-    if nodata == "auto":
-        codes = detect_sentinels(pd.concat([pres[cov], bg[cov]]), cov)
-        for c, values in codes.items():
-            logger.info("column %s: %s read as no data", c, values)
-        pres, bg = mask_codes(pres, codes), mask_codes(bg, codes)
+    pres, cov = read_swd(args.presences)
+    bg, _ = read_swd(args.background, cov)
+    codes = nodata_codes((pres, bg), cov, _nodata(args.nodata))
+    pres, bg = mask_codes(pres, codes), mask_codes(bg, codes)
     crs = coordinates_crs(args.crs, bg["x"], bg["y"])
     bundle = fit_swd(
         pres, bg, cov, model=args.model, species=args.species, grid=_grid(args),

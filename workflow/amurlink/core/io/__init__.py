@@ -283,7 +283,7 @@ def window_reader(ds, dtype: type | None = np.float64):
             raw = ds.read(window=window)
             block = raw.astype(out_type, copy=raw.dtype != out_type)
             for band, value in enumerate(ds.nodatavals):
-                if value is not None and not all_valid:
+                if value is not None:
                     block[band][raw[band] == value] = np.nan
             return block
         return ds.read(window=window, masked=True).astype(out_type).filled(np.nan)
