@@ -1,0 +1,97 @@
+"""Tree traversal per tree per cell: scikit-learn's against the packed trees (issue 14).
+
+The ensemble's cost at 10,000² is its trees (bench/predict.py).  This times, on
+one thread and the same rows, each tree member of bench/predict.py's fitted
+ensemble:
+
+- scikit-learn's own traversal (the boosting model's ``predict_proba``; the
+  down-sampled RF's per-tree ``apply``, as ``DownsampledRFModel`` predicts);
+- :func:`amurlink.habitat.trees.sum_leaf_values` on the same trees, which tests
+  the last leaf's box before walking from the root.  The library uses it for
+  boosting; for the RF the trees are packed here only to measure it;
+
+on rows in raster order (the central window of the bench stack, as windows are
+read) and on the same rows shuffled (as cross-validation scores them).  Every
+variant's output is checked equal to scikit-learn's, bit for bit.
+
+Usage (after ``python bench/predict.py run --size 10000 ...`` has fitted the models)::
+
+    python bench/trees.py --work /tmp/amurlink-bench-predict/models_10000_default \\
+        --stack /tmp/amurlink-bench-predict/stack_10000_w2000.tif --rows 512
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import time
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from amurlink.habitat import trees
+
+NODATA = -9999.0
+
+
+def pack_decision_trees(forest, n_features: int) -> trees.PackedTrees:
+    """A DownsampledRFModel's trees packed as the library packs boosting (presence fractions)."""
+
+    def nodes(tree):
+        t = tree.tree_
+        col = list(tree.classes_).index(1) if 1 in tree.classes_ else None
+        value = t.value[:, 0, col] if col is not None else np.zeros(t.node_count)
+        return t.feature, t.threshold, t.children_left, t.children_right, value
+
+    return trees.pack_trees((nodes(tree) for tree in forest.trees_), n_features)
+
+
+def timed(fn, X) -> tuple[float, np.ndarray]:
+    fn(X[:1000])  # compiled code loaded before the clock
+    t0 = time.perf_counter()
+    out = fn(X)
+    return time.perf_counter() - t0, out
+
+
+def main(argv=None) -> None:
+    import rasterio
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, required=True, help="bench/predict.py's model folder")
+    parser.add_argument("--stack", type=Path, required=True)
+    parser.add_argument("--rows", type=int, default=512, help="rows of the stack to predict")
+    args = parser.parse_args(argv)
+    ensemble = pickle.loads((args.work / "ensemble.pkl").read_bytes())
+    members = dict(ensemble.members_)
+    with rasterio.open(args.stack) as ds:
+        block = ds.read(window=((0, args.rows), (0, ds.width)))
+    X = block.reshape(block.shape[0], -1).T.astype(np.float64)
+    X = np.ascontiguousarray(X[(X != NODATA).all(axis=1)])
+    shuffled = np.ascontiguousarray(X[np.random.default_rng(0).permutation(len(X))])
+    brt, rf = members["brt"], members["rf"]
+    brt_packed = brt._packed_trees()
+    rf_packed = pack_decision_trees(rf, X.shape[1])
+    variants = {
+        ("boosting", "scikit-learn"): lambda A: brt.hgb_.predict_proba(A)[:, 1],
+        ("boosting", "packed"): lambda A: brt.predict_suitability(A),
+        ("RF", "scikit-learn"): lambda A: rf.predict_suitability(A),
+        ("RF", "packed"): lambda A: trees.sum_leaf_values(A, rf_packed) / len(rf.trees_),
+    }
+    n_trees = {"boosting": len(brt_packed.root), "RF": len(rf.trees_)}
+    print(f"{len(X)} cells; boosting {n_trees['boosting']} trees, RF {n_trees['RF']} trees")
+    print("| member | traversal | rows | ns per tree per cell | equal to scikit-learn |")
+    print("|---|---|---|---:|---|")
+    with threadpool_limits(1):
+        for order, rows in (("raster order", X), ("shuffled", shuffled)):
+            reference = {}
+            for (member, how), fn in variants.items():
+                seconds, out = timed(fn, rows)
+                reference.setdefault(member, out)
+                same = np.array_equal(out, reference[member])
+                ns = seconds * 1e9 / len(rows) / n_trees[member]
+                print(f"| {member} | {how} | {order} | {ns:.1f} | {same} |")
+
+
+if __name__ == "__main__":
+    main()

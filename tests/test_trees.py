@@ -1,0 +1,84 @@
+"""Packed boosted trees: the same leaves and sums as scikit-learn's traversal."""
+
+import numpy as np
+import pytest
+
+from amurlink.habitat import trees
+from amurlink.habitat.models import BoostingModel
+
+
+def _smooth_rows(n_rows: int, n_cols: int, seed: int) -> np.ndarray:
+    """Raster-ordered cells of four smooth fields with a little noise (as windows are read)."""
+    rng = np.random.default_rng(seed)
+    r, c = np.mgrid[0:n_rows, 0:n_cols] / max(n_rows, n_cols)
+    bands = [np.sin(3 * r + k) * np.cos(4 * c - k) + rng.normal(0, 0.02, r.shape) for k in range(4)]
+    return np.stack(bands, axis=-1).reshape(-1, 4)
+
+
+@pytest.fixture(scope="module")
+def boosting():
+    X = _smooth_rows(60, 60, seed=1)
+    rng = np.random.default_rng(2)
+    p = 1 / (1 + np.exp(-(2 * X[:, 0] - 3 * X[:, 1] ** 2 + X[:, 2] * X[:, 3])))
+    y = (rng.random(len(X)) < p).astype(int)
+    return BoostingModel(max_iter=60, random_state=0).fit(X, y)
+
+
+@pytest.mark.parametrize("order", ["raster", "shuffled"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_packed_trees_equal_scikit_learn_bit_for_bit(boosting, order, dtype):
+    X = _smooth_rows(150, 170, seed=5).astype(dtype)
+    if order == "shuffled":
+        X = X[np.random.default_rng(0).permutation(len(X))]
+    assert boosting._packed_trees() is not None
+    ours = boosting.predict_suitability(X)
+    theirs = boosting.hgb_.predict_proba(X)[:, 1]
+    assert np.array_equal(ours, theirs)
+    assert np.array_equal(boosting.predict_proba(X), boosting.hgb_.predict_proba(X))
+
+
+def _hand_tree() -> trees.PackedTrees:
+    """Root: x0 <= 0.5 -> leaf 1.0; else x1 <= 2.0 -> leaf 2.0, else leaf 3.0."""
+    feature = np.array([0, -2, 1, -2, -2])
+    threshold = np.array([0.5, -2.0, 2.0, -2.0, -2.0])  # leaves' entries are ignored
+    left = np.array([1, -1, 3, -1, -1])
+    right = np.array([2, -1, 4, -1, -1])
+    value = np.array([9.0, 1.0, 9.0, 2.0, 3.0])
+    return trees.pack_trees([(feature, threshold, left, right, value)], n_features=2)
+
+
+def test_node_boxes_are_the_split_tests_of_the_path():
+    box = _hand_tree().box
+    # leaf 4: x0 > 0.5 and x1 > 2.0
+    assert box[4].tolist() == [[0.5, 2.0], [np.inf, np.inf]]
+    # leaf 3: x0 > 0.5 and x1 <= 2.0
+    assert box[3].tolist() == [[0.5, -np.inf], [np.inf, 2.0]]
+    # leaf 1: x0 <= 0.5
+    assert box[1].tolist() == [[-np.inf, -np.inf], [0.5, np.inf]]
+
+
+def test_cells_on_a_threshold_go_left_as_the_tree_sends_them():
+    # consecutive cells step across both thresholds, landing exactly on each: a box
+    # with the wrong side open would keep the last leaf where the tree changes it
+    up = np.nextafter(0.5, 1.0)
+    X = np.array([[0.4, 0], [0.5, 0], [up, 0], [up, 2.0], [up, np.nextafter(2.0, 3)],
+                  [0.9, 5], [0.5, 5], [0.9, 2.0], [0.9, 1.0]])  # fmt: skip
+    sums = trees.sum_leaf_values(X, _hand_tree(), start=10.0)
+    assert sums.tolist() == [11, 11, 12, 12, 13, 13, 11, 12, 12]
+
+
+def test_categorical_splits_and_no_data_take_scikit_learns_path():
+    rng = np.random.default_rng(3)
+    X = np.column_stack([rng.normal(size=600), rng.integers(0, 4, 600)])
+    y = ((X[:, 1] == 2) | (X[:, 0] > 1)).astype(int)
+    model = BoostingModel(max_iter=20, categorical=[1], random_state=0).fit(X, y)
+    assert model._packed_trees() is None
+    assert np.array_equal(model.predict_suitability(X), model.hgb_.predict_proba(X)[:, 1])
+    plain = BoostingModel(max_iter=20, random_state=0).fit(X, y)
+    X[::7, 0] = np.nan
+    assert np.array_equal(plain.predict_suitability(X), plain.hgb_.predict_proba(X)[:, 1])
+
+
+def test_wrong_column_count_is_refused(boosting):
+    with pytest.raises(ValueError, match="takes 4 columns|take 4 columns"):
+        trees.sum_leaf_values(np.zeros((3, 5)), boosting._packed_trees())
