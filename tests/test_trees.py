@@ -80,5 +80,5 @@ def test_categorical_splits_and_no_data_take_scikit_learns_path():
 
 
 def test_wrong_column_count_is_refused(boosting):
-    with pytest.raises(ValueError, match="takes 4 columns|take 4 columns"):
+    with pytest.raises(ValueError, match="take 4 columns"):
         trees.sum_leaf_values(np.zeros((3, 5)), boosting._packed_trees())

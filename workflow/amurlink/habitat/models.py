@@ -30,8 +30,6 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from amurlink.habitat import trees
-
 FEATURE_CLASSES = "lqpht"
 
 # maxnet's regularisation tables (maxnet.default.regularization, Phillips et al.
@@ -846,6 +844,9 @@ class BoostingModel(_PresenceBackgroundModel):
         # OpenMP threads spin against other jobs on a small machine; one is enough here
         with threadpool_limits(1, user_api="openmp"):
             self.hgb_.fit(X, y, sample_weight=_balanced_weights(y, sample_weight))
+        if hasattr(self, "packed_trees_"):
+            del self.packed_trees_  # a refit's trees are packed afresh
+        self._packed_trees()
         return self
 
     def predict_proba(self, X) -> np.ndarray:
@@ -866,12 +867,16 @@ class BoostingModel(_PresenceBackgroundModel):
         if packed is None or not np.isfinite(X).all():
             with threadpool_limits(1, user_api="openmp"):
                 return self.hgb_.predict_proba(X)[:, 1]
+        from amurlink.habitat import trees  # numba: loaded by the models that predict with it
+
         baseline = float(self.hgb_._baseline_prediction.ravel()[0])
         return optimize_expit(trees.sum_leaf_values(X, packed, start=baseline))
 
     def _packed_trees(self):
-        # packed once per fitted model, on first use (models pickled before this existed too)
+        # packed by fit; lazily for models pickled before packing existed
         if not hasattr(self, "packed_trees_"):
+            from amurlink.habitat import trees
+
             self.packed_trees_ = trees.pack_hist_gradient_boosting(self.hgb_)
         return self.packed_trees_
 

@@ -12,11 +12,11 @@ the tree from the root only when the cell is outside it.  The result is the same
 leaf, and the same sum in the same order, as scikit-learn's own traversal.
 
 scikit-learn's :class:`~sklearn.ensemble.HistGradientBoostingClassifier` took
-39.5 ns per tree per cell on the bench's raster-ordered cells; this path 7.6 ns,
-and 22.3 against 35.8 on the same rows shuffled (bench/trees.py).  Down-sampled
+39.6 ns per tree per cell on the bench's raster-ordered cells; this path 7.4 ns,
+and 22.0 against 35.2 on the same rows shuffled (bench/trees.py).  Down-sampled
 random forests are left to scikit-learn's traversal: their leaves, grown to
 single points, are small boxes, and the same kernel took 15.8 ns per tree per
-cell against scikit-learn's 24.9 in raster order but 48.5 against 34.9 on
+cell against scikit-learn's 23.1 in raster order but 48.5 against 34.5 on
 shuffled rows (the rows that cross-validation scores).
 """
 
