@@ -22,10 +22,19 @@ Usage::
 
     python bench/nceas_agreement.py bench/nceas/species_auc.csv \\
         ../shared/benchmarks/nceas/valavi2023_auc.csv --out bench/nceas/agreement.csv \\
-        [--cross ../shared/benchmarks/nceas/CAN]
+        [--cross ../shared/benchmarks/nceas/CAN] [--location ../shared/benchmarks/nceas/*/]
 
 ``--cross REG`` also fits each species' GLM of that region and scores it on every
 species' test column (``cross_glm_REG.csv``): a check for swapped species labels.
+
+``--location REG [REG ...]`` scores each species' test sites by their distance
+to the nearest of its training presences, nothing fitted (``location_REG.csv``).
+Presence-only records and survey presences of one species lie close together
+(species' ranges are spatially contiguous: Tobler's first law, and the reason
+spatial CV exists, Roberts et al. 2017), so this AUC is above 0.5 wherever the
+two tables describe the same species; below 0.5, test presences lie farther
+from the species' records than its absences do, and no model of these tables
+can score as Valavi et al. published.
 """
 
 from __future__ import annotations
@@ -110,6 +119,41 @@ def cross_table(region: Path, species: list[str]) -> pd.DataFrame:
     return out
 
 
+def location_check(region: Path) -> pd.DataFrame:
+    """Per species: AUC of test sites scored by −(distance to the nearest training presence).
+
+    Distances are in metres on the ground (geographic coordinates projected by
+    :func:`amurlink.habitat.evaluate.metric_coordinates`, one projection for the
+    records and the sites); ties at equal distance count half, as in any AUC.
+    """
+    from scipy.spatial import cKDTree
+
+    from amurlink.apps import swd
+    from amurlink.habitat import evaluate
+
+    t = swd.region_tables(region)
+    pres, test = t["presences"], t["test"]
+    crs = evaluate.guess_crs(t["background"]["x"], t["background"]["y"])
+    x, y = evaluate.metric_coordinates(
+        np.r_[pres["x"], test["x"]], np.r_[pres["y"], test["y"]], crs
+    )
+    rec_xy = np.column_stack([x[: len(pres)], y[: len(pres)]])
+    site_xy = np.column_stack([x[len(pres) :], y[len(pres) :]])
+    rows = []
+    for sp in sorted(set(pres["species"]) & set(test.columns)):
+        obs = pd.to_numeric(test[sp], errors="coerce").to_numpy(float)
+        surveyed = np.isfinite(obs)
+        present = obs[surveyed] == 1
+        if present.all() or not present.any():
+            continue
+        dist, _ = cKDTree(rec_xy[(pres["species"] == sp).to_numpy()]).query(site_xy[surveyed])
+        rows.append({"species": sp, "region": region.name,
+                     "nearest_record_auc": evaluate.auc(-dist[present], -dist[~present]),
+                     "median_km_presences": np.median(dist[present]) / 1e3,
+                     "median_km_absences": np.median(dist[~present]) / 1e3})  # fmt: skip
+    return pd.DataFrame(rows).set_index("species")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("species_auc", type=Path, help="swd benchmark's species_auc.csv")
@@ -117,6 +161,8 @@ def main(argv=None) -> None:
     parser.add_argument("--tol", type=float, default=0.02, help="|GLM AUC difference| that agrees")
     parser.add_argument("--out", type=Path, required=True, help="per-species table (CSV)")
     parser.add_argument("--cross", type=Path, help="a region's folder: write its GLM cross table")
+    parser.add_argument("--location", type=Path, nargs="+", default=[],
+                        help="regions' folders: score test sites by distance to the records")  # fmt: skip
     args = parser.parse_args(argv)
     paired = paired_scores(pd.read_csv(args.species_auc), pd.read_csv(args.published))
     paired["agrees"] = (paired["ours_glm"] - paired["published_glm"]).abs() < args.tol
@@ -140,6 +186,23 @@ def main(argv=None) -> None:
                               "own": np.diag(cross.to_numpy()), "best_any": best,
                               "best_from": cross.idxmax(axis=0)})  # fmt: skip
         print(table.to_markdown(floatfmt=".3f"))
+
+    for folder in args.location:
+        loc = location_check(folder)
+        loc.to_csv(args.out.with_name(f"location_{folder.name}.csv"))
+        both = loc.join(paired[["ours_ensemble", "published_ensemble"]], how="inner")
+        r_ours = both["nearest_record_auc"].corr(both["ours_ensemble"])
+        r_published = both["nearest_record_auc"].corr(both["published_ensemble"])
+        below = both["nearest_record_auc"] < 0.5
+        print()
+        print(f"{folder.name}: test AUC of the nearest-record distance, and the ensembles'")
+        print(both.to_markdown(floatfmt=".3f"))
+        print(f"{below.sum()} of {len(both)} species below 0.5; their ensembles: ours "
+              f"{both.loc[below, 'ours_ensemble'].mean():.3f}, published "
+              f"{both.loc[below, 'published_ensemble'].mean():.3f}; the rest: ours "
+              f"{both.loc[~below, 'ours_ensemble'].mean():.3f}, published "
+              f"{both.loc[~below, 'published_ensemble'].mean():.3f}; Pearson r across species "
+              f"with our ensemble {r_ours:.2f}, with the published {r_published:.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
