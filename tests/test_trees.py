@@ -1,17 +1,19 @@
-"""Packed boosted trees: the same leaves and sums as scikit-learn's traversal."""
+"""Packed trees (boosting, down-sampled RF): the same leaves and sums as scikit-learn's traversal."""
 
 import numpy as np
 import pytest
 
 from amurlink.habitat import trees
-from amurlink.habitat.models import BoostingModel
+from amurlink.habitat.models import BoostingModel, DownsampledRFModel
 
 
-def _smooth_rows(n_rows: int, n_cols: int, seed: int) -> np.ndarray:
+def _smooth_rows(n_rows: int, n_cols: int, seed: int, noise: float = 0.02) -> np.ndarray:
     """Raster-ordered cells of four smooth fields with a little noise (as windows are read)."""
     rng = np.random.default_rng(seed)
     r, c = np.mgrid[0:n_rows, 0:n_cols] / max(n_rows, n_cols)
-    bands = [np.sin(3 * r + k) * np.cos(4 * c - k) + rng.normal(0, 0.02, r.shape) for k in range(4)]
+    bands = [
+        np.sin(3 * r + k) * np.cos(4 * c - k) + rng.normal(0, noise, r.shape) for k in range(4)
+    ]
     return np.stack(bands, axis=-1).reshape(-1, 4)
 
 
@@ -82,3 +84,48 @@ def test_categorical_splits_and_no_data_take_scikit_learns_path():
 def test_wrong_column_count_is_refused(boosting):
     with pytest.raises(ValueError, match="take 4 columns"):
         trees.sum_leaf_values(np.zeros((3, 5)), boosting._packed_trees())
+
+
+@pytest.fixture(scope="module")
+def forest():
+    X = _smooth_rows(60, 60, seed=1)
+    rng = np.random.default_rng(2)
+    y = (rng.random(len(X)) < 1 / (1 + np.exp(-(3 * X[:, 0] - 2 * X[:, 1])))).astype(int)
+    return DownsampledRFModel(n_estimators=30, random_state=0).fit(X, y)
+
+
+def _forest_by_scikit_learn(forest, X) -> np.ndarray:
+    X = np.asarray(X, np.float32)
+    votes = sum(t.predict_proba(X)[:, list(t.classes_).index(1)] for t in forest.trees_)
+    return votes / len(forest.trees_)
+
+
+@pytest.mark.parametrize("order", ["raster", "shuffled"])
+def test_forest_takes_packed_trees_on_raster_rows_and_gives_scikit_learns_votes(forest, order):
+    X = _smooth_rows(300, 320, seed=5, noise=0.001)
+    if order == "shuffled":
+        X = X[np.random.default_rng(0).permutation(len(X))]
+    packed = forest._packed_trees()
+    rate = trees.box_hit_rate(X.astype(np.float32).astype(np.float64), packed)
+    # smooth fields in raster order stay in the last leaf; shuffled rows rarely do
+    assert (rate >= trees.MIN_BOX_HIT_RATE) == (order == "raster")
+    theirs = _forest_by_scikit_learn(forest, X)
+    assert np.array_equal(forest.predict_suitability(X), theirs)
+    packed_votes = trees.sum_leaf_values(X.astype(np.float32), packed) / len(forest.trees_)
+    assert np.array_equal(packed_votes, theirs)
+
+
+def test_box_hit_rate_counts_cells_in_the_last_leaf():
+    # hand tree: leaves x0 <= 0.5 | x1 <= 2 | x1 > 2; first cell never counts as a hit
+    X = np.array([[0.1, 0], [0.2, 0], [0.9, 0], [0.9, 1], [0.9, 3], [0.9, 4]])
+    assert trees.box_hit_rate(X, _hand_tree()) == pytest.approx(3 / 6)
+
+
+def test_a_refit_forest_packs_its_new_trees(forest):
+    X = _smooth_rows(60, 60, seed=1)
+    y = (X[:, 2] > 0).astype(int)
+    refit = DownsampledRFModel(n_estimators=5, random_state=1).fit(X, 1 - y)
+    refit._packed_trees()
+    refit.fit(X, y)
+    rows = _smooth_rows(100, 100, seed=7)
+    assert np.array_equal(refit.predict_suitability(rows), _forest_by_scikit_learn(refit, rows))

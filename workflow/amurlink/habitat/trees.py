@@ -1,4 +1,4 @@
-"""Fitted boosted trees packed for compiled prediction that reuses the last cell's leaf.
+"""Fitted trees packed for compiled prediction that reuses the last cell's leaf.
 
 A regression tree partitions covariate space into axis-aligned boxes, one per
 leaf (Breiman, Friedman, Olshen & Stone 1984, *Classification and Regression
@@ -13,11 +13,13 @@ leaf, and the same sum in the same order, as scikit-learn's own traversal.
 
 scikit-learn's :class:`~sklearn.ensemble.HistGradientBoostingClassifier` took
 39.6 ns per tree per cell on the bench's raster-ordered cells; this path 7.4 ns,
-and 22.0 against 35.2 on the same rows shuffled (bench/trees.py).  Down-sampled
-random forests are left to scikit-learn's traversal: their leaves, grown to
-single points, are small boxes, and the same kernel took 15.8 ns per tree per
-cell against scikit-learn's 23.1 in raster order but 48.5 against 34.5 on
-shuffled rows (the rows that cross-validation scores).
+and 22.0 against 35.2 on the same rows shuffled (bench/trees.py), so boosting
+always takes it.  Down-sampled random forests' leaves, grown to single points,
+are small boxes: the same kernel beats scikit-learn's traversal in raster order
+and loses on shuffled rows (bench/trees.py), so :func:`box_hit_rate` probes a
+few trees on the first rows and the forest takes the packed path only where the
+last leaf's box keeps being hit (:data:`MIN_BOX_HIT_RATE`).  Both paths give the
+same numbers, so the choice never changes a prediction.
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ from numba import njit
 #: Rows per pass of the trees: a block of covariates stays in cache while every
 #: tree visits it.
 BLOCK_ROWS = 4096
+
+#: Share of cells in the last cell's leaf above which the packed path wins for
+#: deep trees: the bench's raster windows hit 0.82-0.87 (packed 13.9 against
+#: scikit-learn's 22.0 ns per tree per cell), its shuffled rows 0.20 (40.3
+#: against 29.2); the costs cross near 0.55.
+MIN_BOX_HIT_RATE = 0.6
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,36 @@ def pack_hist_gradient_boosting(hgb) -> PackedTrees | None:
     )
 
 
+def pack_decision_trees(classifiers, n_features: int, positive=1) -> PackedTrees:
+    """Fitted DecisionTreeClassifiers packed with each leaf's share of class ``positive``.
+
+    A tree that never saw ``positive`` contributes 0 at every leaf, as it adds no
+    vote to the forest.
+    """
+
+    def nodes(tree):
+        t = tree.tree_
+        classes = list(tree.classes_)
+        value = (
+            t.value[:, 0, classes.index(positive)]
+            if positive in classes
+            else np.zeros(t.node_count)
+        )
+        return t.feature, t.threshold, t.children_left, t.children_right, value
+
+    return pack_trees((nodes(tree) for tree in classifiers), n_features)
+
+
+def box_hit_rate(X: np.ndarray, trees: PackedTrees, n_rows: int = 2048, n_trees: int = 16) -> float:
+    """Share of the first ``n_rows`` rows that fall in their predecessor's leaf, over the first ``n_trees`` trees.
+
+    ``X`` as for :func:`sum_leaf_values`.  Costs about a millisecond.
+    """
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    return _box_hit_rate(X[:n_rows], trees.feature, trees.threshold, trees.left, trees.right,
+                         trees.root[:n_trees], trees.box)  # fmt: skip
+
+
 def sum_leaf_values(X: np.ndarray, trees: PackedTrees, start: float = 0.0) -> np.ndarray:
     """``start`` plus the sum over trees, in tree order, of the leaf each row of ``X`` reaches.
 
@@ -175,3 +213,26 @@ def _sum_leaf_values(X, feature, threshold, left, right, value, root, box, out):
                     else:
                         k = right[k]
                 out[i] += value[k]
+
+
+@njit(nogil=True, cache=True)
+def _box_hit_rate(X, feature, threshold, left, right, root, box):  # pragma: no cover
+    n, n_features = X.shape
+    hits = 0
+    for t in range(root.shape[0]):
+        k = root[t]
+        for i in range(n):
+            outside = False
+            for f in range(n_features):
+                x = X[i, f]
+                outside |= (x <= box[k, 0, f]) | (x > box[k, 1, f])
+            if outside:
+                k = root[t]
+            elif left[k] < 0:  # a leaf's box, not the root's (which holds every cell)
+                hits += 1
+            while left[k] >= 0:
+                if X[i, feature[k]] <= threshold[k]:
+                    k = left[k]
+                else:
+                    k = right[k]
+    return hits / max(1, n * root.shape[0])
