@@ -12,11 +12,11 @@ the tree from the root only when the cell is outside it.  The result is the same
 leaf, and the same sum in the same order, as scikit-learn's own traversal.
 
 scikit-learn's :class:`~sklearn.ensemble.HistGradientBoostingClassifier` took
-39.6 ns per tree per cell on the bench's raster-ordered cells; this path 7.4 ns,
-and 22.0 against 35.2 on the same rows shuffled (bench/trees.py), so boosting
+35.6 ns per tree per cell on the bench's raster-ordered cells; this path 7.4 ns,
+and 22.1 against 34.3 on the same rows shuffled (bench/trees.py), so boosting
 always takes it.  Down-sampled random forests' leaves, grown to single points,
 are small boxes: the same kernel beats scikit-learn's traversal in raster order
-and loses on shuffled rows (bench/trees.py), so :func:`box_hit_rate` probes a
+(14.0 against 21.7 ns) and loses on shuffled rows (39.9 against 29.0), so :func:`box_hit_rate` probes a
 few trees on the first rows and the forest takes the packed path only where the
 last leaf's box keeps being hit (:data:`MIN_BOX_HIT_RATE`).  Both paths give the
 same numbers, so the choice never changes a prediction.
@@ -34,9 +34,9 @@ from numba import njit
 BLOCK_ROWS = 4096
 
 #: Share of cells in the last cell's leaf above which the packed path wins for
-#: deep trees: the bench's raster windows hit 0.82-0.87 (packed 13.9 against
-#: scikit-learn's 22.0 ns per tree per cell), its shuffled rows 0.20 (40.3
-#: against 29.2); the costs cross near 0.55.
+#: deep trees: the bench's raster windows hit 0.82-0.87 (packed 14.0 against
+#: scikit-learn's 21.7 ns per tree per cell), its shuffled rows 0.20 (39.9
+#: against 29.0); the costs cross near 0.55.
 MIN_BOX_HIT_RATE = 0.6
 
 
@@ -193,46 +193,49 @@ def sum_leaf_values(X: np.ndarray, trees: PackedTrees, start: float = 0.0) -> np
     return out
 
 
+@njit(inline="always")
+def _outside_box(X, i, box, k):  # pragma: no cover
+    outside = False
+    for f in range(X.shape[1]):
+        x = X[i, f]
+        outside |= (x <= box[k, 0, f]) | (x > box[k, 1, f])
+    return outside
+
+
+@njit(inline="always")
+def _leaf(X, i, k, feature, threshold, left, right):  # pragma: no cover
+    while left[k] >= 0:
+        if X[i, feature[k]] <= threshold[k]:
+            k = left[k]
+        else:
+            k = right[k]
+    return k
+
+
 @njit(nogil=True, cache=True)
 def _sum_leaf_values(X, feature, threshold, left, right, value, root, box, out):  # pragma: no cover
-    n, n_features = X.shape
+    n = X.shape[0]
     for start in range(0, n, BLOCK_ROWS):
         stop = min(n, start + BLOCK_ROWS)
         for t in range(root.shape[0]):
             k = root[t]
             for i in range(start, stop):
-                outside = False
-                for f in range(n_features):
-                    x = X[i, f]
-                    outside |= (x <= box[k, 0, f]) | (x > box[k, 1, f])
-                if outside:
+                if _outside_box(X, i, box, k):
                     k = root[t]
-                while left[k] >= 0:
-                    if X[i, feature[k]] <= threshold[k]:
-                        k = left[k]
-                    else:
-                        k = right[k]
+                k = _leaf(X, i, k, feature, threshold, left, right)
                 out[i] += value[k]
 
 
 @njit(nogil=True, cache=True)
 def _box_hit_rate(X, feature, threshold, left, right, root, box):  # pragma: no cover
-    n, n_features = X.shape
+    n = X.shape[0]
     hits = 0
     for t in range(root.shape[0]):
         k = root[t]
         for i in range(n):
-            outside = False
-            for f in range(n_features):
-                x = X[i, f]
-                outside |= (x <= box[k, 0, f]) | (x > box[k, 1, f])
-            if outside:
+            if _outside_box(X, i, box, k):
                 k = root[t]
             elif left[k] < 0:  # a leaf's box, not the root's (which holds every cell)
                 hits += 1
-            while left[k] >= 0:
-                if X[i, feature[k]] <= threshold[k]:
-                    k = left[k]
-                else:
-                    k = right[k]
+            k = _leaf(X, i, k, feature, threshold, left, right)
     return hits / max(1, n * root.shape[0])
