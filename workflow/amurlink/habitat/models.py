@@ -810,7 +810,8 @@ class DownsampledRFModel(_PresenceBackgroundModel):
     _PACKED_MIN_ROWS = 4096
 
     def _packed_trees(self):
-        # packed on the first large prediction; a refit drops it
+        # packed on the first large prediction, not in fit (unlike boosting): the
+        # forests fitted in cross-validation only score small tables; a refit drops it
         if not hasattr(self, "packed_trees_"):
             from amurlink.habitat import trees
 
