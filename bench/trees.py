@@ -38,16 +38,6 @@ from amurlink.habitat import trees
 NODATA = -9999.0
 
 
-def rf_scikit_learn(rf, X) -> np.ndarray:
-    """The forest's votes through each tree's own ``apply`` (float32, as the trees take)."""
-    X = np.ascontiguousarray(X, dtype=np.float32)
-    votes = np.zeros(X.shape[0])
-    for tree in rf.trees_:
-        if 1 in tree.classes_:
-            votes += tree.tree_.value[:, 0, list(tree.classes_).index(1)][tree.tree_.apply(X)]
-    return votes / len(rf.trees_)
-
-
 def timed(fn, X) -> tuple[float, np.ndarray]:
     fn(X[:5000])  # compiled code loaded (and the RF packed) before the clock
     t0 = time.perf_counter()
@@ -77,7 +67,7 @@ def main(argv=None) -> None:
     variants = {
         ("boosting", "scikit-learn"): lambda A: brt.hgb_.predict_proba(A)[:, 1],
         ("boosting", "packed"): lambda A: brt.predict_suitability(A),
-        ("RF", "scikit-learn"): lambda A: rf_scikit_learn(rf, A),
+        ("RF", "scikit-learn"): lambda A: rf._votes_by_scikit_learn(A.astype(np.float32)),
         ("RF", "packed"): lambda A: trees.sum_leaf_values(A, rf_packed) / len(rf.trees_),
         ("RF", "library (probe, then either)"): lambda A: rf.predict_suitability(A),
     }

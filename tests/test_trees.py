@@ -121,11 +121,14 @@ def test_box_hit_rate_counts_cells_in_the_last_leaf():
     assert trees.box_hit_rate(X, _hand_tree()) == pytest.approx(3 / 6)
 
 
-def test_a_refit_forest_packs_its_new_trees(forest):
+def test_a_refit_forest_packs_its_new_trees():
     X = _smooth_rows(60, 60, seed=1)
     y = (X[:, 2] > 0).astype(int)
     refit = DownsampledRFModel(n_estimators=5, random_state=1).fit(X, 1 - y)
-    refit._packed_trees()
+    stale = refit._packed_trees()
     refit.fit(X, y)
-    rows = _smooth_rows(100, 100, seed=7)
+    rows = _smooth_rows(200, 200, seed=7, noise=0.001)
+    # raster rows, so the prediction goes through the packed trees, which must be the new ones
+    assert trees.box_hit_rate(rows, refit._packed_trees()) >= trees.MIN_BOX_HIT_RATE
+    assert refit._packed_trees() is not stale
     assert np.array_equal(refit.predict_suitability(rows), _forest_by_scikit_learn(refit, rows))

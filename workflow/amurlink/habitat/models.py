@@ -796,14 +796,18 @@ class DownsampledRFModel(_PresenceBackgroundModel):
             X64 = X.astype(np.float64)
             if trees.box_hit_rate(X64, packed) >= trees.MIN_BOX_HIT_RATE:
                 return trees.sum_leaf_values(X64, packed) / len(self.trees_)
-        votes = np.zeros(X.shape[0])
+        return self._votes_by_scikit_learn(X)
+
+    def _votes_by_scikit_learn(self, X32: np.ndarray) -> np.ndarray:
+        """The votes through each tree's own ``apply`` (``X32``: C-ordered, finite float32)."""
+        votes = np.zeros(X32.shape[0])
         for tree in self.trees_:
             if 1 not in tree.classes_:
                 continue
             # the tree's compiled leaf search (GIL released) and its leaves' presence
             # fraction: what predict_proba(X)[:, 1] returns, without its (n, 2) copy
             col = list(tree.classes_).index(1)
-            votes += tree.tree_.value[:, 0, col][tree.tree_.apply(X)]
+            votes += tree.tree_.value[:, 0, col][tree.tree_.apply(X32)]
         return votes / len(self.trees_)
 
     #: Fewer rows (cross-validation folds, site tables) are not worth packing for.

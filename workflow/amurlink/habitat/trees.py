@@ -16,9 +16,10 @@ scikit-learn's :class:`~sklearn.ensemble.HistGradientBoostingClassifier` took
 and 22.1 against 34.3 on the same rows shuffled (bench/trees.py), so boosting
 always takes it.  Down-sampled random forests' leaves, grown to single points,
 are small boxes: the same kernel beats scikit-learn's traversal in raster order
-(14.0 against 21.7 ns) and loses on shuffled rows (39.9 against 29.0), so :func:`box_hit_rate` probes a
-few trees on the first rows and the forest takes the packed path only where the
-last leaf's box keeps being hit (:data:`MIN_BOX_HIT_RATE`).  Both paths give the
+(14.0 against 21.7 ns) and loses on shuffled rows (39.9 against 29.0), so
+:func:`box_hit_rate` probes a few trees on the first rows and the forest takes
+the packed path only where the last leaf's box keeps being hit
+(:data:`MIN_BOX_HIT_RATE`).  Both paths give the
 same numbers, so the choice never changes a prediction.
 """
 
@@ -168,12 +169,12 @@ def pack_decision_trees(classifiers, n_features: int, positive=1) -> PackedTrees
 
 
 def box_hit_rate(X: np.ndarray, trees: PackedTrees, n_rows: int = 2048, n_trees: int = 16) -> float:
-    """Share of the first ``n_rows`` rows that fall in their predecessor's leaf, over the first ``n_trees`` trees.
+    """Share of the first ``n_rows`` rows in their predecessor's leaf, over the first ``n_trees`` trees.
 
     ``X`` as for :func:`sum_leaf_values`.  Costs about a millisecond.
     """
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    return _box_hit_rate(X[:n_rows], trees.feature, trees.threshold, trees.left, trees.right,
+    X = np.ascontiguousarray(X[:n_rows], dtype=np.float64)
+    return _box_hit_rate(X, trees.feature, trees.threshold, trees.left, trees.right,
                          trees.root[:n_trees], trees.box)  # fmt: skip
 
 
