@@ -12,6 +12,8 @@ ensemble:
 - for the RF, ``DownsampledRFModel.predict_suitability``, which probes the box
   hit rate (:func:`amurlink.habitat.trees.box_hit_rate`) and takes whichever
   of the two is faster on those rows;
+- QuickScorer (bench/quickscorer.py; Lucchese et al. 2015), the bitvector
+  traversal without a branch per tree, on the same packed trees;
 
 on rows in raster order (the central window of the bench stack, as windows are
 read) and on the same rows shuffled (as cross-validation scores them).  Every
@@ -27,13 +29,18 @@ from __future__ import annotations
 
 import argparse
 import pickle
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
 from amurlink.habitat import trees
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import quickscorer  # noqa: E402  (bench/quickscorer.py, beside this script)
 
 NODATA = -9999.0
 
@@ -64,12 +71,18 @@ def main(argv=None) -> None:
     brt, rf = members["brt"], members["rf"]
     brt_packed = brt._packed_trees()
     rf_packed = trees.pack_decision_trees(rf.trees_, X.shape[1])
+    brt_qs, rf_qs = (quickscorer.pack_quickscorer(p) for p in (brt_packed, rf_packed))
+    brt_start = float(brt.hgb_._baseline_prediction.ravel()[0])
     variants = {
         ("boosting", "scikit-learn"): lambda A: brt.hgb_.predict_proba(A)[:, 1],
         ("boosting", "packed"): lambda A: brt.predict_suitability(A),
+        ("boosting", "QuickScorer"): lambda A: expit(
+            quickscorer.sum_leaf_values(A, brt_qs, brt_start)
+        ),
         ("RF", "scikit-learn"): lambda A: rf._votes_by_scikit_learn(A.astype(np.float32)),
         ("RF", "packed"): lambda A: trees.sum_leaf_values(A, rf_packed) / len(rf.trees_),
         ("RF", "library (probe, then either)"): lambda A: rf.predict_suitability(A),
+        ("RF", "QuickScorer"): lambda A: quickscorer.sum_leaf_values(A, rf_qs) / len(rf.trees_),
     }
     n_trees = {"boosting": len(brt_packed.root), "RF": len(rf.trees_)}
     print(f"{len(X)} cells; boosting {n_trees['boosting']} trees, RF {n_trees['RF']} trees")

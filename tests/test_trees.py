@@ -1,5 +1,8 @@
 """Packed trees (boosting, down-sampled RF): the same leaves and sums as scikit-learn's traversal."""
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -132,3 +135,65 @@ def test_a_refit_forest_packs_its_new_trees():
     assert trees.box_hit_rate(rows, refit._packed_trees()) >= trees.MIN_BOX_HIT_RATE
     assert refit._packed_trees() is not stale
     assert np.array_equal(refit.predict_suitability(rows), _forest_by_scikit_learn(refit, rows))
+
+
+# bench/quickscorer.py finds the same leaves, so bench/trees.py compares like with like
+
+
+def _quickscorer_bench():
+    path = Path(__file__).resolve().parents[1] / "bench" / "quickscorer.py"
+    spec = importlib.util.spec_from_file_location("bench_quickscorer", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quickscorer_bench_sends_cells_on_a_threshold_left():
+    qs = _quickscorer_bench()
+    up = np.nextafter(0.5, 1.0)
+    X = np.array([[0.4, 0], [0.5, 0], [up, 0], [up, 2.0], [up, np.nextafter(2.0, 3)],
+                  [0.9, 5], [0.5, 5], [0.9, 2.0], [0.9, 1.0]])  # fmt: skip
+    tables = qs.pack_quickscorer(_hand_tree())
+    assert tables.masks.shape[1] == 1
+    assert qs.sum_leaf_values(X, tables, start=10.0).tolist() == [
+        11,
+        11,
+        12,
+        12,
+        13,
+        13,
+        11,
+        12,
+        12,
+    ]
+
+
+@pytest.mark.parametrize("order", ["raster", "shuffled"])
+def test_quickscorer_bench_sums_equal_the_packed_trees_bit_for_bit(order):
+    qs = _quickscorer_bench()
+    X = _smooth_rows(26, 26, seed=1)  # 83-106 leaves a tree
+    rng = np.random.default_rng(2)
+    y = (rng.random(len(X)) < 1 / (1 + np.exp(-(3 * X[:, 0] - 2 * X[:, 1])))).astype(int)
+    forest = DownsampledRFModel(n_estimators=25, random_state=0).fit(X, y)
+    boosting = BoostingModel(max_iter=30, random_state=0).fit(X, y)
+    Q = _smooth_rows(120, 130, seed=5).astype(np.float32).astype(np.float64)
+    if order == "shuffled":
+        Q = Q[np.random.default_rng(0).permutation(len(Q))]
+    packed = forest._packed_trees()
+    tables = qs.pack_quickscorer(packed)
+    assert tables.masks.shape[1] == 4  # more than 64 leaves in some tree: the four-word kernel
+    assert np.array_equal(qs.sum_leaf_values(Q, tables), trees.sum_leaf_values(Q, packed))
+    packed = boosting._packed_trees()
+    tables = qs.pack_quickscorer(packed)
+    assert tables.masks.shape[1] == 1
+    assert np.array_equal(qs.sum_leaf_values(Q, tables, start=0.25),
+                          trees.sum_leaf_values(Q, packed, start=0.25))  # fmt: skip
+
+
+def test_quickscorer_bench_refuses_trees_of_more_than_256_leaves():
+    qs = _quickscorer_bench()
+    X = _smooth_rows(40, 40, seed=1)
+    y = (np.arange(len(X)) % 2).astype(int)  # noise: trees grow a leaf per point
+    forest = DownsampledRFModel(n_estimators=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="at most 256"):
+        qs.pack_quickscorer(forest._packed_trees())
