@@ -35,6 +35,10 @@ VARIANTS = {
     "rf500": lambda: models.DownsampledRFModel(n_estimators=500),
     "rf200": lambda: models.DownsampledRFModel(n_estimators=200),
     "rf100": lambda: models.DownsampledRFModel(n_estimators=100),
+    # shallower trees: fewer, larger leaves (fewer boxes to leave, shorter walks)
+    "rf200leaf2": lambda: models.DownsampledRFModel(min_samples_leaf=2),
+    "rf200leaf5": lambda: models.DownsampledRFModel(min_samples_leaf=5),
+    "rf200leaf10": lambda: models.DownsampledRFModel(min_samples_leaf=10),
     "brt300": lambda: models.BoostingModel(max_depth=4, max_iter=300),
     "brt150": lambda: models.BoostingModel(max_depth=4, max_iter=150),
     "brt100": lambda: models.BoostingModel(max_depth=4, max_iter=100),
