@@ -125,59 +125,53 @@ def sum_leaf_values(X: np.ndarray, qs: QuickScorerTrees, start: float = 0.0) -> 
     """As :func:`amurlink.habitat.trees.sum_leaf_values`: the same sums in the same tree order."""
     X = np.ascontiguousarray(X, dtype=np.float64)
     out = np.full(X.shape[0], start)
-    kernel = _sum_one_word if qs.masks.shape[1] == 1 else _sum_four_words
-    kernel(X, qs.thresholds, qs.edges, qs.bin_row, qs.mask_row, qs.masks, qs.leaf_value,
-           qs.first_leaf, out)  # fmt: skip
+    _sum_leaf_values(X, qs.thresholds, qs.edges, qs.bin_row, qs.mask_row, qs.masks,
+                     qs.leaf_value, qs.first_leaf, out)  # fmt: skip
     return out
 
 
 @njit(inline="always")
-def _bins(X, i, thresholds, edges, bin_row, rows, j):  # pragma: no cover
-    for f in range(X.shape[1]):
-        rows[j, f] = bin_row[f] + np.searchsorted(thresholds[edges[f] : edges[f + 1]], X[i, f])
+def _leaf_one_word(masks, row_of, rows, j):  # pragma: no cover
+    reach = ALL_LEAVES
+    for f in range(rows.shape[1]):
+        reach &= masks[row_of[rows[j, f]], 0]
+    return np.int64(trailing_zeros(reach))
+
+
+@njit(inline="always")
+def _leaf_four_words(masks, row_of, rows, j):  # pragma: no cover
+    a0 = a1 = a2 = a3 = ALL_LEAVES
+    for f in range(rows.shape[1]):
+        r = row_of[rows[j, f]]
+        a0 &= masks[r, 0]
+        a1 &= masks[r, 1]
+        a2 &= masks[r, 2]
+        a3 &= masks[r, 3]
+    # trailing_zeros(0) is 64: the first non-zero word's lowest bit, without branches
+    z0, z1 = np.int64(trailing_zeros(a0)), np.int64(trailing_zeros(a1))
+    z2, z3 = np.int64(trailing_zeros(a2)), np.int64(trailing_zeros(a3))
+    return z0 + (a0 == 0) * (z1 + (a1 == 0) * (z2 + (a2 == 0) * z3))
 
 
 @njit(nogil=True)  # not cached: the tests load this file by path
-def _sum_one_word(
+def _sum_leaf_values(
     X, thresholds, edges, bin_row, mask_row, masks, leaf_value, first_leaf, out
 ):  # pragma: no cover
     n, n_features = X.shape
+    one_word = masks.shape[1] == 1
     rows = np.empty((BLOCK_ROWS, n_features), np.int64)
     for s in range(0, n, BLOCK_ROWS):
         e = min(n, s + BLOCK_ROWS)
-        for i in range(s, e):
-            _bins(X, i, thresholds, edges, bin_row, rows, i - s)
+        for i in range(s, e):  # each cell's bin per covariate, for every tree
+            for f in range(n_features):
+                rows[i - s, f] = bin_row[f] + np.searchsorted(
+                    thresholds[edges[f] : edges[f + 1]], X[i, f]
+                )
         for t in range(mask_row.shape[0]):
             row_of = mask_row[t]
             for i in range(s, e):
-                reach = ALL_LEAVES
-                for f in range(n_features):
-                    reach &= masks[row_of[rows[i - s, f]], 0]
-                out[i] += leaf_value[first_leaf[t] + np.int64(trailing_zeros(reach))]
-
-
-@njit(nogil=True)  # not cached: the tests load this file by path
-def _sum_four_words(
-    X, thresholds, edges, bin_row, mask_row, masks, leaf_value, first_leaf, out
-):  # pragma: no cover
-    n, n_features = X.shape
-    rows = np.empty((BLOCK_ROWS, n_features), np.int64)
-    for s in range(0, n, BLOCK_ROWS):
-        e = min(n, s + BLOCK_ROWS)
-        for i in range(s, e):
-            _bins(X, i, thresholds, edges, bin_row, rows, i - s)
-        for t in range(mask_row.shape[0]):
-            row_of = mask_row[t]
-            for i in range(s, e):
-                a0 = a1 = a2 = a3 = ALL_LEAVES
-                for f in range(n_features):
-                    r = row_of[rows[i - s, f]]
-                    a0 &= masks[r, 0]
-                    a1 &= masks[r, 1]
-                    a2 &= masks[r, 2]
-                    a3 &= masks[r, 3]
-                # trailing_zeros(0) is 64: the first non-zero word's lowest bit, without branches
-                z0, z1 = np.int64(trailing_zeros(a0)), np.int64(trailing_zeros(a1))
-                z2, z3 = np.int64(trailing_zeros(a2)), np.int64(trailing_zeros(a3))
-                leaf = z0 + (a0 == 0) * (z1 + (a1 == 0) * (z2 + (a2 == 0) * z3))
+                if one_word:  # the same every cell: predicted, not a cost
+                    leaf = _leaf_one_word(masks, row_of, rows, i - s)
+                else:
+                    leaf = _leaf_four_words(masks, row_of, rows, i - s)
                 out[i] += leaf_value[first_leaf[t] + leaf]
