@@ -34,10 +34,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
-from amurlink.habitat import trees
+from amurlink.habitat import models, trees
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import quickscorer  # noqa: E402  (bench/quickscorer.py, beside this script)
@@ -72,12 +71,11 @@ def main(argv=None) -> None:
     brt_packed = brt._packed_trees()
     rf_packed = trees.pack_decision_trees(rf.trees_, X.shape[1])
     brt_qs, rf_qs = (quickscorer.pack_quickscorer(p) for p in (brt_packed, rf_packed))
-    brt_start = float(brt.hgb_._baseline_prediction.ravel()[0])
     variants = {
         ("boosting", "scikit-learn"): lambda A: brt.hgb_.predict_proba(A)[:, 1],
         ("boosting", "packed"): lambda A: brt.predict_suitability(A),
-        ("boosting", "QuickScorer"): lambda A: expit(
-            quickscorer.sum_leaf_values(A, brt_qs, brt_start)
+        ("boosting", "QuickScorer"): lambda A: models.optimize_expit(
+            quickscorer.sum_leaf_values(A, brt_qs, brt._raw_baseline())
         ),
         ("RF", "scikit-learn"): lambda A: rf._votes_by_scikit_learn(A.astype(np.float32)),
         ("RF", "packed"): lambda A: trees.sum_leaf_values(A, rf_packed) / len(rf.trees_),

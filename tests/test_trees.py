@@ -140,7 +140,9 @@ def test_a_refit_forest_packs_its_new_trees():
 # bench/quickscorer.py finds the same leaves, so bench/trees.py compares like with like
 
 
-def _quickscorer_bench():
+@pytest.fixture(scope="module")
+def qs():
+    """bench/quickscorer.py, loaded once (its kernels compile on first use)."""
     path = Path(__file__).resolve().parents[1] / "bench" / "quickscorer.py"
     spec = importlib.util.spec_from_file_location("bench_quickscorer", path)
     module = importlib.util.module_from_spec(spec)
@@ -148,30 +150,19 @@ def _quickscorer_bench():
     return module
 
 
-def test_quickscorer_bench_sends_cells_on_a_threshold_left():
-    qs = _quickscorer_bench()
+def test_quickscorer_bench_sends_cells_on_a_threshold_left(qs):
     up = np.nextafter(0.5, 1.0)
     X = np.array([[0.4, 0], [0.5, 0], [up, 0], [up, 2.0], [up, np.nextafter(2.0, 3)],
                   [0.9, 5], [0.5, 5], [0.9, 2.0], [0.9, 1.0]])  # fmt: skip
     tables = qs.pack_quickscorer(_hand_tree())
     assert tables.masks.shape[1] == 1
-    assert qs.sum_leaf_values(X, tables, start=10.0).tolist() == [
-        11,
-        11,
-        12,
-        12,
-        13,
-        13,
-        11,
-        12,
-        12,
-    ]
+    sums = qs.sum_leaf_values(X, tables, start=10.0)
+    assert sums.tolist() == [11, 11, 12, 12, 13, 13, 11, 12, 12]
 
 
 @pytest.mark.parametrize("order", ["raster", "shuffled"])
-def test_quickscorer_bench_sums_equal_the_packed_trees_bit_for_bit(order):
-    qs = _quickscorer_bench()
-    X = _smooth_rows(26, 26, seed=1)  # 83-106 leaves a tree
+def test_quickscorer_bench_sums_equal_the_packed_trees_bit_for_bit(qs, order):
+    X = _smooth_rows(38, 38, seed=1)  # 187-222 leaves a tree: all four words in use
     rng = np.random.default_rng(2)
     y = (rng.random(len(X)) < 1 / (1 + np.exp(-(3 * X[:, 0] - 2 * X[:, 1])))).astype(int)
     forest = DownsampledRFModel(n_estimators=25, random_state=0).fit(X, y)
@@ -181,7 +172,8 @@ def test_quickscorer_bench_sums_equal_the_packed_trees_bit_for_bit(order):
         Q = Q[np.random.default_rng(0).permutation(len(Q))]
     packed = forest._packed_trees()
     tables = qs.pack_quickscorer(packed)
-    assert tables.masks.shape[1] == 4  # more than 64 leaves in some tree: the four-word kernel
+    assert tables.masks.shape[1] == 4
+    assert max(np.diff(tables.first_leaf)) > 192  # a leaf in the fourth word
     assert np.array_equal(qs.sum_leaf_values(Q, tables), trees.sum_leaf_values(Q, packed))
     packed = boosting._packed_trees()
     tables = qs.pack_quickscorer(packed)
@@ -190,8 +182,7 @@ def test_quickscorer_bench_sums_equal_the_packed_trees_bit_for_bit(order):
                           trees.sum_leaf_values(Q, packed, start=0.25))  # fmt: skip
 
 
-def test_quickscorer_bench_refuses_trees_of_more_than_256_leaves():
-    qs = _quickscorer_bench()
+def test_quickscorer_bench_refuses_trees_of_more_than_256_leaves(qs):
     X = _smooth_rows(40, 40, seed=1)
     y = (np.arange(len(X)) % 2).astype(int)  # noise: trees grow a leaf per point
     forest = DownsampledRFModel(n_estimators=2, random_state=0).fit(X, y)

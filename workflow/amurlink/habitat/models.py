@@ -901,8 +901,11 @@ class BoostingModel(_PresenceBackgroundModel):
                 return self.hgb_.predict_proba(X)[:, 1]
         from amurlink.habitat import trees  # numba: loaded by the models that predict with it
 
-        baseline = float(self.hgb_._baseline_prediction.ravel()[0])
-        return optimize_expit(trees.sum_leaf_values(X, packed, start=baseline))
+        return optimize_expit(trees.sum_leaf_values(X, packed, start=self._raw_baseline()))
+
+    def _raw_baseline(self) -> float:
+        """The boosting's starting log-odds, to which the trees' leaf values add."""
+        return float(self.hgb_._baseline_prediction.ravel()[0])
 
     def _packed_trees(self):
         # packed by fit; lazily for models pickled before packing existed
