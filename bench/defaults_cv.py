@@ -49,7 +49,25 @@ VARIANTS = {
     # MaxEnt's feature classes: fixed (the project's default) or by sample size (maxnet's)
     "maxent-lqh": lambda: models.MaxentModel(features="lqh"),
     "maxent-auto": lambda: models.MaxentModel(features="auto"),
+    # the default ensemble (equal weights, untuned), and with cheaper tree members
+    "ens": lambda: ensemble(),
+    "ens-rf100": lambda: ensemble(rf__n_estimators=100),
+    "ens-rf50": lambda: ensemble(rf__n_estimators=50),
+    "ens-rf25": lambda: ensemble(rf__n_estimators=25),
+    "ens-rf50-brt50": lambda: ensemble(
+        rf__n_estimators=50, brt__max_iter=50, brt__learning_rate=0.1
+    ),
 }
+
+
+def ensemble(**member_params) -> models.EnsembleModel:
+    """The default ensemble (``make_model("ensemble")``) with ``<member>__<param>`` overrides."""
+    model = models.make_model("ensemble")
+    members = dict(model.members)
+    for key, value in member_params.items():
+        name, param = key.split("__", 1)
+        members[name].set_params(**{param: value})
+    return model
 
 
 def region_species(region: str, start: int, step: int, min_presences: int):

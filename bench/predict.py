@@ -5,7 +5,7 @@ smooth fields with noise, tiled 512 × 512, a no-data corner) and models fitted
 once on cells sampled from it (a known logistic truth of four covariates; 400
 presences, 5000 background): a MaxEnt model with linear, quadratic, product and
 hinge features; and the default ensemble (that MaxEnt, GLM, the down-sampled
-RF and boosting with the library's defaults, or ``--trees`` RF trees; equal
+RF and boosting with the library's ensemble defaults, or ``--trees`` RF trees; equal
 weights).  Each variant then predicts the whole stack window
 by window (512-cell windows) in its own process, so its peak resident memory
 (VmHWM of that process alone) is its own:
@@ -128,6 +128,7 @@ def training_data(stack: Path, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit_models(work: Path, stack: Path, size: int, trees: int | None = None) -> dict:
+    from amurlink.habitat import models
     from amurlink.habitat.models import (
         BoostingModel,
         DownsampledRFModel,
@@ -141,7 +142,7 @@ def fit_models(work: Path, stack: Path, size: int, trees: int | None = None) -> 
     maxent = MaxentModel(features="lqph").fit(X, y)
     info = {"maxent_fit_s": time.perf_counter() - t0, "nonzero": int((maxent.coef_ != 0).sum())}
     info["features"] = len(maxent.coef_)
-    rf_trees = {} if trees is None else {"n_estimators": trees}
+    rf_trees = {"n_estimators": trees or models.ENSEMBLE_RF_TREES}
     members = [
         ("maxent", maxent),
         ("glm", GLMModel().fit(X, y)),

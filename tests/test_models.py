@@ -257,3 +257,33 @@ def test_make_model_takes_categorical_covariates_by_name(kind):
         assert list(members["brt"].hgb_.is_categorical_) == [False, False, False, True]
     if "maxent" in members:
         assert "veg==2" in members["maxent"].feature_names_out_
+
+
+def test_ensemble_clamps_the_same_with_and_without_categorical_columns():
+    # clamp_X has a fast path when every column is continuous: both paths must agree
+    rng = np.random.default_rng(4)
+    X = rng.uniform(0, 1, (300, 3))
+    y = (X[:, 0] > 0.5).astype(int)
+    glm = [("glm", GLMModel())]
+    cont = EnsembleModel(members=glm).fit(X, y)
+    # a categorical column whose range covers the query: clamped or not, it is unchanged
+    Xc = np.column_stack([X, np.r_[-1.0, 5.0, np.zeros(298)]])
+    with_cat = EnsembleModel(members=glm, categorical=[3]).fit(Xc, y)
+    Q = np.array([[-1.0, 0.5, 2.0], [0.3, np.nan, 0.7], [5.0, -3.0, 0.2]])
+    expected = np.array([[X[:, 0].min(), 0.5, X[:, 2].max()], [0.3, np.nan, 0.7],
+                         [X[:, 0].max(), X[:, 1].min(), 0.2]])  # fmt: skip
+    np.testing.assert_array_equal(cont.clamp_X(Q), expected)
+    Qc = np.column_stack([Q, [9.0, -9.0, 2.0]])
+    np.testing.assert_array_equal(with_cat.clamp_X(Qc), np.column_stack([expected, Qc[:, 3]]))
+    assert cont.clamp_X(Q) is not Q and np.isnan(Q[1, 1]) and Q[0, 0] == -1.0  # Q untouched
+
+
+def test_ensemble_rf_member_takes_the_ensemble_tree_count():
+    from amurlink.habitat import tuning
+    from amurlink.habitat.models import ENSEMBLE_RF_TREES, make_model
+
+    assert DownsampledRFModel().n_estimators == 200  # alone, its own default
+    ens = make_model("ensemble")
+    assert dict(ens.members)["rf"].n_estimators == ENSEMBLE_RF_TREES
+    tuned = tuning._member("rf", {}, (), ["a", "b"], seed=0)
+    assert tuned.n_estimators == ENSEMBLE_RF_TREES

@@ -173,7 +173,7 @@ def _member(kind: str, setting: dict, categorical, feature_names, seed: int) -> 
     if kind == "glm":
         return models.GLMModel(C=setting.get("C", 1.0), categorical=cat_idx)
     if kind == "rf":
-        return models.DownsampledRFModel(random_state=seed)
+        return models.DownsampledRFModel(n_estimators=models.ENSEMBLE_RF_TREES, random_state=seed)
     if kind == "brt":
         return models.BoostingModel(
             max_depth=setting.get("max_depth"), categorical=cat_idx, random_state=seed
