@@ -128,8 +128,8 @@ def training_data(stack: Path, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit_models(work: Path, stack: Path, size: int, trees: int | None = None) -> dict:
-    from amurlink.habitat import models
     from amurlink.habitat.models import (
+        ENSEMBLE_RF_TREES,
         BoostingModel,
         DownsampledRFModel,
         EnsembleModel,
@@ -142,7 +142,7 @@ def fit_models(work: Path, stack: Path, size: int, trees: int | None = None) -> 
     maxent = MaxentModel(features="lqph").fit(X, y)
     info = {"maxent_fit_s": time.perf_counter() - t0, "nonzero": int((maxent.coef_ != 0).sum())}
     info["features"] = len(maxent.coef_)
-    rf_trees = {"n_estimators": trees or models.ENSEMBLE_RF_TREES}
+    rf_trees = {"n_estimators": trees or ENSEMBLE_RF_TREES}
     members = [
         ("maxent", maxent),
         ("glm", GLMModel().fit(X, y)),
@@ -359,7 +359,10 @@ def run_main(args) -> None:
         t0 = time.perf_counter()
         write_stack(stack, args.size)
         print(f"stack {stack}: {time.perf_counter() - t0:.1f} s", flush=True)
-    mwork = work / f"models_{args.size}_{args.trees or 'default'}"
+    from amurlink.habitat.models import ENSEMBLE_RF_TREES
+
+    # named by the RF's tree count: "the default" changes with the library
+    mwork = work / f"models_{args.size}_rf{args.trees or ENSEMBLE_RF_TREES}"
     mwork.mkdir(exist_ok=True)
     if not (mwork / "models.json").exists():
         info = fit_models(mwork, stack, args.size, args.trees)

@@ -266,7 +266,7 @@ def test_ensemble_clamps_the_same_with_and_without_categorical_columns():
     y = (X[:, 0] > 0.5).astype(int)
     glm = [("glm", GLMModel())]
     cont = EnsembleModel(members=glm).fit(X, y)
-    # a categorical column whose range covers the query: clamped or not, it is unchanged
+    # a categorical column (training range -1..5): never clamped, even outside that range
     Xc = np.column_stack([X, np.r_[-1.0, 5.0, np.zeros(298)]])
     with_cat = EnsembleModel(members=glm, categorical=[3]).fit(Xc, y)
     Q = np.array([[-1.0, 0.5, 2.0], [0.3, np.nan, 0.7], [5.0, -3.0, 0.2]])
