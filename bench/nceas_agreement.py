@@ -107,11 +107,14 @@ def cross_table(region: Path, species: list[str]) -> pd.DataFrame:
     from amurlink.apps import swd
     from amurlink.habitat import models
 
-    t = swd.region_tables(region)
+    # The region's background table: this checks the fits that bench/RESULTS.md's
+    # first NCEAS table reports against it.
+    t = swd.region_tables(region, background="region")
     cov = t["covariates"]
     out = pd.DataFrame(index=species, columns=species, dtype=float)
     for sp in species:
-        X, y, _, _ = swd.species_rows(t["presences"], sp, cov, *t["complete_background"])
+        Xb, xyb, _ = swd.species_background(t, sp)
+        X, y, _, _ = swd.species_rows(t["presences"], sp, cov, Xb, xyb)
         glm = models.make_model("glm", categorical=t["categorical"], feature_names=cov)
         glm.fit(X, y)
         for column in species:

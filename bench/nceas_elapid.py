@@ -42,7 +42,8 @@ def fit_and_score(t: dict, species: str) -> dict:
     import elapid
 
     cov, cat = t["covariates"], t["categorical"]
-    X, y, _, ok = swd.species_rows(t["presences"], species, cov, *t["complete_background"])
+    Xb, xyb, _ = swd.species_background(t, species)
+    X, y, _, ok = swd.species_rows(t["presences"], species, cov, Xb, xyb)
     started = time.process_time()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -58,13 +59,14 @@ def main() -> None:
     ap.add_argument("dir")
     ap.add_argument("--out", required=True)
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--background", default="target-group", choices=swd.BACKGROUNDS)
     args = ap.parse_args()
     root = Path(args.dir)
     published = pd.read_csv(root / "valavi2023_auc.csv")
     scored = set(published["species"].astype(str))
     rows = []
     for region in ("AWT", "CAN", "NSW"):
-        t = swd.region_tables(root / region)
+        t = swd.region_tables(root / region, background=args.background)
         species = [s for s in sorted(t["presences"]["species"].astype(str).unique()) if s in scored]
         out = Parallel(n_jobs=args.jobs)(delayed(fit_and_score)(t, s) for s in species)
         rows += [{"region": region, **r} for r in out]

@@ -1,11 +1,17 @@
 """Background sampling: uniform and target-group (Phillips et al. 2009)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from affine import Affine
 
 from amurlink.core.grid import Grid
-from amurlink.habitat.background import sample_background, scott_bandwidth, sighting_density
+from amurlink.habitat.background import (
+    sample_background,
+    scott_bandwidth,
+    sighting_density,
+    target_group_sites,
+)
 
 GRID = Grid("EPSG:32652", Affine(250, 0, 300_000, 0, -250, 4_800_000), 200, 200)
 
@@ -140,3 +146,14 @@ def test_species_background_from_sightings_and_its_empty_target_group():
         species_background(GRID, valid, records=records.assign(x=0.0), **kw)
     uniform = species_background(GRID, valid, bias="none", n_points=500, seed=1)
     assert uniform.equals(sample_background(GRID, valid, 500, 1, bias="none"))
+
+
+def test_target_group_sites_are_the_records_distinct_sites():
+    records = pd.DataFrame({"species": ["a", "b", "b", "c"], "x": [0.0, 0.0, 1.0, 0.0],
+                            "y": [0.0, 0.0, 1.0, 2.0], "t": [5.0, 5.0, 6.0, 7.0]})  # fmt: skip
+    sites = target_group_sites(records, ["t"])
+    assert sites.to_dict("list") == {
+        "x": [0.0, 1.0, 0.0],
+        "y": [0.0, 1.0, 2.0],
+        "t": [5.0, 6.0, 7.0],
+    }

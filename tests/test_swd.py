@@ -144,11 +144,12 @@ def test_benchmark_scores_regions_beside_published_figures(tmp_path, capsys):
          "COR": [0.5, 0.5], "ROC": [0.8, 0.7], "PRG": [0.5, 0.5]}
     ).to_csv(root / "valavi2023_auc.csv", index=False)  # fmt: skip
     out = tmp_path / "out"
-    assert swd.main(["benchmark", str(root), "--models", "maxent", "--out", str(out)]) == 0
+    argv = ["benchmark", str(root), "--models", "maxent", "--background", "region"]
+    assert swd.main([*argv, "--out", str(out)]) == 0
     rows = pd.read_csv(out / "species_auc.csv").set_index("species")
     assert rows.loc["a", "n_sites"] == 350  # the unsurveyed sites are left out
     assert rows.loc["a", "auc"] > 0.8 and rows.loc["a", "published_auc"] == 0.8  # random split
-    assert rows.loc["a", "fit_seconds"] > 0
+    assert rows.loc["a", "fit_seconds"] > 0 and rows.loc["a", "n_background"] == 2000
     assert np.isnan(rows.loc["b", "auc"]) and "skipped: 3 presences" in rows.loc["b", "note"]
     summary = pd.read_csv(out / "summary.csv")
     overall = summary[summary.region == "all"].iloc[0]
@@ -160,8 +161,13 @@ def test_benchmark_is_the_same_whatever_the_number_of_jobs(tmp_path):
     root = tmp_path / "bench"
     region(root / "R1")
     region(root / "R2", seed=1)
-    one, _ = swd.benchmark(root, kinds=["glm", "maxent"], n_jobs=1)
-    two, _ = swd.benchmark(root, kinds=["glm", "maxent"], n_jobs=2)
+    biased_region(root / "R3")
+    one, _ = swd.benchmark(root, kinds=["glm", "maxent"], n_jobs=1, background="region")
+    two, _ = swd.benchmark(root, kinds=["glm", "maxent"], n_jobs=2, background="region")
+    pd.testing.assert_frame_equal(one.drop(columns="fit_seconds"), two.drop(columns="fit_seconds"))
+    one, _ = swd.benchmark(root, kinds=["glm"], n_jobs=1)
+    two, _ = swd.benchmark(root, kinds=["glm"], n_jobs=2)
+    assert one["auc"].notna().sum() == 4  # R3's four species; R1's, R2's are alone
     pd.testing.assert_frame_equal(one.drop(columns="fit_seconds"), two.drop(columns="fit_seconds"))
 
 
@@ -199,3 +205,87 @@ def test_fit_skips_a_species_with_too_few_presences_and_records_it(tmp_path, cap
     s = pd.read_csv(scores)
     assert len(s) == 400 and set(s["species"]) == {"a"} and s["score"].between(0, 1).all()
     assert list(s["site"]) == list(range(400))
+
+
+def biased_region(folder, seed=0):
+    """A region surveyed where it is warm (as NCEAS CAN's south) for cold-loving species 'a'.
+
+    Survey effort grows as ``t1**4`` over a landscape where ``t1`` is uniform:
+    every species' records pile up at high ``t1``.  Species 'a' occurs with
+    intensity ``exp(-3 t1)``, so its records are still warmer than the
+    landscape but colder than the other species' ('c', 'd', 'e': no preference).
+    The test sites are an unbiased survey of all four at the same sites.
+    """
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True)
+
+    def landscape(n):
+        return {"x": rng.uniform(0, 2e5, n), "y": rng.uniform(0, 2e5, n),
+                "t1": rng.uniform(0, 1, n), "t2": rng.uniform(0, 1, n)}  # fmt: skip
+
+    def records(species, intensity, n):
+        cells = pd.DataFrame(landscape(40_000))
+        weight = cells["t1"] ** 4 * intensity(cells["t1"])
+        return cells.sample(n, weights=weight, random_state=rng).assign(species=species)
+
+    flat = lambda t1: np.ones(len(t1))  # noqa: E731
+    pres = pd.concat([records("a", lambda t1: np.exp(-3 * t1), 200),
+                      *(records(sp, flat, 200) for sp in "cde")])  # fmt: skip
+    pres[["species", "x", "y", "t1", "t2"]].to_csv(folder / "presence_swd.csv", index=False)
+    bg = pd.DataFrame({"species": "background", **landscape(3000)})
+    bg.to_csv(folder / "background_swd.csv", index=False)
+    test = pd.DataFrame({"site": np.arange(1500), **landscape(1500)})
+    test["a"] = (rng.uniform(size=1500) < 0.6 * np.exp(-3 * test["t1"])).astype(float)
+    for sp in "cde":
+        test[sp] = (rng.uniform(size=1500) < 0.3).astype(float)
+    test.to_csv(folder / "test_sites.csv", index=False)
+
+
+def test_target_group_background_cancels_a_survey_bias(tmp_path):
+    biased_region(tmp_path / "R")
+    rows = {}
+    for background in swd.BACKGROUNDS:
+        table, _ = swd.benchmark(tmp_path, kinds=["glm"], background=background)
+        rows[background] = table.set_index("species")
+    # Against the landscape, 'a' looks warm-loving: ranked backwards on the unbiased survey.
+    assert rows["region"].loc["a", "auc"] < 0.45
+    # Against its group's record sites, 'a' is colder than the rest: the truth (exp(-3 t1)).
+    assert rows["target-group"].loc["a", "auc"] > 0.65
+    assert rows["target-group"].loc["a", "n_background"] == 800  # the group's distinct sites
+
+
+def test_survey_groups_are_the_species_surveyed_at_the_same_sites():
+    test = pd.DataFrame({"p": [1, 0, np.nan], "q": [0, 0, np.nan], "r": [np.nan, 1, 0]})
+    groups = swd.survey_groups(test, ["p", "q", "r", "s"])
+    assert groups == {"p": "p", "q": "p", "r": "r", "s": "s"}  # 's' has no column
+
+
+def test_target_group_backgrounds_and_the_groups_table(tmp_path):
+    pres = pd.DataFrame({"species": ["p", "q", "q", "r"], "x": [0, 0, 1, 5], "y": [0, 0, 1, 5],
+                         "t": [1.0, 1.0, 2.0, np.nan]})  # fmt: skip
+    by_group = swd.target_group_backgrounds(pres, ["t"], {"p": "g", "q": "g", "r": "h"})
+    Xb, xyb, n_species = by_group["g"]
+    assert Xb.ravel().tolist() == [1.0, 2.0] and xyb.tolist() == [[0, 0], [1, 1]]
+    assert n_species == 2 and len(by_group["h"][0]) == 0  # r's one site lacks t
+    path = tmp_path / "groups.csv"
+    pd.DataFrame({"species": ["p", "q"], "group": ["g", "g"]}).to_csv(path, index=False)
+    with pytest.raises(swd.InputError, match="groups.csv: column 'species' has no target "
+                       "group for \\['r'\\]"):  # fmt: skip
+        swd.read_groups(path, ["p", "q", "r"])
+
+
+def test_fit_against_the_target_group(tmp_path, capsys):
+    biased_region(tmp_path / "R")
+    d = tmp_path / "R"
+    model = tmp_path / "m.pkl"
+    argv = ["fit", "--presences", str(d / "presence_swd.csv"), "--model", "glm",
+            "--species", "a", "--folds", "2", "--out", str(model)]  # fmt: skip
+    assert swd.main([*argv, "--target-group"]) == 0
+    bundle = pickle.loads(model.read_bytes())
+    assert bundle["background"] == "target-group" and list(bundle["models"]) == ["a"]
+    sites = pd.read_csv(d / "test_sites.csv")
+    assert swd.score_sites(bundle, sites).set_index("species").loc["a", "auc"] > 0.65
+    assert swd.main(argv) == 2  # neither a background table nor --target-group
+    assert "give a background table (--background FILE) or --target-group" in (
+        capsys.readouterr().err
+    )

@@ -44,6 +44,7 @@ from threadpoolctl import threadpool_limits
 from amurlink.core import io
 from amurlink.core.errors import InputError, require_columns
 from amurlink.core.io import pickled, tables
+from amurlink.habitat import background as backgrounds
 from amurlink.habitat import evaluate, fitting, models, tuning
 
 ID_COLUMNS = ("species", "x", "y")
@@ -59,6 +60,11 @@ PUBLISHED_MODEL = {
     "rf": "RF",
     "brt": "BRT",
 }
+
+#: What a benchmark species is fitted against (``--background``): the sites of its
+#: target group's records (Phillips et al. 2009; as Valavi et al. 2023 fitted the
+#: published models), or the region's background table (random points).
+BACKGROUNDS = ("target-group", "region")
 
 logger = logging.getLogger("amurlink.swd")
 
@@ -145,7 +151,7 @@ def coordinates_crs(crs: str | None, x, y) -> str | None:
 
 def fit_swd(
     presences: pd.DataFrame,
-    background: pd.DataFrame,
+    background: pd.DataFrame | None,
     covariates: Sequence[str],
     *,
     model: str = "ensemble",
@@ -159,8 +165,16 @@ def fit_swd(
     n_jobs: int = 1,
     categorical: Sequence[str] = (),
     crs: str | None = None,
+    target_group: bool = False,
+    groups: dict[str, str] | None = None,
 ) -> dict:
     """Fit one model per species of the presence table against the shared background.
+
+    With ``target_group`` the ``background`` table is not used: each species is
+    fitted against the sites of its target group's records in ``presences``
+    (:func:`target_group_backgrounds`; ``groups`` maps species to groups, by
+    default the table's species are one group), and a species alone in its
+    group is skipped and recorded.
 
     Returns ``{"covariates": [...], "models": {species: fitted}, "metrics": {species: {...}},
     "skipped": [{species, n_presences, reason}], "categorical": [...], "crs": ...}``.
@@ -174,17 +188,27 @@ def fit_swd(
     if unknown:
         raise InputError(f"categorical covariates {unknown} are not columns of the tables")
     names = list(species) if species else sorted(presences["species"].astype(str).unique())
-    Xb, xyb = complete_background(background, covariates)
-    if not len(Xb):
-        raise InputError("background table: every row has a missing covariate")
+    if target_group:
+        by_group = target_group_backgrounds(presences, covariates, groups)
+    else:
+        by_group = {None: (*complete_background(background, covariates), None)}
+    for group, (Xb, _, _) in by_group.items():
+        if not len(Xb):
+            where = "background table" if group is None else f"target group '{group}'"
+            raise InputError(f"{where}: every row has a missing covariate")
     out: dict = {
         "covariates": list(covariates), "models": {}, "metrics": {}, "kind": model,
         "skipped": [], "categorical": list(categorical), "crs": crs,
+        "background": "target-group" if target_group else "table",
     }  # fmt: skip
     for sp in names:
+        group = (groups[sp] if groups is not None else "all") if target_group else None
+        Xb, xyb, n_group = by_group[group]
         X, y, xy, ok = species_rows(presences, sp, covariates, Xb, xyb)
-        if ok.sum() < fitting.MIN_PRESENCES:
-            reason = skip_reason(ok)
+        reason = skip_reason(ok) if ok.sum() < fitting.MIN_PRESENCES else None
+        if n_group == 1:
+            reason = "its target group holds no other species' records"
+        if reason:
             logger.warning("species %s skipped: %s", sp, reason)
             out["skipped"].append({"species": sp, "n_presences": int(ok.sum()), "reason": reason})
             continue
@@ -340,7 +364,60 @@ def mask_codes(table: pd.DataFrame, codes: dict) -> pd.DataFrame:
     return out
 
 
-def region_tables(folder: Path, nodata="auto") -> dict:
+def survey_groups(test: pd.DataFrame, species: Sequence[str]) -> dict[str, str]:
+    """Target groups read from a survey's design: the species surveyed at the same sites.
+
+    Elith et al. (2020, *Biodiversity Informatics* 15:69) survey each biological
+    group of a region at its own sites (NSW: eight groups), and a species' 0/1
+    column is missing where it was not surveyed.  Species whose columns are
+    present at exactly the same sites form one group, named after its first
+    species; a species without a column is a group of its own.  Only which
+    sites were surveyed is read, never what was found there.
+    """
+    first: dict[bytes, str] = {}
+    groups = {}
+    for sp in species:
+        if sp not in test.columns:
+            groups[sp] = sp
+            continue
+        surveyed = pd.to_numeric(test[sp], errors="coerce").notna().to_numpy()
+        groups[sp] = first.setdefault(np.packbits(surveyed).tobytes(), sp)
+    return groups
+
+
+def read_groups(path, species: Sequence[str]) -> dict[str, str]:
+    """Target groups from a table of ``species, group``; each of ``species`` must have one."""
+    df = tables.read_table(path)
+    require_columns(df, ("species", "group"), path, "target groups: species, group")
+    groups = dict(zip(df["species"].astype(str), df["group"].astype(str), strict=True))
+    missing = sorted(set(species) - set(groups))
+    if missing:
+        raise InputError(f"{path}: column 'species' has no target group for {missing[:5]}")
+    return groups
+
+
+def target_group_backgrounds(
+    presences: pd.DataFrame, covariates: Sequence[str], groups: dict[str, str] | None
+) -> dict[str, tuple]:
+    """Each target group's background, ``{group: (Xb, xyb, n_species)}``.
+
+    The distinct sites of the group's presence records with every covariate
+    (:func:`amurlink.habitat.background.target_group_sites`).  ``groups`` maps
+    species to groups (:func:`survey_groups`, :func:`read_groups`); ``None``
+    puts every species of the table in one group, ``"all"``.
+    """
+    species = presences["species"].astype(str)
+    labels = species.map(groups) if groups is not None else pd.Series("all", index=species.index)
+    out = {}
+    for group, rows in presences.groupby(labels, sort=True):
+        sites = backgrounds.target_group_sites(rows, covariates)
+        out[group] = (*complete_background(sites, covariates), rows["species"].nunique())
+    return out
+
+
+def region_tables(
+    folder: Path, nodata="auto", background: str = "target-group", groups_path=None
+) -> dict:
     """One benchmark region's tables (layout of Elith et al. 2020's NCEAS data as SWD).
 
     ``REG/presence_swd.csv``, ``background_swd.csv``, ``test_sites.csv`` and
@@ -348,7 +425,15 @@ def region_tables(folder: Path, nodata="auto") -> dict:
     other than species, x, y (and site).  ``nodata``: ``"auto"`` masks the codes
     :func:`detect_sentinels` finds in the three tables together (logged), a
     sequence masks those values in every covariate, ``None`` nothing.
+
+    ``background`` (:data:`BACKGROUNDS`): ``"target-group"`` fits each species
+    against its target group's record sites (:func:`target_group_backgrounds`),
+    the groups from ``groups_path`` (:func:`read_groups`) or else from the test
+    survey's design (:func:`survey_groups`); ``"region"`` against the background
+    table.  :func:`species_background` gives a species' background.
     """
+    if background not in BACKGROUNDS:
+        raise InputError(f"background '{background}': expected one of {list(BACKGROUNDS)}")
     pres, cov = read_swd(folder / "presence_swd.csv")
     cov = [c for c in cov if c not in NON_COVARIATES]
     bg, _ = read_swd(folder / "background_swd.csv", cov)
@@ -357,9 +442,28 @@ def region_tables(folder: Path, nodata="auto") -> dict:
     pres, bg, test = (mask_codes(t, codes) for t in (pres, bg, test))
     cat_file = folder / "categorical.txt"
     categorical = read_names([str(cat_file)]) if cat_file.is_file() else []
+    if background == "region":
+        groups, fitted_against = None, {None: (*complete_background(bg, cov), None)}
+    else:
+        species = sorted(pres["species"].astype(str).unique())
+        groups = read_groups(groups_path, species) if groups_path else survey_groups(test, species)
+        fitted_against = target_group_backgrounds(pres, cov, groups)
+        logger.info(
+            "%s: target groups (species, sites) %s", folder.name,
+            {g: (b[2], len(b[0])) for g, b in fitted_against.items()},
+        )  # fmt: skip
     return {"presences": pres, "background": bg, "test": test, "covariates": cov,
-            "categorical": categorical, "nodata": codes,
-            "complete_background": complete_background(bg, cov)}  # fmt: skip
+            "categorical": categorical, "nodata": codes, "groups": groups,
+            "backgrounds": fitted_against}  # fmt: skip
+
+
+def species_background(t: dict, species: str) -> tuple:
+    """``(Xb, xyb, n_species)`` that ``species`` of region tables ``t`` is fitted against.
+
+    ``n_species`` is the number of species in its target group (``None`` for
+    the region's background table).
+    """
+    return t["backgrounds"][t["groups"][species] if t["groups"] is not None else None]
 
 
 def test_site_auc(model, test: pd.DataFrame, covariates: Sequence[str], species: str) -> tuple:
@@ -390,11 +494,14 @@ def benchmark(
     grid: dict | None = None,
     nodata="auto",
     crs: str | None = None,
+    background: str = "target-group",
+    groups_path: Path | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit and score every species of every region under ``root``, beside the published AUCs.
 
-    Each species is fitted on its presences against the region's background
-    by :func:`benchmark_fit` (the default model of ``kind``: the ensemble with
+    Each species is fitted on its presences against its ``background``
+    (:func:`region_tables`: by default its target group's record sites, as
+    Valavi et al. 2023 fitted the published models) by :func:`benchmark_fit` (the default model of ``kind``: the ensemble with
     its own tuning and weights, on folds of the training data only —
     ``cv="random"`` random folds, as Valavi et al. 2022, 2023 tuned,
     ``"spatial"`` blocks of ``block_size_m``) and scored by AUC on the
@@ -405,8 +512,10 @@ def benchmark(
     in ``n_jobs`` processes (each fit single-threaded and seeded, so results do
     not depend on ``n_jobs``).
 
-    Returns the per-species table (region, species, model, n_presences, n_sites,
-    auc, fit_seconds, published_auc, difference, note) and the summary (per
+    A species whose target group holds no other species is skipped (noted).
+
+    Returns the per-species table (region, species, model, n_presences,
+    n_background, n_sites, auc, fit_seconds, published_auc, difference, note) and the summary (per
     region and model and over all regions: n_species, mean AUC, the published
     mean on the same species, mean difference, mean fit seconds per species).
     """
@@ -419,7 +528,7 @@ def benchmark(
     block = RANDOM_CV_BLOCK_M if cv == "random" else block_size_m
     rows = []
     for region in names:
-        t = region_tables(root / region, nodata)
+        t = region_tables(root / region, nodata, background, groups_path)
         region_crs = coordinates_crs(crs, t["background"]["x"], t["background"]["y"])
         species = sorted(t["presences"]["species"].astype(str).unique())
         if published_only and published is not None:
@@ -448,8 +557,8 @@ def benchmark(
                 row.get("fit_seconds", math.nan),
             )  # fmt: skip
             rows.append(row)
-    columns = ["region", "species", "model", "n_presences", "n_sites", "auc", "fit_seconds",
-               "published_auc", "difference", "note"]  # fmt: skip
+    columns = ["region", "species", "model", "n_presences", "n_background", "n_sites", "auc",
+               "fit_seconds", "published_auc", "difference", "note"]  # fmt: skip
     per_species = pd.DataFrame(rows).reindex(columns=columns)
     return per_species, benchmark_summary(per_species)
 
@@ -457,10 +566,15 @@ def benchmark(
 def _benchmark_species(t: dict, species: str, kind: str, **options) -> dict:
     """One benchmark row: fit ``species`` of region tables ``t`` and score it on the test sites."""
     cov = t["covariates"]
-    X, y, xy, ok = species_rows(t["presences"], species, cov, *t["complete_background"])
-    row = {"species": species, "model": kind, "n_presences": int(ok.sum())}
+    Xb, xyb, n_group = species_background(t, species)
+    X, y, xy, ok = species_rows(t["presences"], species, cov, Xb, xyb)
+    row = {"species": species, "model": kind, "n_presences": int(ok.sum()),
+           "n_background": len(Xb)}  # fmt: skip
     if ok.sum() < fitting.MIN_PRESENCES:
         row["note"] = f"skipped: {skip_reason(ok)}"
+        return row
+    if n_group == 1:
+        row["note"] = "skipped: its target group holds no other species' records"
         return row
     started = time.process_time()
     model, note = benchmark_fit(
@@ -610,7 +724,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     f = sub.add_parser("fit", help="fit models from SWD presence and background tables")
     f.add_argument("--presences", required=True)
-    f.add_argument("--background", required=True)
+    f.add_argument("--background", help="background SWD table (or give --target-group)")
+    f.add_argument("--target-group", action="store_true",
+                   help="fit each species against the sites of its target group's presence "
+                   "records (Phillips et al. 2009) instead of a background table")  # fmt: skip
+    f.add_argument("--groups", help="table of species, group (--target-group; default: "
+                   "every species of the presence table is one group)")  # fmt: skip
     f.add_argument("--model", default="ensemble", choices=["ensemble", *tuning.MEMBERS])
     f.add_argument("--species", nargs="*", help="species to fit (default: all in the table)")
     f.add_argument("--categorical", nargs="*", default=[],
@@ -643,6 +762,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     b.add_argument("--cv", default="random", choices=["random", "spatial"],
                    help="folds for tuning and weights (Valavi et al.: random)")  # fmt: skip
     b.add_argument("--nodata", nargs="*", default=["auto"])
+    b.add_argument("--background", default="target-group", choices=BACKGROUNDS,
+                   help="fit against the target group's record sites (Valavi et al. 2023; "
+                   "groups from --groups or the test survey's design) or the region's "
+                   "background table")  # fmt: skip
+    b.add_argument("--groups", help="table of species, group: the target groups")
     _common_fit_options(b)
     b.add_argument("--out", required=True, help="folder for species_auc.csv and summary.csv")
     e = sub.add_parser("extract", help="write SWD tables from a pipeline run")
@@ -678,16 +802,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fit_command(args) -> None:
+    if bool(args.background) == args.target_group:
+        raise InputError("fit: give a background table (--background FILE) or --target-group")
     pres, cov = read_swd(args.presences)
-    bg, _ = read_swd(args.background, cov)
+    bg = read_swd(args.background, cov)[0] if args.background else pres
     codes = nodata_codes((pres, bg), cov, _nodata(args.nodata))
     pres, bg = mask_codes(pres, codes), mask_codes(bg, codes)
     crs = coordinates_crs(args.crs, bg["x"], bg["y"])
+    species = sorted(pres["species"].astype(str).unique())
+    groups = read_groups(args.groups, species) if args.groups else None
     bundle = fit_swd(
         pres, bg, cov, model=args.model, species=args.species, grid=_grid(args),
         features=args.features, beta=args.beta, block_size_m=args.block_km * 1000,
         n_folds=args.folds, seed=args.seed, n_jobs=args.jobs,
-        categorical=read_names(args.categorical), crs=crs,
+        categorical=read_names(args.categorical), crs=crs, target_group=args.target_group,
+        groups=groups,
     )  # fmt: skip
     pickled.write_pickle(bundle, args.out)
     for sp, m in bundle["metrics"].items():
@@ -703,6 +832,7 @@ def _benchmark_command(args) -> None:
         published_only=args.published_only,
         cv=args.cv, block_size_m=args.block_km * 1000, n_folds=args.folds, seed=args.seed,
         n_jobs=args.jobs, grid=_grid(args), nodata=_nodata(args.nodata), crs=args.crs,
+        background=args.background, groups_path=args.groups,
     )  # fmt: skip
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ uniform background over the accessible area.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -301,3 +301,19 @@ def species_background(
         grid, valid_mask, n_points=n_points, seed=seed, bias=bias,
         target_x=target_x, target_y=target_y,
     )  # fmt: skip
+
+
+def target_group_sites(records: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Target-group background of samples-with-data tables: the records' distinct sites.
+
+    Phillips et al. (2009, *Ecol. Appl.* 19:181) in its original form: the
+    background of a species is the set of sites where any species of its target
+    group (taxa recorded by the same surveys, with the same bias) was recorded,
+    each site once.  :func:`sample_background` is the raster form, drawing cells
+    by a kernel density of those sites; with SWD tables the sites themselves
+    are the sample, as in Valavi et al.'s (2023, *Glob. Ecol. Biogeogr.*
+    32:369) NCEAS models.  ``records`` holds ``x, y`` and ``columns``; a site
+    is an ``(x, y)`` pair and keeps its first record's values.
+    """
+    sites = records.drop_duplicates(["x", "y"])
+    return sites[["x", "y", *columns]].reset_index(drop=True)
