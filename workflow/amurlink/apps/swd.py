@@ -61,6 +61,8 @@ PUBLISHED_MODEL = {
     "brt": "BRT",
 }
 
+#: The target group of a species alone in its survey (:func:`region_tables`): every record.
+WHOLE_TABLE = "*"
 #: What a benchmark species is fitted against (``--background``): the sites of its
 #: target group's records (Phillips et al. 2009; as Valavi et al. 2023 fitted the
 #: published models), or the region's background table (random points).
@@ -430,7 +432,10 @@ def region_tables(
     against its target group's record sites (:func:`target_group_backgrounds`),
     the groups from ``groups_path`` (:func:`read_groups`) or else from the test
     survey's design (:func:`survey_groups`); ``"region"`` against the background
-    table.  :func:`species_background` gives a species' background.
+    table.  A species surveyed alone (no other species at its sites) takes every
+    record of the region as its target group (:data:`WHOLE_TABLE`, logged and
+    noted) rather than itself.  :func:`species_background` gives a species'
+    background.
     """
     if background not in BACKGROUNDS:
         raise InputError(f"background '{background}': expected one of {list(BACKGROUNDS)}")
@@ -446,8 +451,18 @@ def region_tables(
         groups, fitted_against = None, {None: (*complete_background(bg, cov), None)}
     else:
         species = sorted(pres["species"].astype(str).unique())
-        groups = read_groups(groups_path, species) if groups_path else survey_groups(test, species)
+        if groups_path:
+            groups = read_groups(groups_path, species)
+        else:
+            groups = survey_groups(test, species)
+            alone = [sp for sp in species if list(groups.values()).count(groups[sp]) == 1]
+            if alone:
+                logger.warning("%s: %s surveyed alone: every record is their target group",
+                               folder.name, alone)  # fmt: skip
+            groups.update(dict.fromkeys(alone, WHOLE_TABLE))
         fitted_against = target_group_backgrounds(pres, cov, groups)
+        if WHOLE_TABLE in fitted_against:
+            fitted_against[WHOLE_TABLE] = target_group_backgrounds(pres, cov, None)["all"]
         logger.info(
             "%s: target groups (species, sites) %s", folder.name,
             {g: (b[2], len(b[0])) for g, b in fitted_against.items()},
@@ -576,13 +591,16 @@ def _benchmark_species(t: dict, species: str, kind: str, **options) -> dict:
     if n_group == 1:
         row["note"] = "skipped: its target group holds no other species' records"
         return row
+    whole = t["groups"] is not None and t["groups"][species] == WHOLE_TABLE
     started = time.process_time()
     model, note = benchmark_fit(
         kind, X, y, xy, categorical=t["categorical"], feature_names=cov, **options
     )
     row["fit_seconds"] = time.process_time() - started
     row["auc"], row["n_sites"] = test_site_auc(model, t["test"], cov, species)
-    row["note"] = note
+    row["note"] = "; ".join(
+        n for n in ("surveyed alone: every record is its target group" if whole else "", note) if n
+    )
     return row
 
 
