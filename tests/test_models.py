@@ -287,3 +287,13 @@ def test_ensemble_rf_member_takes_the_ensemble_tree_count():
     assert dict(ens.members)["rf"].n_estimators == ENSEMBLE_RF_TREES
     tuned = tuning._member("rf", {}, (), ["a", "b"], seed=0)
     assert tuned.n_estimators == ENSEMBLE_RF_TREES
+
+
+def test_boosting_passes_its_leaf_and_penalty_settings_to_scikit_learn():
+    _, _, Xf, y = virtual_species(n_presences=100, n_background=500)
+    model = BoostingModel(max_iter=5, min_samples_leaf=7, l2_regularization=0.5, max_features=0.5)
+    hgb = model.fit(Xf, y).hgb_
+    assert (hgb.min_samples_leaf, hgb.l2_regularization, hgb.max_features) == (7, 0.5, 0.5)
+    # leaves of at least 7 rows: each leaf's count in the fitted trees
+    counts = [n["count"] for tree in hgb._predictors for n in tree[0].nodes if n["is_leaf"]]
+    assert min(counts) >= 7
