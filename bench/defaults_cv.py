@@ -8,7 +8,8 @@ default) or their target group's record sites (``target-group``) are split into 
 spatial blocks of ``--block-km`` on the ground, and each candidate setting
 of the down-sampled RF and of the boosted trees is scored by its mean test-fold
 AUC (presences against background).  The independent test sites' outcomes
-are never read (target groups come from which sites were surveyed).  Prediction cost per cell is timed on 200,000 background rows.
+are never read (target groups come from which sites were surveyed).
+Prediction cost per cell is timed on 200,000 background rows.
 
 Usage::
 

@@ -291,9 +291,12 @@ def test_ensemble_rf_member_takes_the_ensemble_tree_count():
 
 def test_boosting_passes_its_leaf_and_penalty_settings_to_scikit_learn():
     _, _, Xf, y = virtual_species(n_presences=100, n_background=500)
-    model = BoostingModel(max_iter=5, min_samples_leaf=7, l2_regularization=0.5, max_features=0.5)
-    hgb = model.fit(Xf, y).hgb_
-    assert (hgb.min_samples_leaf, hgb.l2_regularization, hgb.max_features) == (7, 0.5, 0.5)
-    # leaves of at least 7 rows: each leaf's count in the fitted trees
-    counts = [n["count"] for tree in hgb._predictors for n in tree[0].nodes if n["is_leaf"]]
-    assert min(counts) >= 7
+
+    def smallest_leaf(model):
+        hgb = model.fit(Xf, y).hgb_
+        return min(n["count"] for tree in hgb._predictors for n in tree[0].nodes if n["is_leaf"])
+
+    model = BoostingModel(max_iter=5, min_samples_leaf=40, l2_regularization=0.5, max_features=0.5)
+    assert smallest_leaf(model) >= 40
+    assert smallest_leaf(BoostingModel(max_iter=5)) < 40  # at scikit-learn's 20, smaller leaves
+    assert (model.hgb_.l2_regularization, model.hgb_.max_features) == (0.5, 0.5)

@@ -61,7 +61,8 @@ PUBLISHED_MODEL = {
     "brt": "BRT",
 }
 
-#: The target group of a species alone in its survey (:func:`region_tables`): every record.
+#: The target group of every record in the presence table: ``fit --target-group``
+#: without ``--groups``, and a benchmark species surveyed alone (:func:`region_tables`).
 WHOLE_TABLE = "*"
 #: What a benchmark species is fitted against (``--background``): the sites of its
 #: target group's records (Phillips et al. 2009; as Valavi et al. 2023 fitted the
@@ -191,6 +192,7 @@ def fit_swd(
         raise InputError(f"categorical covariates {unknown} are not columns of the tables")
     names = list(species) if species else sorted(presences["species"].astype(str).unique())
     if target_group:
+        groups = groups or dict.fromkeys(presences["species"].astype(str), WHOLE_TABLE)
         by_group = target_group_backgrounds(presences, covariates, groups)
     else:
         by_group = {None: (*complete_background(background, covariates), None)}
@@ -204,8 +206,7 @@ def fit_swd(
         "background": "target-group" if target_group else "table",
     }  # fmt: skip
     for sp in names:
-        group = (groups[sp] if groups is not None else "all") if target_group else None
-        Xb, xyb, n_group = by_group[group]
+        Xb, xyb, n_group = by_group[groups[sp] if target_group else None]
         X, y, xy, ok = species_rows(presences, sp, covariates, Xb, xyb)
         reason = skip_reason(ok) if ok.sum() < fitting.MIN_PRESENCES else None
         if n_group == 1:
@@ -406,10 +407,10 @@ def target_group_backgrounds(
     The distinct sites of the group's presence records with every covariate
     (:func:`amurlink.habitat.background.target_group_sites`).  ``groups`` maps
     species to groups (:func:`survey_groups`, :func:`read_groups`); ``None``
-    puts every species of the table in one group, ``"all"``.
+    puts every species of the table in one group, :data:`WHOLE_TABLE`.
     """
     species = presences["species"].astype(str)
-    labels = species.map(groups) if groups is not None else pd.Series("all", index=species.index)
+    labels = species.map(groups) if groups is not None else species.map(lambda _: WHOLE_TABLE)
     out = {}
     for group, rows in presences.groupby(labels, sort=True):
         sites = backgrounds.target_group_sites(rows, covariates)
@@ -462,7 +463,7 @@ def region_tables(
             groups.update(dict.fromkeys(alone, WHOLE_TABLE))
         fitted_against = target_group_backgrounds(pres, cov, groups)
         if WHOLE_TABLE in fitted_against:
-            fitted_against[WHOLE_TABLE] = target_group_backgrounds(pres, cov, None)["all"]
+            fitted_against[WHOLE_TABLE] = target_group_backgrounds(pres, cov, None)[WHOLE_TABLE]
         logger.info(
             "%s: target groups (species, sites) %s", folder.name,
             {g: (b[2], len(b[0])) for g, b in fitted_against.items()},
@@ -516,8 +517,8 @@ def benchmark(
 
     Each species is fitted on its presences against its ``background``
     (:func:`region_tables`: by default its target group's record sites, as
-    Valavi et al. 2023 fitted the published models) by :func:`benchmark_fit` (the default model of ``kind``: the ensemble with
-    its own tuning and weights, on folds of the training data only —
+    Valavi et al. 2023 fitted the published models) by :func:`benchmark_fit`
+    (the default model of ``kind``: the ensemble with its own tuning and weights, on folds of the training data only —
     ``cv="random"`` random folds, as Valavi et al. 2022, 2023 tuned,
     ``"spatial"`` blocks of ``block_size_m``) and scored by AUC on the
     independent test sites surveyed for it (Elith et al. 2020).
@@ -530,8 +531,8 @@ def benchmark(
     A species whose target group holds no other species is skipped (noted).
 
     Returns the per-species table (region, species, model, n_presences,
-    n_background, n_sites, auc, fit_seconds, published_auc, difference, note) and the summary (per
-    region and model and over all regions: n_species, mean AUC, the published
+    n_background, n_sites, auc, fit_seconds, published_auc, difference, note)
+    and the summary (per region and model and over all regions: n_species, mean AUC, the published
     mean on the same species, mean difference, mean fit seconds per species).
     """
     from joblib import Parallel, delayed
@@ -598,9 +599,8 @@ def _benchmark_species(t: dict, species: str, kind: str, **options) -> dict:
     )
     row["fit_seconds"] = time.process_time() - started
     row["auc"], row["n_sites"] = test_site_auc(model, t["test"], cov, species)
-    row["note"] = "; ".join(
-        n for n in ("surveyed alone: every record is its target group" if whole else "", note) if n
-    )
+    alone = "surveyed alone: every record is its target group" if whole else ""
+    row["note"] = "; ".join(n for n in (alone, note) if n)
     return row
 
 
